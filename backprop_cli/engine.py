@@ -1,0 +1,367 @@
+"""Graph -> Solution: the forward pass, the loss, the backward pass and the updates, as Steps.
+
+Reverse mode, as a person does it by hand: each local derivative is taken once, and a
+node's adjoint is the sum over the nodes that use it. Numbers stay exact (SymPy
+Rationals) wherever the arithmetic allows; otherwise they are evaluated to PRECISION
+significant digits. Rounding happens only when printing. Nothing here prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from .errors import EvaluationError
+from .functions import leaky_relu, relu, step
+from .graph import Graph, Name, Node
+
+PRECISION = 50  # significant digits kept for values that are not exact
+
+
+@dataclass(frozen=True)
+class Step:
+    """One worked line: `lhs relation forms[0] = forms[1] ... = forms[-1]|values = value`."""
+
+    phase: str  # forward | loss | backward | reduce | update
+    lhs: sp.Symbol
+    forms: tuple  # right-hand sides in symbols, the general rule first
+    values: dict  # Symbol -> number, substituted into the last form for the numeric line
+    value: sp.Expr  # a number, or an expression when something is symbolic
+    sample: int | None = None
+    relation: str = "="
+
+    @property
+    def numeric(self) -> bool:
+        return self.value.is_number
+
+
+@dataclass(frozen=True)
+class SamplePass:
+    index: int  # 1-based
+    given: dict  # input/target Symbol -> value
+    forward: tuple  # Steps, the loss step last
+    backward: tuple  # Steps
+    values: dict  # node Symbol -> value (number or expression)
+    full: dict  # node Symbol -> expression in parameters and inputs only
+    loss: sp.Expr | None
+
+
+@dataclass(frozen=True)
+class Pass:
+    """The network evaluated at one set of parameters."""
+
+    iteration: int  # 0: the given parameters; k: after k updates
+    params: dict  # Symbol -> value
+    samples: tuple  # SamplePasses
+    reduce: tuple  # Steps combining the samples (several samples only)
+    loss: sp.Expr | None
+    gradients: dict  # param Symbol -> value; empty when not computed
+    full_gradients: dict  # param Symbol -> expression in parameters and inputs only
+
+
+@dataclass(frozen=True)
+class Update:
+    iteration: int  # 1-based
+    steps: tuple
+    params: dict
+
+
+@dataclass(frozen=True)
+class Solution:
+    graph: Graph
+    passes: tuple
+    updates: tuple
+    warnings: tuple
+    loss_symbol: sp.Symbol  # L (the reduced loss)
+    sample_loss: sp.Symbol  # l, the per-sample loss (the same as L for one sample)
+
+    @property
+    def first(self) -> Pass:
+        return self.passes[0]
+
+
+def solve(graph: Graph) -> Solution:
+    """Work the whole problem: pass 0 at the given parameters, then each update."""
+    solver = _Solver(graph)
+    params = {p: (v if v is not None else p) for p, v in graph.param_values.items()}
+    passes, updates = [], []
+    wants_gradient = graph.loss is not None
+    current = solver.evaluate_pass(0, params, backward=wants_gradient)
+    passes.append(current)
+    for k in range(1, graph.steps + 1):
+        update = solver.update(k, current)
+        updates.append(update)
+        if not all(v.is_number for v in update.params.values()):
+            break  # a symbolic step: the loss after it would be one expanded blob
+        current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
+        passes.append(current)
+    return Solution(graph=graph, passes=tuple(passes), updates=tuple(updates),
+                    warnings=tuple(dict.fromkeys(solver.warnings)),
+                    loss_symbol=graph.loss.symbol if graph.loss else sp.Symbol("L"),
+                    sample_loss=solver.sample_loss)
+
+
+def evaluate(expr: sp.Expr, env: dict, what: str = "a value") -> sp.Expr:
+    """expr with env substituted: exact where possible, else PRECISION digits."""
+    value = expr.xreplace(env)
+    if value.is_Rational:
+        return value
+    if value.is_number:
+        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+            raise EvaluationError(f"{what} is undefined here (a division by zero or the log of 0)")
+        value = value.evalf(PRECISION)
+        if not value.is_finite or value.has(sp.zoo, sp.nan) or not value.is_real:
+            raise EvaluationError(f"{what} is not a finite real number here "
+                                  f"(a division by zero, or the log or square root of a "
+                                  f"non-positive number)")
+    return value
+
+
+class _Solver:
+    def __init__(self, graph: Graph):
+        self.graph = graph
+        self.names = graph.names
+        self.m = len(graph.samples)
+        self.warnings: list[str] = []
+        self.nodes = [n for n in graph.nodes if n is not graph.loss]
+        self.by_symbol = {n.symbol: n for n in graph.nodes}
+        # Express local derivatives in the names a person uses: sigma(z3) -> yhat.
+        self.rewrite = {n.expr: n.symbol for n in self.nodes if not n.expr.is_Atom}
+        self.consumers = {s: [] for s in list(self.by_symbol) + list(graph.params)}
+        for node in graph.nodes:
+            for s in sorted(node.expr.free_symbols, key=str):
+                if s in self.consumers:
+                    self.consumers[s].append(node)
+        self.active = self._active()
+        if graph.loss is not None and self.m > 1:
+            self.sample_loss = sp.Symbol("l", real=True)
+            self.names.add(self.sample_loss, Name("\\ell", "ℓ", "l"))
+        else:
+            self.sample_loss = graph.loss.symbol if graph.loss else sp.Symbol("L")
+        self.locals: dict = {}
+        self._expanded: dict = {}  # (sample, param) -> adjoint in parameters and inputs
+
+    def _active(self) -> set:
+        """Nodes and parameters the backward pass visits: on a path parameter -> loss."""
+        if self.graph.loss is None:
+            return set()
+        depends = set(self.graph.params)
+        for node in self.graph.nodes:
+            if node.expr.free_symbols & depends:
+                depends.add(node.symbol)
+        reaches = {self.graph.loss.symbol}
+        for node in reversed(self.graph.nodes):
+            if any(c.symbol in reaches for c in self.consumers[node.symbol]):
+                reaches.add(node.symbol)
+        for p in self.graph.params:
+            if any(c.symbol in reaches for c in self.consumers[p]):
+                reaches.add(p)
+        return depends & reaches
+
+    def local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
+        """d(consumer)/d(symbol), written in the nodes' names; computed once."""
+        key = (consumer.symbol, symbol)
+        if key not in self.locals:
+            derivative = sp.diff(consumer.expr, symbol).xreplace(self.rewrite)
+            self.locals[key] = sp.factor_terms(derivative)
+        return self.locals[key]
+
+    # forward -------------------------------------------------------------
+    def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
+        samples = tuple(self.sample_pass(i + 1, sample, params, backward)
+                        for i, sample in enumerate(self.graph.samples))
+        reduce, loss, gradients = [], None, {}
+        if self.graph.loss is not None:
+            loss, loss_step = self.reduce_loss(samples)
+            if loss_step is not None:
+                reduce.append(loss_step)
+        full_gradients = {}
+        if backward:
+            for p in self.graph.params:
+                value, full, steps = self.reduce_gradient(p, samples)
+                gradients[p] = value
+                full_gradients[p] = full
+                reduce.extend(steps)
+        return Pass(iteration=iteration, params=dict(params), samples=samples,
+                    reduce=tuple(reduce), loss=loss, gradients=gradients,
+                    full_gradients=full_gradients)
+
+    def sample_pass(self, index: int, sample: dict, params: dict, backward: bool) -> SamplePass:
+        graph = self.graph
+        env = {s: v for s, v in sample.items() if v is not None}
+        env.update({p: v for p, v in params.items() if v.is_number})
+        full_env = {s: (v if v is not None else s) for s, v in sample.items()}
+        full_env.update(params)
+        where = f" in sample {index}" if self.m > 1 else ""
+        forward, values, full = [], {}, {}
+        for node in graph.nodes:
+            is_loss = node is graph.loss
+            lhs = self.loss_lhs(index) if is_loss else node.symbol
+            what = f"the loss{where}" if is_loss else f"{node.symbol}{where}"
+            value = evaluate(node.expr, env, what)
+            self.check_kinks(node, env, where)
+            shown = {s: env[s] for s in node.display.free_symbols if s in env}
+            forward.append(Step("loss" if is_loss else "forward", lhs, (node.display,), shown,
+                                value, sample=index))
+            values[node.symbol] = value
+            full[node.symbol] = node.expr.xreplace(full_env) if not value.is_number else value
+            full_env[node.symbol] = full[node.symbol]
+            if value.is_number:
+                env[node.symbol] = value
+        steps = self.backward(index, env, full_env) if backward else ()
+        loss = values[graph.loss.symbol] if graph.loss is not None else None
+        given = {s: (v if v is not None else s) for s, v in sample.items()}
+        return SamplePass(index=index, given=given, forward=tuple(forward), backward=tuple(steps),
+                          values=values, full=full, loss=loss)
+
+    def loss_lhs(self, index: int) -> sp.Symbol:
+        if self.m > 1:
+            return self.names.sampled(self.sample_loss, index)
+        return self.sample_loss
+
+    def check_kinks(self, node: Node, env: dict, where: str) -> None:
+        for kink in node.expr.atoms(relu, leaky_relu, step, sp.Abs):
+            argument = kink.args[0]
+            at = argument.xreplace(env)
+            if at.is_number and at == 0:
+                label = self.names[argument].unicode if argument in self.names else str(argument)
+                kind = "|x|" if isinstance(kink, sp.Abs) else "ReLU"
+                slope = "alpha" if isinstance(kink, leaky_relu) else "0"
+                self.warnings.append(f"{kind} at its kink{where}: {label} = 0, where the derivative "
+                                     f"is undefined; it is taken as {slope} (the PyTorch convention)")
+
+    # backward ------------------------------------------------------------
+    def adjoint_symbol(self, symbol: sp.Symbol, index: int) -> sp.Symbol:
+        return self.names.derivative(self.sample_loss, symbol, index if self.m > 1 else None)
+
+    def backward(self, index: int, env: dict, full_env: dict) -> list:
+        graph = self.graph
+        adjoint = {graph.loss.symbol: sp.Integer(1)}
+        full_adjoint = {graph.loss.symbol: sp.Integer(1)}
+        symbols = {graph.loss.symbol: self.sample_loss}
+        steps = []
+        pending = [p for p in graph.params if p in self.active]
+
+        def visit(symbol: sp.Symbol) -> None:
+            consumers = [c for c in self.consumers[symbol] if c.symbol in adjoint]
+            rule, written, canonical, shown = [], [], [], {}
+            for c in consumers:
+                local = self.local(c, symbol)
+                if c is graph.loss:
+                    rule.append(local)
+                    written.append(local)
+                else:
+                    adj = symbols[c.symbol]
+                    rule.append(sp.Mul(adj, self.names.derivative(c.symbol, symbol), evaluate=False))
+                    written.append(sp.Mul(adj, local, evaluate=False))
+                    if adjoint[c.symbol].is_number:
+                        shown[adj] = adjoint[c.symbol]
+                canonical.append(adjoint[c.symbol] * local)
+            for term in written:
+                shown.update({s: env[s] for s in term.free_symbols if s in env})
+            forms = (_sum(rule), _sum(written))
+            if forms[0] == forms[1]:
+                forms = forms[:1]
+            value = evaluate(sp.Add(*canonical), env, f"∂/∂{symbol}")
+            lhs = self.adjoint_symbol(symbol, index)
+            symbols[symbol] = lhs
+            adjoint[symbol] = value
+            if value.is_number:
+                full_adjoint[symbol] = value
+            else:  # for programs: the same adjoint, expanded in parameters and inputs
+                full_adjoint[symbol] = sp.Add(*[
+                    full_adjoint[c.symbol] * sp.diff(c.expr, symbol).xreplace(full_env)
+                    for c in consumers])
+            phase = "gradient" if symbol in graph.params else "backward"
+            steps.append(Step(phase, lhs, forms, shown, value, sample=index))
+
+        for node in reversed(self.nodes):
+            if node.symbol not in self.active:
+                continue
+            visit(node.symbol)
+            # A parameter's gradient as soon as every node that uses it is done.
+            for p in list(pending):
+                if all(c.symbol in adjoint for c in self.consumers[p] if c.symbol in self.active
+                       or c is graph.loss):
+                    pending.remove(p)
+                    visit(p)
+        for p in pending:
+            visit(p)
+        for p in graph.params:
+            self._expanded[(index, p)] = full_adjoint.get(p, sp.Integer(0))
+        return steps
+
+    # combining samples ------------------------------------------------------
+    def reduce_loss(self, samples) -> tuple:
+        losses = [s.loss for s in samples]
+        if self.m == 1:
+            return losses[0], None
+        parts = [self.names.sampled(self.sample_loss, s.index) for s in samples]
+        form = self._combine(parts)
+        canonical = self._combine_values(losses)
+        value = evaluate(canonical, {}, "the loss")
+        shown = {sym: v for sym, v in zip(parts, losses) if v.is_number}
+        return value, Step("reduce", self.graph.loss.symbol, (form,), shown, value)
+
+    def reduce_gradient(self, p: sp.Symbol, samples) -> tuple:
+        per_sample = []
+        for s in samples:
+            step_ = next((st for st in s.backward if st.lhs == self.adjoint_symbol(p, s.index)), None)
+            per_sample.append(step_.value if step_ is not None else sp.Integer(0))
+        full_parts = [self._full_gradient(p, s) for s in samples]
+        full = self._combine_values(full_parts)
+        if self.m == 1:
+            return per_sample[0], full, []
+        parts = [self.adjoint_symbol(p, s.index) for s in samples]
+        lhs = self.names.derivative(self.graph.loss.symbol, p)
+        value = evaluate(self._combine_values(per_sample), {}, f"∂L/∂{p}")
+        shown = {sym: v for sym, v in zip(parts, per_sample) if v.is_number}
+        return value, full, [Step("reduce", lhs, (self._combine(parts),), shown, value)]
+
+    def _full_gradient(self, p, sample_pass) -> sp.Expr:
+        # Recompute the expanded adjoint only when something is symbolic (JSON needs it).
+        step_ = next((st for st in sample_pass.backward
+                      if st.lhs == self.adjoint_symbol(p, sample_pass.index)), None)
+        if step_ is None:
+            return sp.Integer(0)
+        if step_.value.is_number:
+            return step_.value
+        return self._expanded[(sample_pass.index, p)]
+
+    def _combine(self, parts):
+        total = sp.Add(*parts, evaluate=False) if len(parts) > 1 else parts[0]
+        if self.graph.reduction == "sum":
+            return total
+        return sp.Mul(sp.Rational(1, self.m), total, evaluate=False)
+
+    def _combine_values(self, values):
+        total = sp.Add(*values)
+        return total if self.graph.reduction == "sum" else total / self.m
+
+    # updates ---------------------------------------------------------------
+    def update(self, k: int, current: Pass) -> Update:
+        graph = self.graph
+        eta = sp.Symbol("eta", positive=True)
+        steps, new = [], {}
+        for p in graph.params:
+            grad_symbol = self.names.derivative(graph.loss.symbol, p)
+            old = current.params[p]
+            gradient = current.gradients.get(p, sp.Integer(0))
+            form = sp.Add(p, sp.Mul(-1, eta, grad_symbol, evaluate=False), evaluate=False)
+            shown = {}
+            if old.is_number:
+                shown[p] = old
+            if graph.lr.is_number:
+                shown[eta] = graph.lr
+            if gradient.is_number:
+                shown[grad_symbol] = gradient
+            value = evaluate(old - graph.lr * (gradient if gradient.is_number else grad_symbol),
+                             {}, f"the update of {p}")
+            steps.append(Step("update", p, (form,), shown, value, relation="←"))
+            new[p] = value
+        return Update(iteration=k, steps=tuple(steps), params=new)
+
+
+def _sum(terms):
+    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)

@@ -1,0 +1,56 @@
+"""The one exception type users see, and the exit statuses it maps to."""
+
+from __future__ import annotations
+
+#: Exit statuses (documented in the README).
+EXIT_OK = 0
+EXIT_INTERNAL = 1  # a bug in backprop: one line, --debug shows the traceback
+EXIT_INPUT = 2  # the spec or the command line is wrong: one clear message
+EXIT_TEX = 3  # the LaTeX toolchain is missing or failed
+
+
+class BackpropError(Exception):
+    """A problem with the user's input, reported as one message and exit status 2."""
+
+    exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, *, field: str | None = None,
+                 line: int | None = None, column: int | None = None,
+                 source: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.line = line
+        self.column = column
+        self.source = source
+
+    def located(self, source: str) -> "BackpropError":
+        """This error, naming the file it came from."""
+        if self.source is None:
+            self.source = source
+        return self
+
+    def __str__(self) -> str:
+        where = []
+        if self.source:
+            where.append(self.source)
+        if self.line is not None:
+            where.append(f"line {self.line}" + (f", column {self.column}" if self.column else ""))
+        prefix = ", ".join(where)
+        if self.field:
+            prefix = f"{prefix}, in {self.field}" if prefix else f"in {self.field}"
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class SpecError(BackpropError):
+    """The problem file is not a valid spec."""
+
+
+class EvaluationError(BackpropError):
+    """The spec is well formed but a value is undefined (log 0, division by zero, ...)."""
+
+
+class TexError(BackpropError):
+    """LaTeX is missing or the document did not compile."""
+
+    exit_code = EXIT_TEX

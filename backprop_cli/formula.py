@@ -1,0 +1,247 @@
+"""The safe formula parser: text in, SymPy out, nothing ever executed.
+
+Python's own parser (`ast`) reads the text into a tree; every node is checked against a
+whitelist and turned into SymPy objects directly. `eval`, `sympify` and `parse_expr` are
+never called on spec text. Sizes are capped *before* SymPy sees anything, so `9**9**9`
+is refused instead of computed.
+
+Each formula gives two trees: `expr`, the canonical SymPy expression used for all
+computing, and `display`, the same formula unevaluated, in the order it was written
+(`x1*w1` stays "x1 w1", `0.5` stays a decimal), used only for printing.
+"""
+
+from __future__ import annotations
+
+import ast
+import difflib
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+
+import sympy as sp
+
+from .functions import leaky_relu, relu, sigmoid, softplus
+
+MAX_LENGTH = 2000
+MAX_NODES = 500
+MAX_DEPTH = 40
+MAX_LITERAL_DIGITS = 30
+MAX_EXPONENT = 64
+
+#: name -> (SymPy function, allowed argument counts)
+FUNCTIONS = {
+    "sigmoid": (sigmoid, (1,)),
+    "tanh": (sp.tanh, (1,)),
+    "relu": (relu, (1,)),
+    "leaky_relu": (leaky_relu, (1, 2)),
+    "softplus": (softplus, (1,)),
+    "exp": (sp.exp, (1,)),
+    "log": (sp.log, (1,)),
+    "sqrt": (sp.sqrt, (1,)),
+    "abs": (sp.Abs, (1,)),
+}
+
+LEAKY_RELU_ALPHA = sp.Rational(1, 100)
+
+_FORBIDDEN = {
+    ast.Attribute: "attribute access ('.')",
+    ast.Subscript: "indexing ('[...]')",
+    ast.Lambda: "lambda",
+    ast.Compare: "comparisons",
+    ast.BoolOp: "'and'/'or'",
+    ast.IfExp: "'if ... else'",
+    ast.List: "lists",
+    ast.Tuple: "tuples (a stray comma?)",
+    ast.Dict: "dictionaries",
+    ast.Set: "sets",
+    ast.JoinedStr: "strings",
+    ast.Starred: "'*' unpacking",
+    ast.NamedExpr: "':='",
+}
+
+
+class FormulaError(ValueError):
+    """A formula that cannot be accepted; `column` is 0-based within the text."""
+
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Formula:
+    text: str
+    expr: sp.Expr
+    display: sp.Expr
+
+
+def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
+    """Parse `text`, allowing only the names in `names` and the whitelisted functions."""
+    if not isinstance(text, str):
+        raise FormulaError("a formula must be text")
+    text = text.strip()
+    if not text:
+        raise FormulaError("the formula is empty")
+    if len(text) > MAX_LENGTH:
+        raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        column = (exc.offset - 1) if exc.offset else None
+        hint = " (write powers as '**', not '^')" if "^" in text else ""
+        raise FormulaError(f"this is not a valid formula{hint}", column) from None
+    except (RecursionError, MemoryError, ValueError):
+        raise FormulaError("the formula is nested too deeply") from None
+    _check_size(tree)
+    if "^" in text:
+        # Python reads ^ as xor; nobody means that in a network formula.
+        raise FormulaError("write powers as '**', not '^'", text.index("^"))
+    builder = _Builder(text, names)
+    expr, display = builder.build(tree.body)
+    return Formula(text=text, expr=expr, display=display)
+
+
+def _check_size(tree: ast.AST) -> None:
+    count = 0
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise FormulaError(f"the formula has more than {MAX_NODES} parts; split it into nodes")
+        if depth > MAX_DEPTH:
+            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep")
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+
+
+def _suggest(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class _Builder:
+    def __init__(self, text: str, names: dict[str, sp.Symbol]):
+        self.text = text
+        self.names = names
+
+    def fail(self, message: str, node: ast.AST):
+        raise FormulaError(message, getattr(node, "col_offset", None))
+
+    def build(self, node: ast.AST):
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            what = _FORBIDDEN.get(type(node), f"'{type(node).__name__}' expressions")
+            self.fail(f"{what} cannot be used in a formula", node)
+        return method(node)
+
+    # leaves ---------------------------------------------------------------
+    def _Constant(self, node: ast.Constant):
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.fail(f"{value!r} is not a number or a declared name", node)
+        source = ast.get_source_segment(self.text, node) or repr(value)
+        digits = sum(ch.isdigit() for ch in source)
+        if digits > MAX_LITERAL_DIGITS:
+            self.fail(f"the number {source[:20]}... has more than {MAX_LITERAL_DIGITS} digits", node)
+        try:
+            decimal = Decimal(source.replace("_", ""))
+        except (InvalidOperation, ValueError):
+            self.fail(f"cannot read the number {source!r}", node)
+        if decimal and abs(decimal.adjusted()) > MAX_LITERAL_DIGITS:
+            self.fail(f"the number {source} is too large or too small (at most 1e{MAX_LITERAL_DIGITS})", node)
+        exact = Fraction(decimal)
+        expr = sp.Rational(exact.numerator, exact.denominator)
+        if isinstance(value, float):
+            # Printed as the decimal the user wrote, not as a fraction.
+            return expr, sp.Float(str(decimal), max(15, digits))
+        return expr, expr
+
+    def _Name(self, node: ast.Name):
+        symbol = self.names.get(node.id)
+        if symbol is None:
+            if node.id in FUNCTIONS:
+                self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
+            self.fail(f"unknown name '{node.id}'{_suggest(node.id, self.names)}", node)
+        return symbol, symbol
+
+    # operators ------------------------------------------------------------
+    def _UnaryOp(self, node: ast.UnaryOp):
+        expr, display = self.build(node.operand)
+        if isinstance(node.op, ast.USub):
+            if display.is_Number:
+                return -expr, -display
+            return -expr, sp.Mul(-1, display, evaluate=False)
+        if isinstance(node.op, ast.UAdd):
+            return expr, display
+        self.fail("only '+' and '-' may stand before a term", node)
+
+    def _BinOp(self, node: ast.BinOp):
+        op = node.op
+        if isinstance(op, ast.BitXor):
+            self.fail("write powers as '**', not '^'", node)
+        if not isinstance(op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow)):
+            self.fail("only + - * / ** are allowed between terms", node)
+        left, left_d = self.build(node.left)
+        right, right_d = self.build(node.right)
+        if isinstance(op, ast.Add):
+            return left + right, _flat(sp.Add, left_d, right_d)
+        if isinstance(op, ast.Sub):
+            return left - right, _flat(sp.Add, left_d, _negate(right_d))
+        if isinstance(op, ast.Mult):
+            return left * right, _flat(sp.Mul, left_d, right_d)
+        if isinstance(op, ast.Div):
+            if right == 0:
+                self.fail("division by zero", node)
+            return left / right, sp.Mul(left_d, sp.Pow(right_d, -1, evaluate=False), evaluate=False)
+        # Pow: cap numeric exponents before SymPy computes anything.
+        if right.is_Number and (abs(right) > MAX_EXPONENT or (right.is_Rational and right.q > MAX_EXPONENT)):
+            self.fail(f"the exponent {right} is too large (at most {MAX_EXPONENT})", node.right)
+        if left == 0 and right.is_Number and right <= 0:
+            self.fail("0 raised to a non-positive power is undefined", node)
+        return left**right, sp.Pow(left_d, right_d, evaluate=False)
+
+    def _Call(self, node: ast.Call):
+        if not isinstance(node.func, ast.Name):
+            self.fail("only the listed functions may be called", node)
+        name = node.func.id
+        if name not in FUNCTIONS:
+            self.fail(f"unknown function '{name}'{_suggest(name, FUNCTIONS)} "
+                      f"(known: {', '.join(FUNCTIONS)})", node)
+        if node.keywords:
+            self.fail(f"{name}() takes no keyword arguments", node)
+        function, arities = FUNCTIONS[name]
+        if len(node.args) not in arities:
+            wanted = " or ".join(str(a) for a in arities)
+            self.fail(f"{name}() takes {wanted} argument{'s' if arities[-1] > 1 else ''}, "
+                      f"not {len(node.args)}", node)
+        built = [self.build(arg) for arg in node.args]
+        args = [b[0] for b in built]
+        shown = [b[1] for b in built]
+        if function is leaky_relu and len(args) == 1:
+            args.append(LEAKY_RELU_ALPHA)
+            shown.append(LEAKY_RELU_ALPHA)
+        if function is sp.log and args[0].is_Number and args[0] <= 0:
+            self.fail("the logarithm of a non-positive number is undefined", node)
+        return function(*args), function(*shown, evaluate=False)
+
+
+def _negate(display: sp.Expr) -> sp.Expr:
+    if display.is_Number:
+        return -display
+    return sp.Mul(-1, display, evaluate=False)
+
+
+def _flat(kind, left: sp.Expr, right: sp.Expr) -> sp.Expr:
+    """Unevaluated `kind(left, right)`, flattened so `a*b*c` prints without extra brackets."""
+    args = []
+    for part in (left, right):
+        if type(part) is kind and not _is_negation(part):
+            args.extend(part.args)
+        else:
+            args.append(part)
+    return kind(*args, evaluate=False)
+
+
+def _is_negation(expr: sp.Expr) -> bool:
+    return expr.is_Mul and len(expr.args) == 2 and expr.args[0] == -1

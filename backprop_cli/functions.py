@@ -1,0 +1,145 @@
+"""Activation functions as SymPy functions, with the derivatives a textbook uses.
+
+SymPy has no sigmoid or ReLU, and its Heaviside(0) is 1/2; the conventions here are
+PyTorch's: relu'(0) = 0, leaky_relu'(0) = alpha, |x|'(0) = 0.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy import Function, S
+
+
+def _real_number(x):
+    """x as a comparable real number, or None while it is symbolic."""
+    if x.is_number and x.is_comparable:
+        return x
+    return None
+
+
+class sigmoid(Function):
+    """The logistic function 1 / (1 + e^-x)."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return S.Half
+
+    def fdiff(self, argindex=1):
+        s = sigmoid(self.args[0])
+        return s * (1 - s)
+
+    def _eval_rewrite_as_exp(self, x, **kwargs):
+        return 1 / (1 + sp.exp(-x))
+
+    def _eval_evalf(self, prec):
+        # mpmath has an unbounded exponent, so sigma(-800) is tiny, not an overflow.
+        return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+    def _eval_is_positive(self):
+        return self.args[0].is_real
+
+
+class step(Function):
+    """The Iverson bracket [x > 0]: the derivative of ReLU, 0 at the kink."""
+
+    @classmethod
+    def eval(cls, x):
+        v = _real_number(x)
+        if v is not None:
+            return S.One if v > 0 else S.Zero
+        if x.is_positive:
+            return S.One
+        if x.is_nonpositive:
+            return S.Zero
+
+    def fdiff(self, argindex=1):
+        return S.Zero
+
+    def _eval_is_real(self):
+        return True
+
+
+class relu(Function):
+    """max(x, 0), exact on rational arguments."""
+
+    @classmethod
+    def eval(cls, x):
+        v = _real_number(x)
+        if v is not None:
+            return x if v > 0 else S.Zero
+        if x.is_nonnegative:
+            return x
+        if x.is_nonpositive:
+            return S.Zero
+
+    def fdiff(self, argindex=1):
+        return step(self.args[0])
+
+    def _eval_rewrite_as_Max(self, x, **kwargs):
+        return sp.Max(x, 0)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class leaky_relu(Function):
+    """x for x > 0, alpha x otherwise (PyTorch's default alpha is 0.01)."""
+
+    nargs = 2
+
+    @classmethod
+    def eval(cls, x, alpha):
+        v = _real_number(x)
+        if v is not None and alpha.is_number:
+            return x if v > 0 else alpha * x
+
+    def fdiff(self, argindex=1):
+        x, alpha = self.args
+        if argindex == 1:
+            return step(x) + alpha * (1 - step(x))
+        return x * (1 - step(x))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class softplus(Function):
+    """log(1 + e^x), whose derivative is the sigmoid."""
+
+    @classmethod
+    def eval(cls, x):
+        if x.is_zero:
+            return sp.log(2)
+
+    def fdiff(self, argindex=1):
+        return sigmoid(self.args[0])
+
+    def _eval_rewrite_as_log(self, x, **kwargs):
+        return sp.log(1 + sp.exp(x))
+
+    def _eval_evalf(self, prec):
+        return self._eval_rewrite_as_log(self.args[0])._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+#: Elementary rewrites, so that a formula printed for programs reads back with plain sympify.
+ELEMENTARY = {
+    sigmoid: lambda x: 1 / (1 + sp.exp(-x)),
+    relu: lambda x: sp.Max(x, 0),
+    step: lambda x: sp.Heaviside(x, 0),
+    leaky_relu: lambda x, a: sp.Piecewise((x, x > 0), (a * x, True)),
+    softplus: lambda x: sp.log(1 + sp.exp(x)),
+}
+
+
+def to_elementary(expr: sp.Expr) -> sp.Expr:
+    """Replace this module's functions by SymPy built-ins with the same values."""
+    return expr.replace(
+        lambda e: type(e) in ELEMENTARY, lambda e: ELEMENTARY[type(e)](*e.args)
+    )

@@ -1,0 +1,273 @@
+"""Problem -> an ordered computation graph of SymPy nodes. All symbol naming lives here.
+
+Where a node applies an activation to a compound argument (`h1: sigmoid(x1*w1 + x2*w2)`),
+the argument becomes a node of its own (`z1 = x1 w1 + x2 w2`, `h1 = sigma(z1)`), as a
+person writes it by hand.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy as sp
+
+from .errors import SpecError
+from .formula import FormulaError, parse_formula
+from .functions import leaky_relu, relu, sigmoid, softplus
+from .spec import FormulaText, GraphProblem, LossSpec
+
+ACTIVATIONS = (sigmoid, sp.tanh, relu, leaky_relu, softplus)
+
+_GREEK = {
+    "alpha": ("\\alpha", "α"), "beta": ("\\beta", "β"), "gamma": ("\\gamma", "γ"),
+    "delta": ("\\delta", "δ"), "epsilon": ("\\epsilon", "ε"), "zeta": ("\\zeta", "ζ"),
+    "eta": ("\\eta", "η"), "theta": ("\\theta", "θ"), "iota": ("\\iota", "ι"),
+    "kappa": ("\\kappa", "κ"), "lambda": ("\\lambda", "λ"), "lam": ("\\lambda", "λ"),
+    "mu": ("\\mu", "μ"), "nu": ("\\nu", "ν"), "xi": ("\\xi", "ξ"), "pi": ("\\pi", "π"),
+    "rho": ("\\rho", "ρ"), "sigma": ("\\sigma", "σ"), "tau": ("\\tau", "τ"),
+    "phi": ("\\phi", "φ"), "chi": ("\\chi", "χ"), "psi": ("\\psi", "ψ"),
+    "omega": ("\\omega", "ω"), "Gamma": ("\\Gamma", "Γ"), "Delta": ("\\Delta", "Δ"),
+    "Theta": ("\\Theta", "Θ"), "Lambda": ("\\Lambda", "Λ"), "Sigma": ("\\Sigma", "Σ"),
+    "Phi": ("\\Phi", "Φ"), "Psi": ("\\Psi", "Ψ"), "Omega": ("\\Omega", "Ω"),
+}
+_ACCENTS = {"hat": ("\\hat", "\u0302"), "bar": ("\\bar", "\u0304"), "tilde": ("\\tilde", "\u0303"),
+            "dot": ("\\dot", "\u0307")}
+_SUBSCRIPT = str.maketrans("0123456789+-=()aehijklmnoprstuvx",
+                           "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_SUPERSCRIPT = str.maketrans("0123456789+-()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁽⁾")
+
+
+@dataclass(frozen=True)
+class Name:
+    """How one symbol is written: in LaTeX, in the terminal, and for programs."""
+
+    latex: str
+    unicode: str
+    plain: str
+
+
+def derive_name(name: str) -> Name:
+    """x1 -> x_{1}, yhat -> \\hat{y}, eta -> \\eta, w_out -> w_{\\mathrm{out}}."""
+    base, sub = name, ""
+    match = re.fullmatch(r"([A-Za-z]+?)_?(\d+)", name)
+    if match:
+        base, sub = match.group(1), match.group(2)
+    elif "_" in name:
+        base, sub = name.split("_", 1)
+    latex, uni = _base_name(base)
+    if sub:
+        sub_latex = ",".join(s if s.isdigit() else _roman(s) for s in sub.split("_"))
+        latex = f"{latex}_{{{sub_latex}}}"
+        plain_sub = sub.replace("_", ",")
+        translated = plain_sub.translate(_SUBSCRIPT)
+        uni += translated if all(ch not in translated for ch in "bcdfgqwyz") and \
+            not any(c.isalpha() and c not in "aehijklmnoprstuvx" for c in plain_sub) \
+            else "_" + plain_sub
+    return Name(latex, uni, name)
+
+
+def _base_name(base: str) -> tuple[str, str]:
+    if base in _GREEK:
+        return _GREEK[base]
+    for accent, (cmd, combining) in _ACCENTS.items():
+        if base.endswith(accent) and len(base) > len(accent):
+            inner_latex, inner_uni = _base_name(base[: -len(accent)])
+            return f"{cmd}{{{inner_latex}}}", inner_uni + combining
+    if len(base) == 1:
+        return base, base
+    return _roman(base), base
+
+
+def _roman(text: str) -> str:
+    return text if len(text) == 1 else f"\\mathrm{{{text}}}"
+
+
+def superscript(text: str) -> str:
+    return text.translate(_SUPERSCRIPT)
+
+
+@dataclass(frozen=True)
+class Node:
+    """A computed quantity: `symbol = expr` (canonical) shown as `symbol = display`."""
+
+    symbol: sp.Symbol
+    expr: sp.Expr
+    display: sp.Expr
+    given: bool  # written in the spec, rather than split out as a pre-activation
+
+
+@dataclass(frozen=True)
+class Graph:
+    title: str | None
+    notes: str | None
+    inputs: tuple[sp.Symbol, ...]
+    targets: tuple[sp.Symbol, ...]
+    params: tuple[sp.Symbol, ...]
+    param_values: dict  # Symbol -> Rational | None
+    nodes: tuple[Node, ...]  # in evaluation order; the loss node last when there is one
+    loss: Node | None
+    samples: tuple[dict, ...]  # Symbol -> Rational | None, one per sample
+    reduction: str
+    lr: sp.Expr | None
+    steps: int
+    names: "Naming"
+    output: sp.Symbol  # the last node before the loss
+
+
+@dataclass
+class Naming:
+    """Symbol -> Name; the engine asks it for the derivative symbols it writes."""
+
+    names: dict = field(default_factory=dict)
+
+    def add(self, symbol: sp.Symbol, name: Name) -> sp.Symbol:
+        self.names[symbol] = name
+        return symbol
+
+    def __getitem__(self, symbol) -> Name:
+        return self.names[symbol]
+
+    def __contains__(self, symbol) -> bool:
+        return symbol in self.names
+
+    def derivative(self, top: sp.Symbol, bottom: sp.Symbol, sample: int | None = None) -> sp.Symbol:
+        """The symbol for d(top)/d(bottom), e.g. dL/dh1; per sample when `sample` is given."""
+        t, b = self.names[top], self.names[bottom]
+        if sample is not None:
+            t = Name(f"{t.latex}^{{({sample})}}", f"{t.unicode}{superscript(f'({sample})')}",
+                     f"{t.plain}({sample})")
+        symbol = sp.Symbol(f"d{t.plain}/d{b.plain}", real=True)
+        name = Name(f"\\frac{{\\partial {t.latex}}}{{\\partial {b.latex}}}",
+                    f"∂{t.unicode}/∂{b.unicode}", f"d{t.plain}/d{b.plain}")
+        return self.add(symbol, name)
+
+    def sampled(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:
+        """The symbol for one sample's value of `symbol`, e.g. l^(2)."""
+        n = self.names[symbol]
+        new = sp.Symbol(f"{n.plain}({sample})", real=True)
+        return self.add(new, Name(f"{n.latex}^{{({sample})}}", f"{n.unicode}{superscript(f'({sample})')}",
+                                  f"{n.plain}({sample})"))
+
+
+def build_graph(problem: GraphProblem) -> Graph:
+    """Turn a validated problem into nodes; formula errors name their field and line."""
+    naming = Naming()
+    overrides = dict(problem.symbols)
+    symbols: dict[str, sp.Symbol] = {}
+
+    def declare(name: str) -> sp.Symbol:
+        symbol = sp.Symbol(name, real=True)
+        symbols[name] = symbol
+        derived = derive_name(name)
+        if name in overrides:
+            derived = Name(overrides[name], derived.unicode, name)
+        return naming.add(symbol, derived)
+
+    inputs = tuple(declare(n) for n in problem.inputs)
+    targets = tuple(declare(n) for n in problem.targets)
+    params = tuple(declare(n) for n, _ in problem.params)
+    param_values = {symbols[n]: _rational(v) for n, v in problem.params}
+
+    parsed = []
+    for name, text in problem.nodes:
+        formula = _parse(text, symbols)
+        parsed.append((name, formula))
+        declare(name)
+
+    taken = set(symbols)
+    splits = [f for _, f in parsed if _splits(f.expr)]
+    letter = next(l for l in "zsuvaq" if not any(n == l or re.fullmatch(f"{l}_?\\d+", n) for n in taken))
+    nodes: list[Node] = []
+    for name, formula in parsed:
+        expr, display = formula.expr, formula.display
+        if _splits(expr):
+            label = letter if len(splits) == 1 else f"{letter}{len([n for n in nodes if not n.given]) + 1}"
+            pre = declare(label)
+            nodes.append(Node(pre, expr.args[0], display.args[0], given=False))
+            rest = expr.args[1:]
+            expr = expr.func(pre, *rest)
+            display = display.func(pre, *display.args[1:], evaluate=False)
+        nodes.append(Node(symbols[name], expr, display, given=True))
+
+    output = nodes[-1].symbol
+    loss = None
+    if problem.loss is not None:
+        loss_symbol = sp.Symbol("L", real=True) if "L" not in symbols else sp.Symbol("Loss", real=True)
+        naming.add(loss_symbol, Name("L" if "L" not in symbols else "\\mathcal{L}",
+                                     "L" if "L" not in symbols else "𝓛", "L"))
+        expr, display = _loss(problem.loss, symbols, output, problem)
+        loss = Node(loss_symbol, expr, display, given=True)
+        nodes.append(loss)
+
+    samples = tuple({symbols[n]: _rational(v) for n, v in sample} for sample in problem.data)
+    lr = None
+    steps = 0
+    if problem.optimizer is not None:
+        eta = sp.Symbol("eta", positive=True)
+        naming.add(eta, Name("\\eta", "η", "eta"))
+        lr = _rational(problem.optimizer.lr) if problem.optimizer.lr is not None else eta
+        steps = problem.optimizer.steps
+    return Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
+                 params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
+                 samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
+                 names=naming, output=output)
+
+
+def _rational(value: Fraction | None):
+    return None if value is None else sp.Rational(value.numerator, value.denominator)
+
+
+def _splits(expr: sp.Expr) -> bool:
+    return isinstance(expr, ACTIVATIONS) and not expr.args[0].is_Atom
+
+
+def _parse(text: FormulaText, symbols: dict):
+    try:
+        return parse_formula(text.text, symbols)
+    except FormulaError as exc:
+        column = None
+        if text.column is not None and exc.column is not None:
+            column = text.column + exc.column
+        elif text.column is not None:
+            column = text.column
+        raise SpecError(exc.message, field=text.field, line=text.line, column=column) from None
+
+
+def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProblem):
+    if spec.formula is not None:
+        formula = _parse(spec.formula, symbols)
+        if not formula.expr.free_symbols & {symbols[n] for n, _ in problem.nodes}:
+            raise SpecError("the loss does not use any node; write it in terms of the output "
+                            f"(like ({output} - y)**2)", field="loss")
+        return formula.expr, formula.display
+    out = symbols.get(spec.output) if spec.output else output
+    if spec.output and (out is None or spec.output not in dict(problem.nodes)):
+        raise SpecError(f"'{spec.output}' is not a node", field="loss.output")
+    if spec.target:
+        if spec.target not in problem.targets:
+            raise SpecError(f"'{spec.target}' is not a target (targets: "
+                            f"{', '.join(problem.targets)})", field="loss.target")
+        target = symbols[spec.target]
+    else:
+        if len(problem.targets) != 1:
+            raise SpecError("with several targets, say which one: "
+                            "loss: {type: ..., output: yhat, target: y}", field="loss")
+        target = symbols[problem.targets[0]]
+    diff = sp.Add(out, sp.Mul(-1, target, evaluate=False), evaluate=False)
+    half = sp.Rational(1, 2)
+    kind = spec.type
+    if kind == "squared_error":
+        return (out - target) ** 2, sp.Pow(diff, 2, evaluate=False)
+    if kind == "half_squared_error":
+        return half * (out - target) ** 2, sp.Mul(half, sp.Pow(diff, 2, evaluate=False), evaluate=False)
+    if kind == "abs_error":
+        return sp.Abs(out - target), sp.Abs(diff, evaluate=False)
+    # bce: -y log(yhat) - (1 - y) log(1 - yhat)
+    one_minus = lambda s: sp.Add(1, sp.Mul(-1, s, evaluate=False), evaluate=False)  # noqa: E731
+    expr = -target * sp.log(out) - (1 - target) * sp.log(1 - out)
+    display = sp.Add(sp.Mul(-1, target, sp.log(out, evaluate=False), evaluate=False),
+                     sp.Mul(-1, one_minus(target), sp.log(one_minus(out), evaluate=False),
+                            evaluate=False), evaluate=False)
+    return expr, display

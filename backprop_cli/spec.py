@@ -1,0 +1,354 @@
+"""YAML text in, a validated, frozen Problem out.
+
+Every message about the user's input is written here, naming the field (`params.w1`,
+`data[2].x1`) and its line. Nothing here imports SymPy: formulas stay text until the
+graph is built, and carry their position so a formula error can point at it too.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import SpecError
+from .yamlload import Document, Flag, field_name, is_number, load_yaml
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+MAX_NAME = 32
+MAX_NAMES = 2000
+MAX_SAMPLES = 1000
+MAX_STEPS = 50
+MAX_TEXT = 2000
+
+NAMED_LOSSES = ("squared_error", "half_squared_error", "abs_error", "bce")
+RESERVED = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "abs"}
+
+# Commands allowed in `symbols:` overrides: accents, fonts and Greek letters, nothing that
+# reads files, defines macros or changes catcodes.
+_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu "
+          "nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma "
+          "Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell").split()
+_SAFE_COMMANDS = set(_GREEK) | {"hat", "bar", "tilde", "vec", "dot", "ddot", "mathbf", "mathrm",
+                                "mathit", "mathcal", "boldsymbol", "prime", "widehat", "widetilde",
+                                "overline", "text", "partial", "nabla", "operatorname"}
+_SAFE_LATEX = re.compile(r"^(?:\\[A-Za-z]+|[A-Za-z0-9 _^{}(),.'+\-*/|=<>\[\]])*$")
+
+
+@dataclass(frozen=True)
+class FormulaText:
+    """A formula as written, with where it was written."""
+
+    text: str
+    field: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    field: str
+    formula: FormulaText | None = None  # loss: (yhat - y)**2
+    type: str | None = None  # loss: {type: bce, output: yhat, target: y}
+    output: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    type: str
+    lr: Fraction | None  # None: the symbol eta
+    steps: int
+
+
+@dataclass(frozen=True)
+class GraphProblem:
+    """The graph form: named nodes, each a formula over earlier names."""
+
+    source: str
+    title: str | None
+    notes: str | None
+    inputs: tuple[str, ...]
+    targets: tuple[str, ...]
+    params: tuple[tuple[str, Fraction | None], ...]
+    nodes: tuple[tuple[str, FormulaText], ...]
+    loss: LossSpec | None
+    data: tuple[tuple[tuple[str, Fraction | None], ...], ...]
+    reduction: str
+    optimizer: Optimizer | None
+    symbols: tuple[tuple[str, str], ...]
+
+
+GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
+              "reduction", "optimizer", "symbols")
+
+
+def load_problem(text: str | bytes, source: str = "<spec>") -> GraphProblem:
+    """Read a spec; raise SpecError (naming `source`, the field and line) if it is wrong."""
+    try:
+        doc = load_yaml(text)
+        return _Reader(doc, source).problem()
+    except SpecError as exc:
+        raise exc.located(source) from None
+
+
+class _Reader:
+    def __init__(self, doc: Document, source: str):
+        self.doc = doc
+        self.source = source
+
+    # helpers ----------------------------------------------------------------
+    def fail(self, path, message: str):
+        mark = self.doc.mark(path)
+        raise SpecError(message, field=field_name(path) or None,
+                        line=mark.line if mark else None, column=mark.column if mark else None)
+
+    def get(self, path):
+        value = self.doc.data
+        for part in path:
+            value = value[part]
+        return value
+
+    def mapping(self, path, value, what: str) -> dict:
+        if not isinstance(value, dict):
+            self.fail(path, f"{what} must be a mapping (name: value), not {_kind(value)}")
+        return value
+
+    def sequence(self, path, value, what: str) -> list:
+        if not isinstance(value, list):
+            self.fail(path, f"{what} must be a list, like [a, b], not {_kind(value)}")
+        return value
+
+    def text(self, path, value) -> str:
+        if isinstance(value, (dict, list)) or value is None:
+            self.fail(path, f"must be text, not {_kind(value)}")
+        value = _plain(value)
+        if len(value) > MAX_TEXT:
+            self.fail(path, f"is {len(value)} characters long; the limit is {MAX_TEXT}")
+        return value
+
+    def number(self, path, value, *, allow_null: bool) -> Fraction | None:
+        if value is None:
+            if allow_null:
+                return None
+            self.fail(path, "needs a number here, not null")
+        if isinstance(value, Flag):
+            self.fail(path, f"YAML reads '{value}' as true/false, not a number; "
+                            f"write a number (or quote it if you meant text)")
+        if is_number(value):
+            return Fraction(value)
+        if isinstance(value, str):
+            try:
+                float(value)
+                hint = f"; write it without quotes, e.g. {value.strip()!s}".rstrip()
+            except ValueError:
+                hint = ""
+            self.fail(path, f"'{value}' is text, not a number{hint}")
+        self.fail(path, f"must be a number, not {_kind(value)}")
+
+    def name(self, path, value, what: str) -> str:
+        if not isinstance(value, str):
+            self.fail(path, f"{what} must be a name like x1 or w_out, not {_kind(value)}")
+        value = str(value)
+        if not NAME.match(value):
+            self.fail(path, f"'{value}' is not a valid name: use letters, digits and _, "
+                            f"starting with a letter (like x1, w_out, yhat)")
+        if len(value) > MAX_NAME:
+            self.fail(path, f"the name '{value[:20]}...' is longer than {MAX_NAME} characters")
+        if keyword.iskeyword(value) or value in ("True", "False", "None"):
+            self.fail(path, f"'{value}' is a reserved word; choose another name")
+        if value in RESERVED:
+            self.fail(path, f"'{value}' is the name of a function; choose another name")
+        return value
+
+    def unknown_keys(self, path, mapping: dict, allowed, what: str):
+        for key in mapping:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
+                self.fail(tuple(path) + (key,), f"unknown key '{key}' in {what}{hint}")
+
+    # the problem --------------------------------------------------------------
+    def problem(self) -> GraphProblem:
+        top = self.doc.data
+        if not isinstance(top, dict):
+            self.fail((), f"a problem file must be a mapping of keys (title, inputs, params, "
+                          f"nodes, ...), not {_kind(top)}")
+        if "network" in top or "function" in top:
+            kind = "layered ('network:')" if "network" in top else "calculus ('function:')"
+            self.fail(("network" if "network" in top else "function",),
+                      f"the {kind} form of the spec is not supported by this version")
+        self.unknown_keys((), top, GRAPH_KEYS, "the problem")
+        for required in ("inputs", "nodes"):
+            if required not in top:
+                self.fail((), f"the problem needs '{required}:'")
+
+        title = self.text(("title",), top["title"]) if top.get("title") is not None else None
+        notes = self.text(("notes",), top["notes"]) if top.get("notes") is not None else None
+        declared: dict[str, tuple] = {}
+
+        def declare(path, value, what):
+            name = self.name(path, value, what)
+            if name in declared:
+                self.fail(path, f"'{name}' is already declared at {field_name(declared[name])}")
+            declared[name] = tuple(path)
+            if len(declared) > MAX_NAMES:
+                self.fail(path, f"more than {MAX_NAMES} names")
+            return name
+
+        inputs = tuple(declare(("inputs", i), v, "an input")
+                       for i, v in enumerate(self.sequence(("inputs",), top["inputs"], "inputs")))
+        raw_targets = top.get("targets", ["y"])
+        targets = tuple(declare(("targets", i), v, "a target")
+                        for i, v in enumerate(self.sequence(("targets",), raw_targets, "targets")))
+        raw_params = self.mapping(("params",), top.get("params") or {}, "params")
+        params = tuple((declare(("params", k), k, "a parameter"),
+                        self.number(("params", k), v, allow_null=True))
+                       for k, v in raw_params.items())
+        raw_nodes = self.mapping(("nodes",), top["nodes"], "nodes")
+        if not raw_nodes:
+            self.fail(("nodes",), "needs at least one node, like  yhat: sigmoid(w1*x1 + b)")
+        nodes = tuple((declare(("nodes", k), k, "a node"), self.formula(("nodes", k), v))
+                      for k, v in raw_nodes.items())
+
+        loss = self.loss(top) if top.get("loss") is not None else None
+        data = self.data(top, inputs, targets, loss is not None)
+        reduction = top.get("reduction", "mean")
+        if reduction not in ("mean", "sum"):
+            self.fail(("reduction",), f"must be 'mean' or 'sum', not {reduction!r}")
+        optimizer = self.optimizer(top) if top.get("optimizer") is not None else None
+        if optimizer is not None and loss is None:
+            self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
+        symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
+        return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
+                            targets=targets, params=params, nodes=nodes, loss=loss, data=data,
+                            reduction=reduction, optimizer=optimizer, symbols=symbols)
+
+    def formula(self, path, value) -> FormulaText:
+        if is_number(value):
+            value = str(value) if isinstance(value, int) else str(float(value))
+        if not isinstance(value, str) or isinstance(value, Flag):
+            self.fail(path, f"must be a formula like sigmoid(w1*x1 + b), not {_kind(value)}")
+        mark = self.doc.mark(path)
+        column = None
+        if mark is not None:
+            column = mark.column + (1 if mark.quoted else 0)
+        return FormulaText(str(value), field_name(path), mark.line if mark else None, column)
+
+    def loss(self, top) -> LossSpec:
+        value = top["loss"]
+        if isinstance(value, str) and not isinstance(value, Flag) and value in NAMED_LOSSES:
+            return LossSpec(field="loss", type=value)
+        if isinstance(value, dict):
+            self.unknown_keys(("loss",), value, ("type", "output", "target"), "loss")
+            kind = value.get("type")
+            if kind not in NAMED_LOSSES:
+                self.fail(("loss", "type"), f"unknown loss type {kind!r}; "
+                                            f"known: {', '.join(NAMED_LOSSES)}")
+            output = self.name(("loss", "output"), value["output"], "output") if "output" in value else None
+            target = self.name(("loss", "target"), value["target"], "target") if "target" in value else None
+            return LossSpec(field="loss", type=kind, output=output, target=target)
+        if isinstance(value, str) and re.fullmatch(r"[A-Za-z_]+", value) and "_" in value:
+            close = difflib.get_close_matches(value, NAMED_LOSSES, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(NAMED_LOSSES)})"
+            self.fail(("loss",), f"unknown loss '{value}'{hint}")
+        return LossSpec(field="loss", formula=self.formula(("loss",), value))
+
+    def data(self, top, inputs, targets, needs_targets: bool):
+        if "data" not in top or top["data"] is None:
+            # No data: one sample, every input and target a symbol.
+            return (tuple((n, None) for n in inputs + (targets if needs_targets else ())),)
+        samples = self.sequence(("data",), top["data"], "data")
+        if not samples:
+            self.fail(("data",), "needs at least one sample, like  - {x1: 1, y: 0}")
+        if len(samples) > MAX_SAMPLES:
+            self.fail(("data",), f"has {len(samples)} samples; the limit is {MAX_SAMPLES}")
+        wanted = inputs + (targets if needs_targets else ())
+        allowed = inputs + targets
+        result = []
+        for i, sample in enumerate(samples):
+            path = ("data", i)
+            sample = self.mapping(path, sample, f"data[{i}]")
+            for key in sample:
+                if key not in allowed:
+                    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+                    hint = f"; did you mean '{close[0]}'?" if close else \
+                        f" (inputs: {', '.join(inputs)}; targets: {', '.join(targets)})"
+                    self.fail(path + (key,), f"'{key}' is not an input or a target{hint}")
+            missing = [n for n in wanted if n not in sample]
+            if missing:
+                self.fail(path, f"sample {i} has no value for {', '.join(missing)}")
+            result.append(tuple((n, self.number(path + (n,), sample[n], allow_null=True))
+                                for n in allowed if n in sample))
+        return tuple(result)
+
+    def optimizer(self, top) -> Optimizer:
+        path = ("optimizer",)
+        value = self.mapping(path, top["optimizer"], "optimizer")
+        self.unknown_keys(path, value, ("type", "lr", "steps"), "optimizer")
+        kind = value.get("type", "sgd")
+        if kind != "sgd":
+            self.fail(path + ("type",), f"unknown optimizer {kind!r}; only 'sgd' is supported")
+        if "lr" not in value:
+            self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
+        lr = self.number(path + ("lr",), value["lr"], allow_null=True)
+        steps = value.get("steps", 1)
+        if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
+            self.fail(path + ("steps",), f"must be a whole number from 1 to {MAX_STEPS}")
+        return Optimizer(type=kind, lr=lr, steps=steps)
+
+    def symbols(self, top, declared) -> tuple:
+        path = ("symbols",)
+        value = self.mapping(path, top["symbols"], "symbols")
+        result = []
+        for name, latex in value.items():
+            if name not in declared:
+                self.fail(path + (name,), f"'{name}' is not a declared name")
+            latex = self.text(path + (name,), latex)
+            check_symbol_latex(latex, lambda msg: self.fail(path + (name,), msg))
+            result.append((name, latex))
+        return tuple(result)
+
+
+def check_symbol_latex(latex: str, fail) -> None:
+    """Allow letters, sub/superscripts, accents and Greek; refuse anything else."""
+    if not latex.strip():
+        fail("the LaTeX for a symbol is empty")
+    if len(latex) > 100:
+        fail("the LaTeX for a symbol is longer than 100 characters")
+    if not _SAFE_LATEX.match(latex):
+        fail(f"{latex!r} contains characters not allowed in a symbol "
+             f"(use letters, digits, _ ^ {{ }} and commands like \\hat, \\alpha)")
+    for command in re.findall(r"\\([A-Za-z]+)", latex):
+        if command not in _SAFE_COMMANDS:
+            fail(f"the LaTeX command \\{command} is not allowed in a symbol "
+                 f"(allowed: accents like \\hat, fonts like \\mathbf, Greek letters)")
+    depth = 0
+    for ch in latex:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        fail(f"the braces in {latex!r} do not match")
+
+
+def _plain(value) -> str:
+    if isinstance(value, Fraction):
+        return str(float(value)) if value.denominator != 1 else str(value.numerator)
+    return str(value)
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Flag):
+        return f"true/false ('{value}')"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text {value!r}" if len(value) < 40 else "text"
+    return f"the number {_plain(value)}"
