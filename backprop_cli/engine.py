@@ -58,6 +58,7 @@ class Pass:
     loss: sp.Expr | None
     gradients: dict  # param Symbol -> value; empty when not computed
     full_gradients: dict  # param Symbol -> expression in parameters and inputs only
+    full_loss: sp.Expr | None = None  # the loss in parameters and inputs only
 
 
 @dataclass(frozen=True)
@@ -171,11 +172,13 @@ class _Solver:
     def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
         samples = tuple(self.sample_pass(i + 1, sample, params, backward)
                         for i, sample in enumerate(self.graph.samples))
-        reduce, loss, gradients = [], None, {}
+        reduce, loss, gradients, full_loss = [], None, {}, None
         if self.graph.loss is not None:
             loss, loss_step = self.reduce_loss(samples)
             if loss_step is not None:
                 reduce.append(loss_step)
+            full_loss = loss if loss.is_number else self._combine_values(
+                [s.full[self.graph.loss.symbol] for s in samples])
         full_gradients = {}
         if backward:
             for p in self.graph.params:
@@ -185,7 +188,7 @@ class _Solver:
                 reduce.extend(steps)
         return Pass(iteration=iteration, params=dict(params), samples=samples,
                     reduce=tuple(reduce), loss=loss, gradients=gradients,
-                    full_gradients=full_gradients)
+                    full_gradients=full_gradients, full_loss=full_loss)
 
     def sample_pass(self, index: int, sample: dict, params: dict, backward: bool) -> SamplePass:
         graph = self.graph

@@ -96,6 +96,7 @@ class Node:
     expr: sp.Expr
     display: sp.Expr
     given: bool  # written in the spec, rather than split out as a pre-activation
+    written: sp.Expr | None = None  # the formula as the spec wrote it (before any split)
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,7 @@ def build_graph(problem: GraphProblem) -> Graph:
     nodes: list[Node] = []
     for name, formula in parsed:
         expr, display = formula.expr, formula.display
+        written = display
         if _splits(expr):
             label = letter if len(splits) == 1 else f"{letter}{len([n for n in nodes if not n.given]) + 1}"
             pre = declare(label)
@@ -189,7 +191,7 @@ def build_graph(problem: GraphProblem) -> Graph:
             rest = expr.args[1:]
             expr = expr.func(pre, *rest)
             display = display.func(pre, *display.args[1:], evaluate=False)
-        nodes.append(Node(symbols[name], expr, display, given=True))
+        nodes.append(Node(symbols[name], expr, display, given=True, written=written))
 
     output = nodes[-1].symbol
     loss = None
@@ -198,7 +200,7 @@ def build_graph(problem: GraphProblem) -> Graph:
         naming.add(loss_symbol, Name("L" if "L" not in symbols else "\\mathcal{L}",
                                      "L" if "L" not in symbols else "𝓛", "L"))
         expr, display = _loss(problem.loss, symbols, output, problem)
-        loss = Node(loss_symbol, expr, display, given=True)
+        loss = Node(loss_symbol, expr, display, given=True, written=display)
         nodes.append(loss)
 
     samples = tuple({symbols[n]: _rational(v) for n, v in sample} for sample in problem.data)

@@ -1,0 +1,48 @@
+"""The pipeline in one place: spec text -> Problem -> Graph -> Solution -> output text."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from .engine import Solution, solve
+from .errors import BackpropError, SpecError
+from .graph import build_graph
+from .spec import load_problem
+from .yamlload import MAX_BYTES
+
+
+def read_spec(path: str) -> tuple[str, bytes]:
+    """(name for messages, raw bytes) of a spec file, or of standard input for '-'."""
+    if path == "-":
+        data = sys.stdin.buffer.read(MAX_BYTES + 1)
+        return "<stdin>", data
+    file = Path(path)
+    if not file.is_file():
+        raise SpecError(f"no such file: {path}")
+    with file.open("rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    return path, data
+
+
+def solve_text(text: str | bytes, source: str = "<spec>") -> Solution:
+    """Load, build and solve; every input error names `source`."""
+    try:
+        problem = load_problem(text, source)
+        return solve(build_graph(problem))
+    except BackpropError as exc:
+        raise exc.located(source) from None
+
+
+def render(solution: Solution, fmt: str, settings) -> str:
+    if fmt == "json":
+        from .render.json import render_json
+
+        return render_json(solution, settings)
+    if fmt == "latex":
+        from .render.latex import render_latex
+
+        return render_latex(solution, settings)
+    from .render.text import render_text
+
+    return render_text(solution, settings)

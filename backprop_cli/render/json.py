@@ -1,0 +1,71 @@
+"""The solution for programs: the JSON contract documented in the README.
+
+Numbers are full double precision; where a value is symbolic it is a formula string in
+parameters and inputs only, written with SymPy built-ins so `sympy.sympify` reads it back.
+"""
+
+from __future__ import annotations
+
+import json
+
+import sympy as sp
+
+from ..engine import Solution
+from ..functions import to_elementary
+from .layout import Settings, sections, step_latex
+
+FORMAT_VERSION = 1
+
+
+def number(value):
+    """A float when the value is a number, else a formula string."""
+    if value is None:
+        return None
+    if value.is_number:
+        return float(value)
+    return sp.sstr(to_elementary(value))
+
+
+def solution_data(solution: Solution, settings: Settings) -> dict:
+    graph = solution.graph
+    names = graph.names.names
+    first = solution.first
+    plain = lambda s: names[s].plain if s in names else str(s)  # noqa: E731
+    steps = []
+    for section in sections(solution):
+        for step in section.steps:
+            steps.append({
+                "phase": step.phase,
+                "name": plain(step.lhs),
+                "sample": step.sample,
+                "latex": step_latex(step, names, settings.digits),
+                "value": number(step.value),
+            })
+    samples = []
+    for sample in first.samples:
+        values = {plain(s): number(sample.values[s] if sample.values[s].is_number else sample.full[s])
+                  for s in sample.values if graph.loss is None or s != graph.loss.symbol}
+        samples.append({"values": values, "loss": number(sample.full[graph.loss.symbol])
+                        if graph.loss is not None else None})
+    gradients = {plain(p): number(first.gradients[p] if first.gradients[p].is_number
+                                  else first.full_gradients[p]) for p in first.gradients}
+    updates = []
+    for update in solution.updates:
+        after = [p for p in solution.passes if p.iteration == update.iteration]
+        updates.append({"step": update.iteration,
+                        "params": {plain(p): number(v) for p, v in update.params.items()},
+                        "loss": number(after[0].loss) if after else None})
+    return {
+        "format": FORMAT_VERSION,
+        "title": graph.title,
+        "loss": number(first.full_loss) if first.loss is not None else None,
+        "gradients": gradients,
+        "samples": samples,
+        "steps": steps,
+        "updates": updates,
+        "warnings": list(solution.warnings),
+    }
+
+
+def render_json(solution: Solution, settings: Settings) -> str:
+    return json.dumps(solution_data(solution, settings), indent=2, ensure_ascii=False) + "\n"

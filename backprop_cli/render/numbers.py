@@ -1,0 +1,64 @@
+"""Numbers for display: N significant digits, trailing zeros dropped, never computed with.
+
+Values arrive exact (Rational) or with 50 digits (Float); this is the only place they are
+rounded, and only for printing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+
+import sympy as sp
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A number ready to print: `mantissa` times 10**exponent (exponent None: no power)."""
+
+    mantissa: str  # without the sign
+    exponent: int | None
+    negative: bool
+
+
+def to_decimal(value) -> Decimal:
+    value = sp.sympify(value) if not isinstance(value, sp.Basic) else value
+    with localcontext() as ctx:
+        ctx.prec = 60
+        if value.is_Integer:
+            return Decimal(int(value))
+        if value.is_Rational:
+            return Decimal(int(value.p)) / Decimal(int(value.q))
+        return Decimal(str(sp.Float(value, 55)))
+
+
+def shown(value, digits: int) -> Shown:
+    """Round `value` to `digits` significant digits for printing."""
+    value = sp.sympify(value) if not isinstance(value, sp.Basic) else value
+    if value.is_Integer and abs(value) < 10**15:
+        return Shown(str(abs(int(value))), None, value < 0)
+    number = to_decimal(value)
+    if number == 0:
+        return Shown("0", None, False)
+    negative = number < 0
+    number = abs(number)
+    mantissa, exponent = f"{number:.{digits - 1}e}".split("e")
+    exponent = int(exponent)
+    if -5 < exponent < max(digits, 6):
+        decimals = max(digits - 1 - exponent, 0)
+        text = f"{number:.{decimals}f}"
+        return Shown(_trim(text), None, negative)
+    return Shown(_trim(mantissa), exponent, negative)
+
+
+def _trim(text: str) -> str:
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def plain(value, digits: int) -> str:
+    """A number as plain ASCII text: -1.2346e-05, 0.78751."""
+    s = shown(value, digits)
+    text = s.mantissa + (f"e{s.exponent:+03d}" if s.exponent is not None else "")
+    return ("-" if s.negative else "") + text

@@ -1,0 +1,285 @@
+"""Expressions to text: a LaTeX printer (SymPy's, specialised) and a linear Unicode one.
+
+Both take the same settings: `names` (Symbol -> graph.Name), `values` (Symbol -> number:
+print the number in place of the symbol, in parentheses when negative) and `digits`.
+Numbers that are values print as rounded decimals; exact constants inside a general
+formula (the 1/2 of a half squared error) print as fractions.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.precedence import PRECEDENCE, precedence
+from sympy.printing.printer import Printer
+
+from ..functions import leaky_relu, relu, sigmoid, softplus, step
+from .numbers import shown
+
+_SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+_FUNCTION_NAMES = {sigmoid: ("\\sigma", "σ"), relu: ("\\operatorname{ReLU}", "ReLU"),
+                   softplus: ("\\operatorname{softplus}", "softplus"),
+                   sp.tanh: ("\\tanh", "tanh"), sp.log: ("\\log", "log")}
+
+
+def _is_terminating(r: sp.Rational) -> bool:
+    q = int(r.q)
+    for p in (2, 5):
+        while q % p == 0:
+            q //= p
+    return q == 1
+
+
+class MathLatexPrinter(LatexPrinter):
+    _default_settings = {**LatexPrinter._default_settings,
+                         "names": {}, "values": {}, "digits": 5, "decimals": False}
+
+    def __init__(self, settings=None):
+        settings = dict(settings or {})
+        settings.setdefault("order", "none")
+        if settings.get("values"):
+            settings.setdefault("mul_symbol", "dot")
+        super().__init__(settings)
+
+    # numbers ---------------------------------------------------------------
+    def number(self, value) -> str:
+        s = shown(value, self._settings["digits"])
+        text = s.mantissa if s.exponent is None else f"{s.mantissa} \\times 10^{{{s.exponent}}}"
+        return ("-" if s.negative else "") + text
+
+    def _print_Float(self, expr):
+        return self.number(expr)
+
+    def _print_Rational(self, expr):
+        if self._settings["decimals"] and _is_terminating(expr):
+            return self.number(expr)
+        return super()._print_Rational(expr)
+
+    def _print_Integer(self, expr):
+        return str(expr.p)
+
+    def _print_Symbol(self, expr, style="plain"):
+        values = self._settings["values"]
+        if expr in values:
+            text = self.number(values[expr])
+            return f"\\left({text}\\right)" if text.startswith("-") else text
+        names = self._settings["names"]
+        if expr in names:
+            return names[expr].latex
+        return super()._print_Symbol(expr, style)
+
+    def _print_Mul(self, expr):
+        # (1/m)(a + b) as \frac{1}{m}\left(a + b\right), not one tall fraction
+        args = expr.args
+        if len(args) == 2 and args[0].is_Rational and args[0].p == 1 and args[0].q > 1 \
+                and args[1].is_Add and not self._settings["values"]:
+            return f"\\frac{{1}}{{{args[0].q}}}\\left({self._print(args[1])}\\right)"
+        return super()._print_Mul(expr)
+
+    def _as_ordered_terms(self, expr, order=None):
+        terms = list(super()._as_ordered_terms(expr, order=order))
+        return _positive_first(terms)
+
+    # functions -------------------------------------------------------------
+    def _argument(self, a) -> str:
+        """A function argument: a substituted negative number needs no extra brackets."""
+        if a in self._settings["values"]:
+            return self.number(self._settings["values"][a])
+        return self._print(a)
+
+    def _function(self, name: str, args, exp=None) -> str:
+        inner = ", ".join(self._argument(a) for a in args)
+        head = name if exp is None else f"{name}^{{{exp}}}"
+        return f"{head}\\left({inner}\\right)"
+
+    def _print_sigmoid(self, expr, exp=None):
+        return self._function("\\sigma", expr.args, exp)
+
+    def _print_relu(self, expr, exp=None):
+        return self._function("\\operatorname{ReLU}", expr.args, exp)
+
+    def _print_softplus(self, expr, exp=None):
+        return self._function("\\operatorname{softplus}", expr.args, exp)
+
+    def _print_leaky_relu(self, expr, exp=None):
+        x, alpha = expr.args
+        return self._function(f"\\operatorname{{LeakyReLU}}_{{{self._print(alpha)}}}", [x], exp)
+
+    def _print_step(self, expr, exp=None):
+        return f"\\left[{self._argument(expr.args[0])} > 0\\right]"
+
+    def _print_log(self, expr, exp=None):
+        return self._function("\\log", expr.args, exp)
+
+    def _print_tanh(self, expr, exp=None):
+        return self._function("\\tanh", expr.args, exp)
+
+
+class UnicodePrinter(Printer):
+    """One-line Unicode math for the terminal: x₁w₁ + x₂w₂, σ(z₁), 2(ŷ − y)."""
+
+    printmethod = "_unicode"
+    _default_settings = {"names": {}, "values": {}, "digits": 5, "decimals": False, "order": None}
+
+    def number(self, value) -> str:
+        s = shown(value, self._settings["digits"])
+        text = s.mantissa
+        if s.exponent is not None:
+            text += "·10" + str(s.exponent).translate(_SUPER)
+        return ("−" if s.negative else "") + text
+
+    def paren(self, expr, level: int, strict: bool = False) -> str:
+        text = self._print(expr)
+        prec = precedence(expr)
+        if prec < level or (strict and prec <= level) or (text.startswith("−") and level > PRECEDENCE["Add"]):
+            return f"({text})"
+        return text
+
+    def emptyPrinter(self, expr):
+        return str(expr)
+
+    def _print_Symbol(self, expr):
+        values = self._settings["values"]
+        if expr in values:
+            text = self.number(values[expr])
+            return f"({text})" if text.startswith("−") else text
+        names = self._settings["names"]
+        return names[expr].unicode if expr in names else expr.name
+
+    def _print_Integer(self, expr):
+        return ("−" if expr < 0 else "") + str(abs(expr.p))
+
+    def _print_Rational(self, expr):
+        if self._settings["decimals"] and _is_terminating(expr):
+            return self.number(expr)
+        sign = "−" if expr < 0 else ""
+        return f"{sign}{abs(expr.p)}/{expr.q}"
+
+    def _print_Float(self, expr):
+        return self.number(expr)
+
+    def _print_Half(self, expr):
+        return self._print_Rational(expr)
+
+    def _print_Add(self, expr):
+        terms = _positive_first(list(expr.args))
+        out = ""
+        for i, term in enumerate(terms):
+            text = self._print(term) if not term.is_Add else f"({self._print(term)})"
+            if i == 0:
+                out = text
+            elif text.startswith("−"):
+                out += " − " + text[1:]
+            else:
+                out += " + " + text
+        return out
+
+    def _print_Mul(self, expr):
+        args = list(expr.args)
+        sign = ""
+        if args and args[0] == -1 and len(args) > 1:
+            sign, args = "−", args[1:]
+        elif args and args[0].is_Number and args[0] < 0 and len(args) > 1:
+            sign, args = "−", [-args[0]] + args[1:]
+        numerator, denominator = [], []
+        for a in args:
+            if a.is_Pow and a.exp.is_Number and a.exp < 0:
+                denominator.append(a.base if a.exp == -1 else sp.Pow(a.base, -a.exp, evaluate=False))
+            elif a.is_Rational and not a.is_Integer and a.p == 1 and not self._settings["decimals"]:
+                denominator.append(sp.Integer(a.q))
+            else:
+                numerator.append(a)
+        if denominator == [sp.Integer(2)] and numerator and not self._settings["values"]:
+            # ½(ℓ⁽¹⁾ + ℓ⁽²⁾) and ½(ŷ − y)², as written by hand
+            return sign + "½" + self._product(numerator)
+        text = self._product(numerator) if numerator else "1"
+        if denominator:
+            below = self._product(denominator)
+            if len(denominator) > 1 or precedence(denominator[0]) < PRECEDENCE["Pow"]:
+                below = f"({below})"
+            if len(numerator) > 1:
+                text = f"({text})"
+            text = f"{text}/{below}"
+        return sign + text
+
+    def _product(self, factors) -> str:
+        substituting = bool(self._settings["values"])
+        out = ""
+        for i, f in enumerate(factors):
+            text = self.paren(f, PRECEDENCE["Mul"])
+            if i == 0:
+                out = text
+                continue
+            previous = out[-1]
+            ascii_digits = "0123456789"  # not str.isdigit: that is True for subscripts too
+            dotted = substituting or "/" in text or "/" in out or text[0] in ascii_digits \
+                or (previous in ascii_digits and not text.startswith("(")) or text[0] in "−∂"
+            out += (" · " if dotted else "") + text
+        return out
+
+    def _print_Pow(self, expr):
+        base, exp = expr.args
+        if exp == sp.Rational(1, 2):
+            return f"√({self._print(base)})" if not base.is_Atom else f"√{self._print(base)}"
+        if exp.is_Number and exp < 0:
+            return self._print_Mul(sp.Mul(1, expr, evaluate=False))
+        base_text = self.paren(base, PRECEDENCE["Pow"], strict=True)
+        if exp.is_Integer and exp > 0:
+            return base_text + str(exp.p).translate(_SUPER)
+        return f"{base_text}^{self.paren(exp, PRECEDENCE['Pow'], strict=True)}"
+
+    def _argument(self, a) -> str:
+        """A function argument: a substituted negative number needs no extra brackets."""
+        if a in self._settings["values"]:
+            return self.number(self._settings["values"][a])
+        return self._print(a)
+
+    def _call(self, name: str, args) -> str:
+        return f"{name}({', '.join(self._argument(a) for a in args)})"
+
+    def _print_Function(self, expr):
+        for kind, (_, uni) in _FUNCTION_NAMES.items():
+            if isinstance(expr, kind):
+                return self._call(uni, expr.args)
+        return self._call(type(expr).__name__, expr.args)
+
+    def _print_leaky_relu(self, expr):
+        x, alpha = expr.args
+        return f"LeakyReLU_{self._print(alpha)}({self._argument(x)})"
+
+    def _print_step(self, expr):
+        return f"[{self._argument(expr.args[0])} > 0]"
+
+    def _print_exp(self, expr):
+        arg = expr.args[0]
+        if arg.is_Atom or (arg.is_Mul and len(arg.args) == 2 and arg.args[0] == -1 and arg.args[1].is_Atom):
+            return f"e^{self._print(arg)}"
+        return f"exp({self._print(arg)})"
+
+    def _print_Abs(self, expr):
+        return f"|{self._print(expr.args[0])}|"
+
+    def _print_Heaviside(self, expr):
+        return f"[{self._print(expr.args[0])} > 0]"
+
+    def _print_Exp1(self, expr):
+        return "e"
+
+    def _print_Pi(self, expr):
+        return "π"
+
+
+def _positive_first(terms):
+    """x − y rather than −y + x: start a sum with a term that has no minus sign."""
+    for i, term in enumerate(terms):
+        if not term.could_extract_minus_sign():
+            return [term] + terms[:i] + terms[i + 1:]
+    return terms
+
+
+def latex(expr, **settings) -> str:
+    return MathLatexPrinter(settings).doprint(expr)
+
+
+def unicode(expr, **settings) -> str:
+    return UnicodePrinter(settings).doprint(expr)
