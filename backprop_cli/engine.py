@@ -30,6 +30,7 @@ class Step:
     value: sp.Expr  # a number, or an expression when something is symbolic
     sample: int | None = None
     relation: str = "="
+    show_value: bool = True  # False when nothing was substituted: the value is the formula
 
     @property
     def numeric(self) -> bool:
@@ -206,7 +207,7 @@ class _Solver:
             self.check_kinks(node, env, where)
             shown = {s: env[s] for s in node.display.free_symbols if s in env}
             forward.append(Step("loss" if is_loss else "forward", lhs, (node.display,), shown,
-                                value, sample=index))
+                                value, sample=index, show_value=value.is_number or bool(shown)))
             values[node.symbol] = value
             full[node.symbol] = node.expr.xreplace(full_env) if not value.is_number else value
             full_env[node.symbol] = full[node.symbol]

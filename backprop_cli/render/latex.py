@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from ..engine import Solution
-from .layout import Settings, gradient_rows, sections, step_line
+from .layout import Settings, gradient_rows, known, sections, step_line
 from .printers import latex, unicode
 
 #: Above this many characters (in the terminal rendering) a step is split over lines.
@@ -70,9 +70,13 @@ def context(solution: Solution, settings: Settings) -> dict:
     loss = (tex(solution.sample_loss), tex(graph.loss.written)) if graph.loss is not None else None
     params = [(tex(p), tex(v, decimals=True) if v is not None else "\\text{symbolic}")
               for p, v in graph.param_values.items()]
-    columns = list(solution.first.samples[0].given) if solution.first.samples else []
+    gradients = [(p, v if v else "\\text{symbolic}", g)
+                 for p, v, g in gradient_rows(solution, digits, "latex")]
+    columns = [c for c in solution.first.samples[0].given
+               if any(s.given[c].is_number for s in solution.first.samples)]
     data = {"columns": [tex(c) for c in columns],
-            "rows": [[tex(s.given[c], decimals=True) for c in columns] for s in solution.first.samples]}
+            "rows": [[tex(s.given[c], decimals=True) for c in columns]
+                     for s in solution.first.samples]}
     blocks = []
     for section in sections(solution):
         lines = []
@@ -101,8 +105,9 @@ def context(solution: Solution, settings: Settings) -> dict:
         "lr": tex(graph.lr, decimals=True) if graph.lr is not None else None,
         "steps": graph.steps,
         "sections": blocks,
-        "gradients": gradient_rows(solution, digits, "latex"),
-        "loss": tex(solution.first.loss, decimals=True) if solution.first.loss is not None else None,
+        "gradients": gradients,
+        "loss": tex(solution.first.loss, decimals=True)
+        if solution.first.loss is not None and solution.first.loss.is_number else None,
         "loss_symbol": tex(solution.loss_symbol),
         "losses_after": updates_after,
     }
@@ -117,4 +122,4 @@ def _subtitle(solution: Solution, section) -> str | None:
     if sample is None:
         return None
     return ",\\quad ".join(f"{latex(s, names=names)} = {latex(v, names=names, decimals=True)}"
-                           for s, v in sample.given.items())
+                           for s, v in known(sample.given).items())

@@ -70,7 +70,12 @@ def _pass_sections(solution: Solution, current: Pass, heading: str) -> list[Sect
 def _given(solution: Solution, sample) -> str:
     names = solution.graph.names.names
     return ", ".join(f"{unicode(s, names=names)} = {unicode(v, names=names, decimals=True)}"
-                     for s, v in sample.given.items())
+                     for s, v in known(sample.given).items())
+
+
+def known(values: dict) -> dict:
+    """The entries that are numbers (a symbolic input is not 'given' a value)."""
+    return {s: v for s, v in values.items() if v.is_number}
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,8 @@ def step_line(step: Step, names: dict, digits: int, kind: str) -> Line:
     if step.values and (step.forms[-1].free_symbols & set(step.values)):
         parts.append(printer(step.forms[-1], names=names, values=step.values, digits=digits,
                              decimals=True))
-    parts.append(printer(step.value, names=names, digits=digits, decimals=True, **extra))
+    if step.show_value:
+        parts.append(printer(step.value, names=names, digits=digits, decimals=True, **extra))
     deduped = []
     for part in parts:
         if not deduped or deduped[-1] != part:
@@ -115,8 +121,9 @@ def gradient_rows(solution: Solution, digits: int, kind: str) -> list[tuple[str,
     for p in solution.graph.params:
         if p not in first.gradients:
             continue
+        value = first.params[p]
         rows.append((printer(p, names=names),
-                     printer(first.params[p], names=names, digits=digits, decimals=True),
+                     printer(value, names=names, digits=digits, decimals=True) if value.is_number else "",
                      printer(first.gradients[p], names=names, digits=digits, decimals=True)))
     return rows
 

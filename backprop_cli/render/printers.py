@@ -72,8 +72,11 @@ class MathLatexPrinter(LatexPrinter):
         # (1/m)(a + b) as \frac{1}{m}\left(a + b\right), not one tall fraction
         args = expr.args
         if len(args) == 2 and args[0].is_Rational and args[0].p == 1 and args[0].q > 1 \
-                and args[1].is_Add and not self._settings["values"]:
-            return f"\\frac{{1}}{{{args[0].q}}}\\left({self._print(args[1])}\\right)"
+                and not args[1].is_Atom and not self._settings["values"]:
+            inner = self._print(args[1])
+            if args[1].is_Add:
+                inner = f"\\left({inner}\\right)"
+            return f"\\frac{{1}}{{{args[0].q}}} {inner}"
         return super()._print_Mul(expr)
 
     def _as_ordered_terms(self, expr, order=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..engine import Solution
-from .layout import Settings, gradient_rows, pad, sections, step_line, width
+from .layout import Settings, gradient_rows, known, pad, sections, step_line, width
 from .printers import unicode
 
 
@@ -35,13 +35,13 @@ def render_text(solution: Solution, settings: Settings) -> str:
     if len(graph.samples) == 1:
         sample = solution.first.samples[0]
         given = ", ".join(f"{unicode(s, names=names)} = {unicode(v, names=names, decimals=True)}"
-                          for s, v in sample.given.items())
+                          for s, v in known(sample.given).items())
         if given:
             out.append("  " + given)
     else:
         for sample in solution.first.samples:
             given = ", ".join(f"{unicode(s, names=names)} = {unicode(v, names=names, decimals=True)}"
-                              for s, v in sample.given.items())
+                              for s, v in known(sample.given).items())
             out.append(f"  sample {sample.index}: {given}")
     if graph.lr is not None:
         out.append(f"  learning rate η = {unicode(graph.lr, names=names, decimals=True)}, "
@@ -67,7 +67,7 @@ def render_text(solution: Solution, settings: Settings) -> str:
                    f"{pad(unicode(solution.loss_symbol, names=names).join(('∂', '/∂·')), gw, True)}")
         for p, v, g in rows:
             out.append(f"  {pad(p, pw)}   {pad(v, vw, True)}   {style.value(pad(g, gw, True))}")
-    if solution.first.loss is not None:
+    if solution.first.loss is not None and solution.first.loss.is_number:
         loss = unicode(solution.first.loss, digits=settings.digits, decimals=True)
         out += ["", f"Loss: L = {style.value(loss)}"]
         for update in solution.updates:
