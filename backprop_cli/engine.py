@@ -111,7 +111,9 @@ def evaluate(expr: sp.Expr, env: dict, what: str = "a value") -> sp.Expr:
         return value
     if value.is_number:
         if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise EvaluationError(f"{what} is undefined here (a division by zero or the log of 0)")
+            raise EvaluationError(f"{what} is undefined: a division by zero or the log of 0 "
+                                  f"at these values (for example bce with an output of "
+                                  f"exactly 0 or 1)")
         value = value.evalf(PRECISION)
         if not value.is_finite or value.has(sp.zoo, sp.nan) or not value.is_real:
             raise EvaluationError(f"{what} is not a finite real number here "
@@ -198,11 +200,12 @@ class _Solver:
         full_env = {s: (v if v is not None else s) for s, v in sample.items()}
         full_env.update(params)
         where = f" in sample {index}" if self.m > 1 else ""
+        at = f" in sample {index}"  # errors always say which sample
         forward, values, full = [], {}, {}
         for node in graph.nodes:
             is_loss = node is graph.loss
             lhs = self.loss_lhs(index) if is_loss else node.symbol
-            what = f"the loss{where}" if is_loss else f"{node.symbol}{where}"
+            what = f"the loss{at}" if is_loss else f"{node.symbol}{at}"
             value = evaluate(node.expr, env, what)
             self.check_kinks(node, env, where)
             shown = {s: env[s] for s in node.display.free_symbols if s in env}
@@ -267,7 +270,7 @@ class _Solver:
             forms = (_sum(rule), _sum(written))
             if forms[0] == forms[1]:
                 forms = forms[:1]
-            value = evaluate(sp.Add(*canonical), env, f"∂/∂{symbol}")
+            value = evaluate(sp.Add(*canonical), env, f"∂L/∂{symbol} in sample {index}")
             lhs = self.adjoint_symbol(symbol, index)
             symbols[symbol] = lhs
             adjoint[symbol] = value

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -90,6 +91,8 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
     except SyntaxError as exc:
         column = (exc.offset - 1) if exc.offset else None
         hint = " (write powers as '**', not '^')" if "^" in text else ""
+        if not hint and re.search(r"[\w.)]\s+[\w(]", text):
+            hint = " (is a '*' missing between two terms? write x1*w1, not x1 w1)"
         raise FormulaError(f"this is not a valid formula{hint}", column) from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError("the formula is nested too deeply") from None

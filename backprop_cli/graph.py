@@ -172,8 +172,18 @@ def build_graph(problem: GraphProblem) -> Graph:
     param_values = {symbols[n]: _rational(v) for n, v in problem.params}
 
     parsed = []
-    for name, text in problem.nodes:
-        formula = _parse(text, symbols)
+    node_names = [name for name, _ in problem.nodes]
+    for i, (name, text) in enumerate(problem.nodes):
+        later = {n: sp.Symbol(n, real=True) for n in node_names[i:]}
+        formula = _parse(text, {**symbols, **later})
+        used = sorted(str(s) for s in formula.expr.free_symbols if str(s) in later)
+        if name in used:
+            raise SpecError(f"'{name}' uses itself; a node can only use inputs, parameters "
+                            f"and earlier nodes", field=text.field, line=text.line, column=text.column)
+        if used:
+            raise SpecError(f"'{name}' uses {', '.join(used)}, which is defined later; nodes are "
+                            f"computed in order, so move {used[0]} above {name}",
+                            field=text.field, line=text.line, column=text.column)
         parsed.append((name, formula))
         declare(name)
 
