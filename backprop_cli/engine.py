@@ -14,7 +14,7 @@ import sympy as sp
 
 from .errors import EvaluationError
 from .functions import leaky_relu, relu, step
-from .graph import Graph, Name, Node
+from .graph import LEARNING_RATE, Graph, Name, Node
 
 PRECISION = 50  # significant digits kept for values that are not exact
 
@@ -67,6 +67,7 @@ class Update:
     iteration: int  # 1-based
     steps: tuple
     params: dict
+    full_params: dict  # the same in parameters, inputs and eta only (for programs)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def solve(graph: Graph) -> Solution:
         passes.append(current)
     return Solution(graph=graph, passes=tuple(passes), updates=tuple(updates),
                     warnings=tuple(dict.fromkeys(solver.warnings)),
-                    loss_symbol=graph.loss.symbol if graph.loss else sp.Symbol("L"),
+                    loss_symbol=graph.loss.symbol if graph.loss else sp.Symbol("L:loss"),
                     sample_loss=solver.sample_loss)
 
 
@@ -139,10 +140,10 @@ class _Solver:
                     self.consumers[s].append(node)
         self.active = self._active()
         if graph.loss is not None and self.m > 1:
-            self.sample_loss = sp.Symbol("l", real=True)
+            self.sample_loss = sp.Symbol("l:sample", real=True)
             self.names.add(self.sample_loss, Name("\\ell", "ℓ", "l"))
         else:
-            self.sample_loss = graph.loss.symbol if graph.loss else sp.Symbol("L")
+            self.sample_loss = graph.loss.symbol if graph.loss else sp.Symbol("L:loss")
         self.locals: dict = {}
         self._expanded: dict = {}  # (sample, param) -> adjoint in parameters and inputs
 
@@ -349,8 +350,8 @@ class _Solver:
     # updates ---------------------------------------------------------------
     def update(self, k: int, current: Pass) -> Update:
         graph = self.graph
-        eta = sp.Symbol("eta", positive=True)
-        steps, new = [], {}
+        eta = LEARNING_RATE
+        steps, new, full = [], {}, {}
         for p in graph.params:
             grad_symbol = self.names.derivative(graph.loss.symbol, p)
             old = current.params[p]
@@ -367,7 +368,9 @@ class _Solver:
                              {}, f"the update of {p}")
             steps.append(Step("update", p, (form,), shown, value, relation="←"))
             new[p] = value
-        return Update(iteration=k, steps=tuple(steps), params=new)
+            full[p] = value if value.is_number else \
+                old - graph.lr * current.full_gradients.get(p, sp.Integer(0))
+        return Update(iteration=k, steps=tuple(steps), params=new, full_params=full)
 
 
 def _sum(terms):

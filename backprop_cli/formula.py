@@ -28,6 +28,7 @@ MAX_NODES = 500
 MAX_DEPTH = 40
 MAX_LITERAL_DIGITS = 30
 MAX_EXPONENT = 64
+MAX_POWER_BITS = 4096  # a power of two numbers may have at most this many bits
 
 #: name -> (SymPy function, allowed argument counts)
 FUNCTIONS = {
@@ -202,7 +203,15 @@ class _Builder:
             self.fail(f"the exponent {right} is too large (at most {MAX_EXPONENT})", node.right)
         if left == 0 and right.is_Number and right <= 0:
             self.fail("0 raised to a non-positive power is undefined", node)
-        return left**right, sp.Pow(left_d, right_d, evaluate=False)
+        if left.is_Rational and right.is_Rational:
+            # Each exponent is small, but (a**64)**64 nests: bound the size of the result.
+            bits = int(left.p).bit_length() + int(left.q).bit_length()
+            if bits * abs(right) > MAX_POWER_BITS:
+                self.fail("this power is too large to compute", node)
+        result = left**right
+        if result.is_Pow and result.exp.is_Number and abs(result.exp) > MAX_EXPONENT**2:
+            self.fail(f"the combined exponent {result.exp} is too large", node)
+        return result, sp.Pow(left_d, right_d, evaluate=False)
 
     def _Call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name):

@@ -19,6 +19,8 @@ from .functions import leaky_relu, relu, sigmoid, softplus
 from .spec import FormulaText, GraphProblem, LossSpec
 
 ACTIVATIONS = (sigmoid, sp.tanh, relu, leaky_relu, softplus)
+LEARNING_RATE = sp.Symbol("eta:lr", positive=True)  # η; ':' keeps it apart from a param 'eta'
+
 
 _GREEK = {
     "alpha": ("\\alpha", "α"), "beta": ("\\beta", "β"), "gamma": ("\\gamma", "γ"),
@@ -189,7 +191,8 @@ def build_graph(problem: GraphProblem) -> Graph:
 
     taken = set(symbols)
     splits = [f for _, f in parsed if _splits(f.expr)]
-    letter = next(l for l in "zsuvaq" if not any(n == l or re.fullmatch(f"{l}_?\\d+", n) for n in taken))
+    letter = next(l for l in ("z", "s", "u", "v", "a", "q", "zz", "zzz", "pre")
+                  if not any(n == l or re.fullmatch(f"{l}_?\\d+", n) for n in taken))
     nodes: list[Node] = []
     for name, formula in parsed:
         expr, display = formula.expr, formula.display
@@ -206,9 +209,12 @@ def build_graph(problem: GraphProblem) -> Graph:
     output = nodes[-1].symbol
     loss = None
     if problem.loss is not None:
-        loss_symbol = sp.Symbol("L", real=True) if "L" not in symbols else sp.Symbol("Loss", real=True)
-        naming.add(loss_symbol, Name("L" if "L" not in symbols else "\\mathcal{L}",
-                                     "L" if "L" not in symbols else "𝓛", "L"))
+        # Internal names contain ':', which no spec name can, so they never collide.
+        loss_symbol = sp.Symbol("L:loss", real=True)
+        if "L" in symbols:
+            naming.add(loss_symbol, Name("\\mathcal{L}", "𝓛", "Loss" if "Loss" not in symbols else "L:loss"))
+        else:
+            naming.add(loss_symbol, Name("L", "L", "L"))
         expr, display = _loss(problem.loss, symbols, output, problem)
         loss = Node(loss_symbol, expr, display, given=True, written=display)
         nodes.append(loss)
@@ -217,7 +223,7 @@ def build_graph(problem: GraphProblem) -> Graph:
     lr = None
     steps = 0
     if problem.optimizer is not None:
-        eta = sp.Symbol("eta", positive=True)
+        eta = LEARNING_RATE
         naming.add(eta, Name("\\eta", "η", "eta"))
         lr = _rational(problem.optimizer.lr) if problem.optimizer.lr is not None else eta
         steps = problem.optimizer.steps
@@ -252,20 +258,20 @@ def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProble
         formula = _parse(spec.formula, symbols)
         if not formula.expr.free_symbols & {symbols[n] for n, _ in problem.nodes}:
             raise SpecError("the loss does not use any node; write it in terms of the output "
-                            f"(like ({output} - y)**2)", field="loss")
+                            f"(like ({output} - y)**2)", field="loss", line=spec.line)
         return formula.expr, formula.display
     out = symbols.get(spec.output) if spec.output else output
     if spec.output and (out is None or spec.output not in dict(problem.nodes)):
-        raise SpecError(f"'{spec.output}' is not a node", field="loss.output")
+        raise SpecError(f"'{spec.output}' is not a node", field="loss.output", line=spec.line)
     if spec.target:
         if spec.target not in problem.targets:
             raise SpecError(f"'{spec.target}' is not a target (targets: "
-                            f"{', '.join(problem.targets)})", field="loss.target")
+                            f"{', '.join(problem.targets)})", field="loss.target", line=spec.line)
         target = symbols[spec.target]
     else:
         if len(problem.targets) != 1:
             raise SpecError("with several targets, say which one: "
-                            "loss: {type: ..., output: yhat, target: y}", field="loss")
+                            "loss: {type: ..., output: yhat, target: y}", field="loss", line=spec.line)
         target = symbols[problem.targets[0]]
     diff = sp.Add(out, sp.Mul(-1, target, evaluate=False), evaluate=False)
     half = sp.Rational(1, 2)

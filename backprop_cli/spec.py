@@ -11,6 +11,7 @@ import difflib
 import keyword
 import re
 from dataclasses import dataclass
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from .errors import SpecError
@@ -50,6 +51,7 @@ class FormulaText:
 @dataclass(frozen=True)
 class LossSpec:
     field: str
+    line: int | None
     formula: FormulaText | None = None  # loss: (yhat - y)**2
     type: str | None = None  # loss: {type: bce, output: yhat, target: y}
     output: str | None = None
@@ -228,7 +230,7 @@ class _Reader:
 
     def formula(self, path, value) -> FormulaText:
         if is_number(value):
-            value = str(value) if isinstance(value, int) else str(float(value))
+            value = _exact_decimal(Fraction(value))
         if not isinstance(value, str) or isinstance(value, Flag):
             self.fail(path, f"must be a formula like sigmoid(w1*x1 + b), not {_kind(value)}")
         mark = self.doc.mark(path)
@@ -239,8 +241,10 @@ class _Reader:
 
     def loss(self, top) -> LossSpec:
         value = top["loss"]
+        mark = self.doc.mark(("loss",))
+        line = mark.line if mark else None
         if isinstance(value, str) and not isinstance(value, Flag) and value in NAMED_LOSSES:
-            return LossSpec(field="loss", type=value)
+            return LossSpec(field="loss", line=line, type=value)
         if isinstance(value, dict):
             self.unknown_keys(("loss",), value, ("type", "output", "target"), "loss")
             kind = value.get("type")
@@ -249,12 +253,12 @@ class _Reader:
                                             f"known: {', '.join(NAMED_LOSSES)}")
             output = self.name(("loss", "output"), value["output"], "output") if "output" in value else None
             target = self.name(("loss", "target"), value["target"], "target") if "target" in value else None
-            return LossSpec(field="loss", type=kind, output=output, target=target)
+            return LossSpec(field="loss", line=line, type=kind, output=output, target=target)
         if isinstance(value, str) and re.fullmatch(r"[A-Za-z_]+", value) and "_" in value:
             close = difflib.get_close_matches(value, NAMED_LOSSES, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(NAMED_LOSSES)})"
             self.fail(("loss",), f"unknown loss '{value}'{hint}")
-        return LossSpec(field="loss", formula=self.formula(("loss",), value))
+        return LossSpec(field="loss", line=line, formula=self.formula(("loss",), value))
 
     def data(self, top, inputs, targets, needs_targets: bool):
         if "data" not in top or top["data"] is None:
@@ -318,6 +322,8 @@ def check_symbol_latex(latex: str, fail) -> None:
         fail("the LaTeX for a symbol is empty")
     if len(latex) > 100:
         fail("the LaTeX for a symbol is longer than 100 characters")
+    if "^^" in latex:  # TeX's ^^5c is a backslash in disguise
+        fail(f"{latex!r} contains '^^', which TeX reads as a character code; write ^{{...}}")
     if not _SAFE_LATEX.match(latex):
         fail(f"{latex!r} contains characters not allowed in a symbol "
              f"(use letters, digits, _ ^ {{ }} and commands like \\hat, \\alpha)")
@@ -332,6 +338,15 @@ def check_symbol_latex(latex: str, fail) -> None:
             break
     if depth != 0:
         fail(f"the braces in {latex!r} do not match")
+
+
+def _exact_decimal(value: Fraction) -> str:
+    """A fraction read from a YAML decimal, written back with every digit."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    with localcontext() as ctx:
+        ctx.prec = 400
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
 
 
 def _plain(value) -> str:

@@ -17,13 +17,16 @@ from .layout import Settings, sections, step_latex
 FORMAT_VERSION = 1
 
 
-def number(value):
-    """A float when the value is a number, else a formula string."""
+def number(value, names: dict | None = None):
+    """A float when the value is a number, else a formula string in plain names."""
     if value is None:
         return None
     if value.is_number:
         return float(value)
-    return sp.sstr(to_elementary(value))
+    names = names or {}
+    plain = {s: sp.Symbol(names[s].plain, real=True) for s in value.free_symbols
+             if s in names and names[s].plain != s.name}
+    return sp.sstr(to_elementary(value.xreplace(plain)))
 
 
 def solution_data(solution: Solution, settings: Settings) -> dict:
@@ -39,26 +42,26 @@ def solution_data(solution: Solution, settings: Settings) -> dict:
                 "name": plain(step.lhs),
                 "sample": step.sample,
                 "latex": step_latex(step, names, settings.digits),
-                "value": number(step.value),
+                "value": number(step.value, names),
             })
     samples = []
     for sample in first.samples:
-        values = {plain(s): number(sample.values[s] if sample.values[s].is_number else sample.full[s])
+        values = {plain(s): number(sample.values[s] if sample.values[s].is_number else sample.full[s], names)
                   for s in sample.values if graph.loss is None or s != graph.loss.symbol}
-        samples.append({"values": values, "loss": number(sample.full[graph.loss.symbol])
+        samples.append({"values": values, "loss": number(sample.full[graph.loss.symbol], names)
                         if graph.loss is not None else None})
     gradients = {plain(p): number(first.gradients[p] if first.gradients[p].is_number
-                                  else first.full_gradients[p]) for p in first.gradients}
+                                  else first.full_gradients[p], names) for p in first.gradients}
     updates = []
     for update in solution.updates:
         after = [p for p in solution.passes if p.iteration == update.iteration]
         updates.append({"step": update.iteration,
-                        "params": {plain(p): number(v) for p, v in update.params.items()},
+                        "params": {plain(p): number(v, names) for p, v in update.full_params.items()},
                         "loss": number(after[0].loss) if after else None})
     return {
         "format": FORMAT_VERSION,
         "title": graph.title,
-        "loss": number(first.full_loss) if first.loss is not None else None,
+        "loss": number(first.full_loss, names) if first.loss is not None else None,
         "gradients": gradients,
         "samples": samples,
         "steps": steps,

@@ -18,7 +18,7 @@ from .layout import Settings, gradient_rows, known, sections, step_line
 from .printers import latex, unicode
 
 #: Above this many characters (in the terminal rendering) a step is split over lines.
-ONE_LINE = 72
+ONE_LINE = 95
 
 _TEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -106,6 +106,7 @@ def context(solution: Solution, settings: Settings) -> dict:
         "steps": graph.steps,
         "sections": blocks,
         "gradients": gradients,
+        "trained": bool(solution.updates),
         "loss": tex(solution.first.loss, decimals=True)
         if solution.first.loss is not None and solution.first.loss.is_number else None,
         "loss_symbol": tex(solution.loss_symbol),

@@ -8,6 +8,8 @@ formula (the 1/2 of a half squared error) print as fractions.
 
 from __future__ import annotations
 
+import re
+
 import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
@@ -198,7 +200,8 @@ class UnicodePrinter(Printer):
         text = self._product(numerator) if numerator else "1"
         if denominator:
             below = self._product(denominator)
-            if len(denominator) > 1 or precedence(denominator[0]) < PRECEDENCE["Pow"]:
+            # _product already bracketed a sum; a product below the line needs brackets too
+            if len(denominator) > 1 or PRECEDENCE["Mul"] <= precedence(denominator[0]) < PRECEDENCE["Pow"]:
                 below = f"({below})"
             if len(numerator) > 1:
                 text = f"({text})"
@@ -217,7 +220,8 @@ class UnicodePrinter(Printer):
             ascii_digits = "0123456789"  # not str.isdigit: that is True for subscripts too
             dotted = substituting or "/" in text or "/" in out or text[0] in ascii_digits \
                 or (previous in ascii_digits and not text.startswith("(")) or text[0] in "−∂"
-            out += (" · " if dotted else "") + text
+            word = re.match(r"^[A-Za-zσ]{2,}\(", text) and not dotted  # y log(ŷ), not ylog(ŷ)
+            out += (" · " if dotted else " " if word else "") + text
         return out
 
     def _print_Pow(self, expr):
