@@ -16,7 +16,7 @@ from .errors import EvaluationError
 from .functions import leaky_relu, relu, step
 from .graph import LEARNING_RATE, Graph, Name, Node
 
-PRECISION = 50  # significant digits kept for values that are not exact
+PRECISION = 90  # digits kept for inexact values: 50 promised, guard digits for 1 - sigma(z)
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,12 @@ class _Solver:
             self.locals[key] = sp.factor_terms(derivative)
         return self.locals[key]
 
+    def raw_local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
+        key = ("raw", consumer.symbol, symbol)
+        if key not in self.locals:
+            self.locals[key] = sp.diff(consumer.expr, symbol)
+        return self.locals[key]
+
     # forward -------------------------------------------------------------
     def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
         samples = tuple(self.sample_pass(i + 1, sample, params, backward)
@@ -265,7 +271,12 @@ class _Solver:
                     written.append(sp.Mul(adj, local, evaluate=False))
                     if adjoint[c.symbol].is_number:
                         shown[adj] = adjoint[c.symbol]
-                canonical.append(adjoint[c.symbol] * local)
+                # The value comes from the derivative in the consumer's own arguments
+                # (1 - tanh(z)**2, not 1 - h**2): evalf then sees the cancellation and
+                # keeps its digits when a unit saturates.
+                raw = self.raw_local(c, symbol) if c is not graph.loss else local
+                term = adjoint[c.symbol] * raw
+                canonical.append(term if term.xreplace(env).is_number else adjoint[c.symbol] * local)
             for term in written:
                 shown.update({s: env[s] for s in term.free_symbols if s in env})
             forms = (_sum(rule), _sum(written))

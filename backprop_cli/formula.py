@@ -203,10 +203,14 @@ class _Builder:
             self.fail(f"the exponent {right} is too large (at most {MAX_EXPONENT})", node.right)
         if left == 0 and right.is_Number and right <= 0:
             self.fail("0 raised to a non-positive power is undefined", node)
-        if left.is_Rational and right.is_Rational:
+        if left.is_number and right.is_number:
             # Each exponent is small, but (a**64)**64 nests: bound the size of the result.
-            bits = int(left.p).bit_length() + int(left.q).bit_length()
-            if bits * abs(right) > MAX_POWER_BITS:
+            if left.is_Rational:
+                bits = int(left.p).bit_length() + int(left.q).bit_length()
+            else:
+                size = abs(left.evalf(15))
+                bits = abs(float(sp.log(size, 2).evalf(15))) + 1 if size.is_finite and size != 0 else 0
+            if right.is_comparable and bits * abs(float(right)) > MAX_POWER_BITS:
                 self.fail("this power is too large to compute", node)
         result = left**right
         if result.is_Pow and result.exp.is_Number and abs(result.exp) > MAX_EXPONENT**2:

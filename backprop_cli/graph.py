@@ -191,8 +191,10 @@ def build_graph(problem: GraphProblem) -> Graph:
 
     taken = set(symbols)
     splits = [f for _, f in parsed if _splits(f.expr)]
-    letter = next(l for l in ("z", "s", "u", "v", "a", "q", "zz", "zzz", "pre")
-                  if not any(n == l or re.fullmatch(f"{l}_?\\d+", n) for n in taken))
+    candidates = ["z", "s", "u", "v", "a", "q"] + [f"z{'z' * k}" for k in range(1, 40)]
+    letter = next((l for l in candidates
+                   if not any(n == l or re.fullmatch(f"{l}_?\\d+", n) for n in taken)), "pre") \
+        if splits else "z"
     nodes: list[Node] = []
     for name, formula in parsed:
         expr, display = formula.expr, formula.display

@@ -242,6 +242,9 @@ def parse_with_timeout(text: str, timeout: float = 3.0):
     # 9**16777216 are computed digit by digit before anything is refused.
     "((1e30**64)**64)**64",
     "(((9**64)**64)**64)**64",
+    # The same with an irrational factor, so that no base along the way is a rational
+    # number: 2**31*sqrt(2)*9**4032, then its 63rd power, then that number's 63rd power.
+    "(((sqrt(2)*9**64)**63)**63)**63",
 ])
 def test_refuses_huge_powers_quickly(text):
     outcome, seconds = parse_with_timeout(text)

@@ -259,14 +259,12 @@ def test_a_node_given_as_a_bare_number_keeps_every_digit():
     assert problem.nodes[0][1].text == "0.1234567890123456789"
 
 
-def test_names_z_s_u_v_a_q_do_not_crash_the_graph():
-    # The pre-activation letter is z, or s, u, ... when taken; with all six taken the
+@pytest.mark.parametrize("names", [["z", "s", "u", "v", "a", "q"],
+                                   ["z", "s", "u", "v", "a", "q", "zz", "zzz", "pre"]],
+                         ids=["six-letters", "every-candidate"])
+def test_taken_pre_activation_letters_do_not_crash_the_graph(names):
+    # The pre-activation letter is z, or s, u, ... when taken; however many are taken the
     # spec is still valid (and here nothing even needs a pre-activation).
-    text = """\
-inputs: [z, s, u, v, a, q]
-params: {w: 1}
-nodes:
-  yhat: w*z + s + u + v + a + q
-"""
+    text = f"inputs: [{', '.join(names)}]\nparams: {{w: 1}}\nnodes:\n  yhat: w*z + s\n"
     graph = build_graph(load_problem(text))
     assert [str(n.symbol) for n in graph.nodes] == ["yhat"]
