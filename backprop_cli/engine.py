@@ -328,8 +328,8 @@ class _Solver:
         for s in samples:
             step_ = next((st for st in s.backward if st.lhs == self.adjoint_symbol(p, s.index)), None)
             per_sample.append(step_.value if step_ is not None else sp.Integer(0))
-        full_parts = [self._full_gradient(p, s) for s in samples]
-        full = self._combine_values(full_parts)
+        # The expanded adjoint (the number itself when numeric), stored by backward().
+        full = self._combine_values([self._expanded.get((s.index, p), sp.Integer(0)) for s in samples])
         if self.m == 1:
             return per_sample[0], full, []
         parts = [self.adjoint_symbol(p, s.index) for s in samples]
@@ -337,16 +337,6 @@ class _Solver:
         value = evaluate(self._combine_values(per_sample), {}, f"∂L/∂{p}")
         shown = {sym: v for sym, v in zip(parts, per_sample) if v.is_number}
         return value, full, [Step("reduce", lhs, (self._combine(parts),), shown, value)]
-
-    def _full_gradient(self, p, sample_pass) -> sp.Expr:
-        # Recompute the expanded adjoint only when something is symbolic (JSON needs it).
-        step_ = next((st for st in sample_pass.backward
-                      if st.lhs == self.adjoint_symbol(p, sample_pass.index)), None)
-        if step_ is None:
-            return sp.Integer(0)
-        if step_.value.is_number:
-            return step_.value
-        return self._expanded[(sample_pass.index, p)]
 
     def _combine(self, parts):
         total = sp.Add(*parts, evaluate=False) if len(parts) > 1 else parts[0]
