@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .engine import Solution, solve
+from .engine import solve
 from .errors import BackpropError, SpecError
 from .graph import build_graph
 from .spec import load_problem
@@ -25,16 +25,30 @@ def read_spec(path: str) -> tuple[str, bytes]:
     return path, data
 
 
-def solve_text(text: str | bytes, source: str = "<spec>") -> Solution:
+def solve_text(text: str | bytes, source: str = "<spec>"):
     """Load, build and solve; every input error names `source`."""
     try:
         problem = load_problem(text, source)
+        kind = getattr(problem, "kind", "graph")
+        if kind == "calculus":
+            from .calculus.engine import solve_calculus
+
+            return solve_calculus(problem)
+        if kind == "network":
+            from .layered.compile import solve_network
+
+            return solve_network(problem)
         return solve(build_graph(problem))
     except BackpropError as exc:
         raise exc.located(source) from None
 
 
-def render(solution: Solution, fmt: str, settings) -> str:
+def render(solution, fmt: str, settings) -> str:
+    """Text for `fmt` (text, json, latex); each spec form brings its own renderers."""
+    if getattr(solution, "kind", "graph") == "calculus":
+        from .calculus.render import render_calculus
+
+        return render_calculus(solution, fmt, settings)
     if fmt == "json":
         from .render.json import render_json
 

@@ -91,12 +91,14 @@ def load_problem(text: str | bytes, source: str = "<spec>") -> GraphProblem:
     """Read a spec; raise SpecError (naming `source`, the field and line) if it is wrong."""
     try:
         doc = load_yaml(text)
-        return _Reader(doc, source).problem()
+        return Reader(doc, source).problem()
     except SpecError as exc:
         raise exc.located(source) from None
 
 
-class _Reader:
+class Reader:
+    """Field-aware checks shared by every spec form: each failure names the field and line."""
+
     def __init__(self, doc: Document, source: str):
         self.doc = doc
         self.source = source
@@ -173,15 +175,19 @@ class _Reader:
                 self.fail(tuple(path) + (key,), f"unknown key '{key}' in {what}{hint}")
 
     # the problem --------------------------------------------------------------
-    def problem(self) -> GraphProblem:
+    def problem(self):
         top = self.doc.data
         if not isinstance(top, dict):
             self.fail((), f"a problem file must be a mapping of keys (title, inputs, params, "
                           f"nodes, ...), not {_kind(top)}")
-        if "network" in top or "function" in top:
-            kind = "layered ('network:')" if "network" in top else "calculus ('function:')"
-            self.fail(("network" if "network" in top else "function",),
-                      f"the {kind} form of the spec is not supported by this version")
+        if "function" in top:
+            from .calculus.spec import read_calculus
+
+            return read_calculus(self)
+        if "network" in top:
+            from .layered.spec import read_network
+
+            return read_network(self)
         self.unknown_keys((), top, GRAPH_KEYS, "the problem")
         for required in ("inputs", "nodes"):
             if required not in top:

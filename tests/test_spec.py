@@ -159,8 +159,6 @@ CASES = [
     ("unknown-top-level-key-far", BASE + "colour: red\n", "colour", 14, "allowed:"),
     ("title-mapping", edited("title: Test", "title: {a: 1}"), "title", 1, "text"),
     ("title-too-long", edited("title: Test", "title: " + "T" * 2001), "title", 1, "limit"),
-    ("network-form", BASE + "network: {}\n", "network", 14, "not supported"),
-    ("function-form", BASE + "function: x**2\n", "function", 14, "not supported"),
     ("duplicate-top-level-key", BASE + "loss: bce\n", "loss", 14, "appears twice"),
     ("tag", edited("title: Test", "title: !!python/object:os.system x"), "title", 1, "tags"),
     ("date", edited("title: Test", "title: 2024-01-31"), "title", 1, "tags"),

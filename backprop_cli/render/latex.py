@@ -93,6 +93,7 @@ def context(solution: Solution, settings: Settings) -> dict:
         if after and after[0].loss is not None:
             updates_after.append((update.iteration, tex(after[0].loss, decimals=True)))
     return {
+        "body": "fragment.tex.j2",
         "title": graph.title or "Worked solution",
         "notes": graph.notes,
         "warnings": list(solution.warnings),
