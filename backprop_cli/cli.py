@@ -41,8 +41,11 @@ def main() -> None:
               help="Significant digits shown (values are computed exactly or to 50 digits).")
 @click.option("--color/--no-color", default=None,
               help="Colour the terminal output (default: only on a terminal).")
+@click.option("--view", type=click.Choice(("matrix", "scalar", "both")), default="matrix",
+              show_default=True,
+              help="Layered problems: vectors and matrices, entry by entry, or both.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, debug):
+def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, view, debug):
     """Solve the problem in SPEC (a YAML file, or - for standard input)."""
     if as_latex and fmt not in (None, "latex"):
         raise click.BadParameter(f"--latex contradicts --format {fmt}", param_hint="--latex")
@@ -53,10 +56,10 @@ def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, debug):
     if as_pdf and output in (None, "-"):
         output = (Path(spec).stem if spec != "-" else "solution") + ".pdf"
     _refuse_overwriting_input(spec, output)
-    _run(debug, lambda: _solve(spec, fmt, as_pdf, fragment, output, digits, color))
+    _run(debug, lambda: _solve(spec, fmt, as_pdf, fragment, output, digits, color, view))
 
 
-def _solve(spec, fmt, as_pdf, fragment, output, digits, color):
+def _solve(spec, fmt, as_pdf, fragment, output, digits, color, view="matrix"):
     from .pipeline import read_spec, render, solve_text
 
     source, text = read_spec(spec)
@@ -66,7 +69,7 @@ def _solve(spec, fmt, as_pdf, fragment, output, digits, color):
     from .render.layout import Settings
 
     settings = Settings(digits=digits, fragment=fragment, color=bool(color),
-                        width=_terminal_width())
+                        width=_terminal_width(), view=view)
     result = render(solution, fmt, settings)
     if as_pdf:
         from .render.pdf import build_pdf

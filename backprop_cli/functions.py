@@ -128,6 +128,44 @@ class softplus(Function):
         return self.args[0].is_real
 
 
+class softmax(Function):
+    """softmax(k, z1, ..., zK) = exp(z_k) / (exp(z1) + ... + exp(zK)), k counted from 1.
+
+    Its derivative is the textbook one, written in softmax itself:
+    d softmax_k / d z_j = softmax_k ([k = j] - softmax_j).
+    """
+
+    @classmethod
+    def eval(cls, k, *z):
+        if not (k.is_Integer and 1 <= int(k) <= len(z)):
+            raise ValueError("softmax(k, z1, ..., zK) needs 1 <= k <= K")
+
+    def fdiff(self, argindex=2):
+        if argindex == 1:
+            raise sp.ArgumentIndexError(self, argindex)
+        k, z = int(self.args[0]), self.args[1:]
+        j = argindex - 1
+        return self * (int(k == j) - softmax(j, *z))
+
+    def _eval_rewrite_as_exp(self, k, *z, **kwargs):
+        return sp.exp(z[int(k) - 1]) / sp.Add(*[sp.exp(v) for v in z])
+
+    def _eval_evalf(self, prec):
+        # exp(z_k - max z) keeps the terms small; mpmath would not overflow anyway.
+        k, z = int(self.args[0]), self.args[1:]
+        if not all(v.is_number and v.is_comparable for v in z):
+            return None
+        top = max(z, key=lambda v: v.evalf(30))
+        shifted = sp.exp(z[k - 1] - top) / sp.Add(*[sp.exp(v - top) for v in z])
+        return shifted._eval_evalf(prec)
+
+    def _eval_is_real(self):
+        return all(v.is_real for v in self.args[1:]) or None
+
+    def _eval_is_positive(self):
+        return all(v.is_real for v in self.args[1:]) or None
+
+
 #: Elementary rewrites, so that a formula printed for programs reads back with plain sympify.
 ELEMENTARY = {
     sigmoid: lambda x: 1 / (1 + sp.exp(-x)),
@@ -135,6 +173,7 @@ ELEMENTARY = {
     step: lambda x: sp.Heaviside(x, 0),
     leaky_relu: lambda x, a: sp.Piecewise((x, x > 0), (a * x, True)),
     softplus: lambda x: sp.log(1 + sp.exp(x)),
+    softmax: lambda k, *z: sp.exp(z[int(k) - 1]) / sp.Add(*[sp.exp(v) for v in z]),
 }
 
 

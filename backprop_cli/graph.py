@@ -146,6 +146,13 @@ class Naming:
                     f"∂{t.unicode}/∂{b.unicode}", f"d{t.plain}/d{b.plain}")
         return self.add(symbol, name)
 
+    def sampled_input(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:
+        """A symbolic input of one sample, x_1^(2): its own symbol, for programs x_1_s2."""
+        n = self.names[symbol]
+        new = sp.Symbol(f"{symbol.name}@{sample}", real=True)
+        return self.add(new, Name(f"{n.latex}^{{({sample})}}", f"{n.unicode}{superscript(f'({sample})')}",
+                                  f"{n.plain}_s{sample}"))
+
     def sampled(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:
         """The symbol for one sample's value of `symbol`, e.g. l^(2)."""
         n = self.names[symbol]

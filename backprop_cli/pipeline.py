@@ -49,6 +49,10 @@ def render(solution, fmt: str, settings) -> str:
         from .calculus.render import render_calculus
 
         return render_calculus(solution, fmt, settings)
+    if getattr(solution, "kind", "graph") == "network":
+        from .layered.render import render_network
+
+        return render_network(solution, fmt, settings)
     if fmt == "json":
         from .render.json import render_json
 

@@ -27,6 +27,7 @@ class Settings:
     fragment: bool = False
     color: bool = False
     width: int = 100
+    view: str = "matrix"  # layered problems: matrix, scalar or both
 
 
 def sections(solution: Solution) -> list[Section]:

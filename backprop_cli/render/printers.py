@@ -15,7 +15,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.printer import Printer
 
-from ..functions import leaky_relu, relu, sigmoid, softplus, step
+from ..functions import leaky_relu, relu, sigmoid, softmax, softplus, step
 from .numbers import shown
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
@@ -112,6 +112,9 @@ class MathLatexPrinter(LatexPrinter):
 
     def _print_step(self, expr, exp=None):
         return f"\\left[{self._argument(expr.args[0])} > 0\\right]"
+
+    def _print_softmax(self, expr, exp=None):
+        return self._function(f"\\operatorname{{softmax}}_{{{expr.args[0]}}}", expr.args[1:], exp)
 
     def _print_log(self, expr, exp=None):
         return self._function("\\log", expr.args, exp)
@@ -256,6 +259,9 @@ class UnicodePrinter(Printer):
 
     def _print_step(self, expr):
         return f"[{self._argument(expr.args[0])} > 0]"
+
+    def _print_softmax(self, expr):
+        return self._call(f"softmax_{expr.args[0]}", expr.args[1:])
 
     def _print_exp(self, expr):
         arg = expr.args[0]

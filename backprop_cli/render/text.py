@@ -12,7 +12,7 @@ from .printers import unicode
 def render_text(solution: Solution, settings: Settings) -> str:
     graph = solution.graph
     names = graph.names.names
-    style = _Style(settings.color)
+    style = Style(settings.color)
     out: list[str] = []
     title = graph.title or "Worked solution"
     out += [style.title(title), style.title("=" * len(title))]
@@ -47,15 +47,7 @@ def render_text(solution: Solution, settings: Settings) -> str:
         out.append(f"  learning rate η = {unicode(graph.lr, names=names, decimals=True)}, "
                    f"{graph.steps} step{'s' if graph.steps != 1 else ''} of gradient descent")
 
-    for section in sections(solution):
-        out += ["", style.heading(section.title)]
-        if section.subtitle:
-            out.append(f"  ({section.subtitle})")
-        out.append("")
-        lines = [step_line(step, names, settings.digits, "unicode") for step in section.steps]
-        lhs_width = max((width(line.lhs) for line in lines), default=0)
-        for line in lines:
-            out.extend(_wrap(line, lhs_width, settings.width, style))
+    out += section_lines(solution, settings, style)
 
     rows = gradient_rows(solution, settings.digits, "unicode")
     if rows:
@@ -78,6 +70,29 @@ def render_text(solution: Solution, settings: Settings) -> str:
     return "\n".join(out) + "\n"
 
 
+def section_lines(solution: Solution, settings: Settings, style) -> list[str]:
+    """The worked steps, section by section (also the scalar view of a layered problem)."""
+    names = solution.graph.names.names
+    out = []
+    for section in sections(solution):
+        out += ["", style.heading(section.title)]
+        if section.subtitle:
+            out.append(f"  ({section.subtitle})")
+        out.append("")
+        out += step_lines(section.steps, names, settings, style)
+    return out
+
+
+def step_lines(steps, names: dict, settings: Settings, style) -> list[str]:
+    """Steps aligned on their '=' and wrapped at the terminal width."""
+    lines = [step_line(step, names, settings.digits, "unicode") for step in steps]
+    lhs_width = max((width(line.lhs) for line in lines), default=0)
+    out = []
+    for line in lines:
+        out.extend(_wrap(line, lhs_width, settings.width, style))
+    return out
+
+
 def _wrap(line, lhs_width: int, limit: int, style) -> list[str]:
     """`lhs = a = b = c`, broken before an '=' when it would pass `limit` columns."""
     head = f"  {pad(line.lhs, lhs_width)} {line.relation} "
@@ -95,7 +110,7 @@ def _wrap(line, lhs_width: int, limit: int, style) -> list[str]:
     return rows
 
 
-class _Style:
+class Style:
     def __init__(self, color: bool):
         self.color = color
 

@@ -1,0 +1,265 @@
+"""NetworkProblem -> the scalar computation graph the engine solves, plus the layout that
+says which scalar is which matrix entry; then the solution in matrix form.
+
+Both spec forms meet in graph.Graph, so the numbers of a layered problem come from the
+same engine (and oracle tests) as every other problem. Entry symbols carry brackets in
+their SymPy names (`W1[1,2]`), which no spec name can contain, so nothing collides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..engine import Solution, solve
+from ..functions import leaky_relu, relu, sigmoid, softmax, softplus
+from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
+from .spec import NetworkProblem
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+@dataclass(frozen=True)
+class Tensor:
+    """A named vector or matrix and the scalar symbols of its entries (rows of them)."""
+
+    plain: str  # W1, b1, z1, a1, x, y, yhat
+    latex: str  # W^{(1)}
+    unicode: str  # W⁽¹⁾
+    entries: tuple  # tuple of rows (matrix), or a flat tuple (vector)
+    matrix: bool = False
+
+    @property
+    def symbols(self) -> list:
+        if self.matrix:
+            return [s for row in self.entries for s in row]
+        return list(self.entries)
+
+
+@dataclass(frozen=True)
+class LayerView:
+    index: int  # 1-based
+    activation: str
+    alpha: sp.Rational
+    W: Tensor
+    b: Tensor | None
+    z: Tensor
+    a: Tensor  # the output ŷ for the last layer
+    previous: Tensor  # a of the layer before, or x
+
+
+@dataclass(frozen=True)
+class Network:
+    """How the scalar graph is laid out as vectors and matrices."""
+
+    problem: NetworkProblem
+    x: Tensor
+    y: Tensor
+    layers: tuple  # LayerViews
+
+    @property
+    def output(self) -> Tensor:
+        return self.layers[-1].a
+
+    def tensors(self) -> list:
+        return [t for layer in self.layers for t in (layer.W, layer.b) if t is not None]
+
+
+@dataclass(frozen=True)
+class NetworkSolution:
+    kind = "network"
+    problem: NetworkProblem
+    network: Network | None  # None with symbolic sizes: there are no entries
+    scalar: Solution | None
+    matrix: object  # matrix.MatrixWork
+
+    @property
+    def warnings(self) -> tuple:
+        return self.scalar.warnings if self.scalar is not None else ()
+
+
+def solve_network(problem: NetworkProblem) -> NetworkSolution:
+    from .matrix import general_work, matrix_work
+
+    if problem.symbolic_sizes:
+        return NetworkSolution(problem, None, None, general_work(problem))
+    graph, network = build_network_graph(problem)
+    solution = solve(graph)
+    return NetworkSolution(problem, network, solution, matrix_work(network, solution))
+
+
+# --- naming ------------------------------------------------------------------------
+
+
+def _layer_name(letter: str, layer: int) -> Name:
+    latex_base = derive_name(letter).latex
+    return Name(f"{latex_base}^{{({layer})}}", f"{letter}{superscript(f'({layer})')}", f"{letter}{layer}")
+
+
+def _entry(naming: Naming, whole: Name, key: str, index: tuple, single: bool) -> sp.Symbol:
+    """The symbol of one entry: W^{(1)}_{1,2} / W⁽¹⁾₁,₂ / W1_1_2; no index when single."""
+    symbol = sp.Symbol(f"{key}[{','.join(map(str, index))}]", real=True)
+    if single:
+        return naming.add(symbol, whole)
+    sub_latex = ",".join(map(str, index))
+    sub_uni = ",".join(str(i).translate(_SUB) for i in index)
+    plain = f"{whole.plain}_{'_'.join(map(str, index))}"
+    return naming.add(symbol, Name(f"{whole.latex}_{{{sub_latex}}}", f"{whole.unicode}{sub_uni}", plain))
+
+
+def _vector(naming, whole: Name, key: str, size: int) -> Tensor:
+    entries = tuple(_entry(naming, whole, key, (i + 1,), size == 1) for i in range(size))
+    return Tensor(whole.plain, whole.latex, whole.unicode, entries)
+
+
+def _matrix(naming, whole: Name, key: str, rows: int, cols: int) -> Tensor:
+    entries = tuple(tuple(_entry(naming, whole, key, (i + 1, j + 1), False) for j in range(cols))
+                    for i in range(rows))
+    return Tensor(whole.plain, whole.latex, whole.unicode, entries, matrix=True)
+
+
+# --- the graph -----------------------------------------------------------------------
+
+
+def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
+    naming = Naming()
+    sizes = problem.sizes
+    n_in, n_out = sizes[0], sizes[-1]
+    if problem.input_names:
+        entries = tuple(naming.add(sp.Symbol(n, real=True), derive_name(n)) for n in problem.input_names)
+        x = Tensor("x", "\\mathbf{x}", "x", entries)
+    else:
+        x = _vector(naming, Name("x", "x", "x"), "x", n_in)
+    y = _vector(naming, Name("y", "y", "y"), "y", n_out)
+    values = dict(problem.params)
+    params, param_values, nodes, layers = [], {}, [], []
+    previous = x
+    for l, spec in enumerate(problem.layers, start=1):
+        last = l == len(problem.layers)
+        W = _matrix(naming, _layer_name("W", l), f"W{l}", sizes[l], sizes[l - 1])
+        b = _vector(naming, _layer_name("b", l), f"b{l}", sizes[l]) if spec.bias else None
+        for tensor in (W, b):
+            if tensor is None:
+                continue
+            given = values[tensor.plain]
+            flat = [v for row in given for v in row] if tensor.matrix and given is not None else given
+            for i, symbol in enumerate(tensor.symbols):
+                params.append(symbol)
+                value = None if flat is None else flat[i]
+                param_values[symbol] = None if value is None else sp.Rational(value.numerator, value.denominator)
+        z = _vector(naming, _layer_name(problem.pre, l), f"{problem.pre}{l}", sizes[l])
+        a_name = Name("\\hat{y}", "ŷ", "yhat") if last else _layer_name(problem.post, l)
+        a = _vector(naming, a_name, "yhat" if last else f"{problem.post}{l}", sizes[l])
+        for i in range(sizes[l]):
+            terms = [(W.entries[i][j], previous.entries[j]) for j in range(sizes[l - 1])]
+            expr = sp.Add(*[w * v for w, v in terms]) + (b.entries[i] if b else 0)
+            shown = [sp.Mul(w, v, evaluate=False) for w, v in terms] + ([b.entries[i]] if b else [])
+            display = shown[0] if len(shown) == 1 else sp.Add(*shown, evaluate=False)
+            nodes.append(Node(z.entries[i], expr, display, given=True, written=display))
+        alpha = sp.Rational(spec.alpha.numerator, spec.alpha.denominator)
+        for i in range(sizes[l]):
+            expr, display = _activation(spec.activation, z.entries, i, alpha)
+            nodes.append(Node(a.entries[i], expr, display, given=True, written=display))
+        layers.append(LayerView(l, spec.activation, alpha, W, b, z, a, previous))
+        previous = a
+
+    loss = None
+    if problem.loss is not None:
+        loss_symbol = sp.Symbol("L:loss", real=True)
+        naming.add(loss_symbol, Name("L", "L", "L"))
+        expr, display = _loss(problem.loss, previous.entries, y.entries)
+        loss = Node(loss_symbol, expr, display, given=True, written=display)
+        nodes.append(loss)
+
+    samples = _samples(problem, x, y, naming)
+    lr, steps = None, 0
+    if problem.optimizer is not None:
+        naming.add(LEARNING_RATE, Name("\\eta", "η", "eta"))
+        opt = problem.optimizer
+        lr = sp.Rational(opt.lr.numerator, opt.lr.denominator) if opt.lr is not None else LEARNING_RATE
+        steps = opt.steps
+    output = nodes[-2].symbol if loss is not None else nodes[-1].symbol
+    graph = Graph(title=problem.title, notes=problem.notes, inputs=tuple(x.entries),
+                  targets=tuple(y.entries) if problem.loss is not None else (),
+                  params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
+                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
+                  output=output)
+    return graph, Network(problem, x, y, tuple(layers))
+
+
+def _activation(kind: str, z: tuple, i: int, alpha):
+    v = z[i]
+    if kind == "identity":
+        return v, v
+    if kind == "sigmoid":
+        return sigmoid(v), sigmoid(v)
+    if kind == "tanh":
+        return sp.tanh(v), sp.tanh(v)
+    if kind == "relu":
+        return relu(v), relu(v)
+    if kind == "leaky_relu":
+        return leaky_relu(v, alpha), leaky_relu(v, alpha)
+    if kind == "softplus":
+        return softplus(v), softplus(v)
+    # softmax: the k-th output, written out as e^{z_k} / sum_j e^{z_j}
+    expr = softmax(i + 1, *z)
+    display = sp.Mul(sp.exp(v, evaluate=False),
+                     sp.Pow(sp.Add(*[sp.exp(u, evaluate=False) for u in z], evaluate=False), -1,
+                            evaluate=False), evaluate=False)
+    return expr, display
+
+
+def _loss(kind: str, yhat: tuple, y: tuple):
+    K = len(yhat)
+    neg = lambda e: sp.Mul(-1, e, evaluate=False)  # noqa: E731
+    diff = lambda a, b: sp.Add(a, neg(b), evaluate=False)  # noqa: E731
+    one_minus = lambda s: sp.Add(1, neg(s), evaluate=False)  # noqa: E731
+
+    def total(parts):
+        return parts[0] if len(parts) == 1 else sp.Add(*parts, evaluate=False)
+
+    if kind in ("squared_error", "half_squared_error", "mse"):
+        expr = sp.Add(*[(a - b) ** 2 for a, b in zip(yhat, y)])
+        display = total([sp.Pow(diff(a, b), 2, evaluate=False) for a, b in zip(yhat, y)])
+        factor = {"squared_error": 1, "half_squared_error": sp.Rational(1, 2), "mse": sp.Rational(1, K)}[kind]
+        if factor != 1:
+            expr = factor * expr
+            display = sp.Mul(factor, display, evaluate=False)
+        return expr, display
+    if kind == "abs_error":
+        return (sp.Add(*[sp.Abs(a - b) for a, b in zip(yhat, y)]),
+                total([sp.Abs(diff(a, b), evaluate=False) for a, b in zip(yhat, y)]))
+    if kind == "cross_entropy":
+        expr = -sp.Add(*[b * sp.log(a) for a, b in zip(yhat, y)])
+        display = total([sp.Mul(-1, b, sp.log(a, evaluate=False), evaluate=False) for a, b in zip(yhat, y)])
+        return expr, display
+    # bce, per output, summed
+    expr = sp.Add(*[-b * sp.log(a) - (1 - b) * sp.log(1 - a) for a, b in zip(yhat, y)])
+    parts = []
+    for a, b in zip(yhat, y):
+        parts.append(sp.Mul(-1, b, sp.log(a, evaluate=False), evaluate=False))
+        parts.append(sp.Mul(-1, one_minus(b), sp.log(one_minus(a), evaluate=False), evaluate=False))
+    return expr, sp.Add(*parts, evaluate=False)
+
+
+def _samples(problem: NetworkProblem, x: Tensor, y: Tensor, naming: Naming) -> tuple:
+    """One dict per sample: entry symbol -> number, None (symbolic, one sample) or, with
+    several samples, a symbol of that sample's own (x_1 of sample 2 is not x_1 of sample 1)."""
+    m = len(problem.data)
+    result = []
+    for k, sample in enumerate(problem.data, start=1):
+        values = {}
+        for tensor, given, wanted in ((x, sample.x, True), (y, sample.y, problem.loss is not None)):
+            if not wanted and given is None:
+                continue
+            for i, symbol in enumerate(tensor.entries):
+                value = None if given is None else given[i]
+                if value is not None:
+                    values[symbol] = sp.Rational(value.numerator, value.denominator)
+                elif m == 1:
+                    values[symbol] = None
+                else:
+                    values[symbol] = naming.sampled_input(symbol, k)
+        result.append(values)
+    return tuple(result)

@@ -1,0 +1,658 @@
+"""The worked solution of a layered problem in matrix notation.
+
+Each line is `lhs = form = form ... = result`, a form being a row of pieces: named
+matrices (W^{(1)}, δ^{(2)}, with an optional transpose), explicit matrices of entries,
+operators and scalar factors. Entries are written per symbol first (δ^{(3)} a^{(2)}_1)
+and then evaluated with the values the scalar engine computed, so every number here is
+the engine's, and a symbolic problem reads in named quantities (δ, a, [z > 0]).
+Renderers only print the pieces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from ..engine import Solution, Step, evaluate
+from ..functions import leaky_relu, sigmoid, softplus, step
+from ..graph import LEARNING_RATE, Name, Naming, superscript
+from .compile import LayerView, Network, Tensor
+from .spec import NetworkProblem
+
+#: Matrices larger than this are named, not written out (the scalar view has every entry).
+MAX_ROWS = 10
+MAX_COLS = 6
+
+
+# --- pieces ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Named:
+    """A named matrix or vector, W^{(1)} / W⁽¹⁾, or any short formula in both notations."""
+
+    latex: str
+    unicode: str
+    transpose: bool = False
+
+    @property
+    def T(self) -> "Named":
+        return Named(self.latex, self.unicode, not self.transpose)
+
+
+@dataclass(frozen=True)
+class Mat:
+    """Explicit entries (SymPy expressions), a tuple of rows."""
+
+    rows: tuple
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operator or bracket: + − ⊙ ( ) and the like."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar factor such as 1/m (exact: written as a fraction) or η."""
+
+    expr: sp.Expr
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    lhs: tuple  # pieces
+    forms: tuple  # tuples of pieces; the last is the result
+    relation: str = "="
+    note: tuple | None = None  # one sentence shown under the line: (LaTeX, terminal)
+
+
+@dataclass(frozen=True)
+class Block:
+    """A section: a title, lines (matrix Lines or the engine's scalar Steps), notes."""
+
+    title: str
+    lines: tuple = ()
+    intro: str | None = None
+    level: int = 1
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    header: tuple
+    rows: tuple  # tuples of cells, each a tuple of pieces
+
+
+@dataclass(frozen=True)
+class MatrixWork:
+    general: tuple  # Tables and Blocks: the network in matrix notation, no numbers
+    blocks: tuple  # the worked solution, pass by pass (empty for symbolic sizes)
+    derivatives: tuple  # Lines: f'(z) and dl/dyhat used, written out
+    names: dict = field(default_factory=dict)  # Symbol -> Name, for printing entries
+
+
+# --- notation ---------------------------------------------------------------------
+
+
+class Notation:
+    """The names of the whole vectors and matrices; batches use capitals (Z, A, Δ)."""
+
+    def __init__(self, problem: NetworkProblem, batch: bool):
+        self.problem = problem
+        self.batch = batch
+        self.L = len(problem.layers)
+
+    def _layer(self, letter: str, l: int) -> Named:
+        letter = letter.upper() if self.batch else letter
+        latex_letter = "\\Delta" if letter == "Δ" else ("\\delta" if letter == "δ" else letter)
+        return Named(f"{latex_letter}^{{({l})}}", f"{letter}{superscript(f'({l})')}")
+
+    def z(self, l):
+        return self._layer(self.problem.pre, l)
+
+    def a(self, l):
+        if l == 0:
+            return self.x
+        if l == self.L:
+            return self.yhat
+        return self._layer(self.problem.post, l)
+
+    def delta(self, l):
+        return self._layer("Δ" if self.batch else "δ", l)
+
+    @property
+    def x(self):
+        return Named("X", "X") if self.batch else Named("\\mathbf{x}", "x")
+
+    @property
+    def y(self):
+        return Named("Y", "Y") if self.batch else Named("\\mathbf{y}", "y")
+
+    @property
+    def yhat(self):
+        return Named("\\hat{Y}", "Ŷ") if self.batch else Named("\\hat{\\mathbf{y}}", "ŷ")
+
+    @staticmethod
+    def W(l):
+        return Named(f"W^{{({l})}}", f"W{superscript(f'({l})')}")
+
+    @staticmethod
+    def b(l):
+        return Named(f"\\mathbf{{b}}^{{({l})}}", f"b{superscript(f'({l})')}")
+
+    @property
+    def loss(self):
+        return Named("L", "L") if self.batch else Named("\\ell", "ℓ")
+
+    def d(self, top: Named, bottom: Named) -> Named:
+        return Named(f"\\frac{{\\partial {top.latex}}}{{\\partial {bottom.latex}}}",
+                     f"∂{top.unicode}/∂{bottom.unicode}")
+
+    def dloss(self, bottom: Named) -> Named:
+        top = Named("\\ell", "ℓ") if self.batch else self.loss  # per-sample rows in a batch
+        return self.d(top, bottom)
+
+    def fprime(self, activation: str, l: int) -> tuple:
+        """f'(z^{(l)}) as pieces."""
+        z = self.z(l)
+        if activation == "relu":
+            return (Named(f"\\left[{z.latex} > 0\\right]", f"[{z.unicode} > 0]"),)
+        name = _FNAMES[activation]
+        return (Named(f"{name[0]}'\\left({z.latex}\\right)", f"{name[1]}′({z.unicode})"),)
+
+
+_FNAMES = {"identity": ("\\operatorname{id}", "id"), "sigmoid": ("\\sigma", "σ"),
+           "tanh": ("\\tanh", "tanh"), "relu": ("\\operatorname{ReLU}", "ReLU"),
+           "leaky_relu": ("\\operatorname{LeakyReLU}", "LeakyReLU"),
+           "softplus": ("\\operatorname{softplus}", "softplus"),
+           "softmax": ("\\operatorname{softmax}", "softmax")}
+
+_DERIVATIVE_RULES = {
+    "sigmoid": ("\\sigma'(z) = \\sigma(z)\\,(1 - \\sigma(z))", "σ′(z) = σ(z)(1 − σ(z))"),
+    "tanh": ("\\tanh'(z) = 1 - \\tanh^2(z)", "tanh′(z) = 1 − tanh²(z)"),
+    "relu": ("\\operatorname{ReLU}'(z) = [z > 0]", "ReLU′(z) = [z > 0]"),
+    "leaky_relu": ("\\operatorname{LeakyReLU}'(z) = 1 \\text{ if } z > 0 \\text{, else } \\alpha",
+                   "LeakyReLU′(z) = 1 if z > 0, else α"),
+    "softplus": ("\\operatorname{softplus}'(z) = \\sigma(z)", "softplus′(z) = σ(z)"),
+    "identity": ("\\operatorname{id}'(z) = 1", "id′(z) = 1"),
+    "softmax": ("\\frac{\\partial \\hat{y}_k}{\\partial z_j} = \\hat{y}_k([k = j] - \\hat{y}_j)",
+                "∂ŷₖ/∂zⱼ = ŷₖ([k = j] − ŷⱼ)"),
+}
+
+_LOSS_FORMULAS = {  # the loss of one sample over the output vector, and d loss / d yhat
+    "squared_error": (("\\sum_k (\\hat{y}_k - y_k)^2", "Σₖ (ŷₖ − yₖ)²"),
+                      ("2(\\hat{\\mathbf{y}} - \\mathbf{y})", "2(ŷ − y)")),
+    "half_squared_error": (("\\tfrac{1}{2}\\sum_k (\\hat{y}_k - y_k)^2", "½ Σₖ (ŷₖ − yₖ)²"),
+                           ("\\hat{\\mathbf{y}} - \\mathbf{y}", "ŷ − y")),
+    "mse": (("\\tfrac{1}{K}\\sum_k (\\hat{y}_k - y_k)^2", "(1/K) Σₖ (ŷₖ − yₖ)²"),
+            ("\\tfrac{2}{K}(\\hat{\\mathbf{y}} - \\mathbf{y})", "(2/K)(ŷ − y)")),
+    "abs_error": (("\\sum_k |\\hat{y}_k - y_k|", "Σₖ |ŷₖ − yₖ|"),
+                  ("\\operatorname{sign}(\\hat{\\mathbf{y}} - \\mathbf{y})", "sign(ŷ − y)")),
+    "bce": (("-\\sum_k \\bigl(y_k \\log \\hat{y}_k + (1 - y_k)\\log(1 - \\hat{y}_k)\\bigr)",
+             "−Σₖ (yₖ log ŷₖ + (1 − yₖ) log(1 − ŷₖ))"),
+            ("\\frac{\\hat{\\mathbf{y}} - \\mathbf{y}}{\\hat{\\mathbf{y}} \\odot (1 - \\hat{\\mathbf{y}})}",
+             "(ŷ − y) ⊘ (ŷ ⊙ (1 − ŷ))")),
+    "cross_entropy": (("-\\sum_k y_k \\log \\hat{y}_k", "−Σₖ yₖ log ŷₖ"),
+                      ("-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}", "−y ⊘ ŷ")),
+}
+
+_SIMPLIFIES = {  # (LaTeX, terminal): why the pair collapses to ŷ − y
+    ("softmax", "cross_entropy"): (
+        "softmax with cross-entropy: the softmax Jacobian times $-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}$ "
+        "is $\\hat{\\mathbf{y}} \\sum\\nolimits_k y_k - \\mathbf{y}$, and $\\sum\\nolimits_k y_k = 1$",
+        "softmax with cross-entropy: the softmax Jacobian times −y ⊘ ŷ is ŷ(Σₖ yₖ) − y, and Σₖ yₖ = 1"),
+    ("sigmoid", "bce"): (
+        "sigmoid with binary cross-entropy: $\\sigma'(z) = \\hat{y}(1 - \\hat{y})$ cancels the "
+        "denominator of $\\partial\\ell/\\partial\\hat{y}$",
+        "sigmoid with binary cross-entropy: σ′(z) = ŷ(1 − ŷ) cancels the denominator of ∂ℓ/∂ŷ"),
+}
+
+
+def loss_formula(kind: str) -> tuple:
+    return _LOSS_FORMULAS[kind][0]
+
+
+# --- the general derivation (no numbers; also the whole answer for symbolic sizes) --
+
+
+def general_work(problem: NetworkProblem) -> MatrixWork:
+    return MatrixWork(general=_general(problem), blocks=(), derivatives=(), names={})
+
+
+def _general(problem: NetworkProblem) -> tuple:
+    n = Notation(problem, batch=False)
+    row = problem.convention == "row"
+    L = len(problem.layers)
+    forward = []
+    for l, layer in enumerate(problem.layers, start=1):
+        linear = [n.a(l - 1), n.W(l).T] if row else [n.W(l), n.a(l - 1)]
+        if layer.bias:
+            linear += [Op("+"), n.b(l)]
+        forward.append(((Named(f"\\text{{Linear}}_{{{l}}}", f"Linear{_sub(l)}"),),
+                        (n.a(l - 1),), (n.z(l), Op("=")) + tuple(linear)))
+        name = _FNAMES[layer.activation]
+        applied = n.z(l) if layer.activation == "identity" else \
+            Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
+        forward.append(((Named(f"{name[0]}", name[1]),), (n.z(l),), (n.a(l), Op("="), applied)))
+    if problem.loss is not None:
+        formula = loss_formula(problem.loss)
+        forward.append(((Named("\\text{Loss}", "Loss"),), (n.yhat, Op(","), n.y),
+                        (n.loss, Op("="), Named(*formula))))
+    tables = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(forward))]
+    if problem.loss is None:
+        return tuple(tables)
+
+    backward, lines = [], []
+    for l in range(L, 0, -1):
+        layer = problem.layers[l - 1]
+        prev = n.a(l - 1)
+        grad_w = (prev.T, n.delta(l)) if False else ((n.delta(l).T, prev) if row else (n.delta(l), prev.T))
+        backward.append(((n.W(l),), grad_w))
+        if layer.bias:
+            backward.append(((n.b(l),), (n.delta(l),)))
+    tables.append(Table("Backward pass", ("Parameter", "Gradient"), tuple(backward)))
+    # the δ recursion that the table uses
+    last = problem.layers[-1]
+    dl = n.dloss(n.yhat)
+    lines.append(Line((dl,), ((Named(*_LOSS_FORMULAS[problem.loss][1]),),)))
+    lines.append(_delta_general(n, L, last.activation, problem.loss))
+    for l in range(L - 1, 0, -1):
+        lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
+        lines.append(Line((n.delta(l),), ((n.dloss(n.a(l)), Op("⊙")) + n.fprime(problem.layers[l - 1].activation, l),)))
+    rules = sorted({layer.activation for layer in problem.layers})
+    intro = "with " + "; ".join(f"${_DERIVATIVE_RULES[r][0]}$" for r in rules if r != "identity") \
+        if any(r != "identity" for r in rules) else None
+    return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro,
+                                  level=2),)
+
+
+def _back_product(n: Notation, l: int, row: bool) -> tuple:
+    """∂ℓ/∂a^{(l-1)} from δ^{(l)}: W^{(l)T} δ^{(l)} (column) or δ^{(l)} W^{(l)} (row)."""
+    if row:
+        return (n.delta(l), n.W(l))
+    return (n.W(l).T, n.delta(l))
+
+
+def _delta_general(n: Notation, L: int, activation: str, loss: str, batch=False) -> Line:
+    dl = n.dloss(n.yhat)
+    if activation == "identity":
+        return Line((n.delta(L),), ((dl,),))
+    if activation == "softmax":
+        jac = Named("\\left(\\operatorname{diag}(\\hat{\\mathbf{y}}) - \\hat{\\mathbf{y}}\\hat{\\mathbf{y}}^{\\top}\\right)",
+                    "(diag(ŷ) − ŷŷᵀ)")
+        form = (jac, dl) if n.problem.convention == "column" or batch is False else (dl, jac)
+    else:
+        form = (dl, Op("⊙")) + n.fprime(activation, L)
+    forms = [form]
+    note = _SIMPLIFIES.get((activation, loss))
+    if note:
+        forms.append((n.yhat, Op("−"), n.y))
+    return Line((n.delta(L),), tuple(forms), note=note)
+
+
+def _sub(k: int) -> str:
+    return str(k).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+# --- the worked solution with entries ---------------------------------------------------
+
+
+def matrix_work(network: Network, solution: Solution) -> MatrixWork:
+    return _Worker(network, solution).work()
+
+
+class _Worker:
+    def __init__(self, network: Network, solution: Solution):
+        self.net = network
+        self.sol = solution
+        self.problem = network.problem
+        self.graph = solution.graph
+        self.naming: Naming = solution.graph.names
+        self.m = len(self.graph.samples)
+        self.n = Notation(self.problem, batch=self.m > 1)
+        self.row = self.problem.convention == "row"
+        self.deltas = {}  # layer -> Tensor of δ entry symbols
+        for layer in network.layers:
+            whole = Name(f"\\delta^{{({layer.index})}}", f"δ{superscript(f'({layer.index})')}",
+                         f"delta{layer.index}")
+            self.deltas[layer.index] = _symbols(self.naming, whole, f"delta{layer.index}", len(layer.z.entries))
+        whole = Name("\\frac{\\partial \\ell}{\\partial \\hat{y}}", "∂ℓ/∂ŷ", "dl_dyhat")
+        self.dyhat = _symbols(self.naming, whole, "dl/dyhat", len(network.output.entries))
+        whole = Name("g", "g", "g")
+        self.grad_a = {layer.index: _symbols(self.naming, Name(
+            f"\\frac{{\\partial \\ell}}{{\\partial {self.n.a(layer.index).latex}}}",
+            f"∂ℓ/∂{Notation(self.problem, False).a(layer.index).unicode}",
+            f"dl_da{layer.index}"), f"dl/da{layer.index}", len(layer.a.entries))
+            for layer in network.layers[:-1]}
+
+    # environments ----------------------------------------------------------------
+    def env(self, current, k: int) -> dict:
+        """Symbol -> number for sample k (1-based) of a pass: inputs, parameters, node
+        values, and the δ and ∂ℓ/∂ŷ entries from the engine's backward steps."""
+        sample = current.samples[k - 1]
+        env = {s: v for s, v in sample.given.items() if v.is_number}
+        env.update({p: v for p, v in current.params.items() if v.is_number})
+        env.update({s: v for s, v in sample.values.items() if v.is_number})
+        adjoints = {step.lhs: step.value for step in sample.backward}
+        index = k if self.m > 1 else None
+        top = self.sol.sample_loss
+
+        def adjoint(symbol):
+            return adjoints.get(self.naming.derivative(top, symbol, index), sp.Integer(0))
+
+        for layer in self.net.layers:
+            for d, z in zip(self.deltas[layer.index], layer.z.entries):
+                value = adjoint(z)
+                if value.is_number:
+                    env[d] = value
+            if layer.index in self.grad_a:
+                for g, a in zip(self.grad_a[layer.index], layer.a.entries):
+                    value = adjoint(a)
+                    if value.is_number:
+                        env[g] = value
+        for d, yhat in zip(self.dyhat, self.net.output.entries):
+            value = adjoint(yhat)
+            if value.is_number:
+                env[d] = value
+        return env
+
+    def ev(self, expr, env):
+        return evaluate(sp.sympify(expr), env, "a matrix entry")
+
+    # the shape of things: one column per sample (column) or one row per sample (row) ---
+    def vectors(self, columns: list) -> Mat:
+        """Per-sample vectors (lists of entries) as a matrix in this convention."""
+        if self.row:
+            return Mat(tuple(tuple(c) for c in columns))
+        return Mat(tuple(tuple(c[i] for c in columns) for i in range(len(columns[0]))))
+
+    def shown(self, mat: Mat) -> bool:
+        return len(mat.rows) <= MAX_ROWS and len(mat.rows[0]) <= MAX_COLS
+
+    def line(self, lhs, general, explicit, result, note=None, relation="="):
+        """general = [explicit =] result; explicit matrices only when small enough."""
+        forms = [general]
+        mats = [p for p in explicit if isinstance(p, Mat)] + [p for p in result if isinstance(p, Mat)]
+        if all(self.shown(m) for m in mats):
+            if explicit and explicit != result:
+                forms.append(tuple(explicit))
+            forms.append(tuple(result))
+        else:
+            forms.append((Named(f"\\text{{({self.shape(mats[-1])} matrix: see the scalar view)}}",
+                                f"({self.shape(mats[-1])} matrix: see the scalar view)"),))
+        return Line(tuple(lhs), tuple(f for i, f in enumerate(forms) if i == 0 or f != forms[i - 1]),
+                    relation=relation, note=note)
+
+    @staticmethod
+    def shape(mat: Mat) -> str:
+        return f"{len(mat.rows)}×{len(mat.rows[0])}"
+
+    def explicit(self) -> bool:
+        """Entries are written out for one sample, or when every value is a number."""
+        return self.m == 1 or all(v.is_number for v in self.graph.param_values.values() if v is not None) \
+            and all(v is not None for v in self.graph.param_values.values()) \
+            and all(v is not None and v.is_number for s in self.graph.samples for v in s.values())
+
+    # the work ----------------------------------------------------------------------
+    def work(self) -> MatrixWork:
+        blocks = []
+        passes = self.sol.passes
+        for current in passes:
+            label = "" if current.iteration == 0 else f" after step {current.iteration}"
+            blocks.append(Block("Forward pass" + label, self.forward(current)))
+            if current.gradients:
+                blocks.append(Block("Backward pass" + label, self.backward(current)))
+            update = [u for u in self.sol.updates if u.iteration == current.iteration + 1]
+            if update:
+                blocks.append(Block(f"Gradient-descent step {update[0].iteration}",
+                                    self.update(current, update[0])))
+        return MatrixWork(general=_general(self.problem), blocks=tuple(blocks),
+                          derivatives=(), names=self.naming.names)
+
+    def per_sample(self, current, make) -> list:
+        return [make(self.env(current, k), k) for k in range(1, self.m + 1)]
+
+    def forward(self, current) -> tuple:
+        n, lines = self.n, []
+        explicit = self.explicit()
+        for layer in self.net.layers:
+            l = layer.index
+            prev = self.per_sample(current, lambda env, k: [self.value(s, env, k) for s in layer.previous.entries])
+            z = self.per_sample(current, lambda env, k: [self.value(s, env, k) for s in layer.z.entries])
+            a = self.per_sample(current, lambda env, k: [self.value(s, env, k) for s in layer.a.entries])
+            W = Mat(tuple(tuple(self.param(s, current) for s in row) for row in layer.W.entries))
+            Wt = Mat(tuple(zip(*W.rows)))
+            general = [n.a(l - 1), n.W(l).T] if self.row else [n.W(l), n.a(l - 1)]
+            subst = [self.vectors(prev), Wt] if self.row else [W, self.vectors(prev)]
+            if layer.b is not None:
+                bias = [self.param(s, current) for s in layer.b.entries]
+                if self.m > 1:
+                    general += [Op("+"), Named("\\mathbf{1}", "1"), n.b(l).T] if self.row else \
+                        [Op("+"), n.b(l), Named("\\mathbf{1}^{\\top}", "1ᵀ")]
+                else:
+                    general += [Op("+"), n.b(l)]
+                subst += [Op("+"), self.vectors([bias] * self.m)]
+            lines.append(self.line((n.z(l),), general, subst if explicit else [], [self.vectors(z)]))
+            name = _FNAMES[layer.activation]
+            f_general = Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
+            if layer.activation == "identity":
+                f_general = n.z(l)
+            elif layer.activation == "leaky_relu":
+                f_general = Named(f"{name[0]}_{{{sp.latex(layer.alpha)}}}\\left({n.z(l).latex}\\right)",
+                                  f"{name[1]}_{layer.alpha}({n.z(l).unicode})")
+            lines.append(self.line((n.a(l),), [f_general], [], [self.vectors(a)]))
+        lines.extend(self.loss_steps(current))
+        return tuple(lines)
+
+    def value(self, symbol, env, k):
+        """A node or input's value in sample k: its number, or its name while symbolic."""
+        if symbol in env:
+            return env[symbol]
+        sample = self.sol.passes[0].samples[k - 1]
+        given = sample.given.get(symbol)
+        return given if given is not None else symbol
+
+    def param(self, symbol, current):
+        v = current.params.get(symbol, symbol)
+        return v
+
+    def loss_steps(self, current) -> list:
+        steps = [s.forward[-1] for s in current.samples if s.forward and s.forward[-1].phase == "loss"]
+        steps += [s for s in current.reduce if s.lhs == self.sol.loss_symbol]
+        return steps
+
+    def entry(self, symbol, formula, env):
+        """The engine's number for `symbol` when there is one, else its formula."""
+        if symbol in env:
+            return env[symbol]
+        return self.ev(formula, env)
+
+    def backward(self, current) -> tuple:
+        n, lines, net = self.n, [], self.net
+        problem = self.problem
+        explicit = self.explicit()
+        L = len(net.layers)
+        last = net.layers[-1]
+        loss_expr = self.graph.loss.expr
+        scale = [] if self.m == 1 or self.graph.reduction == "sum" else [Scalar(sp.Rational(1, self.m), exact=True)]
+        per = lambda make: self.per_sample(current, make)  # noqa: E731
+        if not explicit:  # a symbolic batch: the matrix forms, without entries
+            return tuple(line for line in self.general_backward(scale))
+
+        dl_formula = [sp.factor_terms(sp.diff(loss_expr, s)) for s in net.output.entries]
+        dl = per(lambda env, k: [self.entry(d, f, env) for d, f in zip(self.dyhat, dl_formula)])
+        lines.append(self.line((n.dloss(n.yhat),), [Named(*_LOSS_FORMULAS[problem.loss][1])], [],
+                               [self.vectors(dl)], note=self._batch_note()))
+        for layer in reversed(net.layers):
+            l = layer.index
+            size = len(layer.z.entries)
+            fp_formula = [self.fprime(layer, i) for i in range(size)]
+            fp = per(lambda env, k: [self.ev(f, env) for f in fp_formula])
+            if layer is last:
+                delta_formula = self.output_delta(layer, dl_formula, fp_formula)
+                general = _delta_general(n, L, layer.activation, problem.loss, batch=self.m > 1)
+                delta = per(lambda env, k: [self.entry(d, f, env) for d, f in zip(self.deltas[l], delta_formula)])
+                forms = [tuple(general.forms[0])]
+                if layer.activation not in ("identity", "softmax"):
+                    forms.append((self.vectors(dl), Op("⊙"), self.vectors(fp)))
+                if len(general.forms) > 1:  # the simplification: the product, then ŷ − y
+                    yhat = per(lambda env, k: [self.value(s, env, k) for s in net.output.entries])
+                    y = per(lambda env, k: [self.value(s, env, k) for s in net.y.entries])
+                    forms += [tuple(general.forms[1]), (self.vectors(yhat), Op("−"), self.vectors(y))]
+                lines.append(self.chain((n.delta(l),), forms, [self.vectors(delta)], note=general.note))
+            else:
+                nxt = net.layers[l]  # layer l + 1
+                ga_formula = [sp.Add(*[nxt.W.entries[i][j] * self.deltas[l + 1][i]
+                                       for i in range(len(nxt.z.entries))]) for j in range(size)]
+                ga = per(lambda env, k: [self.entry(g, f, env) for g, f in zip(self.grad_a[l], ga_formula)])
+                delta_next = per(lambda env, k: [self.entry(d, d, env) for d in self.deltas[l + 1]])
+                W = Mat(tuple(tuple(self.param(s, current) for s in row) for row in nxt.W.entries))
+                subst = [self.vectors(delta_next), W] if self.row else \
+                    [Mat(tuple(zip(*W.rows))), self.vectors(delta_next)]
+                lines.append(self.line((n.dloss(n.a(l)),), list(_back_product(n, l + 1, self.row)),
+                                       subst, [self.vectors(ga)]))
+                delta_formula = [g * f for g, f in zip(ga_formula, fp_formula)]
+                delta = per(lambda env, k: [self.entry(d, f, env) for d, f in zip(self.deltas[l], delta_formula)])
+                lines.append(self.line((n.delta(l),), [n.dloss(n.a(l)), Op("⊙")] + list(n.fprime(layer.activation, l)),
+                                       [self.vectors(ga), Op("⊙"), self.vectors(fp)], [self.vectors(delta)]))
+            # this layer's gradients
+            deltas = per(lambda env, k: [self.entry(d, d, env) for d in self.deltas[l]])
+            prev = per(lambda env, k: [self.value(s, env, k) for s in layer.previous.entries])
+            G = Mat(tuple(tuple(self.gradient(current, s, l, i, j) for j, s in enumerate(row))
+                          for i, row in enumerate(layer.W.entries)))
+            top = n.loss
+            if self.row:
+                general = scale + [n.delta(l).T, n.a(l - 1)]
+                subst = scale + [Mat(tuple(zip(*self.vectors(deltas).rows))), self.vectors(prev)]
+            else:
+                general = scale + [n.delta(l), n.a(l - 1).T]
+                subst = scale + [self.vectors(deltas), Mat(tuple(zip(*self.vectors(prev).rows)))]
+            lines.append(self.line((n.d(top, n.W(l)),), general, subst, [G]))
+            if layer.b is not None:
+                gb = [self.gradient(current, s, l, i, None) for i, s in enumerate(layer.b.entries)]
+                ones = Named("\\mathbf{1}", "1")
+                if self.m == 1:
+                    general, subst = [n.delta(l)], []
+                elif self.row:
+                    general = scale + [n.delta(l).T, ones]
+                    subst = scale + [Mat(tuple(zip(*self.vectors(deltas).rows))), Mat(tuple((1,) for _ in range(self.m)))]
+                else:
+                    general = scale + [n.delta(l), ones]
+                    subst = scale + [self.vectors(deltas), Mat(tuple((1,) for _ in range(self.m)))]
+                result = Mat((tuple(gb),)) if self.row else Mat(tuple((g,) for g in gb))
+                lines.append(self.line((n.d(top, n.b(l)),), general, subst, [result]))
+        return tuple(lines)
+
+    def _batch_note(self):
+        if self.m == 1:
+            return None
+        where = "row" if self.row else "column"
+        rest = "; the 1/m comes in the gradients" if self.graph.reduction == "mean" else ""
+        return (f"{where} $k$ is sample $k$'s own $\\partial\\ell/\\partial\\hat{{\\mathbf{{y}}}}${rest}",
+                f"{where} k is sample k's own ∂ℓ/∂ŷ{rest}")
+
+    def chain(self, lhs, forms, result, note=None):
+        """A line with several general forms before the result (sizes permitting)."""
+        mats = [p for f in forms for p in f if isinstance(p, Mat)] + [p for p in result if isinstance(p, Mat)]
+        if not all(self.shown(m) for m in mats):
+            forms = [f for f in forms if not any(isinstance(p, Mat) for p in f)]
+            return self.line(lhs, list(forms[0]), [], result, note=note)
+        out = [tuple(f) for f in forms] + [tuple(result)]
+        return Line(tuple(lhs), tuple(f for i, f in enumerate(out) if i == 0 or f != out[i - 1]), note=note)
+
+    def gradient(self, current, symbol, l, i, j):
+        """The engine's gradient; for one symbolic sample, δ_i a_j in named quantities."""
+        value = current.gradients[symbol]
+        if value.is_number or self.m > 1:
+            return value
+        layer = self.net.layers[l - 1]
+        delta = self.deltas[l][i]
+        return delta if j is None else delta * layer.previous.entries[j]
+
+    def output_delta(self, layer, dl_formula, fp_formula) -> list:
+        """δ^{(L)} entries in named quantities, simplified where the pair allows."""
+        yhat, y = self.net.output.entries, self.net.y.entries
+        pair = (layer.activation, self.problem.loss)
+        if pair in _SIMPLIFIES:
+            return [a - b for a, b in zip(yhat, y)]
+        if layer.activation == "softmax":
+            K = len(yhat)
+            return [sp.Add(*[self.dyhat[k] * yhat[k] * (int(k == i) - yhat[i]) for k in range(K)])
+                    for i in range(K)]
+        return [d * f for d, f in zip(self.dyhat, fp_formula)]
+
+    def general_backward(self, scale) -> list:
+        n, lines, net = self.n, [], self.net
+        L = len(net.layers)
+        lines.append(Line((n.dloss(n.yhat),), ((Named(*_LOSS_FORMULAS[self.problem.loss][1]),),),
+                          note=self._batch_note()))
+        for layer in reversed(net.layers):
+            l = layer.index
+            if layer is net.layers[-1]:
+                lines.append(_delta_general(n, L, layer.activation, self.problem.loss, batch=True))
+            else:
+                lines.append(Line((n.dloss(n.a(l)),), (tuple(_back_product(n, l + 1, self.row)),)))
+                lines.append(Line((n.delta(l),), ((n.dloss(n.a(l)), Op("⊙")) + n.fprime(layer.activation, l),)))
+            general = scale + ([n.delta(l).T, n.a(l - 1)] if self.row else [n.delta(l), n.a(l - 1).T])
+            lines.append(Line((n.d(n.loss, n.W(l)),), (tuple(general),)))
+            if layer.b is not None:
+                ones = Named("\\mathbf{1}", "1")
+                general = scale + ([n.delta(l).T, ones] if self.row else [n.delta(l), ones])
+                lines.append(Line((n.d(n.loss, n.b(l)),), (tuple(general),)))
+        return lines
+
+    def fprime(self, layer: LayerView, i: int):
+        """f'(z_i) in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0] for ReLU."""
+        z, a = layer.z.entries[i], layer.a.entries[i]
+        kind = layer.activation
+        if kind == "identity":
+            return sp.Integer(1)
+        if kind == "sigmoid":
+            return a * (1 - a)
+        if kind == "tanh":
+            return 1 - a ** 2
+        if kind == "relu":
+            return step(z)
+        if kind == "leaky_relu":
+            return sp.diff(leaky_relu(z, layer.alpha), z)
+        if kind == "softplus":
+            return sigmoid(z)
+        return a * (1 - a)  # softmax: the diagonal of its Jacobian (shown only as the full product)
+
+    def update(self, current, update) -> tuple:
+        n, lines = self.n, []
+        eta = self.graph.lr
+        top = n.loss
+        for layer in self.net.layers:
+            for tensor, named in ((layer.W, n.W(layer.index)), (layer.b, n.b(layer.index))):
+                if tensor is None:
+                    continue
+                rows = tensor.entries if tensor.matrix else tuple((s,) for s in tensor.entries)
+                if self.row and not tensor.matrix:
+                    rows = (tuple(tensor.entries),)
+                old = Mat(tuple(tuple(self.param(s, current) for s in row) for row in rows))
+                grad = Mat(tuple(tuple(current.gradients[s] for s in row) for row in rows))
+                new = Mat(tuple(tuple(update.params[s] for s in row) for row in rows))
+                general = [named, Op("−"), Scalar(LEARNING_RATE), n.d(top, named)]
+                subst = [old, Op("−"), Scalar(eta), grad]
+                lines.append(self.line((named,), general, subst, [new], relation="←"))
+        return tuple(lines)
+
+
+def _symbols(naming: Naming, whole: Name, key: str, size: int) -> tuple:
+    out = []
+    for i in range(size):
+        symbol = sp.Symbol(f"{key}[{i + 1}]", real=True)
+        if size == 1:
+            naming.add(symbol, whole)
+        else:
+            sub = str(i + 1)
+            naming.add(symbol, Name(f"{whole.latex}_{{{sub}}}", f"{whole.unicode}{_sub(i + 1)}",
+                                    f"{whole.plain}_{sub}"))
+        out.append(symbol)
+    return tuple(out)
