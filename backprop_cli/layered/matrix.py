@@ -251,11 +251,15 @@ def _general(problem: NetworkProblem) -> tuple:
     for l in range(L, 0, -1):
         layer = problem.layers[l - 1]
         prev = n.a(l - 1)
-        grad_w = (prev.T, n.delta(l)) if False else ((n.delta(l).T, prev) if row else (n.delta(l), prev.T))
-        backward.append(((n.W(l),), grad_w))
+        delta = _expanded_delta(n, problem, l)
+        if row:
+            grad_w, written = (n.delta(l).T, prev), (Op("("),) + delta + (Op(")"), Named("^{\\top}", "ᵀ"), prev)
+        else:
+            grad_w, written = (n.delta(l), prev.T), _wrap(delta) + (prev.T,)
+        backward.append(((n.W(l),), grad_w, written))
         if layer.bias:
-            backward.append(((n.b(l),), (n.delta(l),)))
-    tables.append(Table("Backward pass", ("Parameter", "Gradient"), tuple(backward)))
+            backward.append(((n.b(l),), (n.delta(l),), delta))
+    tables.append(Table("Backward pass", ("Parameter", "Gradient", "Written out"), tuple(backward)))
     # the δ recursion that the table uses
     last = problem.layers[-1]
     dl = n.dloss(n.yhat)
@@ -269,6 +273,25 @@ def _general(problem: NetworkProblem) -> tuple:
         if any(r != "identity" for r in rules) else None
     return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro,
                                   level=2),)
+
+
+def _wrap(pieces: tuple) -> tuple:
+    return pieces if len(pieces) == 1 else (Op("("),) + pieces + (Op(")"),)
+
+
+def _expanded_delta(n: Notation, problem: NetworkProblem, l: int) -> tuple:
+    """δ^{(l)} with every later δ substituted: the whole chain rule in one product."""
+    L = len(problem.layers)
+    layer = problem.layers[l - 1]
+    if l == L:
+        if (layer.activation, problem.loss) in _SIMPLIFIES:
+            return (n.yhat, Op("−"), n.y)
+        return tuple(_delta_general(n, L, layer.activation, problem.loss).forms[0])
+    inner = _wrap(_expanded_delta(n, problem, l + 1))
+    back = inner + (n.W(l + 1),) if problem.convention == "row" else (n.W(l + 1).T,) + inner
+    if layer.activation == "identity":
+        return back
+    return (Op("("),) + back + (Op(")"), Op("⊙")) + n.fprime(layer.activation, l)
 
 
 def _back_product(n: Notation, l: int, row: bool) -> tuple:
@@ -420,6 +443,8 @@ class _Worker:
     def forward(self, current) -> tuple:
         n, lines = self.n, []
         explicit = self.explicit()
+        if not explicit:  # a symbolic batch: the matrix forms, without entries
+            return self.general_forward()
         for layer in self.net.layers:
             l = layer.index
             prev = self.per_sample(current, lambda env, k: [self.value(s, env, k) for s in layer.previous.entries])
@@ -486,7 +511,7 @@ class _Worker:
 
         dl_formula = [sp.factor_terms(sp.diff(loss_expr, s)) for s in net.output.entries]
         dl = per(lambda env, k: [self.entry(d, f, env) for d, f in zip(self.dyhat, dl_formula)])
-        lines.append(self.line((n.dloss(n.yhat),), [Named(*_LOSS_FORMULAS[problem.loss][1])], [],
+        lines.append(self.line((n.dloss(n.yhat),), [self.loss_derivative()], [],
                                [self.vectors(dl)], note=self._batch_note()))
         for layer in reversed(net.layers):
             l = layer.index
@@ -548,6 +573,14 @@ class _Worker:
                 lines.append(self.line((n.d(top, n.b(l)),), general, subst, [result]))
         return tuple(lines)
 
+    def loss_derivative(self) -> Named:
+        """∂ℓ/∂ŷ of the loss, in capitals (Ŷ − Y) for a batch."""
+        tex, uni = _LOSS_FORMULAS[self.problem.loss][1]
+        if self.m > 1:
+            tex = tex.replace("\\hat{\\mathbf{y}}", "\\hat{Y}").replace("\\mathbf{y}", "Y")
+            uni = uni.replace("ŷ", "\0").replace("y", "Y").replace("\0", "Ŷ")
+        return Named(tex, uni)
+
     def _batch_note(self):
         if self.m == 1:
             return None
@@ -584,13 +617,30 @@ class _Worker:
             K = len(yhat)
             return [sp.Add(*[self.dyhat[k] * yhat[k] * (int(k == i) - yhat[i]) for k in range(K)])
                     for i in range(K)]
-        return [d * f for d, f in zip(self.dyhat, fp_formula)]
+        return [d * f for d, f in zip(dl_formula, fp_formula)]
+
+    def general_forward(self) -> tuple:
+        n, lines = self.n, []
+        for layer in self.net.layers:
+            l = layer.index
+            general = [n.a(l - 1), n.W(l).T] if self.row else [n.W(l), n.a(l - 1)]
+            if layer.b is not None:
+                general += [Op("+"), Named("\\mathbf{1}", "1"), n.b(l).T] if self.row else \
+                    [Op("+"), n.b(l), Named("\\mathbf{1}^{\\top}", "1ᵀ")]
+            lines.append(Line((n.z(l),), (tuple(general),)))
+            name = _FNAMES[layer.activation]
+            applied = n.z(l) if layer.activation == "identity" else \
+                Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
+            lines.append(Line((n.a(l),), ((applied,),)))
+        total = Named("\\sum_{k=1}^{m} \\ell^{(k)}", "Σₖ ℓ⁽ᵏ⁾")
+        scale = () if self.graph.reduction == "sum" else (Scalar(sp.Rational(1, self.m), exact=True),)
+        lines.append(Line((n.loss,), (scale + (total,),)))
+        return tuple(lines)
 
     def general_backward(self, scale) -> list:
         n, lines, net = self.n, [], self.net
         L = len(net.layers)
-        lines.append(Line((n.dloss(n.yhat),), ((Named(*_LOSS_FORMULAS[self.problem.loss][1]),),),
-                          note=self._batch_note()))
+        lines.append(Line((n.dloss(n.yhat),), ((self.loss_derivative(),),), note=self._batch_note()))
         for layer in reversed(net.layers):
             l = layer.index
             if layer is net.layers[-1]:

@@ -156,12 +156,15 @@ def piece_box(piece, names: dict, digits: int) -> boxes.Box:
 
 
 def form_box(pieces, names: dict, digits: int) -> boxes.Box:
-    items = []
+    items, opened = [], False
     for p in pieces:
         box = piece_box(p, names, digits)
-        if isinstance(p, Op) and p.text == "," and items:
-            items[-1] = boxes.beside([items[-1], boxes.text(",")])  # no space before a comma
+        if isinstance(p, Op) and p.text in (",", ")") and items:
+            items[-1] = boxes.beside([items[-1], box])  # no space before a comma or ')'
             continue
+        if opened:
+            box = boxes.beside([items.pop(), box])  # nor after '('
+        opened = isinstance(p, Op) and p.text == "("
         items.append(box)
     return boxes.beside(items, gap=" ")
 
@@ -318,7 +321,7 @@ class _Text:
         s, sol = self.style, self.sol
         first = sol.scalar.first
         out = []
-        if first.gradients:
+        if first.gradients and all(v.is_number for v in first.gradients.values()):
             out += ["", s.heading("Gradients" + (" (at the given parameters)" if sol.scalar.updates else "")), ""]
             loss = "L"
             for tensor in sol.network.tensors():
@@ -447,7 +450,7 @@ class _Latex:
         if view in ("scalar", "both"):
             ctx["sections"] = scalar_context(sol.scalar, self.settings)["sections"]
         first = sol.scalar.first
-        if first.gradients:
+        if first.gradients and all(v.is_number for v in first.gradients.values()):
             for tensor in sol.network.tensors():
                 rows = tensor.entries if tensor.matrix else (
                     (tuple(tensor.entries),) if problem.convention == "row" else tuple((e,) for e in tensor.entries))

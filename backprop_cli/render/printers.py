@@ -62,7 +62,9 @@ class MathLatexPrinter(LatexPrinter):
 
     def _print_Symbol(self, expr, style="plain"):
         values = self._settings["values"]
-        if expr in values:
+        if expr in values and values[expr] != expr:
+            if not values[expr].is_number:  # a sample's own symbol, x_1^(2)
+                return self._print(values[expr])
             text = self.number(values[expr])
             return f"\\left({text}\\right)" if text.startswith("-") else text
         names = self._settings["names"]
@@ -148,7 +150,9 @@ class UnicodePrinter(Printer):
 
     def _print_Symbol(self, expr):
         values = self._settings["values"]
-        if expr in values:
+        if expr in values and values[expr] != expr:
+            if not values[expr].is_number:  # a sample's own symbol, x_1^(2)
+                return self._print(values[expr])
             text = self.number(values[expr])
             return f"({text})" if text.startswith("−") else text
         names = self._settings["names"]
