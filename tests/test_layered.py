@@ -1,0 +1,123 @@
+"""The layered form: symbolic answers checked at random points, the matrix view, --view.
+
+Numeric layered answers are checked entry by entry against the independent oracle in
+test_layered_oracle.py; here the symbolic ones are: every JSON gradient string of a
+symbolic example, evaluated with sympy.sympify at random points, must equal the numeric
+solution of the same network with those values put in (which the oracle tests check).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+import sympy as sp
+import yaml
+
+from backprop_cli.cli import main
+from support import PROBLEMS
+
+
+def run(runner, *args):
+    result = runner.invoke(main, ["solve", *map(str, args)], env={"COLUMNS": "100"},
+                           catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def fill(spec: dict, rng: random.Random) -> tuple[dict, dict]:
+    """The spec with every null parameter and datum replaced by a random number, and
+    {plain name: value} for sympify."""
+    net = spec["network"]
+    sizes = [net["inputs"]] + [layer["units"] for layer in net["layers"]]
+    point, numeric = {}, json.loads(json.dumps(spec))
+    for l, layer in enumerate(net["layers"], start=1):
+        W = [[round(rng.uniform(-1, 1), 3) for _ in range(sizes[l - 1])] for _ in range(sizes[l])]
+        numeric["params"][f"W{l}"] = W
+        point.update({f"W{l}_{i + 1}_{j + 1}": W[i][j] for i in range(sizes[l]) for j in range(sizes[l - 1])})
+    x = [round(rng.uniform(-2, 2), 3) for _ in range(sizes[0])]
+    y = round(rng.uniform(-1, 1), 3)
+    numeric["data"] = [{"x": x, "y": y}]
+    point.update({f"x_{j + 1}": x[j] for j in range(sizes[0])})
+    point["y"] = y
+    return numeric, point
+
+
+SYMBOLIC = PROBLEMS / "seed004_single_sample_symbolic.yaml"
+
+
+@pytest.fixture(scope="module")
+def symbolic_gradients(tmp_path_factory):
+    """The symbolic example's JSON gradient strings, read back with sympify (once)."""
+    from click.testing import CliRunner
+
+    data = json.loads(run(CliRunner(), SYMBOLIC, "--format", "json"))
+    return {name: [[sp.sympify(f) for f in row] for row in rows]
+            for name, rows in data["gradients"].items()}
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_symbolic_gradients_evaluate_to_the_numeric_answer(runner, tmp_path, seed, symbolic_gradients):
+    spec = yaml.safe_load(SYMBOLIC.read_text())
+    numeric_spec, point = fill(spec, random.Random(seed))
+    file = tmp_path / "numeric.yaml"
+    file.write_text(yaml.safe_dump(numeric_spec))
+    numeric = json.loads(run(runner, file, "--format", "json"))
+    values = {sp.Symbol(k): sp.Rational(str(v)) for k, v in point.items()}
+    checked = 0
+    for name, rows in symbolic_gradients.items():
+        for i, row in enumerate(rows):
+            for j, formula in enumerate(row):
+                value = formula.xreplace(values)
+                expected = numeric["gradients"][name][i][j]
+                assert float(value) == pytest.approx(expected, rel=1e-12, abs=1e-15), (name, i, j)
+                checked += 1
+    assert checked == 3 * 4 + 2 * 3 + 2
+
+
+def test_seed004_answers_read_in_delta_h_and_iverson_brackets(runner):
+    text = run(runner, PROBLEMS / "seed004_single_sample_symbolic.yaml")
+    backward = text.split("\nBackward pass\n")[-1]
+    assert "∂ℓ/∂W⁽³⁾ = δ⁽³⁾ᵀ h⁽²⁾" in backward
+    assert "[δ⁽³⁾h⁽²⁾₁  δ⁽³⁾h⁽²⁾₂]" in backward  # question 1.3
+    assert "[W⁽³⁾₁,₁δ⁽³⁾  W⁽³⁾₁,₂δ⁽³⁾]" in backward  # question 1.5
+    assert "W⁽³⁾₁,₁δ⁽³⁾[z⁽²⁾₁ > 0]" in backward  # question 1.10
+    assert "δ⁽¹⁾₁x₁" in backward  # question 1.17, in terms of the next δ
+
+
+def test_seed004_batch_is_in_matrix_notation_with_one_over_m(runner):
+    text = run(runner, PROBLEMS / "seed004_batch_symbolic.yaml")
+    for line in ("∂ℓ/∂Ŷ = Ŷ − Y", "∂L/∂W⁽³⁾ = (1/2) Δ⁽³⁾ᵀ H⁽²⁾", "∂ℓ/∂H⁽²⁾ = Δ⁽³⁾ W⁽³⁾",
+                 "Δ⁽²⁾ = ∂ℓ/∂H⁽²⁾ ⊙ [Z⁽²⁾ > 0]", "∂L/∂W⁽¹⁾ = (1/2) Δ⁽¹⁾ᵀ X"):
+        assert line in text
+
+
+def test_seed002_tables(runner):
+    text = run(runner, PROBLEMS / "seed002_regression_symbolic.yaml")
+    assert "z⁽¹⁾ = W⁽¹⁾ x + b⁽¹⁾" in text and "a⁽¹⁾ = ReLU(z⁽¹⁾)" in text
+    assert "((W⁽²⁾ᵀ ∂ℓ/∂ŷ) ⊙ [z⁽¹⁾ > 0]) xᵀ" in text  # seed 002's chain, written out
+    bce = run(runner, PROBLEMS / "seed002_classification_sigmoid_bce.yaml")
+    assert "δ⁽²⁾ = ∂ℓ/∂ŷ ⊙ σ′(z⁽²⁾) = ŷ − y" in bce  # the product, then the simplification
+    assert "cancels the denominator" in bce
+
+
+def test_views(runner):
+    path = PROBLEMS / "softmax_classifier.yaml"
+    matrix = run(runner, path)
+    scalar = run(runner, path, "--view", "scalar")
+    both = run(runner, path, "--view", "both")
+    assert "δ⁽²⁾ = (diag(ŷ) − ŷŷᵀ) ∂ℓ/∂ŷ = ŷ − y" in matrix
+    assert "∂L/∂W⁽¹⁾₁,₁" in scalar and "∂L/∂W⁽¹⁾₁,₁" not in matrix
+    assert "diag(ŷ) − ŷŷᵀ) ∂ℓ/∂ŷ = ŷ − y =" not in scalar  # the worked matrix lines are not there
+    assert "Entry by entry (scalar view)" in both and "∂L/∂W⁽¹⁾₁,₁" in both and "diag(ŷ)" in both
+
+
+def test_softmax_cross_entropy_accepts_class_index_or_one_hot(runner, tmp_path):
+    spec = yaml.safe_load((PROBLEMS / "softmax_classifier.yaml").read_text())
+    index = json.loads(run(runner, PROBLEMS / "softmax_classifier.yaml", "--format", "json"))
+    spec["data"][0]["y"] = [0, 0, 1]
+    file = tmp_path / "onehot.yaml"
+    file.write_text(yaml.safe_dump(spec))
+    onehot = json.loads(run(runner, file, "--format", "json"))
+    assert onehot["gradients"] == index["gradients"]
