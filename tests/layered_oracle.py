@@ -398,7 +398,7 @@ class LayeredProblem:
 # --- reading the spec --------------------------------------------------------------------
 
 
-NETWORK_KEYS = ("inputs", "convention", "bias", "layers")
+NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")  # notation: letters only
 LAYER_KEYS = ("units", "activation", "alpha", "bias")
 
 

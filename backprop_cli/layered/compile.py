@@ -92,9 +92,11 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
 # --- naming ------------------------------------------------------------------------
 
 
-def _layer_name(letter: str, layer: int) -> Name:
+def _layer_name(letter: str, layer: int, plain: str | None = None) -> Name:
+    """W^{(1)} / W⁽¹⁾ / W1; `plain` keeps program-facing names (z1, a1) whatever the letters."""
     latex_base = derive_name(letter).latex
-    return Name(f"{latex_base}^{{({layer})}}", f"{letter}{superscript(f'({layer})')}", f"{letter}{layer}")
+    return Name(f"{latex_base}^{{({layer})}}", f"{letter}{superscript(f'({layer})')}",
+                f"{plain or letter}{layer}")
 
 
 def _entry(naming: Naming, whole: Name, key: str, index: tuple, single: bool) -> sp.Symbol:
@@ -148,9 +150,9 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                 params.append(symbol)
                 value = None if flat is None else flat[i]
                 param_values[symbol] = None if value is None else sp.Rational(value.numerator, value.denominator)
-        z = _vector(naming, _layer_name(problem.pre, l), f"{problem.pre}{l}", sizes[l])
-        a_name = Name("\\hat{y}", "ŷ", "yhat") if last else _layer_name(problem.post, l)
-        a = _vector(naming, a_name, "yhat" if last else f"{problem.post}{l}", sizes[l])
+        z = _vector(naming, _layer_name(problem.pre, l, "z"), f"z{l}", sizes[l])
+        a_name = Name("\\hat{y}", "ŷ", "yhat") if last else _layer_name(problem.post, l, "a")
+        a = _vector(naming, a_name, "yhat" if last else f"a{l}", sizes[l])
         for i in range(sizes[l]):
             terms = [(W.entries[i][j], previous.entries[j]) for j in range(sizes[l - 1])]
             expr = sp.Add(*[w * v for w, v in terms]) + (b.entries[i] if b else 0)

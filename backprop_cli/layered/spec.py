@@ -145,7 +145,7 @@ class _NetworkReader:
     def size(self, path, value, what) -> int | str:
         if isinstance(value, int) and not isinstance(value, bool) and not isinstance(value, Flag):
             if not 1 <= value <= MAX_UNITS:
-                self.fail(path, f"{what} must be from 1 to {MAX_UNITS}, not {value}")
+                self.fail(path, f"{what} must be at least 1 (and at most {MAX_UNITS}), not {value}")
             return value
         if isinstance(value, str) and not isinstance(value, Flag) and NAME.match(value):
             return str(value)  # a symbolic size, like n1
@@ -240,7 +240,7 @@ class _NetworkReader:
             if name not in raw:
                 shape = f"{_dim(rows)}×{_dim(cols)} matrix" if kind == "matrix" else \
                     f"list of {_dim(rows)} numbers"
-                self.fail(path, f"'{name}' is missing: layer {l} needs it "
+                self.fail(path + (name,), f"'{name}' is missing: layer {l} needs it "
                                 f"(a {shape}, or null for a symbolic one)")
             value = raw[name]
             if value is None:
@@ -270,6 +270,9 @@ class _NetworkReader:
             flat = True
         else:
             flat = False
+            if value and all(is_number(v) or v is None for v in value):
+                self.fail(path, f"is a flat list of {len(value)} numbers, but {need}: write it "
+                                f"as a list of rows, [[...], [...]]")
         for i, row in enumerate(value):
             if not isinstance(row, list):
                 self.fail(path + (i,), f"row {i + 1} must be a list of numbers; "
