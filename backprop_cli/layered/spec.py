@@ -328,13 +328,13 @@ class _NetworkReader:
             if loss is not None:
                 if "y" not in sample:
                     self.fail(at, f"sample {i} has no 'y' (the target), which the loss needs")
-                y, label = self.target(at + ("y",), sample["y"], n_out, loss)
+                y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
             elif "y" in sample and sample["y"] is not None:
-                y, label = self.target(at + ("y",), sample["y"], n_out, loss)
+                y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
             result.append(Sample(x=x, y=y, label=label))
         return tuple(result)
 
-    def target(self, path, value, n_out, loss):
+    def target(self, path, value, n_out, loss, softmax=False):
         if value is None:
             return None, None
         if loss == "cross_entropy" and isinstance(value, int) and not isinstance(value, Flag):
@@ -344,10 +344,12 @@ class _NetworkReader:
             return tuple(Fraction(int(k == value)) for k in range(n_out)), value
         need = f"the network has {n_out} output{'s' * (n_out != 1)}"
         y = self.vector(path, value, n_out, need)
-        if loss == "cross_entropy" and all(v is not None for v in y):
-            if any(v < 0 for v in y) or sum(y) != 1:
-                self.fail(path, "for cross_entropy, y must be probabilities that add up to 1 "
-                                "(a one-hot list like [0, 1, 0]), or a class index counted from 0")
+        if loss == "cross_entropy" and any(v is not None and v < 0 for v in y):
+            self.fail(path, "for cross_entropy, y must be probabilities (a one-hot list like "
+                            "[0, 1, 0]), or a class index counted from 0; not negative")
+        if loss == "cross_entropy" and softmax and all(v is not None for v in y) and sum(y) != 1:
+            self.fail(path, f"with softmax and cross_entropy, y must add up to 1 (it adds up to "
+                            f"{float(sum(y)):g}): a one-hot list like [0, 1, 0], or a class index")
         if loss == "bce" and any(v is not None and not 0 <= v <= 1 for v in y):
             self.fail(path, "for bce, every target must be between 0 and 1")
         return y, None
