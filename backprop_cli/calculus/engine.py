@@ -134,7 +134,7 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
     substitute = {d: definition[d] for d in used_inner if d not in kept}
     result = [[tidy(v.xreplace(substitute)) if substitute else v for v in row] for row in values]
     if chain is not None:
-        chain = _finish_chain(chain, result, shown)
+        chain = _finish_chain(chain, values, result, shown)
     expanded = [[v.xreplace(definition) for v in row] for row in values]
 
     label = sp.Symbol("result:label")
@@ -209,10 +209,24 @@ def _softmax_symbols(naming: Naming, exprs, order) -> tuple[dict, list]:
 
 
 def _show(expr, shown: dict):
-    """The expression as printed: each softmax output by its name s_j."""
+    """The expression as printed: each softmax output by its name s_j. Written forms stay
+    as written (xreplace would evaluate them: −1 · (−s₂) would become s₂)."""
     if not shown:
         return expr
-    return expr.xreplace(shown)
+    return _replace(expr, shown)
+
+
+def _replace(expr, mapping: dict):
+    if expr in mapping:
+        return mapping[expr]
+    if not expr.args:
+        return expr
+    args = [_replace(a, mapping) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
+        return expr.func(*args, evaluate=False)
+    return expr.func(*args)
 
 
 # -- derivatives --------------------------------------------------------------------------
@@ -261,8 +275,9 @@ def _chain(naming, components, exprs, inner, definition, wrt, shown):
     for i, c in enumerate(components):
         product_row, value_row = [], []
         for j, w in enumerate(wrt):
+            # the terms through inner variables that depend on w (∂z₂/∂θ₁₁ = 0 is left out)
             general = plus(*(sp.Mul(naming.derivative(c, u), naming.derivative(u, w), evaluate=False)
-                             for u in middle))
+                             for k, u in enumerate(middle) if inner_rows[k][j] != 0))
             written = plus(*(sp.Mul(outer[i][k], inner_rows[k][j], evaluate=False)
                              for k in range(len(middle)) if outer[i][k] != 0 and inner_rows[k][j] != 0))
             value = tidy(sum((outer[i][k] * inner_rows[k][j] for k in range(len(middle))), sp.Integer(0)))
@@ -280,12 +295,16 @@ def _chain(naming, components, exprs, inner, definition, wrt, shown):
     return chain, values
 
 
-def _finish_chain(chain: Chain, result, shown) -> Chain:
-    """Each chain line ends with its entry in the variables, where that is what is printed."""
-    flat = [v for row in result for v in row]
+def _finish_chain(chain: Chain, values, result, shown) -> Chain:
+    """Each chain line ends with its entry in the variables (2x + 4t = 6t), where the
+    inner functions were put in."""
+    flat = [(v, r) for value_row, result_row in zip(values, result)
+            for v, r in zip(value_row, result_row)]
     lines = []
-    for line, final in zip(chain.lines, flat):
-        forms = tuple(_show(f, shown) for f in line.forms) + (_show(final, shown),)
+    for line, (value, final) in zip(chain.lines, flat):
+        forms = tuple(_show(f, shown) for f in line.forms)
+        if final != value:
+            forms += (_show(final, shown),)
         lines.append(Line(line.lhs, forms, line.rule))
     return Chain(chain.inner, chain.outer, chain.inner_lines, chain.outer_matrix,
                  chain.inner_matrix, chain.product, tuple(lines))
@@ -323,7 +342,8 @@ def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
 
 
 def _point(naming, problem, variables, defines, groups, result, components, wrt, shown, exprs):
-    given = {v: sp.Rational(f.numerator, f.denominator) for v, (_, f) in zip(variables, problem.at)}
+    by_name = {v.name: v for v in variables}
+    given = {by_name[name]: sp.Rational(f.numerator, f.denominator) for name, f in problem.at}
     values = dict(given)
     inner_lines = []
     for d, formula, expr in defines:

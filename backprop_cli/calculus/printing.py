@@ -61,6 +61,8 @@ def _split(factors):
     def low(f):
         return f.is_Pow and f.exp.is_Number and f.exp.is_negative
 
+    if len(factors) > 1 and low(factors[0]) and not any(low(f) for f in factors[1:]):
+        return sign, factors, []  # 1/σ(z) · σ(z)(1 − σ(z)): a leading reciprocal stays in place
     above = [f for f in factors if not low(f)]
     below = [f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False)
              for f in factors if low(f)]

@@ -22,7 +22,8 @@ KNOWN = {sigmoid: "sigmoid", sp.tanh: "tanh", sp.log: "log", sp.exp: "exp", soft
 
 @dataclass(frozen=True)
 class Partial:
-    rule: tuple[str, ...]  # keys, e.g. ("chain", "sigmoid"); () when nothing needs saying
+    rule: tuple[str, ...]  # keys, e.g. ("chain", "sigmoid"); () when nothing needs saying;
+    # ("independent",): the formula does not contain the variable, the derivative is 0
     form: sp.Expr | None  # the rule applied (unevaluated), None when it adds nothing
     value: sp.Expr  # the derivative, tidied
 
@@ -72,7 +73,7 @@ def plus(*terms) -> sp.Expr:
 
 def _rule(expr, var):
     if not expr.has(var):
-        return ("constant",), None
+        return ("independent",), None
     if expr == var:
         return (), None
     if expr.is_Add:

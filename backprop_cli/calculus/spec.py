@@ -45,7 +45,7 @@ class CalculusProblem:
     components: tuple[tuple[str | None, FormulaText], ...]  # (name or None, formula)
     variables: tuple[str, ...]  # every free base variable, in order of first use
     wrt: tuple[str, ...]
-    at: tuple[tuple[str, Fraction], ...] | None
+    at: tuple[tuple[str, Fraction], ...] | None  # every variable, in the order written
     update: Update | None
     kind: str = field(default="calculus", init=False)
 
@@ -192,7 +192,7 @@ def _at(reader, value, variables: list, defined: list) -> tuple:
     missing = [v for v in variables if v not in raw]
     if missing:
         reader.fail(path, f"needs a value for every variable; missing: {', '.join(missing)}")
-    return tuple((v, reader.number(path + (v,), raw[v], allow_null=False)) for v in variables)
+    return tuple((v, reader.number(path + (v,), raw[v], allow_null=False)) for v in raw)
 
 
 def _update(reader, top, components) -> Update:
