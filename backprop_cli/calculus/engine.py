@@ -210,7 +210,8 @@ def _softmax_symbols(naming: Naming, exprs, order) -> tuple[dict, list]:
 
 def _show(expr, shown: dict):
     """The expression as printed: each softmax output by its name s_j. Written forms stay
-    as written (xreplace would evaluate them: −1 · (−s₂) would become s₂)."""
+    as written (xreplace would evaluate them: −1 · (−s₂) would become s₂); SymPy's own
+    products are rebuilt in SymPy's order, which the printers know how to write."""
     if not shown:
         return expr
     return _replace(expr, shown)
@@ -225,7 +226,8 @@ def _replace(expr, mapping: dict):
     if all(a is b for a, b in zip(args, expr.args)):
         return expr
     if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
-        return expr.func(*args, evaluate=False)
+        written = expr.func(*expr.args) != expr
+        return expr.func(*args, evaluate=not written)
     return expr.func(*args)
 
 
