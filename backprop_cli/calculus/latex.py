@@ -14,6 +14,8 @@ from .layout import expression, given_point, printed, sections, symbols
 
 #: Above this many characters (in the terminal rendering) a line is split over rows.
 ONE_LINE = 80
+#: A gradient whose entries take at most this many characters is written as a row.
+ROW = 60
 
 
 def render_latex(solution: CalculusSolution, settings: Settings) -> str:
@@ -50,6 +52,7 @@ def context(solution: CalculusSolution, settings: Settings) -> dict:
         "lr": tex(solution.update.lr, decimals=True)
         if solution.update is not None and solution.update.lr.is_number else None,
         "sections": blocks,
+        "result": "gradient" if solution.gradient else "Jacobian",
     }
 
 
@@ -79,6 +82,9 @@ def _result(solution, matrix, digits, numbers=False) -> str:
         row = matrix[0]
         if len(row) == 1:
             return f"{label} = {expression(row[0], names, digits, 'latex', decimals=numbers)}"
+        short = sum(len(expression(v, names, digits, "unicode", decimals=numbers)) + 2 for v in row)
+        if short <= ROW:  # (1, x₁, x₂, x₁²) reads better on one line; long entries stack
+            return f"{label} = " + _matrix([row], solution, digits, "pmatrix", decimals=numbers)
         return f"{label} = " + _matrix([[v] for v in row], solution, digits, "pmatrix", decimals=numbers)
     return f"{label} = " + _matrix(matrix, solution, digits, decimals=numbers)
 
@@ -95,6 +101,7 @@ def _product(solution, digits) -> list[str]:
         f"\\,\\frac{{\\partial {inner}}}{{\\partial {wrt}}}",
         "&= " + _matrix(chain.outer_matrix, solution, digits) + " "
         + _matrix(chain.inner_matrix, solution, digits),
-        "&= " + _matrix(chain.product, solution, digits),
+    ] + (["&= " + _matrix(chain.product, solution, digits)]  # only where it sums products
+         if any(v.is_Add for row in chain.product for v in row) else []) + [
         "&= " + _matrix(solution.jacobian, solution, digits),
     ]
