@@ -285,9 +285,7 @@ def _chain(naming, components, exprs, inner, definition, wrt, shown):
             value = tidy(sum((outer[i][k] * inner_rows[k][j] for k in range(len(middle))), sp.Integer(0)))
             product_row.append(written)
             value_row.append(value)
-            # (y - σ(z))x₀ = x₀(y - σ(z)) says nothing: a single product is its own value
-            said = (general, written) if not written.is_Add and sp.expand(written) == sp.expand(value) \
-                else (general, written, value)
+            said = (general, written) if _only_reordered(written, value) else (general, written, value)
             lines.append(Line(naming.derivative(c, w), said, ("chain",)))
         product.append(product_row)
         values.append(value_row)
@@ -295,6 +293,12 @@ def _chain(naming, components, exprs, inner, definition, wrt, shown):
                   outer_matrix=_matrix(outer, shown), inner_matrix=_matrix(inner_rows, shown),
                   product=_matrix(product, shown), lines=tuple(lines))
     return chain, values
+
+
+def _only_reordered(written, value) -> bool:
+    """(y − σ(z))x₀ = x₀(y − σ(z)) says nothing; 2x · 1 = 2x and 1 · 1 = 1 do."""
+    return written.is_Mul and not any(f.is_Number for f in written.args) \
+        and sp.Mul(*written.args) == value
 
 
 def _finish_chain(chain: Chain, values, result, shown) -> Chain:

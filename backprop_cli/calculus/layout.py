@@ -58,7 +58,8 @@ class Printed:
 def printed(line: Line, names: dict, digits: int, kind: str) -> Printed:
     """A Line's successive forms as text (`kind` 'unicode') or LaTeX (`kind` 'latex')."""
     show = latex if kind == "latex" else unicode
-    parts = [show(form, names=names, digits=digits, written=line.written and i == 0)
+    # decimals: a user who writes 0.0015 reads 0.0015 back, not 3/2000 (1/3 stays 1/3)
+    parts = [show(form, names=names, digits=digits, written=line.written and i == 0, decimals=True)
              for i, form in enumerate(line.forms)]
     if line.substituted is not None and line.substituted.free_symbols & set(line.values):
         parts.append(show(line.substituted, names=names, digits=digits, values=line.values,
@@ -83,7 +84,7 @@ def expression(expr, names: dict, digits: int, kind: str, **settings) -> str:
 
 _WORDS = {"sum": "sum rule", "product": "product rule", "quotient": "quotient rule",
           "constant": "constant factor", "chain": "chain rule", "power": "power rule",
-          "exponential": "exponential rule"}
+          "exponential": "exponential rule", "softmax": "softmax derivative"}
 #: What a rule says, (terminal, LaTeX); u is the argument. The chain rule multiplies by u′.
 _FORMULAS = {
     "sigmoid": ("σ′(u) = σ(u)(1 − σ(u))", r"$\sigma'(u) = \sigma(u)(1 - \sigma(u))$"),
@@ -106,7 +107,8 @@ _FORMULAS = {
 
 def rule_text(keys: tuple, kind: str) -> str:
     """('chain', 'sigmoid') -> "chain rule with σ′(u) = σ(u)(1 − σ(u))"; ('power',) ->
-    "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('constant', 'sum') -> "constant factor; sum rule"."""
+    "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('constant', 'sum') -> "constant factor; sum rule".
+    The softmax rule is written in its usual letters s and z, whatever the names here."""
     column = 1 if kind == "latex" else 0
     words: list[str] = []
     for key in keys:

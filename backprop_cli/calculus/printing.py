@@ -15,7 +15,7 @@ import re
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-from ..render.printers import MathLatexPrinter, UnicodePrinter
+from ..render.printers import MathLatexPrinter, UnicodePrinter, _is_terminating
 
 
 
@@ -45,8 +45,9 @@ def _starts_a_name(text: str) -> bool:
 
 
 def _coefficient(factor) -> bool:
-    """A number written against what follows it: 2(2x + 3y), not 1(x + y)."""
-    return factor.is_Integer and abs(factor) != 1
+    """A number written against what follows it: 2(2x + 3y), 0.3σ(x), not 1(x + y).
+    (A fraction is never juxtaposed: its text has a '/', which always gets a dot.)"""
+    return factor.is_Number and abs(factor) != 1
 
 
 def _negation(expr) -> bool:
@@ -79,7 +80,13 @@ class CalculusUnicodePrinter(UnicodePrinter):
             return self._written(expr)
         factors = _sums_last(expr)
         head = factors[0]
-        if head.is_Rational and abs(head.p) != 1 and len(factors) > 1:
+        if self._settings["decimals"] and head.is_Rational and not head.is_Integer \
+                and _is_terminating(head) and len(factors) > 1:
+            rest = factors[1:]
+            rest_text = self._product(rest) if len(rest) > 1 else self.paren(rest[0], PRECEDENCE["Mul"])
+            if _starts_a_name(rest_text) and "/" not in rest_text:  # 0.5x, 0.1(1 + x)
+                return self.number(head) + rest_text
+        elif head.is_Rational and abs(head.p) != 1 and len(factors) > 1:
             rest = factors[1:]
             rest_text = self._product(rest) if len(rest) > 1 else self.paren(rest[0], PRECEDENCE["Mul"])
             if _starts_a_name(rest_text) and "/" not in rest_text:
@@ -104,19 +111,23 @@ class CalculusUnicodePrinter(UnicodePrinter):
 
     def _chain(self, factors) -> str:
         """Factors in their order: juxtaposed (2x, x₁w₁, y log(ŷ)) unless that is ambiguous."""
-        out = ""
+        out = previous = ""
         for i, f in enumerate(factors):
             text = self.paren(f, PRECEDENCE["Mul"])
             if text.startswith("−") and i > 0:
                 text = f"({text})"
             if i == 0:
-                out = text
+                out = previous = text
                 continue
             dotted = text[0] in "0123456789−∂" or "/" in text or "/" in out \
-                or (out[-1] in "0123456789" and not (i == 1 and _coefficient(factors[0])))
+                or "^" in previous  # e^z · x, not e^zx
+            dotted = dotted or (out[-1] in "0123456789" and not (i == 1 and _coefficient(factors[0])))
+            if i == 1 and _coefficient(factors[0]) and not _starts_a_name(text):
+                dotted = True
             word = re.match(r"^[A-Za-zσ]{2,}\(", text) and not dotted
             out += " · " if dotted else " " if word else ""
             out += text
+            previous = text
         return out
 
 
