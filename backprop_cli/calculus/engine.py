@@ -15,6 +15,7 @@ import sympy as sp
 from ..errors import EvaluationError, SpecError
 from ..formula import FormulaError, parse_formula
 from ..functions import leaky_relu, relu, step
+from .magnitude import check_magnitude
 from .naming import SOFTMAX_LETTERS, Naming
 from .rules import partial, plus, tidy, times
 from .softmax import recognise, softmax
@@ -335,6 +336,7 @@ def _matrix(rows, shown) -> tuple:
 
 def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
     """The exact value where there is one, else PRECISION digits; undefined -> EvaluationError."""
+    check_magnitude(expr, values, what)
     result = expr.xreplace(values)
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise EvaluationError(f"{what} is undefined at the point (a division by zero or the "
@@ -353,13 +355,13 @@ def _point(naming, problem, variables, defines, groups, result, components, wrt,
     values = dict(given)
     inner_lines = []
     for d, formula, expr in defines:
-        values[d] = evaluate(expr.xreplace(given), {}, d.name)
+        values[d] = evaluate(expr, given, d.name)
         inner_lines.append(Line(d, (formula.display,), (), formula.display, given, values[d],
                                 written=True))
     for outputs, arguments in groups:
         for k, s in enumerate(outputs, start=1):
             definition = softmax(k, *arguments)
-            values[s] = evaluate(definition.xreplace(values), {}, naming.names[s].plain)
+            values[s] = evaluate(definition, values, naming.names[s].plain)
             written = definition.rewrite(sp.exp)
             inner_lines.append(Line(s, (written,), (), written, values, values[s]))
     numbers = {**values, **{o: values[s] for o, s in shown.items()}}

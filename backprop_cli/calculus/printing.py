@@ -73,6 +73,11 @@ def _split(factors):
 class CalculusUnicodePrinter(UnicodePrinter):
     _default_settings = {**UnicodePrinter._default_settings, "written": False}
 
+    def _print_Integer(self, expr):
+        if self._settings["decimals"] and abs(expr) >= 10**15:
+            return self.number(expr)  # a value: 2.8823·10¹⁸, rounded like any other
+        return super()._print_Integer(expr)
+
     def _print_Mul(self, expr):
         if self._settings["values"]:
             return super()._print_Mul(expr)
@@ -133,6 +138,11 @@ class CalculusUnicodePrinter(UnicodePrinter):
 
 class CalculusLatexPrinter(MathLatexPrinter):
     _default_settings = {**MathLatexPrinter._default_settings, "written": False}
+
+    def _print_Integer(self, expr):
+        if self._settings["decimals"] and abs(expr) >= 10**15:
+            return self.number(expr)
+        return super()._print_Integer(expr)
 
     def _print_Mul(self, expr):
         if self._settings["values"]:

@@ -8,12 +8,15 @@ Inner derivatives inside the applied form are already worked out and tidied.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import sympy as sp
 
 from ..functions import leaky_relu, relu, sigmoid, softplus, step
 from .softmax import softmax
+
+MAX_EXPANDED_TERMS = 2000
 
 #: A known function's rule key (render.py holds the words and formulas for each key).
 KNOWN = {sigmoid: "sigmoid", sp.tanh: "tanh", sp.log: "log", sp.exp: "exp", softplus: "softplus",
@@ -43,12 +46,26 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     # A product with a sum inside: pull a common factor out first, 2(1 - t²) not 2 - 2t².
     # A sum stays a sum unless something is strictly shorter: 2x + 4t, not 2(x + 2t).
     candidates = [sp.factor_terms(expr), expr] if expr.is_Mul else [expr]
+    if expanded_terms(expr) > MAX_EXPANDED_TERMS:
+        return candidates[0]  # (a + ... + h)**20 multiplied out would not fit in memory
     for rewrite in (sp.expand, sp.factor):
         try:
             candidates.append(rewrite(expr))
         except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
             pass
     return min(candidates, key=sp.count_ops)  # min keeps the first of equals
+
+
+def expanded_terms(expr) -> int:
+    """How many terms `expr` would have multiplied out (an upper bound)."""
+    if expr.is_Add:
+        return sum(expanded_terms(a) for a in expr.args)
+    if expr.is_Mul:
+        return math.prod(expanded_terms(a) for a in expr.args)
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
+        k = expanded_terms(expr.base)
+        return math.comb(int(expr.exp) + k - 1, k - 1)  # monomials of degree n in k terms
+    return 1
 
 
 def times(*factors) -> sp.Expr:
