@@ -469,3 +469,23 @@ def test_random_formulas_match_central_differences(formula):
         values = [sp.N(f.xreplace(env), 40) for f in line.forms]
         for form, value in zip(line.forms, values):
             assert abs(value - values[-1]) <= 1e-30 * (1 + abs(values[-1])), (formula, form)
+
+
+# -- the printers ---------------------------------------------------------------------------------
+
+def test_printers_write_products_as_people_do():
+    from backprop_cli.calculus.printing import latex, unicode
+    from backprop_cli.functions import sigmoid
+
+    x, y, z = sp.symbols("x y z", real=True)
+    s = sigmoid(z)
+    assert unicode(8 * x + 12 * y) == "8x + 12y"
+    assert unicode(s * (1 - s)) == "σ(z)(1 − σ(z))"
+    assert unicode(sp.Mul(2, 2 * x + 3 * y, 2, evaluate=False)) == "2(2x + 3y) · 2"
+    assert unicode(sp.Mul(1 / s, s * (1 - s), evaluate=False)) == "1/σ(z) · σ(z)(1 − σ(z))"
+    assert unicode(sp.Mul(sp.exp(z), x, evaluate=False)) == "e^z · x"
+    assert unicode(sp.Rational(3, 2000) * x, decimals=True) == "0.0015x"
+    assert latex(1 / s) == r"\frac{1}{\sigma\left(z\right)}"
+    assert latex(sp.Mul(1 / s, s * (1 - s), evaluate=False)) == \
+        r"\frac{1}{\sigma\left(z\right)} \cdot \sigma\left(z\right) \left(1 - \sigma\left(z\right)\right)"
+    assert latex(sp.Mul(2 * x, 1, evaluate=False)) == r"2 x \cdot 1"

@@ -138,14 +138,7 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
         chain = _finish_chain(chain, values, result, shown)
     expanded = [[v.xreplace(definition) for v in row] for row in values]
 
-    label = sp.Symbol("result:label")
-    if single and len(wrt) == 1:
-        naming.names[label] = naming.names[naming.derivative(components[0], wrt[0])]
-    elif single:
-        naming.names[label] = naming.gradient(components[0], wrt, list(problem.variables) == list(problem.wrt))
-    else:
-        f = naming.names[vector]
-        naming.names[label] = type(f)(f"J_{{{f.latex}}}", f"J_{f.unicode}", f"J_{f.plain}")
+    label = naming.result(components, vector, wrt, problem.variables == problem.wrt)
 
     point = None
     if problem.at is not None:

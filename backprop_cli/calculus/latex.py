@@ -84,7 +84,8 @@ def _result(solution, matrix, digits, numbers=False) -> str:
             return f"{label} = {expression(row[0], names, digits, 'latex', decimals=numbers)}"
         short = sum(len(expression(v, names, digits, "unicode", decimals=numbers)) + 2 for v in row)
         if short <= ROW:  # (1, x₁, x₂, x₁²) reads better on one line; long entries stack
-            return f"{label} = " + _matrix([row], solution, digits, "pmatrix", decimals=numbers)
+            entries = ",\\; ".join(expression(v, names, digits, "latex", decimals=numbers) for v in row)
+            return f"{label} = \\left({entries}\\right)"
         return f"{label} = " + _matrix([[v] for v in row], solution, digits, "pmatrix", decimals=numbers)
     return f"{label} = " + _matrix(matrix, solution, digits, decimals=numbers)
 

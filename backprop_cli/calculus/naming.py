@@ -70,6 +70,18 @@ class Naming:
         self.names[symbol] = Name("\\eta", "η", "eta" if "eta" not in self.taken else "lr")
         return symbol
 
+    def result(self, components: list, vector: sp.Symbol | None, wrt: list, everything: bool) -> sp.Symbol:
+        """The answer's name: ∂f/∂x (one function, one variable), ∇f / ∇_w f, or J_F."""
+        label = sp.Symbol("result:label")
+        if vector is not None:
+            f = self.names[vector]
+            self.names[label] = Name(f"J_{{{f.latex}}}", f"J_{f.unicode}", f"J_{f.plain}")
+        elif len(wrt) == 1:
+            self.names[label] = self.names[self.derivative(components[0], wrt[0])]
+        else:
+            self.names[label] = self.gradient(components[0], wrt, everything)
+        return label
+
     def gradient(self, function: sp.Symbol, wrt: list, everything: bool) -> Name:
         """∇f (every variable), ∇_w f (w0, w1, ...), ∇_(x, y) f (some of them)."""
         f = self.names[function]

@@ -79,7 +79,8 @@ class CalculusUnicodePrinter(UnicodePrinter):
         return super()._print_Integer(expr)
 
     def _print_Mul(self, expr):
-        if self._settings["values"]:
+        # SymPy's LaTeX printer hands x**-1 to _print_Mul as it is: not a product here
+        if self._settings["values"] or not expr.is_Mul:
             return super()._print_Mul(expr)
         if self._settings["written"] or _written(expr):
             return self._written(expr)
@@ -145,10 +146,13 @@ class CalculusLatexPrinter(MathLatexPrinter):
         return super()._print_Integer(expr)
 
     def _print_Mul(self, expr):
-        if self._settings["values"]:
+        # SymPy's LaTeX printer hands x**-1 to _print_Mul as it is: not a product here
+        if self._settings["values"] or not expr.is_Mul:
             return super()._print_Mul(expr)
         if self._settings["written"] or _written(expr):
             return self._written(expr)
+        if expr.args[0] is sp.S.One:  # the base printer asking for a fraction: leave it be
+            return super()._print_Mul(expr)
         return super()._print_Mul(sp.Mul(*_sums_last(expr), evaluate=False))
 
     def _written(self, expr):
@@ -164,11 +168,15 @@ class CalculusLatexPrinter(MathLatexPrinter):
         out = ""
         for i, f in enumerate(factors):
             text = self._print(f)
-            if precedence(f) < PRECEDENCE["Mul"] or (i > 0 and text.startswith("-")):
+            if f.is_Pow and f.exp.is_Number and f.exp.is_negative:  # 1/σ(z), kept in its place
+                below = f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False)
+                text = f"\\frac{{1}}{{{self._print(below)}}}"
+            elif precedence(f) < PRECEDENCE["Mul"] or (i > 0 and text.startswith("-")):
                 text = f"\\left({text}\\right)"
             if i == 0:
                 out = text
-            elif text[0].isdigit() or text.startswith("\\frac") or text.startswith("-"):
+            elif text[0].isdigit() or text.startswith("\\frac") or text.startswith("-") \
+                    or out.startswith("\\frac{1}") and i == 1:
                 out += " \\cdot " + text
             else:
                 out += " " + text
