@@ -63,7 +63,8 @@ class Point:
 
 @dataclass(frozen=True)
 class Update:
-    lr: sp.Expr  # a number, or the symbol η
+    symbol: sp.Symbol  # η, the learning rate's name
+    lr: sp.Expr  # a number, or the symbol itself
     lines: tuple[Line, ...]  # w ← w − η ∂f/∂w = ...
     formulas: tuple  # (variable, new value in the variables)
     values: tuple | None  # (variable, new value) at the point
@@ -410,7 +411,7 @@ def _update(naming, problem, function, wrt, entries, expanded, point, shown) -> 
         if lr != eta:
             put_in[eta] = lr
         lines.append(Line(w, (general,), (), general, put_in, value, relation="←"))
-    return Update(lr=lr, lines=tuple(lines), formulas=tuple(formulas),
+    return Update(symbol=eta, lr=lr, lines=tuple(lines), formulas=tuple(formulas),
                   values=tuple(new) if point else None)
 
 

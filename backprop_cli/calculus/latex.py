@@ -49,6 +49,7 @@ def context(solution: CalculusSolution, settings: Settings) -> dict:
         "wrt": symbols(solution.wrt, names, "latex"),
         "point": given_point(solution, digits, "latex") if solution.point is not None else None,
         "update": solution.update is not None,
+        "eta": tex(solution.update.symbol) if solution.update is not None else None,
         "lr": tex(solution.update.lr, decimals=True)
         if solution.update is not None and solution.update.lr.is_number else None,
         "sections": blocks,

@@ -66,8 +66,14 @@ class Naming:
         return symbol
 
     def learning_rate(self) -> sp.Symbol:
+        """η; α if the formulas use eta; lr if they use both (one symbol, one meaning)."""
         symbol = sp.Symbol("eta:lr", positive=True)
-        self.names[symbol] = Name("\\eta", "η", "eta" if "eta" not in self.taken else "lr")
+        if "eta" not in self.taken:
+            self.names[symbol] = Name("\\eta", "η", "eta")
+        elif "alpha" not in self.taken:
+            self.names[symbol] = Name("\\alpha", "α", "alpha")
+        else:
+            self.names[symbol] = Name("\\mathrm{lr}", "lr", "lr")
         return symbol
 
     def result(self, components: list, vector: sp.Symbol | None, wrt: list, everything: bool) -> sp.Symbol:

@@ -50,9 +50,9 @@ def render_text(solution: CalculusSolution, settings: Settings) -> str:
         sentence += f", at {given_point(solution, digits, 'unicode')}"
     out.append(sentence + ".")
     if solution.update is not None:
-        lr = solution.update.lr
-        out.append(f"  Learning rate η = {expression(lr, names, digits, 'unicode', decimals=True)}."
-                   if lr.is_number else "  Learning rate η (a symbol).")
+        lr, eta = solution.update.lr, names[solution.update.symbol].unicode
+        out.append(f"  Learning rate {eta} = {expression(lr, names, digits, 'unicode', decimals=True)}."
+                   if lr.is_number else f"  Learning rate {eta} (a symbol).")
 
     for section in sections(solution):
         out += ["", style.heading(section.title), ""]
