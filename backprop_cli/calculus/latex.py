@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ..render.latex import environment
 from ..render.layout import Settings
-from .engine import CalculusSolution
+from .solution import CalculusSolution
 from .layout import expression, given_point, printed, sections, symbols
 
 #: Above this many characters (in the terminal rendering) a line is split over rows.

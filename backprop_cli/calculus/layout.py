@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .engine import CalculusSolution, Line
+from .solution import CalculusSolution, Line
 from .printing import latex, unicode
 
 

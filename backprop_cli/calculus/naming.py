@@ -115,3 +115,26 @@ class Naming:
 _FUNCTION_LETTERS = ("f", "g", "h", "phi", "psi", "q")
 _VECTOR_LETTERS = ("F", "G", "H", "Phi", "Psi", "Q")
 SOFTMAX_LETTERS = ("s", "p", "q", "a", "b", "c", "r", "u", "v")
+
+
+def show(expr, shown: dict):
+    """The expression as printed: each softmax output by its name s_j. Written forms stay
+    as written (xreplace would evaluate them: −1 · (−s₂) would become s₂); SymPy's own
+    products are rebuilt in SymPy's order, which the printers know how to write."""
+    if not shown:
+        return expr
+    return replace_shown(expr, shown)
+
+
+def replace_shown(expr, mapping: dict):
+    if expr in mapping:
+        return mapping[expr]
+    if not expr.args:
+        return expr
+    args = [replace_shown(a, mapping) for a in expr.args]
+    if all(a is b for a, b in zip(args, expr.args)):
+        return expr
+    if isinstance(expr, (sp.Add, sp.Mul, sp.Pow)):
+        written = expr.func(*expr.args) != expr
+        return expr.func(*args, evaluate=not written)
+    return expr.func(*args)

@@ -12,7 +12,7 @@ import sympy as sp
 
 from ..functions import to_elementary
 from ..render.layout import Settings, pad, width
-from .engine import CalculusSolution
+from .solution import CalculusSolution
 from .layout import Printed, expression, given_point, printed, sections, symbols
 from .softmax import to_exp
 
