@@ -222,6 +222,21 @@ def test_seed003_q13c_chain_rule(runner):
     assert "\\begin{bmatrix} 2 x & 2 \\\\ 3 & 8 y \\end{bmatrix} \\begin{bmatrix} 1 \\\\ 2 t \\end{bmatrix}" in latex
 
 
+def test_seed003_graphs_q10_chain_rule_in_two_variables(runner):
+    """Computation graphs, question 10: the seed's Jacobian of F(G(x, y))."""
+    data = json_of(runner, "solve", PROBLEMS / "seed003_graphs_q10_chain.yaml")
+    want = [["6*x*y - 15*y**2", "3*x**2 - 30*x*y"], ["y - 1", "x + 1"]]
+    assert [[_same(t, e, "xy") for t, e in zip(row, w)] for row, w in zip(data["jacobian"], want)] \
+        == [[True, True], [True, True]]
+    text = run(runner, "solve", PROBLEMS / "seed003_graphs_q10_chain.yaml").stdout
+    assert "= 1 · y + (−1) · 1 = y − 1" in text
+
+
+def test_seed003_neurons_q4_normal(runner):
+    data = json_of(runner, "solve", PROBLEMS / "seed003_neurons_q4_normal.yaml")
+    assert data["jacobian"] == [["2", "3"]] and data["at"] == [[2.0, 3.0]]
+
+
 def test_seed000_q1_gradient_and_update_rule(runner):
     data = json_of(runner, "solve", PROBLEMS / "seed000_q1_gradient.yaml")
     names = ["w0", "w1", "w2", "w3", "x1", "x2", "eta"]
@@ -256,7 +271,7 @@ def test_seed003_q14_logistic_regression(runner):
     assert "∂l/∂z = y(1 − σ(z)) + σ(z)(y − 1) = y − σ(z)" in text
     for i in range(3):
         sub = "₀₁₂"[i]
-        assert f"∂l/∂θ{sub} = ∂l/∂z · ∂z/∂θ{sub} = (y − σ(z))x{sub}" in text
+        assert f"∂l/∂θ{sub} = ∂l/∂z · ∂z/∂θ{sub} = (y − σ(z)) · x{sub}" in text
     data = json_of(runner, "solve", path)
     names = ["theta0", "theta1", "theta2", "x0", "x1", "x2", "y"]
     for i in range(3):
@@ -285,7 +300,7 @@ def test_seed003_q20_softmax_regression_update(runner):
     data = json_of(runner, "solve", PROBLEMS / "seed003_q20_softmax_regression.yaml")
     assert data["wrt"] == ["theta11", "theta12", "theta21", "theta22", "theta31", "theta32"]
     text = run(runner, "solve", PROBLEMS / "seed003_q20_softmax_regression.yaml").stdout
-    assert "∂J/∂θ₁₁ = ∂J/∂z₁ · ∂z₁/∂θ₁₁ = (s₁ − 1)x₁" in text
+    assert "∂J/∂θ₁₁ = ∂J/∂z₁ · ∂z₁/∂θ₁₁ = (s₁ − 1) · x₁" in text
     assert "θ₂₂ ← θ₂₂ − η · ∂J/∂θ₂₂ = θ₂₂ − ηs₂x₂" in text
 
 

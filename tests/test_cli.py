@@ -77,6 +77,8 @@ KEY_NUMBERS = {
         "loss": None, "numbers": ["0.090031", "0.24473", "0.66524", "0.081925", "−0.022033",
                                   "−0.059892", "0.18484", "−0.1628", "0.2227"]},
     "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
+    "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
+    "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)
 }
 
 

@@ -171,9 +171,10 @@ def _chain(naming, components, exprs, inner, definition, wrt, shown):
     for i, c in enumerate(components):
         product_row, value_row = [], []
         for j, w in enumerate(wrt):
-            # the terms through inner variables that depend on w (∂z₂/∂θ₁₁ = 0 is left out)
+            # only the paths that exist: ∂f/∂z₂ · ∂z₂/∂θ₁₁ with ∂z₂/∂θ₁₁ = 0 is left out
             general = plus(*(sp.Mul(naming.derivative(c, u), naming.derivative(u, w), evaluate=False)
-                             for k, u in enumerate(middle) if inner_rows[k][j] != 0))
+                             for k, u in enumerate(middle)
+                             if outer[i][k] != 0 and inner_rows[k][j] != 0))
             written = plus(*(sp.Mul(outer[i][k], inner_rows[k][j], evaluate=False)
                              for k in range(len(middle)) if outer[i][k] != 0 and inner_rows[k][j] != 0))
             value = tidy(sum((outer[i][k] * inner_rows[k][j] for k in range(len(middle))), sp.Integer(0)))

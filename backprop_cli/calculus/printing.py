@@ -57,8 +57,8 @@ def _negation(expr) -> bool:
 def _split(factors):
     """Written factors -> (sign, numerator, denominator); x**-1 goes below the line."""
     sign = ""
-    if factors and factors[0] == -1 and len(factors) > 1:
-        sign, factors = "-", factors[1:]
+    if factors and factors[0] == -1 and len(factors) > 1 and not factors[1].is_Number:
+        sign, factors = "-", factors[1:]  # −(1 − s₁), but (−1) · 1 stays a product
     def low(f):
         return f.is_Pow and f.exp.is_Number and f.exp.is_negative
 
@@ -127,6 +127,13 @@ class CalculusUnicodePrinter(UnicodePrinter):
                 continue
             dotted = text[0] in "0123456789−∂" or "/" in text or "/" in out \
                 or "^" in previous  # e^z · x, not e^zx
+            # a product the engine wrote (not the user): only a number or a single symbol is
+            # written against what follows (2x, ηx₁); 3u · y and (y − σ(z)) · x₀ keep the dot
+            if not self._settings["written"] and not (_coefficient(factors[i - 1])
+                                                      or factors[i - 1].is_Symbol):
+                dotted = True
+            if f.is_Number:
+                dotted = True  # (−1) · (−1), never (−1)(−1)
             dotted = dotted or (out[-1] in "0123456789" and not (i == 1 and _coefficient(factors[0])))
             if i == 1 and _coefficient(factors[0]) and not _starts_a_name(text):
                 dotted = True
@@ -155,6 +162,23 @@ class CalculusLatexPrinter(MathLatexPrinter):
             return super()._print_Mul(expr)
         return super()._print_Mul(sp.Mul(*_sums_last(expr), evaluate=False))
 
+    def _print_Add(self, expr, order=None):
+        """A sum the engine wrote keeps its terms: 1 · y + (−1) · 1, not 1 y − 1."""
+        if self._settings["values"] or self._settings["written"] or expr.func(*expr.args) == expr:
+            return super()._print_Add(expr, order)
+        out = ""
+        for i, term in enumerate(expr.args):
+            text = self._print(term)
+            if term.is_Add:
+                text = f"\\left({text}\\right)"
+            if i == 0:
+                out = text
+            elif text.startswith("-"):
+                out += " - " + text[1:].lstrip()
+            else:
+                out += " + " + text
+        return out
+
     def _written(self, expr):
         sign, above, below = _split(list(expr.args))
         text = self._chain(above) if above else "1"
@@ -171,12 +195,15 @@ class CalculusLatexPrinter(MathLatexPrinter):
             if f.is_Pow and f.exp.is_Number and f.exp.is_negative:  # 1/σ(z), kept in its place
                 below = f.base if f.exp == -1 else sp.Pow(f.base, -f.exp, evaluate=False)
                 text = f"\\frac{{1}}{{{self._print(below)}}}"
-            elif precedence(f) < PRECEDENCE["Mul"] or (i > 0 and text.startswith("-")):
+            elif precedence(f) < PRECEDENCE["Mul"] or (text.startswith("-") and (i > 0 or len(factors) > 1)):
                 text = f"\\left({text}\\right)"
             if i == 0:
                 out = text
             elif text[0].isdigit() or text.startswith("\\frac") or text.startswith("-") \
-                    or out.startswith("\\frac{1}") and i == 1:
+                    or out.startswith("\\frac{1}") and i == 1 \
+                    or f.is_Number \
+                    or not self._settings["written"] and not (_coefficient(factors[i - 1])
+                                                              or factors[i - 1].is_Symbol):
                 out += " \\cdot " + text
             else:
                 out += " " + text
