@@ -504,3 +504,32 @@ def test_printers_write_products_as_people_do():
     assert latex(sp.Mul(1 / s, s * (1 - s), evaluate=False)) == \
         r"\frac{1}{\sigma\left(z\right)} \cdot \sigma\left(z\right) \left(1 - \sigma\left(z\right)\right)"
     assert latex(sp.Mul(2 * x, 1, evaluate=False)) == r"2 x \cdot 1"
+
+
+INNER = st.recursive(st.sampled_from(["x", "y", "2", "0.5"]), _formulas, max_leaves=4)
+OUTER = st.recursive(st.sampled_from(["u", "v", "x", "3"]), _formulas, max_leaves=5)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(u=INNER, v=INNER, f=OUTER.filter(lambda f: re.search(r"\b[uv]\b", f) is not None))
+def test_random_chains_match_central_differences(u, v, f):
+    """Inner functions u(x, y), v(x, y) and an outer f(u, v, x): the chain rule, checked."""
+    spec = {"define": {"u": u, "v": v}, "function": f}
+    text = yaml.safe_dump(spec)
+    try:
+        problem_names = set(re.findall(r"\b[xy]\b", f"{u} {v} {f}"))
+        at = {name: ("0.7" if name == "x" else "-1.3") for name in sorted(problem_names)}
+        text += "at: {" + ", ".join(f"{k}: {val}" for k, val in at.items()) + "}\n"
+        solution = solve_text(text)
+    except Exception as exc:
+        # undefined at the point, or no variable at all to differentiate by
+        assert type(exc).__name__ in ("EvaluationError", "SpecError"), exc
+        return
+    wrt = [w.name for w in solution.wrt]
+    point = {k: MP.mpf(val) for k, val in at.items()}
+    try:
+        expected = Spec(spec).jacobian(point, wrt)
+    except (OracleError, ZeroDivisionError):
+        return
+    for value, oracle in zip(solution.point.matrix[0], expected[0]):
+        assert close(value, oracle, rel="1e-20", absolute="1e-25"), (spec, value, oracle)
