@@ -142,7 +142,7 @@ _DERIVE_FIELDS = {"function": "FORMULA", "define": "--define", "wrt": "--wrt", "
 
 
 @main.command()
-@click.argument("formulas", nargs=-1, required=True)
+@click.argument("formulas", nargs=-1, required=True, metavar="FORMULA...")
 @click.option("--wrt", default=None, help="Variables to differentiate by, comma separated "
                                           "(default: every variable).")
 @click.option("--at", "point", default=None, help="Evaluate at this point: x=1,y=2 (every variable).")
@@ -166,9 +166,11 @@ _DERIVE_FIELDS = {"function": "FORMULA", "define": "--define", "wrt": "--wrt", "
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, fragment, output,
            digits, color, debug):
-    """Differentiate FORMULA (several: the Jacobian), e.g.
+    """Differentiate FORMULA: its gradient, or with several formulas the Jacobian.
 
-        backprop derive "(2*x + 3*y)**2" --wrt x,y --at x=1,y=2
+    \b
+    backprop derive "(2*x + 3*y)**2" --wrt x,y --at x=1,y=2
+    backprop derive "x**2 + 2*y" "3*x + 4*y**2" --define x=t --define y=t**2 --at t=2
     """
     if as_latex and fmt not in (None, "latex"):
         raise click.BadParameter(f"--latex contradicts --format {fmt}", param_hint="--latex")
