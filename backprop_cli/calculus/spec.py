@@ -81,7 +81,7 @@ def read_calculus(reader) -> CalculusProblem:
     paths, components = _components(reader, top["function"])
 
     variables: list[str] = []
-    for i, (name, text) in enumerate(defines):
+    for name, text in defines:
         path = ("define", name)
         for used in formula_names(text.text):
             if used == name:
