@@ -135,3 +135,137 @@ def _terminal_width() -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+# -- derive: the calculus form from the command line ---------------------------------------
+
+#: Where each part of a derive command lands in the spec, for messages that name the option.
+_DERIVE_FIELDS = {"function": "FORMULA", "define": "--define", "wrt": "--wrt", "at": "--at",
+                  "update": "--lr", "title": "--title"}
+
+
+@main.command()
+@click.argument("formulas", nargs=-1, required=True, metavar="FORMULA...")
+@click.option("--wrt", default=None, help="Variables to differentiate by, comma separated "
+                                          "(default: every variable).")
+@click.option("--at", "point", default=None, help="Evaluate at this point: x=1,y=2 (every variable).")
+@click.option("--define", "defines", multiple=True, metavar="NAME=FORMULA",
+              help="An inner function, for the chain rule (repeat, in order).")
+@click.option("--lr", default=None, help="Write the gradient-descent step with this learning "
+                                         "rate (a number, or eta for the symbol).")
+@click.option("--title", default=None, help="A title for the answer.")
+@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format (default: text, for the terminal).")
+@click.option("--latex", "as_latex", is_flag=True, help="Same as --format latex.")
+@click.option("--pdf", "as_pdf", is_flag=True, help="Compile the LaTeX to PDF (needs TeX Live).")
+@click.option("--fragment", is_flag=True,
+              help="LaTeX body only, for \\input into your own document.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+              help="Write here instead of standard output (written atomically).")
+@click.option("-d", "--digits", type=click.IntRange(1, 15), default=5, show_default=True,
+              help="Significant digits shown (values are computed exactly or to 50 digits).")
+@click.option("--color/--no-color", default=None,
+              help="Colour the terminal output (default: only on a terminal).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, fragment, output,
+           digits, color, debug):
+    """Differentiate FORMULA: its gradient, or with several formulas the Jacobian.
+
+    \b
+    backprop derive "(2*x + 3*y)**2" --wrt x,y --at x=1,y=2
+    backprop derive "x**2 + 2*y" "3*x + 4*y**2" --define x=t --define y=t**2 --at t=2
+    """
+    if as_latex and fmt not in (None, "latex"):
+        raise click.BadParameter(f"--latex contradicts --format {fmt}", param_hint="--latex")
+    fmt = "latex" if as_latex or as_pdf else (fmt or "text")
+    if as_pdf and fragment:
+        raise click.BadParameter("a PDF needs the whole document, not --fragment",
+                                 param_hint="--fragment")
+    if as_pdf and output in (None, "-"):
+        output = "derivative.pdf"
+
+    def action():
+        solution = _derive_solution(formulas, wrt, point, defines, lr, title)
+        _deliver(solution, fmt, as_pdf, fragment, output, digits, color)
+
+    _run(debug, action)
+
+
+def _derive_solution(formulas, wrt, point, defines, lr, title):
+    """The command's arguments as a calculus spec, through the same checks as a YAML file."""
+    from .calculus.engine import solve_calculus
+    from .spec import Reader
+    from .yamlload import Document
+
+    data: dict = {"function": formulas[0] if len(formulas) == 1 else list(formulas)}
+    if title is not None:
+        data["title"] = title
+    if defines:
+        data["define"] = dict(_pair(d, "--define", "NAME=FORMULA, like x=t**2") for d in defines)
+    if wrt is not None:
+        data["wrt"] = [w.strip() for w in wrt.split(",")]
+    if point is not None:
+        data["at"] = {name: _number(value, name)
+                      for name, value in (_pair(p, "--at", "x=1,y=2") for p in point.split(","))}
+    if lr is not None:
+        data["update"] = {"lr": lr.strip() if lr.strip() in ("eta", "η") else _number(lr, "--lr")}
+    try:
+        return solve_calculus(Reader(Document(data=data, marks={}), "derive").problem())
+    except BackpropError as exc:
+        exc.field = _option_of(exc.field)
+        exc.line = exc.column = None
+        raise
+
+
+def _option_of(field: str | None) -> str | None:
+    """wrt[1] -> --wrt, at.x -> --at x, function[0] -> FORMULA 1, define.y -> --define y."""
+    import re
+
+    match = re.fullmatch(r"(\w+)(?:\[(\d+)\]|\.(\w+))?.*", field or "")
+    if match is None or match.group(1) not in _DERIVE_FIELDS:
+        return field
+    head, index, key = match.groups()
+    option = _DERIVE_FIELDS[head]
+    if head == "function" and index is not None:
+        return f"{option} {int(index) + 1}"
+    if head in ("at", "define") and key is not None:
+        return f"{option} {key}"
+    return option
+
+
+def _pair(text: str, option: str, example: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name.strip() or not value.strip():
+        raise SpecError(f"{text!r} is not NAME=VALUE (write {example})", field=option)
+    return name.strip(), value.strip()
+
+
+def _number(text: str, where: str):
+    from fractions import Fraction
+
+    try:
+        return Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise SpecError(f"{text.strip()!r} is not a number", field=f"--at {where}"
+                        if where != "--lr" else "--lr") from None
+
+
+def _deliver(solution, fmt, as_pdf, fragment, output, digits, color):
+    """Render a solution and write it where the options say (as `solve` does)."""
+    from .pipeline import render
+    from .render.layout import Settings
+
+    if color is None:
+        color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    settings = Settings(digits=digits, fragment=fragment, color=bool(color),
+                        width=_terminal_width())
+    result = render(solution, fmt, settings)
+    if as_pdf:
+        from .render.pdf import build_pdf
+
+        _write(output, build_pdf(result))
+        click.echo(f"wrote {output}", err=True)
+    elif output in (None, "-"):
+        click.echo(result, nl=False, color=bool(color))
+    else:
+        _write(output, result.encode("utf-8"))

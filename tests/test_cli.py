@@ -83,11 +83,26 @@ KEY_NUMBERS = {
     "seed002_classification_sigmoid_bce": {"loss": None, "numbers": []},
     "seed004_single_sample_symbolic": {"loss": None, "numbers": []},
     "seed004_batch_symbolic": {"loss": None, "numbers": []},
+    # The calculus form (function:) has no loss; its numbers are the derivatives at the point.
+    "seed000_q1_gradient": {"loss": None, "numbers": []},  # symbolic
+    "seed003_q8_log_sigmoid": {"loss": None, "numbers": ["0.5"]},  # 1 - sigma(0)
+    "seed003_q13a_gradient": {"loss": None, "numbers": ["32", "48"]},  # 8 + 24, 12 + 36
+    "seed003_q13b_jacobian": {"loss": None, "numbers": ["2", "3", "16"]},
+    "seed003_q13c_chain": {"loss": None, "numbers": ["12", "131"]},  # 6t, 3 + 16t^3 at t = 2
+    "seed003_q14_logistic_likelihood": {  # (1 - sigma(-0.5)) x, x = (1, 0.5, -0.25)
+        "loss": None, "numbers": ["−0.5", "0.62246", "0.31123", "−0.15561"]},
+    "seed003_q18_softmax": {  # s = softmax(1, 2, 3); s_j (delta_ij - s_i)
+        "loss": None, "numbers": ["0.090031", "0.24473", "0.66524", "0.081925", "−0.022033",
+                                  "−0.059892", "0.18484", "−0.1628", "0.2227"]},
+    "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
+    "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
+    "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)
 }
 
 #: The examples in the graph form (the layered and calculus forms have tests of their own).
 GRAPH_EXAMPLES = [p for p in EXAMPLES
                   if not {"network", "function"} & set(yaml.safe_load(p.read_text()))]
+
 
 
 def has_number(text: str, number: str) -> bool:

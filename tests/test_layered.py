@@ -81,8 +81,8 @@ def test_seed004_answers_read_in_delta_h_and_iverson_brackets(runner):
     backward = text.split("\nBackward pass\n")[-1]
     assert "∂ℓ/∂W⁽³⁾ = δ⁽³⁾ᵀ h⁽²⁾" in backward
     assert "[δ⁽³⁾h⁽²⁾₁  δ⁽³⁾h⁽²⁾₂]" in backward  # question 1.3
-    assert "[W⁽³⁾₁,₁δ⁽³⁾  W⁽³⁾₁,₂δ⁽³⁾]" in backward  # question 1.5
-    assert "W⁽³⁾₁,₁δ⁽³⁾[z⁽²⁾₁ > 0]" in backward  # question 1.10
+    assert "[δ⁽³⁾W⁽³⁾₁,₁  δ⁽³⁾W⁽³⁾₁,₂]" in backward  # question 1.5
+    assert "δ⁽³⁾W⁽³⁾₁,₁[z⁽²⁾₁ > 0]" in backward  # question 1.10
     assert "δ⁽¹⁾₁x₁" in backward  # question 1.17, in terms of the next δ
 
 

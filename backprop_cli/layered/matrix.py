@@ -339,11 +339,11 @@ class _Worker:
         self.m = len(self.graph.samples)
         self.n = Notation(self.problem, batch=self.m > 1)
         self.row = self.problem.convention == "row"
-        self.deltas = {}  # layer -> Tensor of δ entry symbols
+        self.deltas = {}  # layer -> δ entry symbols; named Delta so that products read δ h, δ W
         for layer in network.layers:
             whole = Name(f"\\delta^{{({layer.index})}}", f"δ{superscript(f'({layer.index})')}",
                          f"delta{layer.index}")
-            self.deltas[layer.index] = _symbols(self.naming, whole, f"delta{layer.index}", len(layer.z.entries))
+            self.deltas[layer.index] = _symbols(self.naming, whole, f"Delta{layer.index}", len(layer.z.entries))
         whole = Name("\\frac{\\partial \\ell}{\\partial \\hat{y}}", "∂ℓ/∂ŷ", "dl_dyhat")
         self.dyhat = _symbols(self.naming, whole, "dl/dyhat", len(network.output.entries))
         whole = Name("g", "g", "g")

@@ -1,0 +1,108 @@
+"""The numbers: values at the point (exact where they can be, else PRECISION digits) and
+the gradient-descent step."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy as sp
+
+from ..errors import EvaluationError
+from ..functions import leaky_relu, relu, step
+from .magnitude import check_magnitude
+from .naming import show
+from .rules import times
+from .softmax import softmax
+from .solution import Line, Point, Update
+
+PRECISION = 50
+_KINKS = {relu: "ReLU", leaky_relu: "LeakyReLU", sp.Abs: "|·|", step: "[· > 0]"}
+
+
+def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
+    """The exact value where there is one, else PRECISION digits; undefined -> EvaluationError."""
+    check_magnitude(expr, values, what)
+    result = expr.xreplace(values)
+    if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        raise EvaluationError(f"{what} is undefined at the point (a division by zero or the "
+                              f"logarithm of 0)", field="at")
+    if result.free_symbols or result.is_Rational:
+        return result
+    number = result.evalf(PRECISION)
+    if not number.is_finite or not number.is_real:
+        raise EvaluationError(f"{what} is not a real number at the point", field="at")
+    return number
+
+
+def at_point(naming, problem, variables, defines, groups, result, components, wrt, shown, exprs):
+    by_name = {v.name: v for v in variables}
+    given = {by_name[name]: sp.Rational(f.numerator, f.denominator) for name, f in problem.at}
+    values = dict(given)
+    inner_lines = []
+    for d, formula, expr in defines:
+        values[d] = evaluate(expr, given, d.name)
+        inner_lines.append(Line(d, (formula.display,), (), formula.display, given, values[d],
+                                written=True))
+    for outputs, arguments in groups:
+        for k, s in enumerate(outputs, start=1):
+            definition = softmax(k, *arguments)
+            values[s] = evaluate(definition, values, naming.names[s].plain)
+            written = definition.rewrite(sp.exp)
+            inner_lines.append(Line(s, (written,), (), written, values, values[s]))
+    numbers = {**values, **{o: values[s] for o, s in shown.items()}}
+    lines, matrix = [], []
+    for i, c in enumerate(components):
+        row = []
+        for j, w in enumerate(wrt):
+            entry = result[i][j]
+            d = naming.derivative(c, w)
+            value = evaluate(entry, numbers, naming.names[d].plain)
+            shown_entry = show(entry, shown)
+            lines.append(Line(d, (shown_entry,), (), shown_entry, values, value))
+            row.append(value)
+        matrix.append(tuple(row))
+    kinks = _kinks([e for _, _, e in defines] + list(exprs), values)
+    point = Point(values=tuple(given.items()), inner=tuple(inner_lines), lines=tuple(lines),
+                  matrix=tuple(matrix))
+    return point, kinks
+
+
+def _kinks(exprs, values) -> list[str]:
+    warnings = []
+    for expr in exprs:
+        for kind, name in _KINKS.items():
+            for f in expr.atoms(kind):
+                if f.args[0].xreplace(values) == 0:
+                    warnings.append(f"{name} is at its kink (argument 0) at the point; its "
+                                    f"derivative there is taken as {'alpha' if kind is leaky_relu else 0}")
+    return warnings
+
+
+def gradient_step(naming, problem, function, wrt, entries, expanded, point, shown) -> Update:
+    eta = naming.learning_rate()
+    lr = eta if problem.update.lr is None else _rational(problem.update.lr)
+    numbers = dict(point.values) if point else {}
+    at = {line.lhs: line.value for line in point.lines} if point else {}
+    lines, formulas, new = [], [], []
+    for w, entry, base in zip(wrt, entries, expanded):
+        d = naming.derivative(function, w)
+        general = sp.Add(w, sp.Mul(-1, eta, d, evaluate=False), evaluate=False)
+        rate = lr if lr == eta else sp.Float(lr, PRECISION)  # printed as the decimal it is
+        stepped = sp.Add(w, sp.Mul(-1, times(rate, show(entry, shown)), evaluate=False),
+                         evaluate=False) if entry != 0 else w
+        formulas.append((w, w - lr * base))
+        if point is None:
+            lines.append(Line(w, (general, stepped), relation="←"))
+            continue
+        value = evaluate(numbers[w] - lr * at[d], {}, w.name)
+        new.append((w, value))
+        put_in = {w: numbers[w], d: at[d]}
+        if lr != eta:
+            put_in[eta] = lr
+        lines.append(Line(w, (general,), (), general, put_in, value, relation="←"))
+    return Update(symbol=eta, lr=lr, lines=tuple(lines), formulas=tuple(formulas),
+                  values=tuple(new) if point else None)
+
+
+def _rational(value: Fraction) -> sp.Rational:
+    return sp.Rational(value.numerator, value.denominator)

@@ -1,0 +1,221 @@
+"""The calculus form, YAML -> a validated, frozen CalculusProblem (no SymPy here).
+
+    title: Jacobian of F(G(t))
+    define: {x: t, y: t**2}               # optional inner functions, in order
+    function: [x**2 + 2*y, 3*x + 4*y**2]  # a formula (gradient), a list (Jacobian),
+                                          # or a mapping name -> formula (named components)
+    wrt: [t]                              # optional: default, every variable
+    at: {t: 2}                            # optional: every variable gets a number
+    update: {lr: 0.1}                     # optional: lr a number, or null / eta for η
+
+The variables are the names the formulas use that `define` does not define; nothing
+else is declared. Names are read from the formula text here, so that `wrt` and `at` can
+be checked with their lines; the formulas themselves are parsed (by formula.py, safely)
+in the engine, which reports their errors with the field and line kept below.
+"""
+
+from __future__ import annotations
+
+import difflib
+import keyword
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..spec import RESERVED, FormulaText
+from ..yamlload import Flag
+
+KEYS = ("title", "notes", "define", "function", "wrt", "at", "update")
+MAX_COMPONENTS = 12
+MAX_VARIABLES = 40
+_IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
+
+
+@dataclass(frozen=True)
+class Update:
+    lr: Fraction | None  # None: the symbol η
+
+
+@dataclass(frozen=True)
+class CalculusProblem:
+    source: str
+    title: str | None
+    notes: str | None
+    defines: tuple[tuple[str, FormulaText], ...]  # inner functions, in order
+    components: tuple[tuple[str | None, FormulaText], ...]  # (name or None, formula)
+    variables: tuple[str, ...]  # every free base variable, in order of first use
+    wrt: tuple[str, ...]
+    at: tuple[tuple[str, Fraction], ...] | None  # every variable, in the order written
+    update: Update | None
+    kind: str = field(default="calculus", init=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a formula may use: the variables and the inner functions."""
+        return self.variables + tuple(name for name, _ in self.defines)
+
+
+def formula_names(text: str) -> list[str]:
+    """The names a formula uses, in order, without the functions it calls.
+
+    Only a first reading: formula.py parses the text and rejects what is not a formula."""
+    names = []
+    for match in _IDENTIFIER.finditer(text):
+        name = match.group()
+        called = text[match.end():].lstrip().startswith("(")
+        if called or name in RESERVED or name in names:
+            continue
+        names.append(name)
+    return names
+
+
+def read_calculus(reader) -> CalculusProblem:
+    """Validate the calculus form with `reader` (spec.Reader): every error names field and line."""
+    top = reader.doc.data
+    reader.unknown_keys((), top, KEYS, "the problem")
+    title = reader.text(("title",), top["title"]) if top.get("title") is not None else None
+    notes = reader.text(("notes",), top["notes"]) if top.get("notes") is not None else None
+
+    defines = _defines(reader, top.get("define"))
+    defined = [name for name, _ in defines]
+    paths, components = _components(reader, top["function"])
+
+    variables: list[str] = []
+    for name, text in defines:
+        path = ("define", name)
+        for used in formula_names(text.text):
+            if used == name:
+                reader.fail(path, f"'{name}' is defined in terms of itself")
+            if used in defined:
+                reader.fail(path, f"'{name}' uses '{used}', another inner function; write each "
+                                  f"inner function in the variables (one level, like F(G(t)))")
+            _add_variable(reader, path, used, variables)
+    for path, (name, text) in zip(paths, components):
+        for used in formula_names(text.text):
+            if name is not None and used == name:
+                reader.fail(path, f"'{name}' names the function; it cannot also be a variable")
+            if used not in defined:
+                _add_variable(reader, path, used, variables)
+    clashes = [n for n, _ in components if n is not None and (n in variables or n in defined)]
+    if clashes:
+        reader.fail(("function", clashes[0]), f"'{clashes[0]}' is already a variable or an "
+                                               f"inner function; choose another name")
+    if not variables:
+        reader.fail(("function",), "the formulas use no variables; there is nothing to "
+                                   "differentiate")
+    if len(variables) > MAX_VARIABLES:
+        reader.fail(("function",), f"more than {MAX_VARIABLES} variables")
+
+    wrt = _wrt(reader, top.get("wrt"), variables, defined)
+    at = _at(reader, top["at"], variables, defined) if top.get("at") is not None else None
+    update = _update(reader, top, components) if top.get("update") is not None else None
+    return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
+                           components=components, variables=tuple(variables), wrt=wrt, at=at,
+                           update=update)
+
+
+def _add_variable(reader, path, name: str, variables: list) -> None:
+    if name in variables:
+        return
+    if keyword.iskeyword(name) or name in ("True", "False", "None"):
+        reader.fail(path, f"'{name}' is a reserved word, not a variable")
+    reader.name(path, name, "a variable")
+    variables.append(name)
+
+
+def _defines(reader, value) -> tuple:
+    if value is None:
+        return ()
+    raw = reader.mapping(("define",), value, "define")
+    defines = []
+    for name, text in raw.items():
+        path = ("define", name)
+        defines.append((reader.name(path, name, "an inner function"), reader.formula(path, text)))
+    return tuple(defines)
+
+
+def _components(reader, value) -> tuple:
+    path = ("function",)
+    if value is None:
+        reader.fail(path, "needs a formula, like (2*x + 3*y)**2, or a list of formulas")
+    if isinstance(value, list):
+        if not value:
+            reader.fail(path, "the list of functions is empty")
+        paths = [path + (i,) for i in range(len(value))]
+        names = [None] * len(value)
+        texts = value
+    elif isinstance(value, dict):
+        if not value:
+            reader.fail(path, "the mapping of functions is empty")
+        paths = [path + (k,) for k in value]
+        names = [reader.name(p, k, "a function name") for p, k in zip(paths, value)]
+        texts = list(value.values())
+    else:
+        paths, names, texts = [path], [None], [value]
+    if len(paths) > MAX_COMPONENTS:
+        reader.fail(path, f"has {len(paths)} components; the limit is {MAX_COMPONENTS}")
+    return paths, tuple((n, reader.formula(p, t)) for p, n, t in zip(paths, names, texts))
+
+
+def _wrt(reader, value, variables: list, defined: list) -> tuple:
+    path = ("wrt",)
+    if value is None:
+        return tuple(variables)
+    items = value if isinstance(value, list) else [value]
+    if not items:
+        reader.fail(path, "needs at least one variable")
+    wrt = []
+    for i, item in enumerate(items):
+        where = path + (i,) if isinstance(value, list) else path
+        name = reader.name(where, item, "a variable")
+        if name in defined:
+            reader.fail(where, f"'{name}' is an inner function (define:); differentiate by the "
+                               f"variables it is made of: {', '.join(variables)}")
+        if name not in variables:
+            reader.fail(where, f"'{name}' does not appear in any formula{_hint(name, variables)}")
+        if name in wrt:
+            reader.fail(where, f"'{name}' is listed twice")
+        wrt.append(name)
+    return tuple(wrt)
+
+
+def _at(reader, value, variables: list, defined: list) -> tuple:
+    path = ("at",)
+    raw = reader.mapping(path, value, "at")
+    for key in raw:
+        if key in defined:
+            reader.fail(path + (key,), f"'{key}' is an inner function (define:); its value "
+                                       f"follows from the variables")
+        if key not in variables:
+            reader.fail(path + (key,), f"'{key}' does not appear in any formula"
+                                       f"{_hint(str(key), variables)}")
+    missing = [v for v in variables if v not in raw]
+    if missing:
+        reader.fail(path, f"needs a value for every variable; missing: {', '.join(missing)}")
+    return tuple((v, reader.number(path + (v,), raw[v], allow_null=False)) for v in raw)
+
+
+def _update(reader, top, components) -> Update:
+    path = ("update",)
+    raw = reader.mapping(path, top["update"], "update")
+    reader.unknown_keys(path, raw, ("lr",), "update")
+    if len(components) != 1:
+        reader.fail(path, "a gradient-descent step needs one function (a gradient), "
+                          f"not {len(components)}")
+    if "lr" not in raw:
+        reader.fail(path, "needs a learning rate 'lr:' (a number, or null or eta for the symbol η)")
+    lr = raw["lr"]
+    if isinstance(lr, str) and not isinstance(lr, Flag):
+        if lr.strip() in ("eta", "η"):
+            return Update(lr=None)
+        reader.fail(path + ("lr",), f"'{lr}' is not a number; write a number, or eta (or null) "
+                                    f"for the symbol η")
+    return Update(lr=reader.number(path + ("lr",), lr, allow_null=True))
+
+
+def _hint(name: str, variables: list) -> str:
+    close = difflib.get_close_matches(name, variables, n=1, cutoff=0.5)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f" (variables: {', '.join(variables)})"
+
