@@ -395,16 +395,9 @@ SATURATED = [
 ]
 
 
-_KNOWN_LIMIT = pytest.mark.xfail(strict=True, reason=(
-    "known limitation: forward values are rounded to 90 digits before the loss takes "
-    "log(1 - yhat), so bce at sigma(120) loses its digits; fixing it needs values carried "
-    "exactly through the forward pass"))
-
-
 @pytest.mark.parametrize("formula, loss, y, loss_at, gradient_at, z",
                          [pytest.param(c[1], c[2], c[3], c[4], c[5], int(c[0].rsplit("-", 1)[1]),
-                                       id=c[0], marks=[_KNOWN_LIMIT] if c[0] == "bce-sigmoid-120" else [])
-                          for c in SATURATED])
+                                       id=c[0]) for c in SATURATED])
 def test_saturated_units_keep_50_digits(formula, loss, y, loss_at, gradient_at, z):
     text = (f"inputs: [x]\nparams: {{w: {z}}}\nnodes:\n  yhat: {formula}\nloss: {loss}\n"
             f"data:\n  - {{x: 1, y: {y}}}\n")
