@@ -15,7 +15,7 @@ import sympy as sp
 from .errors import EvaluationError
 from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
-from .numeric import PRECISION, evaluate, exact  # noqa: F401 (PRECISION, evaluate: public)
+from .numeric import PRECISION, evaluate, exact, sized  # noqa: F401 (PRECISION, evaluate: public)
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
 #: log(1 - yhat) and (yhat - 1)**2 keep their digits when the unit saturates.
@@ -172,8 +172,8 @@ class _Solver:
             loss, loss_step = self.reduce_loss(samples)
             if loss_step is not None:
                 reduce.append(loss_step)
-            full_loss = loss if loss.is_number else self._combine_values(
-                [s.full[self.graph.loss.symbol] for s in samples])
+            full_loss = loss if loss.is_number else sized(self._combine_values(
+                [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
         full_gradients = {}
         if backward:
             for p in self.graph.params:
@@ -207,7 +207,8 @@ class _Solver:
             forward.append(Step("loss" if is_loss else "forward", lhs, (node.display,), shown,
                                 value, sample=index, show_value=value.is_number or bool(shown)))
             values[node.symbol] = value
-            full[node.symbol] = node.expr.xreplace(full_env) if not value.is_number else value
+            full[node.symbol] = value if value.is_number else \
+                sized(node.expr.xreplace(full_env), what, node)
             full_env[node.symbol] = full[node.symbol]
             if value.is_number:
                 env[node.symbol] = value
@@ -278,9 +279,10 @@ class _Solver:
             if value.is_number:
                 full_adjoint[symbol] = value
             else:  # for programs: the same adjoint, expanded in parameters and inputs
-                full_adjoint[symbol] = sp.Add(*[
+                full_adjoint[symbol] = sized(sp.Add(*[
                     full_adjoint[c.symbol] * sp.diff(c.expr, symbol).xreplace(full_env)
-                    for c in consumers])
+                    for c in consumers]), f"∂L/∂{self.names[symbol].plain} in sample {index}",
+                    self.by_symbol.get(symbol))
             phase = "gradient" if symbol in graph.params else "backward"
             steps.append(Step(phase, lhs, forms, shown, value, sample=index))
 
@@ -331,7 +333,8 @@ class _Solver:
             step_ = next((st for st in s.backward if st.lhs == self.adjoint_symbol(p, s.index)), None)
             per_sample.append(step_.value if step_ is not None else sp.Integer(0))
         # The expanded adjoint (the number itself when numeric), stored by backward().
-        full = self._combine_values([self._expanded.get((s.index, p), sp.Integer(0)) for s in samples])
+        full = sized(self._combine_values([self._expanded.get((s.index, p), sp.Integer(0))
+                                           for s in samples]), f"∂L/∂{p}")
         if self.m == 1:
             return per_sample[0], full, []
         parts = [self.adjoint_symbol(p, s.index) for s in samples]
@@ -372,7 +375,8 @@ class _Solver:
             steps.append(Step("update", p, (form,), shown, value, relation="←"))
             new[p] = value
             full[p] = value if value.is_number else \
-                old - graph.lr * current.full_gradients.get(p, sp.Integer(0))
+                sized(old - graph.lr * current.full_gradients.get(p, sp.Integer(0)),
+                      f"the update of {p}")
         return Update(iteration=k, steps=tuple(steps), params=new, full_params=full)
 
 
@@ -401,7 +405,7 @@ class _Exact:
         value = evaluate(expr, self.values, what, where, output)
         if value.is_Rational and expr.free_symbols & self.inexact:
             return sp.Float(value, PRECISION)
-        return value
+        return sized(value, what, where)
 
     def numeric(self, expr: sp.Expr) -> bool:
         return expr.free_symbols <= set(self.values)

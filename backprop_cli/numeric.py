@@ -12,6 +12,7 @@ from .errors import EvaluationError, clip
 from .functions import sigmoid, softplus
 
 PRECISION = 90  # digits kept for inexact values: 50 promised, guard digits for 1 - sigma(z)
+MAX_SYMBOLIC_PARTS = 20_000  # a symbolic value written out (the JSON formula, a step's value)
 
 
 def evaluate(expr: sp.Expr, env: dict, what: str = "a value", where=None,
@@ -40,6 +41,31 @@ def evaluate(expr: sp.Expr, env: dict, what: str = "a value", where=None,
         if (result.is_Float and result.is_finite) or result.is_Rational:
             return result
     raise _error(f"{what} is {why_undefined(expr, env, output)}", where)
+
+
+def sized(expr: sp.Expr, what: str, where=None) -> sp.Expr:
+    """`expr`, unless written out it would have more than MAX_SYMBOLIC_PARTS parts.
+
+    A symbolic value is a tree whose branches are shared (each adjoint is built from the
+    ones before it); written out, a dense network's is exponentially long, and SymPy's own
+    walks over it (printing, substituting) take as long. Checked as each value is made."""
+    if expr.is_number:
+        return expr
+    sizes: dict = {}
+    stack = [expr]
+    while stack:  # sizes bottom-up, once per shared branch
+        node = stack[-1]
+        pending = [a for a in node.args if id(a) not in sizes]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        sizes[id(node)] = 1 + sum(sizes[id(a)] for a in node.args)
+        if sizes[id(node)] > MAX_SYMBOLIC_PARTS:
+            raise _error(f"{what} is a formula of more than {MAX_SYMBOLIC_PARTS} parts, too "
+                         f"long to write out; give numbers to some of the parameters or "
+                         f"inputs that are null (symbolic)", where)
+    return expr
 
 
 def exact(value: sp.Expr) -> sp.Expr:

@@ -23,6 +23,10 @@ MAX_NAMES = 2000
 MAX_SAMPLES = 1000
 MAX_STEPS = 50
 MAX_TEXT = 2000
+MAX_NODES = 200
+#: samples x (nodes + loss) x passes: each is a worked line (and a few ms of SymPy) forward
+#: and backward; beyond this an answer key is unreadable and takes minutes.
+MAX_WORK = 10_000
 
 NAMED_LOSSES = ("squared_error", "half_squared_error", "abs_error", "bce")
 #: Names people give the named losses.
@@ -241,6 +245,8 @@ class Reader:
         raw_nodes = self.mapping(("nodes",), top["nodes"], "nodes")
         if not raw_nodes:
             self.fail(("nodes",), "needs at least one node, like  yhat: sigmoid(w1*x1 + b)")
+        if len(raw_nodes) > MAX_NODES:
+            self.fail(("nodes",), f"has {len(raw_nodes)} nodes; the limit is {MAX_NODES}")
         nodes = tuple((declare(("nodes", k), k, "a node"), self.formula(("nodes", k), v))
                       for k, v in raw_nodes.items())
 
@@ -252,6 +258,13 @@ class Reader:
         optimizer = self.optimizer(top) if top.get("optimizer") is not None else None
         if optimizer is not None and loss is None:
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
+        passes = 1 + (optimizer.steps if optimizer is not None else 0)
+        work = len(data) * (len(nodes) + 1) * passes
+        if work > MAX_WORK:
+            self.fail(("data",) if len(data) > 1 else ("nodes",),
+                      f"{len(data)} samples x {len(nodes) + 1} quantities (nodes and loss) "
+                      f"x {passes} passes = {work} worked steps; the limit is {MAX_WORK}: "
+                      f"use fewer samples, nodes or optimizer steps")
         symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
         return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
