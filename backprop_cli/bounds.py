@@ -134,8 +134,10 @@ class _Estimator:
         if base < 0 and not mpmath.isint(exponent):
             return None, bits  # not real: SymPy says so
         size = exponent * mpmath.log(abs(base))
-        if abs(size) > LOG_LIMIT:
-            raise OutOfRange(expr, f"is beyond 10^±{MAX_DIGITS} in size")
+        if size > LOG_LIMIT:
+            raise OutOfRange(expr, f"is more than 10^{MAX_DIGITS} in size")
+        if size < -LOG_LIMIT:
+            raise OutOfRange(expr, f"is less than 10^-{MAX_DIGITS} in size (but not 0)")
         value = mpmath.exp(size)
         if base < 0 and int(exponent) % 2:
             value = -value

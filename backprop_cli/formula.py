@@ -249,6 +249,7 @@ class _Builder:
 
     def _Call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name):
+            self.build(node.func)  # says what is wrong with x.f(), (lambda: 1)(), ...
             self.fail(f"only the listed functions may be called, by name, like sigmoid(z) "
                       f"(known: {', '.join(FUNCTIONS)})", node)
         name = node.func.id

@@ -84,7 +84,8 @@ _Loader.add_implicit_resolver(
 # PyYAML's own words for a syntax error, with what a person should check.
 _SYNTAX_HINTS = (
     ("found character '\\t'", "indent with spaces, not tabs"),
-    ("mapping values are not allowed", "a value that contains ': ' must be put in quotes"),
+    ("mapping values are not allowed", "is this line indented further than the one above? "
+                                       "or a value with ': ' in it needs quotes"),
     ("found unexpected end of stream", "a quote or a bracket is not closed"),
     ("while scanning a quoted scalar", "a quote is not closed"),
     ("expected <block end>", "check the indentation of this line"),
