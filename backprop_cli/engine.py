@@ -195,7 +195,7 @@ class _Solver:
         # so that nothing is rounded before the formula that uses it (1 - yhat) is evaluated.
         exact_env = _Exact(env)
         where = f" in sample {index}" if self.m > 1 else ""
-        at = f" in sample {index}"  # errors always say which sample
+        at = _in_sample(index)  # errors always say which sample
         forward, values, full = [], {}, {}
         for node in graph.nodes:
             is_loss = node is graph.loss
@@ -281,7 +281,7 @@ class _Solver:
             else:  # for programs: the same adjoint, expanded in parameters and inputs
                 full_adjoint[symbol] = sized(sp.Add(*[
                     full_adjoint[c.symbol] * sp.diff(c.expr, symbol).xreplace(full_env)
-                    for c in consumers]), f"∂L/∂{self.names[symbol].plain} in sample {index}",
+                    for c in consumers]), f"∂L/∂{self.names[symbol].plain}{_in_sample(index)}",
                     self.by_symbol.get(symbol))
             phase = "gradient" if symbol in graph.params else "backward"
             steps.append(Step(phase, lhs, forms, shown, value, sample=index))
@@ -307,11 +307,11 @@ class _Solver:
         local derivative is (its field and line), like the derivative of sqrt(z) at 0."""
         name = self.names[symbol].plain
         try:
-            return exact_env.evaluate(sp.Add(*terms), f"∂L/∂{name} in sample {index}")
+            return exact_env.evaluate(sp.Add(*terms), f"∂L/∂{name}{_in_sample(index)}")
         except EvaluationError:
             for c, term in zip(consumers, terms):
                 top = self.names[c.symbol].plain
-                exact_env.evaluate(term, f"the derivative ∂{top}/∂{name} in sample {index}", c,
+                exact_env.evaluate(term, f"the derivative ∂{top}/∂{name}{_in_sample(index)}", c,
                                    self.graph.output if c is self.graph.loss else None)
             raise
 
@@ -409,6 +409,11 @@ class _Exact:
 
     def numeric(self, expr: sp.Expr) -> bool:
         return expr.free_symbols <= set(self.values)
+
+
+def _in_sample(index: int) -> str:
+    """' in sample 2 (data[1])': the sample as the output numbers it, and its field."""
+    return f" in sample {index} (data[{index - 1}])"
 
 
 def _sum(terms):

@@ -114,6 +114,9 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
     except SyntaxError as exc:
         column = (exc.offset - 1) if exc.offset else None
         hint = " (write powers as '**', not '^')" if "^" in text else ""
+        if not hint and text.count("(") != text.count(")"):
+            hint = (f" (the parentheses do not match: {text.count('(')} '(' and "
+                    f"{text.count(')')} ')')")
         if not hint and re.search(r"[\w.)]\s+[\w(]", text):
             hint = " (is a '*' missing between two terms? write x1*w1, not x1 w1)"
         raise FormulaError(f"this is not a valid formula{hint}", column) from None

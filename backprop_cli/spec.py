@@ -92,6 +92,8 @@ class GraphProblem:
     symbols: tuple[tuple[str, str], ...]
 
 
+_EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
+             "nodes": "nodes: {yhat: sigmoid(w1*x1 + w2*x2)} (the quantities to compute)"}
 _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; rename this "
                    "one, or list the targets yourself (like targets: [t], or targets: [] "
                    "for none)")
@@ -214,7 +216,7 @@ class Reader:
         self.unknown_keys((), top, GRAPH_KEYS, "the problem")
         for required in ("inputs", "nodes"):
             if required not in top:
-                self.fail((), f"the problem needs '{required}:'")
+                self.fail((), f"the problem needs '{required}:', like {_EXAMPLES[required]}")
 
         title = self.text(("title",), top["title"]) if top.get("title") is not None else None
         notes = self.text(("notes",), top["notes"]) if top.get("notes") is not None else None
@@ -254,7 +256,8 @@ class Reader:
         data = self.data(top, inputs, targets, loss is not None)
         reduction = top.get("reduction", "mean")
         if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
-            self.fail(("reduction",), f"must be 'mean' or 'sum', not {_kind(reduction)}")
+            shown = f"'{clip(reduction)}'" if isinstance(reduction, str) else _kind(reduction)
+            self.fail(("reduction",), f"must be 'mean' or 'sum', not {shown}")
         optimizer = self.optimizer(top) if top.get("optimizer") is not None else None
         if optimizer is not None and loss is None:
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
@@ -335,7 +338,8 @@ class Reader:
                     self.fail(path + (key,), f"'{clip(key)}' is not an input or a target{hint}")
             missing = [n for n in wanted if n not in sample]
             if missing:
-                self.fail(path, f"sample {i} has no value for {', '.join(missing)}")
+                self.fail(path, f"sample {i + 1} has no value for {', '.join(missing)}; every "
+                                f"sample gives every input" + (" and target" if needs_targets else ""))
             result.append(tuple((n, self.number(path + (n,), sample[n], allow_null=True))
                                 for n in allowed if n in sample))
         return tuple(result)
@@ -346,7 +350,8 @@ class Reader:
         self.unknown_keys(path, value, ("type", "lr", "steps"), "optimizer")
         kind = value.get("type", "sgd")
         if kind != "sgd":
-            self.fail(path + ("type",), f"unknown optimizer {_kind(kind)}; only 'sgd' (plain "
+            shown = f"'{clip(kind)}'" if isinstance(kind, str) else _kind(kind)
+            self.fail(path + ("type",), f"unknown optimizer {shown}; only 'sgd' (plain "
                                         f"gradient descent) is supported")
         if "lr" not in value:
             self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")

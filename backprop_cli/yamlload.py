@@ -112,11 +112,13 @@ def load_yaml(text: str | bytes) -> Document:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SpecError(f"the file is not UTF-8 text (byte {exc.start} is not valid)") from None
+            raise SpecError(f"the file is not UTF-8 text (byte {exc.start} is not valid); save "
+                            f"the problem as UTF-8 text") from None
     if len(text) > MAX_BYTES:
         raise SpecError(f"the file is {len(text)} characters; the limit is {MAX_BYTES}")
     if "\x00" in text:
-        raise SpecError("the file contains NUL bytes; it is not a text file")
+        raise SpecError("the file contains NUL bytes, so it is not a text file; a problem file "
+                        "is YAML text")
     try:
         loader = _Loader(text)
     except yaml.reader.ReaderError as exc:
@@ -139,7 +141,7 @@ def load_yaml(text: str | bytes) -> Document:
         if "loader" in locals():
             loader.dispose()
     if root is None:
-        raise SpecError("the file is empty")
+        raise SpecError("the file is empty; a problem needs at least inputs: and nodes:")
     marks: dict = {}
     data = _convert(root, (), marks, loader)
     return Document(data=data, marks=marks)
