@@ -23,6 +23,7 @@ MAX_EXACT_BITS = 20_000  # larger exact fractions are computed to PRECISION digi
 LOG_LIMIT = MAX_DIGITS * math.log(10)  # exp(LOG_LIMIT) = 10**MAX_DIGITS
 _WORKING_BITS = 96
 _MAX_BITS = int(MAX_DIGITS * math.log2(10))
+_MAX_ARGUMENT = mpmath.mpf(10) ** 100
 
 _EXPONENTIAL = (sp.exp, sigmoid, softplus, sp.tanh)
 
@@ -91,18 +92,23 @@ class _Estimator:
             return self.power(expr, values[0], values[1], bits[0])
         if isinstance(expr, _EXPONENTIAL):
             x = values[0]
-            if x is not None and abs(x) > LOG_LIMIT:
-                raise OutOfRange(expr, f"has an argument beyond ±{LOG_LIMIT:.0f}, so its value "
-                                       f"(or 1 minus it) is beyond 10^±{MAX_DIGITS}")
             if x is None:
                 return None, None
+            # exp is beyond the range past ±LOG_LIMIT; sigmoid and softplus only below
+            # -LOG_LIMIT (above, sigmoid is 1 and softplus is x; 1 - sigmoid(x) = sigmoid(-x)
+            # is computed without forming e^x); tanh is ±1 either way. Past ±1e100 even the
+            # exponent of e^-x is too long to print.
+            if abs(x) > _MAX_ARGUMENT or (x < -LOG_LIMIT and not isinstance(expr, sp.tanh)) \
+                    or (x > LOG_LIMIT and isinstance(expr, sp.exp)):
+                raise OutOfRange(expr, f"has the argument {mpmath.nstr(x, 3)}, too large to "
+                                       f"compute with (values must stay within 10^±{MAX_DIGITS})")
             if isinstance(expr, sp.exp):
                 return mpmath.exp(x), None
             if isinstance(expr, sigmoid):
-                return 1 / (1 + mpmath.exp(-x)), None
+                return (1 / (1 + mpmath.exp(-x)) if x < LOG_LIMIT else mpmath.mpf(1)), None
             if isinstance(expr, softplus):
-                return mpmath.log1p(mpmath.exp(x)), None
-            return mpmath.tanh(x), None
+                return (mpmath.log1p(mpmath.exp(x)) if x < LOG_LIMIT else x), None
+            return (mpmath.tanh(x) if abs(x) < LOG_LIMIT else mpmath.sign(x)), None
         if not known:
             return None, None
         x = values[0]

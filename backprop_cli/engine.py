@@ -96,11 +96,18 @@ def solve(graph: Graph) -> Solution:
     current = solver.evaluate_pass(0, params, backward=wants_gradient)
     passes.append(current)
     for k in range(1, graph.steps + 1):
-        update = solver.update(k, current)
-        updates.append(update)
-        if not all(v.is_number for v in update.params.values()):
-            break  # a symbolic step: the loss after it would be one expanded blob
-        current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
+        try:
+            update = solver.update(k, current)
+            updates.append(update)
+            if not all(v.is_number for v in update.params.values()):
+                break  # a symbolic step: the loss after it would be one expanded blob
+            current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
+        except EvaluationError as exc:
+            # The spec's values were fine; the step made them so. Say so, and the likely cause.
+            exc.message = (f"after gradient-descent step {k}, {exc.message} (the parameters "
+                           f"changed by the step; if they have grown very large, use a smaller "
+                           f"learning rate, optimizer.lr)")
+            raise
         passes.append(current)
     return Solution(graph=graph, passes=tuple(passes), updates=tuple(updates),
                     warnings=tuple(dict.fromkeys(solver.warnings)),

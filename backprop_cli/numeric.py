@@ -70,8 +70,11 @@ def sized(expr: sp.Expr, what: str, where=None) -> sp.Expr:
 
 def exact(value: sp.Expr) -> sp.Expr:
     """A computed number as an exact fraction (a Float's binary value), so that SymPy does
-    not round what is built from it: sigma(r) stays sigma(r) until it is evaluated."""
-    return sp.Rational(value) if value.is_Float else value
+    not round what is built from it: sigma(r) stays sigma(r) until it is evaluated. Not
+    for a Float far from 1 in size (e^-1e8 would be a fraction of 144 million bits)."""
+    if value.is_Float and abs(value._mpf_[2]) < bounds.MAX_EXACT_BITS:
+        return sp.Rational(value)
+    return value
 
 
 def stable(value: sp.Expr) -> sp.Expr:
@@ -127,6 +130,8 @@ def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> 
 
 def show(expr: sp.Expr) -> str:
     """An expression as a formula in the spec's own words, short enough for a message."""
+    if expr.is_Number:
+        return _short(expr)
     text = sp.sstr(expr).replace("Abs(", "abs(")
     return clip(text, 60)
 

@@ -313,7 +313,9 @@ def apply(activation: str, argument: str, alpha: str | None) -> str:
 
 
 @st.composite
-def graph_specs(draw):
+def graph_specs(draw, scale: int = 1):
+    """A random graph-form spec; weights up to 3 * scale in size (test_properties.py uses
+    larger ones, to reach the values a saturated unit computes from)."""
     symbolic = draw(st.integers(0, 5)) == 0  # some weights null (left as symbols)
     n_inputs = draw(st.integers(2, 4))
     inputs = [f"x{i + 1}" for i in range(n_inputs)]
@@ -323,7 +325,8 @@ def graph_specs(draw):
         if params and draw(st.integers(0, 5)) == 0:  # sometimes share a weight
             return draw(st.sampled_from(sorted(params)))
         name = f"w{len(params) + 1}"
-        params[name] = "null" if symbolic and draw(st.booleans()) else draw(decimals())
+        params[name] = "null" if symbolic and draw(st.booleans()) else \
+            draw(decimals(-3000 * scale, 3000 * scale))
         return name
 
     def linear(sources: list[str]) -> str:
