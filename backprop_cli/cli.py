@@ -114,7 +114,10 @@ def _write(path: str, data: bytes) -> None:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise SpecError(f"cannot write {path}: the folder {folder} does not exist")
-    fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
+    except OSError as exc:
+        raise SpecError(f"cannot write {path}: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -122,6 +125,9 @@ def _write(path: str, data: bytes) -> None:
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a key is not
         os.replace(temporary, target)
+    except OSError as exc:  # a full disk, a target that is a folder: nothing half-written
+        Path(temporary).unlink(missing_ok=True)
+        raise SpecError(f"cannot write {path}: {exc.strerror or exc}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

@@ -13,10 +13,13 @@ from dataclasses import dataclass, field
 import sympy as sp
 
 from .errors import EvaluationError
-from .functions import leaky_relu, relu, step
+from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
+from .numeric import PRECISION, evaluate, exact, sized  # noqa: F401 (PRECISION, evaluate: public)
 
-PRECISION = 90  # digits kept for inexact values: 50 promised, guard digits for 1 - sigma(z)
+#: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
+#: log(1 - yhat) and (yhat - 1)**2 keep their digits when the unit saturates.
+_KEEP_EXACT = (sigmoid, sp.tanh, softplus, sp.exp)
 
 
 @dataclass(frozen=True)
@@ -93,34 +96,23 @@ def solve(graph: Graph) -> Solution:
     current = solver.evaluate_pass(0, params, backward=wants_gradient)
     passes.append(current)
     for k in range(1, graph.steps + 1):
-        update = solver.update(k, current)
-        updates.append(update)
-        if not all(v.is_number for v in update.params.values()):
-            break  # a symbolic step: the loss after it would be one expanded blob
-        current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
+        try:
+            update = solver.update(k, current)
+            updates.append(update)
+            if not all(v.is_number for v in update.params.values()):
+                break  # a symbolic step: the loss after it would be one expanded blob
+            current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
+        except EvaluationError as exc:
+            # The spec's values were fine; the step made them so. Say so, and the likely cause.
+            exc.message = (f"after gradient-descent step {k}, {exc.message} (the parameters "
+                           f"changed by the step; if they have grown very large, use a smaller "
+                           f"learning rate, optimizer.lr)")
+            raise
         passes.append(current)
     return Solution(graph=graph, passes=tuple(passes), updates=tuple(updates),
                     warnings=tuple(dict.fromkeys(solver.warnings)),
                     loss_symbol=graph.loss.symbol if graph.loss else sp.Symbol("L:loss"),
                     sample_loss=solver.sample_loss)
-
-
-def evaluate(expr: sp.Expr, env: dict, what: str = "a value") -> sp.Expr:
-    """expr with env substituted: exact where possible, else PRECISION digits."""
-    value = expr.xreplace(env)
-    if value.is_Rational:
-        return value
-    if value.is_number:
-        if value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-            raise EvaluationError(f"{what} is undefined: a division by zero or the log of 0 "
-                                  f"at these values (for example bce with an output of "
-                                  f"exactly 0 or 1)")
-        value = value.evalf(PRECISION)
-        if not value.is_finite or value.has(sp.zoo, sp.nan) or not value.is_real:
-            raise EvaluationError(f"{what} is not a finite real number here "
-                                  f"(a division by zero, or the log or square root of a "
-                                  f"non-positive number)")
-    return value
 
 
 class _Solver:
@@ -187,8 +179,8 @@ class _Solver:
             loss, loss_step = self.reduce_loss(samples)
             if loss_step is not None:
                 reduce.append(loss_step)
-            full_loss = loss if loss.is_number else self._combine_values(
-                [s.full[self.graph.loss.symbol] for s in samples])
+            full_loss = loss if loss.is_number else sized(self._combine_values(
+                [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
         full_gradients = {}
         if backward:
             for p in self.graph.params:
@@ -206,24 +198,29 @@ class _Solver:
         env.update({p: v for p, v in params.items() if v.is_number})
         full_env = {s: (v if v is not None else s) for s, v in sample.items()}
         full_env.update(params)
+        # What values are computed from: exact fractions, and sigma(r) for a sigmoid unit,
+        # so that nothing is rounded before the formula that uses it (1 - yhat) is evaluated.
+        exact_env = _Exact(env)
         where = f" in sample {index}" if self.m > 1 else ""
-        at = f" in sample {index}"  # errors always say which sample
+        at = _in_sample(index)  # errors always say which sample
         forward, values, full = [], {}, {}
         for node in graph.nodes:
             is_loss = node is graph.loss
             lhs = self.loss_lhs(index) if is_loss else node.symbol
             what = f"the loss{at}" if is_loss else f"{node.symbol}{at}"
-            value = evaluate(node.expr, env, what)
-            self.check_kinks(node, env, where)
+            value = exact_env.evaluate(node.expr, what, node, graph.output if is_loss else None)
+            self.check_kinks(node, exact_env, where)
             shown = {s: env[s] for s in node.display.free_symbols if s in env}
             forward.append(Step("loss" if is_loss else "forward", lhs, (node.display,), shown,
                                 value, sample=index, show_value=value.is_number or bool(shown)))
             values[node.symbol] = value
-            full[node.symbol] = node.expr.xreplace(full_env) if not value.is_number else value
+            full[node.symbol] = value if value.is_number else \
+                sized(node.expr.xreplace(full_env), what, node)
             full_env[node.symbol] = full[node.symbol]
             if value.is_number:
                 env[node.symbol] = value
-        steps = self.backward(index, env, full_env) if backward else ()
+                exact_env.add(node, value)
+        steps = self.backward(index, env, exact_env, full_env) if backward else ()
         loss = values[graph.loss.symbol] if graph.loss is not None else None
         given = {s: (v if v is not None else s) for s, v in sample.items()}
         return SamplePass(index=index, given=given, forward=tuple(forward), backward=tuple(steps),
@@ -234,10 +231,10 @@ class _Solver:
             return self.names.sampled(self.sample_loss, index)
         return self.sample_loss
 
-    def check_kinks(self, node: Node, env: dict, where: str) -> None:
+    def check_kinks(self, node: Node, exact_env: "_Exact", where: str) -> None:
         for kink in node.expr.atoms(relu, leaky_relu, step, sp.Abs):
             argument = kink.args[0]
-            at = argument.xreplace(env)
+            at = exact_env.evaluate(argument, "a kink", node)
             if at.is_number and at == 0:
                 label = self.names[argument].unicode if argument in self.names else str(argument)
                 kind = "|x|" if isinstance(kink, sp.Abs) else "ReLU"
@@ -249,7 +246,7 @@ class _Solver:
     def adjoint_symbol(self, symbol: sp.Symbol, index: int) -> sp.Symbol:
         return self.names.derivative(self.sample_loss, symbol, index if self.m > 1 else None)
 
-    def backward(self, index: int, env: dict, full_env: dict) -> list:
+    def backward(self, index: int, env: dict, exact_env: "_Exact", full_env: dict) -> list:
         graph = self.graph
         adjoint = {graph.loss.symbol: sp.Integer(1)}
         full_adjoint = {graph.loss.symbol: sp.Integer(1)}
@@ -275,23 +272,24 @@ class _Solver:
                 # (1 - tanh(z)**2, not 1 - h**2): evalf then sees the cancellation and
                 # keeps its digits when a unit saturates.
                 raw = self.raw_local(c, symbol) if c is not graph.loss else local
-                term = adjoint[c.symbol] * raw
-                canonical.append(term if term.xreplace(env).is_number else adjoint[c.symbol] * local)
+                term = exact(adjoint[c.symbol]) * raw
+                canonical.append(term if exact_env.numeric(term) else adjoint[c.symbol] * local)
             for term in written:
                 shown.update({s: env[s] for s in term.free_symbols if s in env})
             forms = (_sum(rule), _sum(written))
             if forms[0] == forms[1]:
                 forms = forms[:1]
-            value = evaluate(sp.Add(*canonical), env, f"∂L/∂{symbol} in sample {index}")
+            value = self.adjoint_value(symbol, index, consumers, canonical, exact_env)
             lhs = self.adjoint_symbol(symbol, index)
             symbols[symbol] = lhs
             adjoint[symbol] = value
             if value.is_number:
                 full_adjoint[symbol] = value
             else:  # for programs: the same adjoint, expanded in parameters and inputs
-                full_adjoint[symbol] = sp.Add(*[
+                full_adjoint[symbol] = sized(sp.Add(*[
                     full_adjoint[c.symbol] * sp.diff(c.expr, symbol).xreplace(full_env)
-                    for c in consumers])
+                    for c in consumers]), f"∂L/∂{self.names[symbol].plain}{_in_sample(index)}",
+                    self.by_symbol.get(symbol))
             phase = "gradient" if symbol in graph.params else "backward"
             steps.append(Step(phase, lhs, forms, shown, value, sample=index))
 
@@ -311,6 +309,19 @@ class _Solver:
             self._expanded[(index, p)] = full_adjoint.get(p, sp.Integer(0))
         return steps
 
+    def adjoint_value(self, symbol, index, consumers, terms, exact_env: "_Exact") -> sp.Expr:
+        """The sum of the terms; if it is undefined, the message names the consumer whose
+        local derivative is (its field and line), like the derivative of sqrt(z) at 0."""
+        name = self.names[symbol].plain
+        try:
+            return exact_env.evaluate(sp.Add(*terms), f"∂L/∂{name}{_in_sample(index)}")
+        except EvaluationError:
+            for c, term in zip(consumers, terms):
+                top = self.names[c.symbol].plain
+                exact_env.evaluate(term, f"the derivative ∂{top}/∂{name}{_in_sample(index)}", c,
+                                   self.graph.output if c is self.graph.loss else None)
+            raise
+
     # combining samples ------------------------------------------------------
     def reduce_loss(self, samples) -> tuple:
         losses = [s.loss for s in samples]
@@ -329,7 +340,8 @@ class _Solver:
             step_ = next((st for st in s.backward if st.lhs == self.adjoint_symbol(p, s.index)), None)
             per_sample.append(step_.value if step_ is not None else sp.Integer(0))
         # The expanded adjoint (the number itself when numeric), stored by backward().
-        full = self._combine_values([self._expanded.get((s.index, p), sp.Integer(0)) for s in samples])
+        full = sized(self._combine_values([self._expanded.get((s.index, p), sp.Integer(0))
+                                           for s in samples]), f"∂L/∂{p}")
         if self.m == 1:
             return per_sample[0], full, []
         parts = [self.adjoint_symbol(p, s.index) for s in samples]
@@ -370,8 +382,45 @@ class _Solver:
             steps.append(Step("update", p, (form,), shown, value, relation="←"))
             new[p] = value
             full[p] = value if value.is_number else \
-                old - graph.lr * current.full_gradients.get(p, sp.Integer(0))
+                sized(old - graph.lr * current.full_gradients.get(p, sp.Integer(0)),
+                      f"the update of {p}")
         return Update(iteration=k, steps=tuple(steps), params=new, full_params=full)
+
+
+class _Exact:
+    """The values a formula is computed from, as exact as they are known: fractions, a
+    Float's exact binary value, sigma(r) for a sigmoid unit at r (one level only, never a
+    growing nest of forms). Results computed from inexact values are Floats."""
+
+    def __init__(self, numbers: dict):
+        self.numbers = dict(numbers)  # Symbol -> the value as computed (Rational or Float)
+        self.values = {s: exact(v) for s, v in numbers.items()}
+        self.inexact = {s for s, v in numbers.items() if v.is_Float}
+
+    def add(self, node: Node, value: sp.Expr) -> None:
+        self.numbers[node.symbol] = value
+        self.values[node.symbol] = exact(value)
+        if value.is_Float:
+            self.inexact.add(node.symbol)
+            expr = node.expr
+            if isinstance(expr, _KEEP_EXACT) and all(a.is_number or a in self.numbers
+                                                     for a in expr.args):
+                self.values[node.symbol] = expr.func(*[a if a.is_number else
+                                                       exact(self.numbers[a]) for a in expr.args])
+
+    def evaluate(self, expr: sp.Expr, what: str, where=None, output=None) -> sp.Expr:
+        value = evaluate(expr, self.values, what, where, output)
+        if value.is_Rational and expr.free_symbols & self.inexact:
+            return sp.Float(value, PRECISION)
+        return sized(value, what, where)
+
+    def numeric(self, expr: sp.Expr) -> bool:
+        return expr.free_symbols <= set(self.values)
+
+
+def _in_sample(index: int) -> str:
+    """' in sample 2 (data[1])': the sample as the output numbers it, and its field."""
+    return f" in sample {index} (data[{index - 1}])"
 
 
 def _sum(terms):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 #: Exit statuses (documented in the README).
 EXIT_OK = 0
 EXIT_INTERNAL = 1  # a bug in backprop: one line, --debug shows the traceback
@@ -39,7 +41,8 @@ class BackpropError(Exception):
         prefix = ", ".join(where)
         if self.field:
             prefix = f"{prefix}, in {self.field}" if prefix else f"in {self.field}"
-        return f"{prefix}: {self.message}" if prefix else self.message
+        text = f"{prefix}: {self.message}" if prefix else self.message
+        return one_line(text)
 
 
 class SpecError(BackpropError):
@@ -54,3 +57,19 @@ class TexError(BackpropError):
     """LaTeX is missing or the document did not compile."""
 
     exit_code = EXIT_TEX
+
+
+#: Control characters (newlines, escape sequences, ...) and other unprintable characters.
+_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """`text` safe to print as one line of a terminal: every control character (a newline
+    in a key, an escape sequence in a title, a file name with a tab) shown as an escape."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def clip(text: str, limit: int = 40) -> str:
+    """User text quoted in a message, shortened so a message stays one readable line."""
+    text = str(text)
+    return text if len(text) <= limit else f"{text[:limit - 3]}..."

@@ -13,15 +13,17 @@ computing, and `display`, the same formula unevaluated, in the order it was writ
 from __future__ import annotations
 
 import ast
-import difflib
 import re
+import warnings
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
 import sympy as sp
 
+from .errors import clip
 from .functions import leaky_relu, relu, sigmoid, softplus
+from .suggest import did_you_mean
 
 MAX_LENGTH = 2000
 MAX_NODES = 500
@@ -45,6 +47,14 @@ FUNCTIONS = {
 
 LEAKY_RELU_ALPHA = sp.Rational(1, 100)
 
+#: Other spellings of the listed functions, and what to write instead.
+ALIASES = {
+    "ln": "log", "logistic": "sigmoid", "sig": "sigmoid", "σ": "sigmoid", "sigma": "sigmoid",
+    "max": "relu (relu(x) is max(x, 0))", "Max": "relu (relu(x) is max(x, 0))",
+    "ReLU": "relu", "LeakyReLU": "leaky_relu", "leakyrelu": "leaky_relu", "lrelu": "leaky_relu",
+    "fabs": "abs", "Abs": "abs", "th": "tanh", "pow": "powers with ** (x**2)",
+}
+
 _FORBIDDEN = {
     ast.Attribute: "attribute access ('.')",
     ast.Subscript: "indexing ('[...]')",
@@ -59,6 +69,15 @@ _FORBIDDEN = {
     ast.JoinedStr: "strings",
     ast.Starred: "'*' unpacking",
     ast.NamedExpr: "':='",
+    ast.ListComp: "comprehensions",
+    ast.SetComp: "comprehensions",
+    ast.DictComp: "comprehensions",
+    ast.GeneratorExp: "comprehensions",
+    ast.Yield: "'yield'",
+    ast.YieldFrom: "'yield'",
+    ast.Await: "'await'",
+    ast.Slice: "slices",
+    ast.FormattedValue: "strings",
 }
 
 
@@ -88,10 +107,16 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():
+            # Python warns on stderr about text like '1if' before parsing it: not our message.
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         column = (exc.offset - 1) if exc.offset else None
         hint = " (write powers as '**', not '^')" if "^" in text else ""
+        if not hint and text.count("(") != text.count(")"):
+            hint = (f" (the parentheses do not match: {text.count('(')} '(' and "
+                    f"{text.count(')')} ')')")
         if not hint and re.search(r"[\w.)]\s+[\w(]", text):
             hint = " (is a '*' missing between two terms? write x1*w1, not x1 w1)"
         raise FormulaError(f"this is not a valid formula{hint}", column) from None
@@ -120,8 +145,9 @@ def _check_size(tree: ast.AST) -> None:
 
 
 def _suggest(name: str, candidates) -> str:
-    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    if candidates is FUNCTIONS and name in ALIASES:
+        return f"; write {ALIASES[name]}"
+    return did_you_mean(name, candidates)
 
 
 class _Builder:
@@ -136,8 +162,13 @@ class _Builder:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             what = _FORBIDDEN.get(type(node), f"'{type(node).__name__}' expressions")
-            self.fail(f"{what} cannot be used in a formula", node)
-        return method(node)
+            self.fail(f"{what} cannot be used in a formula (only numbers, declared names, "
+                      f"+ - * / ** and the listed functions)", node)
+        expr, display = method(node)
+        if expr.is_number and expr.is_real is False:
+            self.fail("this is not a real number (a square root or fractional power of a "
+                      "negative number)", node)
+        return expr, display
 
     # leaves ---------------------------------------------------------------
     def _Constant(self, node: ast.Constant):
@@ -166,7 +197,9 @@ class _Builder:
         if symbol is None:
             if node.id in FUNCTIONS:
                 self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
-            self.fail(f"unknown name '{node.id}'{_suggest(node.id, self.names)}", node)
+            self.fail(f"unknown name '{clip(node.id)}'{_suggest(node.id, self.names)} "
+                      f"(a formula may use the names declared under inputs, targets and "
+                      f"params, and the nodes above it)", node)
         return symbol, symbol
 
     # operators ------------------------------------------------------------
@@ -219,10 +252,12 @@ class _Builder:
 
     def _Call(self, node: ast.Call):
         if not isinstance(node.func, ast.Name):
-            self.fail("only the listed functions may be called", node)
+            self.build(node.func)  # says what is wrong with x.f(), (lambda: 1)(), ...
+            self.fail(f"only the listed functions may be called, by name, like sigmoid(z) "
+                      f"(known: {', '.join(FUNCTIONS)})", node)
         name = node.func.id
         if name not in FUNCTIONS:
-            self.fail(f"unknown function '{name}'{_suggest(name, FUNCTIONS)} "
+            self.fail(f"unknown function '{clip(name)}'{_suggest(name, FUNCTIONS)} "
                       f"(known: {', '.join(FUNCTIONS)})", node)
         if node.keywords:
             self.fail(f"{name}() takes no keyword arguments", node)
@@ -238,7 +273,10 @@ class _Builder:
             args.append(LEAKY_RELU_ALPHA)
             shown.append(LEAKY_RELU_ALPHA)
         if function is sp.log and args[0].is_Number and args[0] <= 0:
-            self.fail("the logarithm of a non-positive number is undefined", node)
+            self.fail(f"log({args[0]}) is undefined: the logarithm needs a positive number", node)
+        if function is sp.sqrt and args[0].is_Number and args[0] < 0:
+            self.fail(f"sqrt({args[0]}) is not a real number: the square root needs a number "
+                      f"that is 0 or more", node)
         return function(*args), function(*shown, evaluate=False)
 
 

@@ -6,6 +6,7 @@ PyTorch's: relu'(0) = 0, leaky_relu'(0) = alpha, |x|'(0) = 0.
 
 from __future__ import annotations
 
+import mpmath
 import sympy as sp
 from sympy import Function, S
 
@@ -122,7 +123,16 @@ class softplus(Function):
         return sp.log(1 + sp.exp(x))
 
     def _eval_evalf(self, prec):
-        return self._eval_rewrite_as_log(self.args[0])._eval_evalf(prec)
+        # log(1 + e^x) written so that neither end loses its digits: softplus(-800) is
+        # e^-800 (log(1 + e^-800) would round 1 + e^-800 to 1 and give 0), softplus(800)
+        # is 800 + log(1 + e^-800).
+        x = self.args[0].evalf(mpmath.libmp.prec_to_dps(prec) + 5)
+        if not x.is_Float:
+            return None  # symbolic or not real: leave it to SymPy
+        with mpmath.workprec(prec + 10):
+            x = mpmath.mpf(x._mpf_)
+            value = mpmath.log1p(mpmath.exp(x)) if x <= 0 else x + mpmath.log1p(mpmath.exp(-x))
+        return sp.Float._new(value._mpf_, prec)
 
     def _eval_is_real(self):
         return self.args[0].is_real

@@ -99,6 +99,8 @@ class Node:
     display: sp.Expr
     given: bool  # written in the spec, rather than split out as a pre-activation
     written: sp.Expr | None = None  # the formula as the spec wrote it (before any split)
+    field: str | None = None  # where the spec wrote it (nodes.h1, loss), for messages
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -193,27 +195,28 @@ def build_graph(problem: GraphProblem) -> Graph:
             raise SpecError(f"'{name}' uses {', '.join(used)}, which is defined later; nodes are "
                             f"computed in order, so move {used[0]} above {name}",
                             field=text.field, line=text.line, column=text.column)
-        parsed.append((name, formula))
+        parsed.append((name, formula, text))
         declare(name)
 
     taken = set(symbols)
-    splits = [f for _, f in parsed if _splits(f.expr)]
+    splits = [f for _, f, _ in parsed if _splits(f.expr)]
     candidates = ["z", "s", "u", "v", "a", "q"] + [f"z{'z' * k}" for k in range(1, 40)]
     letter = next((l for l in candidates
                    if not any(n == l or re.fullmatch(f"{l}_?\\d+", n) for n in taken)), "pre") \
         if splits else "z"
     nodes: list[Node] = []
-    for name, formula in parsed:
+    for name, formula, text in parsed:
         expr, display = formula.expr, formula.display
         written = display
+        where = {"field": text.field, "line": text.line}
         if _splits(expr):
             label = letter if len(splits) == 1 else f"{letter}{len([n for n in nodes if not n.given]) + 1}"
             pre = declare(label)
-            nodes.append(Node(pre, expr.args[0], display.args[0], given=False))
+            nodes.append(Node(pre, expr.args[0], display.args[0], given=False, **where))
             rest = expr.args[1:]
             expr = expr.func(pre, *rest)
             display = display.func(pre, *display.args[1:], evaluate=False)
-        nodes.append(Node(symbols[name], expr, display, given=True, written=written))
+        nodes.append(Node(symbols[name], expr, display, given=True, written=written, **where))
 
     output = nodes[-1].symbol
     loss = None
@@ -225,7 +228,8 @@ def build_graph(problem: GraphProblem) -> Graph:
         else:
             naming.add(loss_symbol, Name("L", "L", "L"))
         expr, display = _loss(problem.loss, symbols, output, problem)
-        loss = Node(loss_symbol, expr, display, given=True, written=display)
+        loss = Node(loss_symbol, expr, display, given=True, written=display,
+                    field=problem.loss.field, line=problem.loss.line)
         nodes.append(loss)
 
     samples = tuple({symbols[n]: _rational(v) for n, v in sample} for sample in problem.data)
@@ -271,13 +275,19 @@ def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProble
         return formula.expr, formula.display
     out = symbols.get(spec.output) if spec.output else output
     if spec.output and (out is None or spec.output not in dict(problem.nodes)):
-        raise SpecError(f"'{spec.output}' is not a node", field="loss.output", line=spec.line)
+        raise SpecError(f"'{spec.output}' is not a node (nodes: "
+                        f"{', '.join(name for name, _ in problem.nodes)})",
+                        field="loss.output", line=spec.line)
     if spec.target:
         if spec.target not in problem.targets:
             raise SpecError(f"'{spec.target}' is not a target (targets: "
                             f"{', '.join(problem.targets)})", field="loss.target", line=spec.line)
         target = symbols[spec.target]
     else:
+        if not problem.targets:
+            raise SpecError(f"the loss {spec.type} needs a target to compare with; declare one, "
+                            "like targets: [y], and give its value in every sample",
+                            field="loss", line=spec.line)
         if len(problem.targets) != 1:
             raise SpecError("with several targets, say which one: "
                             "loss: {type: ..., output: yhat, target: y}", field="loss", line=spec.line)

@@ -18,10 +18,15 @@ def read_spec(path: str) -> tuple[str, bytes]:
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         return "<stdin>", data
     file = Path(path)
-    if not file.is_file():
+    if not file.exists():
         raise SpecError(f"no such file: {path}")
-    with file.open("rb") as handle:
-        data = handle.read(MAX_BYTES + 1)
+    if not file.is_file():  # a folder, or a device like /dev/zero that never ends
+        raise SpecError(f"{path} is not a regular file; give the problem's YAML file")
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc.strerror or exc}") from None
     return path, data
 
 

@@ -7,14 +7,14 @@ graph is built, and carry their position so a formula error can point at it too.
 
 from __future__ import annotations
 
-import difflib
 import keyword
 import re
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
-from .errors import SpecError
+from .errors import SpecError, clip
+from .suggest import did_you_mean
 from .yamlload import Document, Flag, field_name, is_number, load_yaml
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -23,8 +23,17 @@ MAX_NAMES = 2000
 MAX_SAMPLES = 1000
 MAX_STEPS = 50
 MAX_TEXT = 2000
+MAX_NODES = 200
+#: samples x (nodes + loss) x passes: each is a worked line (and a few ms of SymPy) forward
+#: and backward; beyond this an answer key is unreadable and takes minutes.
+MAX_WORK = 10_000
 
 NAMED_LOSSES = ("squared_error", "half_squared_error", "abs_error", "bce")
+#: Names people give the named losses.
+LOSS_ALIASES = {"mse": "squared_error", "l2": "squared_error", "squared": "squared_error",
+                "mae": "abs_error", "l1": "abs_error", "absolute_error": "abs_error",
+                "cross_entropy": "bce", "binary_cross_entropy": "bce", "log_loss": "bce",
+                "logloss": "bce", "bce_loss": "bce", "half_mse": "half_squared_error"}
 RESERVED = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "abs"}
 
 # Commands allowed in `symbols:` overrides: accents, fonts and Greek letters, nothing that
@@ -83,6 +92,12 @@ class GraphProblem:
     symbols: tuple[tuple[str, str], ...]
 
 
+_EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
+             "nodes": "nodes: {yhat: sigmoid(w1*x1 + w2*x2)} (the quantities to compute)"}
+_DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; rename this "
+                   "one, or list the targets yourself (like targets: [t], or targets: [] "
+                   "for none)")
+
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
               "reduction", "optimizer", "symbols")
 
@@ -131,6 +146,10 @@ class Reader:
         value = _plain(value)
         if len(value) > MAX_TEXT:
             self.fail(path, f"is {len(value)} characters long; the limit is {MAX_TEXT}")
+        control = next((ch for ch in value if not ch.isprintable() and ch not in "\n\t"), None)
+        if control is not None:
+            self.fail(path, f"contains the control character U+{ord(control):04X}; "
+                            f"write plain text (a \\ escape in double quotes makes one)")
         return value
 
     def number(self, path, value, *, allow_null: bool) -> Fraction | None:
@@ -144,12 +163,17 @@ class Reader:
         if is_number(value):
             return Fraction(value)
         if isinstance(value, str):
-            try:
-                float(value)
-                hint = f"; write it without quotes, e.g. {value.strip()!s}".rstrip()
-            except ValueError:
-                hint = ""
-            self.fail(path, f"'{value}' is text, not a number{hint}")
+            mark = self.doc.mark(path)
+            looks_numeric = _looks_numeric(value)
+            if looks_numeric and mark is not None and mark.quoted:
+                self.fail(path, f"'{clip(value)}' is text, not a number, because it is in "
+                                f"quotes; write it without quotes, like {clip(value.strip())}")
+            if looks_numeric:
+                self.fail(path, f"YAML does not read '{clip(value)}' as a number; write it "
+                                f"plainly, like 0.5, -2, 1e-3 or 10")
+            self.fail(path, f"'{clip(value)}' is text, not a number; write a number like 0.5 "
+                            f"(or null to keep it a symbol)" if allow_null else
+                            f"'{clip(value)}' is text, not a number; write a number like 0.5")
         self.fail(path, f"must be a number, not {_kind(value)}")
 
     def name(self, path, value, what: str) -> str:
@@ -157,8 +181,10 @@ class Reader:
             self.fail(path, f"{what} must be a name like x1 or w_out, not {_kind(value)}")
         value = str(value)
         if not NAME.match(value):
-            self.fail(path, f"'{value}' is not a valid name: use letters, digits and _, "
-                            f"starting with a letter (like x1, w_out, yhat)")
+            comma = " (in {w: 1,5} the comma starts a new entry: write 1.5)" \
+                if value.isdigit() else ""
+            self.fail(path, f"'{clip(value)}' is not a valid name: use letters, digits and _, "
+                            f"starting with a letter (like x1, w_out, yhat){comma}")
         if len(value) > MAX_NAME:
             self.fail(path, f"the name '{value[:20]}...' is longer than {MAX_NAME} characters")
         if keyword.iskeyword(value) or value in ("True", "False", "None"):
@@ -170,9 +196,8 @@ class Reader:
     def unknown_keys(self, path, mapping: dict, allowed, what: str):
         for key in mapping:
             if key not in allowed:
-                close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                hint = f"; did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
-                self.fail(tuple(path) + (key,), f"unknown key '{key}' in {what}{hint}")
+                hint = did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
+                self.fail(tuple(path) + (key,), f"unknown key '{clip(key)}' in {what}{hint}")
 
     # the problem --------------------------------------------------------------
     def problem(self):
@@ -191,7 +216,7 @@ class Reader:
         self.unknown_keys((), top, GRAPH_KEYS, "the problem")
         for required in ("inputs", "nodes"):
             if required not in top:
-                self.fail((), f"the problem needs '{required}:'")
+                self.fail((), f"the problem needs '{required}:', like {_EXAMPLES[required]}")
 
         title = self.text(("title",), top["title"]) if top.get("title") is not None else None
         notes = self.text(("notes",), top["notes"]) if top.get("notes") is not None else None
@@ -199,6 +224,8 @@ class Reader:
 
         def declare(path, value, what):
             name = self.name(path, value, what)
+            if name in declared and declared[name] == ("targets", 0) and "targets" not in top:
+                self.fail(path, _DEFAULT_TARGET)
             if name in declared:
                 self.fail(path, f"'{name}' is already declared at {field_name(declared[name])}")
             declared[name] = tuple(path)
@@ -208,6 +235,8 @@ class Reader:
 
         inputs = tuple(declare(("inputs", i), v, "an input")
                        for i, v in enumerate(self.sequence(("inputs",), top["inputs"], "inputs")))
+        if "targets" not in top and "y" in declared:
+            self.fail(declared["y"], _DEFAULT_TARGET)
         raw_targets = top.get("targets", ["y"])
         targets = tuple(declare(("targets", i), v, "a target")
                         for i, v in enumerate(self.sequence(("targets",), raw_targets, "targets")))
@@ -218,17 +247,27 @@ class Reader:
         raw_nodes = self.mapping(("nodes",), top["nodes"], "nodes")
         if not raw_nodes:
             self.fail(("nodes",), "needs at least one node, like  yhat: sigmoid(w1*x1 + b)")
+        if len(raw_nodes) > MAX_NODES:
+            self.fail(("nodes",), f"has {len(raw_nodes)} nodes; the limit is {MAX_NODES}")
         nodes = tuple((declare(("nodes", k), k, "a node"), self.formula(("nodes", k), v))
                       for k, v in raw_nodes.items())
 
-        loss = self.loss(top) if top.get("loss") is not None else None
+        loss = self.loss(top, declared) if top.get("loss") is not None else None
         data = self.data(top, inputs, targets, loss is not None)
         reduction = top.get("reduction", "mean")
-        if reduction not in ("mean", "sum"):
-            self.fail(("reduction",), f"must be 'mean' or 'sum', not {reduction!r}")
+        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
+            shown = f"'{clip(reduction)}'" if isinstance(reduction, str) else _kind(reduction)
+            self.fail(("reduction",), f"must be 'mean' or 'sum', not {shown}")
         optimizer = self.optimizer(top) if top.get("optimizer") is not None else None
         if optimizer is not None and loss is None:
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
+        passes = 1 + (optimizer.steps if optimizer is not None else 0)
+        work = len(data) * (len(nodes) + 1) * passes
+        if work > MAX_WORK:
+            self.fail(("data",) if len(data) > 1 else ("nodes",),
+                      f"{len(data)} samples x {len(nodes) + 1} quantities (nodes and loss) "
+                      f"x {passes} passes = {work} worked steps; the limit is {MAX_WORK}: "
+                      f"use fewer samples, nodes or optimizer steps")
         symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
         return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
@@ -245,7 +284,7 @@ class Reader:
             column = mark.column + (1 if mark.quoted else 0)
         return FormulaText(str(value), field_name(path), mark.line if mark else None, column)
 
-    def loss(self, top) -> LossSpec:
+    def loss(self, top, declared) -> LossSpec:
         value = top["loss"]
         mark = self.doc.mark(("loss",))
         line = mark.line if mark else None
@@ -254,16 +293,27 @@ class Reader:
         if isinstance(value, dict):
             self.unknown_keys(("loss",), value, ("type", "output", "target"), "loss")
             kind = value.get("type")
-            if kind not in NAMED_LOSSES:
-                self.fail(("loss", "type"), f"unknown loss type {kind!r}; "
-                                            f"known: {', '.join(NAMED_LOSSES)}")
+            if "type" not in value:
+                self.fail(("loss",), f"needs 'type:', one of {', '.join(NAMED_LOSSES)}")
+            if not isinstance(kind, str) or kind not in NAMED_LOSSES:
+                shown = clip(kind) if isinstance(kind, str) else _kind(kind)
+                hint = (f"; write {LOSS_ALIASES[kind.lower()]}" if isinstance(kind, str)
+                        and kind.lower() in LOSS_ALIASES else
+                        did_you_mean(kind, NAMED_LOSSES) if isinstance(kind, str) else "")
+                self.fail(("loss", "type"), f"unknown loss type '{shown}'{hint} "
+                                            f"(known: {', '.join(NAMED_LOSSES)})")
             output = self.name(("loss", "output"), value["output"], "output") if "output" in value else None
             target = self.name(("loss", "target"), value["target"], "target") if "target" in value else None
             return LossSpec(field="loss", line=line, type=kind, output=output, target=target)
-        if isinstance(value, str) and re.fullmatch(r"[A-Za-z_]+", value) and "_" in value:
-            close = difflib.get_close_matches(value, NAMED_LOSSES, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(NAMED_LOSSES)})"
-            self.fail(("loss",), f"unknown loss '{value}'{hint}")
+        if isinstance(value, str) and NAME.match(value) and value not in declared:
+            # A single word that is no declared name: meant as one of the named losses.
+            if value.lower() in LOSS_ALIASES:
+                hint = f"; write {LOSS_ALIASES[value.lower()]}"
+            else:
+                hint = did_you_mean(value, NAMED_LOSSES)
+            self.fail(("loss",), f"unknown loss '{clip(value)}'{hint} (the named losses are "
+                                 f"{', '.join(NAMED_LOSSES)}; or write a formula like "
+                                 f"(yhat - y)**2)")
         return LossSpec(field="loss", line=line, formula=self.formula(("loss",), value))
 
     def data(self, top, inputs, targets, needs_targets: bool):
@@ -283,13 +333,13 @@ class Reader:
             sample = self.mapping(path, sample, f"data[{i}]")
             for key in sample:
                 if key not in allowed:
-                    close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
-                    hint = f"; did you mean '{close[0]}'?" if close else \
-                        f" (inputs: {', '.join(inputs)}; targets: {', '.join(targets)})"
-                    self.fail(path + (key,), f"'{key}' is not an input or a target{hint}")
+                    hint = did_you_mean(key, allowed) or \
+                        f" (inputs: {', '.join(inputs)}; targets: {', '.join(targets) or 'none'})"
+                    self.fail(path + (key,), f"'{clip(key)}' is not an input or a target{hint}")
             missing = [n for n in wanted if n not in sample]
             if missing:
-                self.fail(path, f"sample {i} has no value for {', '.join(missing)}")
+                self.fail(path, f"sample {i + 1} has no value for {', '.join(missing)}; every "
+                                f"sample gives every input" + (" and target" if needs_targets else ""))
             result.append(tuple((n, self.number(path + (n,), sample[n], allow_null=True))
                                 for n in allowed if n in sample))
         return tuple(result)
@@ -300,7 +350,9 @@ class Reader:
         self.unknown_keys(path, value, ("type", "lr", "steps"), "optimizer")
         kind = value.get("type", "sgd")
         if kind != "sgd":
-            self.fail(path + ("type",), f"unknown optimizer {kind!r}; only 'sgd' is supported")
+            shown = f"'{clip(kind)}'" if isinstance(kind, str) else _kind(kind)
+            self.fail(path + ("type",), f"unknown optimizer {shown}; only 'sgd' (plain "
+                                        f"gradient descent) is supported")
         if "lr" not in value:
             self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
         lr = self.number(path + ("lr",), value["lr"], allow_null=True)
@@ -346,6 +398,11 @@ def check_symbol_latex(latex: str, fail) -> None:
         fail(f"the braces in {latex!r} do not match")
 
 
+def _looks_numeric(text: str) -> bool:
+    """'0.5', '1e3', '09', '1,5': text someone meant as a number."""
+    return bool(re.fullmatch(r"\s*[-+]?(\d[\d_,]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", text))
+
+
 def _exact_decimal(value: Fraction) -> str:
     """A fraction read from a YAML decimal, written back with every digit."""
     if value.denominator == 1:
@@ -371,5 +428,5 @@ def _kind(value) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the text {value!r}" if len(value) < 40 else "text"
+        return f"the text '{value}'" if len(value) < 40 else "text"
     return f"the number {_plain(value)}"

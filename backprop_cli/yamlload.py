@@ -11,11 +11,15 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+import re
+
 import yaml
 
-from .errors import SpecError
+from .errors import SpecError, clip
 
 MAX_BYTES = 1_000_000
+MAX_DEPTH = 50  # mappings and lists inside each other; a spec needs about 4
+MAX_DIGITS = 300  # a number in the spec is below 10**301 in size (and above 10**-301)
 
 Path = tuple  # of str keys and int indices
 
@@ -58,14 +62,37 @@ class _Loader(yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
             raise SpecError("YAML anchors and aliases (&, *) are not allowed; write the value out",
                             line=event.start_mark.line + 1, column=event.start_mark.column + 1)
-        return super().compose_node(parent, index)
+        # PyYAML composes nested collections recursively: [[[[...]]]] would exhaust the stack.
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise SpecError(f"the file nests lists and mappings more than {MAX_DEPTH} levels "
+                                f"deep; a problem file needs only a few",
+                                line=event.start_mark.line + 1, column=event.start_mark.column + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
-# YAML 1.1 reads "1e3" as text; accept the forms everyone writes as numbers.
+# YAML 1.1 reads "1e3" and ".5e3" as text; accept the forms everyone writes as numbers.
 _Loader.add_implicit_resolver(
     "tag:yaml.org,2002:float",
-    __import__("re").compile(r"^[-+]?(?:[0-9][0-9_]*)(?:\.[0-9_]*)?[eE][-+]?[0-9]+$"),
-    list("-+0123456789"),
+    re.compile(r"^[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)[eE][-+]?[0-9]+$"),
+    list("-+.0123456789"),
+)
+
+# PyYAML's own words for a syntax error, with what a person should check.
+_SYNTAX_HINTS = (
+    ("found character '\\t'", "indent with spaces, not tabs"),
+    ("mapping values are not allowed", "is this line indented further than the one above? "
+                                       "or a value with ': ' in it needs quotes"),
+    ("found unexpected end of stream", "a quote or a bracket is not closed"),
+    ("while scanning a quoted scalar", "a quote is not closed"),
+    ("expected <block end>", "check the indentation of this line"),
+    ("could not find expected ':'", "a line needs 'key: value', or a quote is not closed"),
+    ("but found another document", "a file holds one problem; remove the '---' line"),
+    ("expected ',' or ']'", "a list [...] is not closed, or an item needs a comma"),
+    ("expected ',' or '}'", "a mapping {...} is not closed, or an entry needs a comma"),
 )
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -85,29 +112,50 @@ def load_yaml(text: str | bytes) -> Document:
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise SpecError(f"the file is not UTF-8 text (byte {exc.start} is not valid)") from None
+            raise SpecError(f"the file is not UTF-8 text (byte {exc.start} is not valid); save "
+                            f"the problem as UTF-8 text") from None
     if len(text) > MAX_BYTES:
         raise SpecError(f"the file is {len(text)} characters; the limit is {MAX_BYTES}")
     if "\x00" in text:
-        raise SpecError("the file contains NUL bytes; it is not a text file")
-    loader = _Loader(text)
+        raise SpecError("the file contains NUL bytes, so it is not a text file; a problem file "
+                        "is YAML text")
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(text, exc) from None
     try:
         root = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(text, exc) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or "invalid YAML"
-        raise SpecError(f"invalid YAML: {problem}",
+        found = f"{exc.context or ''} {problem}"
+        hint = next((f" ({h})" for key, h in _SYNTAX_HINTS if key in found), "")
+        raise SpecError(f"invalid YAML: {problem}{hint}",
                         line=mark.line + 1 if mark else None,
                         column=mark.column + 1 if mark else None) from None
     except yaml.YAMLError as exc:
-        raise SpecError(f"invalid YAML: {exc}") from None
+        raise SpecError(f"invalid YAML: {str(exc).splitlines()[0]}") from None
     finally:
-        loader.dispose()
+        if "loader" in locals():
+            loader.dispose()
     if root is None:
-        raise SpecError("the file is empty")
+        raise SpecError("the file is empty; a problem needs at least inputs: and nodes:")
     marks: dict = {}
     data = _convert(root, (), marks, loader)
     return Document(data=data, marks=marks)
+
+
+def _unprintable(text: str, exc) -> SpecError:
+    """A control character PyYAML refuses, with its line and column."""
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    code = exc.character if isinstance(exc.character, int) else ord(exc.character)
+    return SpecError(f"the file contains the control character U+{code:04X}; only plain "
+                     f"text is allowed (delete it, or retype the line)",
+                     line=line, column=column)
 
 
 def _mark(node) -> Mark:
@@ -122,8 +170,13 @@ def _fail(message: str, node, path: Path):
 
 def _convert(node, path: Path, marks: dict, loader):
     marks[path] = _mark(node)
+    if node.tag == "tag:yaml.org,2002:timestamp":
+        _fail(f"YAML reads '{clip(node.value)}' as a date; put it in quotes to keep it as text",
+              node, path)
     if node.tag not in _PLAIN_TAGS:
-        _fail(f"YAML tags like '{node.tag}' are not allowed", node, path)
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        _fail(f"YAML tags like '{clip(tag)}' are not allowed; write plain values "
+              f"(numbers, text, lists and mappings)", node, path)
     if isinstance(node, yaml.MappingNode):
         result = {}
         for key_node, value_node in node.value:
@@ -150,20 +203,47 @@ def _scalar(node, path: Path):
         return Flag(text)
     if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
         cleaned = text.replace("_", "")
+        if len(cleaned) > MAX_DIGITS + 10:  # before converting: int() of 10**5 digits is slow
+            _fail(f"the number '{clip(text, 20)}' has {len(cleaned)} digits; numbers must be "
+                  f"between 1e-{MAX_DIGITS} and 1e{MAX_DIGITS} in size", node, path)
+        if tag == "tag:yaml.org,2002:int":
+            return _integer(node, cleaned, path)
         try:
-            if tag == "tag:yaml.org,2002:int":
-                return _CONSTRUCTOR.construct_yaml_int(node)  # YAML 1.1: 0x1F, 0o17, 1_000
             value = Decimal(cleaned)
         except (InvalidOperation, ValueError):
             if cleaned.lower().lstrip("+-") in (".inf", ".nan"):
-                _fail(f"'{text}' is not a finite number", node, path)
-            _fail(f"cannot read the number '{text}'", node, path)
+                _fail(f"'{text}' is not a finite number; every value must be an ordinary "
+                      f"number", node, path)
+            _fail(f"cannot read the number '{clip(text)}'", node, path)
         if not value.is_finite():
-            _fail(f"'{text}' is not a finite number", node, path)
-        if value and abs(value.adjusted()) > 300:
-            _fail(f"the number '{text}' is out of range", node, path)
+            _fail(f"'{text}' is not a finite number; every value must be an ordinary number",
+                  node, path)
+        if value and abs(value.adjusted()) > MAX_DIGITS:
+            _fail(f"the number '{clip(text)}' is out of range; numbers must be between "
+                  f"1e-{MAX_DIGITS} and 1e{MAX_DIGITS} in size", node, path)
         return Fraction(value)
     return text
+
+
+def _integer(node, cleaned: str, path: Path) -> int:
+    """A YAML 1.1 integer: 7, -3, 1_000, 0x1F, 0o17, but not its surprises."""
+    text = node.value
+    digits = cleaned.lstrip("+-")
+    if ":" in digits:  # YAML 1.1 reads 1:30 as 90 (base 60)
+        _fail(f"YAML reads '{clip(text)}' as a number in base 60 "
+              f"({_CONSTRUCTOR.construct_yaml_int(node)}); write the number you mean, "
+              f"or put it in quotes", node, path)
+    if len(digits) > 1 and digits[0] == "0" and digits[1].isdigit():  # 010 is 8 in YAML 1.1
+        _fail(f"YAML reads '{text}' as an octal number ({_CONSTRUCTOR.construct_yaml_int(node)});"
+              f" write it without the leading zero", node, path)
+    try:
+        value = _CONSTRUCTOR.construct_yaml_int(node)
+    except ValueError:
+        _fail(f"cannot read the number '{clip(text)}'", node, path)
+    if abs(value) >= 10 ** (MAX_DIGITS + 1):
+        _fail(f"the number '{clip(text)}' is out of range; numbers must be between "
+              f"1e-{MAX_DIGITS} and 1e{MAX_DIGITS} in size", node, path)
+    return value
 
 
 class Flag(str):

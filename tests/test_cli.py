@@ -537,3 +537,33 @@ def test_installed_command_pdf(installed, tmp_path):
     assert result.returncode == 0, result.stderr
     assert out.read_bytes().startswith(b"%PDF-")
     assert result.stdout == ""
+
+
+# -- files that cannot be read or written ----------------------------------------------
+
+def test_a_spec_that_is_not_a_regular_file_is_refused(runner, tmp_path):
+    result = solve(runner, "/dev/zero")  # would never end if it were read
+    assert result.exit_code == 2
+    assert result.stderr == "error: /dev/zero is not a regular file; give the problem's YAML file\n"
+    assert result.stdout == ""
+
+
+def test_a_failed_write_leaves_the_existing_output_and_no_temporary_file(runner, tmp_path,
+                                                                          monkeypatch):
+    import errno
+
+    import backprop_cli.cli as cli
+
+    out = tmp_path / "answer.txt"
+    out.write_text("keep me\n")
+
+    def full_disk(fd, mode):
+        os.close(fd)
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cli.os, "fdopen", full_disk)
+    result = solve(runner, PROBLEMS / "seed000_sparse_sigmoid.yaml", "-o", out)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: cannot write {out}: No space left on device\n"
+    assert out.read_text() == "keep me\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["answer.txt"]

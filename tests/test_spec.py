@@ -161,7 +161,7 @@ CASES = [
     ("title-too-long", edited("title: Test", "title: " + "T" * 2001), "title", 1, "limit"),
     ("duplicate-top-level-key", BASE + "loss: bce\n", "loss", 14, "appears twice"),
     ("tag", edited("title: Test", "title: !!python/object:os.system x"), "title", 1, "tags"),
-    ("date", edited("title: Test", "title: 2024-01-31"), "title", 1, "tags"),
+    ("date", edited("title: Test", "title: 2024-01-31"), "title", 1, "as a date"),
     ("symbol-undeclared", BASE + "symbols: {w9: w}\n", "symbols.w9", 14, "not a declared name"),
     ("symbol-input", BASE + "symbols: {w1: '\\input{/etc/passwd}'}\n", "symbols.w1", 14, "\\input"),
     ("symbol-write18", BASE + "symbols: {w1: '\\write18{rm -rf ~}'}\n", "symbols.w1", 14, "not allowed"),

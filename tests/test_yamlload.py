@@ -134,11 +134,16 @@ def test_billion_laughs_is_refused_before_expanding():
     "a: !!binary aGVsbG8=",
     "a: !!set {x}",
     "a: !custom 3",
-    "a: 2001-12-14",  # an implicit timestamp
 ])
 def test_tags_are_refused(text):
     err = error(text)
     assert "tags" in err.message
+    assert (err.field, err.line, err.column) == ("a", 1, 4)
+
+
+def test_an_implicit_date_says_to_quote_it():
+    err = error("a: 2001-12-14")
+    assert "as a date" in err.message and "quotes" in err.message
     assert (err.field, err.line, err.column) == ("a", 1, 4)
 
 

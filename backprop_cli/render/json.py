@@ -1,12 +1,14 @@
 """The solution for programs: the JSON contract documented in the README.
 
-Numbers are full double precision; where a value is symbolic it is a formula string in
-parameters and inputs only, written with SymPy built-ins so `sympy.sympify` reads it back.
+Numbers are full double precision (beyond a double's range: text with 17 digits); where a
+value is symbolic it is a formula string in parameters and inputs only, written with SymPy
+built-ins so `sympy.sympify` reads it back.
 """
 
 from __future__ import annotations
 
 import json
+import math
 
 import sympy as sp
 
@@ -22,7 +24,12 @@ def number(value, names: dict | None = None):
     if value is None:
         return None
     if value.is_number:
-        return float(value)
+        number = float(value)
+        if math.isfinite(number):
+            return number
+        # Beyond the range of a double (a saturated unit's 1/(1 - yhat) can be e^800): the
+        # number as text, which sympify reads exactly and float() reads as inf.
+        return sp.sstr(sp.Float(value, 17))
     names = names or {}
     plain = {s: sp.Symbol(names[s].plain, real=True) for s in value.free_symbols
              if s in names and names[s].plain != s.name}
@@ -71,4 +78,6 @@ def solution_data(solution: Solution, settings: Settings) -> dict:
 
 
 def render_json(solution: Solution, settings: Settings) -> str:
-    return json.dumps(solution_data(solution, settings), indent=2, ensure_ascii=False) + "\n"
+    # allow_nan=False: the output is always valid JSON (no Infinity or NaN).
+    return json.dumps(solution_data(solution, settings), indent=2, ensure_ascii=False,
+                      allow_nan=False) + "\n"

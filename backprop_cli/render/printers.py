@@ -208,8 +208,9 @@ class UnicodePrinter(Printer):
         if denominator:
             below = self._product(denominator)
             # _product already bracketed a sum; a product below the line needs brackets too
-            if len(denominator) > 1 or PRECEDENCE["Mul"] <= precedence(denominator[0]) < PRECEDENCE["Pow"]:
-                below = f"({below})"
+            if len(denominator) > 1 or "/" in below or \
+                    PRECEDENCE["Mul"] <= precedence(denominator[0]) < PRECEDENCE["Pow"]:
+                below = f"({below})"  # a/(1/b), not a/1/b
             if len(numerator) > 1:
                 text = f"({text})"
             text = f"{text}/{below}"

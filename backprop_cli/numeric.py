@@ -1,0 +1,165 @@
+"""Expressions to numbers: exact where the arithmetic allows, else PRECISION digits; never
+hanging (bounds.py checks first), keeping digits near saturation, and saying what is
+wrong, and where, when a value is undefined.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from . import bounds
+from .errors import EvaluationError, clip
+from .functions import sigmoid, softplus
+
+PRECISION = 90  # digits kept for inexact values: 50 promised, guard digits for 1 - sigma(z)
+MAX_SYMBOLIC_PARTS = 20_000  # a symbolic value written out (the JSON formula, a step's value)
+
+
+def evaluate(expr: sp.Expr, env: dict, what: str = "a value", where=None,
+             output: sp.Symbol | None = None) -> sp.Expr:
+    """`expr` with `env` (Symbol -> number) put in: a Rational where the arithmetic is
+    exact, else a Float of PRECISION digits; the expression itself while symbols remain.
+
+    `where` (anything with `field` and `line`, like a graph Node) is named in errors;
+    `output`, the network's output, lets a message about a loss say what bce needs.
+    """
+    try:
+        exact = bounds.check(expr, env)
+    except bounds.OutOfRange as exc:
+        raise _error(f"{what} cannot be computed: {show(exc.part)} {exc.reason}; check the "
+                     f"sizes of the weights and inputs", where) from None
+    if not exact:  # exact fractions would grow too large: compute with decimals instead
+        env = {s: sp.Float(v, PRECISION) if isinstance(v, sp.Rational) else v
+               for s, v in env.items()}
+    value = expr.xreplace(env)
+    if value.is_Rational:
+        return value
+    if not value.is_number:
+        return value
+    if not value.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
+        result = stable(value).evalf(PRECISION)
+        if (result.is_Float and result.is_finite) or result.is_Rational:
+            return result
+    raise _error(f"{what} is {why_undefined(expr, env, output)}", where)
+
+
+def sized(expr: sp.Expr, what: str, where=None) -> sp.Expr:
+    """`expr`, unless written out it would have more than MAX_SYMBOLIC_PARTS parts.
+
+    A symbolic value is a tree whose branches are shared (each adjoint is built from the
+    ones before it); written out, a dense network's is exponentially long, and SymPy's own
+    walks over it (printing, substituting) take as long. Checked as each value is made."""
+    if expr.is_number:
+        return expr
+    sizes: dict = {}
+    stack = [expr]
+    while stack:  # sizes bottom-up, once per shared branch
+        node = stack[-1]
+        pending = [a for a in node.args if id(a) not in sizes]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        sizes[id(node)] = 1 + sum(sizes[id(a)] for a in node.args)
+        if sizes[id(node)] > MAX_SYMBOLIC_PARTS:
+            raise _error(f"{what} is a formula of more than {MAX_SYMBOLIC_PARTS} parts, too "
+                         f"long to write out; give numbers to some of the parameters or "
+                         f"inputs that are null (symbolic)", where)
+    return expr
+
+
+def exact(value: sp.Expr) -> sp.Expr:
+    """A computed number as an exact fraction (a Float's binary value), so that SymPy does
+    not round what is built from it: sigma(r) stays sigma(r) until it is evaluated. Not
+    for a Float far from 1 in size (e^-1e8 would be a fraction of 144 million bits)."""
+    if value.is_Float and abs(value._mpf_[2]) < bounds.MAX_EXACT_BITS:
+        return sp.Rational(value)
+    return value
+
+
+def stable(value: sp.Expr) -> sp.Expr:
+    """Rewrite the forms that lose every digit when a unit saturates, with the same value:
+    c*sigmoid(a) - c -> -c*sigmoid(-a), c*tanh(a)**2 - c -> -c/cosh(a)**2,
+    log(sigmoid(a)) -> -softplus(-a). So bce at sigmoid(800) is 800, not log 0."""
+    if value.is_Atom:
+        return value
+    args = tuple(stable(a) for a in value.args)
+    if args != value.args:
+        value = value.func(*args, evaluate=False) if isinstance(value, sp.Function) \
+            else value.func(*args)
+    if isinstance(value, sp.log) and isinstance(value.args[0], sigmoid):
+        return -softplus(-value.args[0].args[0])
+    if value.is_Add:
+        constant, rest = value.as_coeff_Add()
+        if constant != 0:
+            for term in sp.Add.make_args(rest):
+                c, factor = term.as_coeff_Mul()
+                if c != -constant:
+                    continue
+                others = value - term - constant
+                if isinstance(factor, sigmoid):
+                    return stable(others + -c * sigmoid(-factor.args[0]))
+                if factor.is_Pow and factor.exp == 2 and isinstance(factor.base, sp.tanh):
+                    return others + -c / sp.cosh(factor.base.args[0]) ** 2
+    return value
+
+
+def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> str:
+    """'undefined: log(1 - yhat) is the logarithm of 0 ...': the innermost part of `expr`
+    that has no real value at `env`, in words, with what to do about it."""
+    for part in sp.postorder_traversal(expr):
+        if isinstance(part, sp.log):
+            inside = _value(part.args[0], env)
+            if inside is not None and inside <= 0:
+                what = "0" if inside == 0 else f"a negative number ({show(part.args[0])} = {_short(inside)})"
+                return (f"undefined: {show(part)} is the logarithm of {what}; log needs a "
+                        f"positive number" + _log_hint(part, output))
+        if part.is_Pow and part.exp.is_number and part.exp < 0:
+            below = _value(part.base, env)
+            if below is not None and below == 0:
+                return (f"undefined: a division by zero, as {show(part.base)} = 0 here; "
+                        f"change the data, the parameters or the formula so that it is not 0")
+        if part.is_Pow and part.exp.is_number and not part.exp.is_integer:
+            base = _value(part.base, env)
+            if base is not None and base < 0:
+                return (f"not a real number: {show(part.base)} = {_short(base)} is negative, "
+                        f"and its square root (or power {part.exp}) is not real")
+    return ("not a finite real number at these values (a division by zero, or the log or "
+            "square root of a number that is not positive)")
+
+
+def show(expr: sp.Expr) -> str:
+    """An expression as a formula in the spec's own words, short enough for a message."""
+    if expr.is_Number:
+        return _short(expr)
+    text = sp.sstr(expr).replace("Abs(", "abs(")
+    return clip(text, 60)
+
+
+def _value(expr: sp.Expr, env: dict):
+    try:
+        value = evaluate(expr, env)
+    except EvaluationError:
+        return None
+    return value if value.is_number and value.is_comparable else None
+
+
+def _short(value) -> str:
+    if value.is_Integer:
+        return str(value)
+    try:
+        return f"{float(value):.5g}"
+    except OverflowError:
+        return sp.sstr(sp.Float(value, 5))
+
+
+def _log_hint(part: sp.Expr, output) -> str:
+    if output is not None and output in part.free_symbols:
+        return (f" (a loss that takes the log of {output}, like bce, needs {output} strictly "
+                f"between 0 and 1: compute it with sigmoid)")
+    return ""
+
+
+def _error(message: str, where) -> EvaluationError:
+    return EvaluationError(message, field=getattr(where, "field", None),
+                           line=getattr(where, "line", None))
