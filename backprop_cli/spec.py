@@ -334,7 +334,7 @@ class Reader:
             for key in sample:
                 if key not in allowed:
                     hint = did_you_mean(key, allowed) or \
-                        f" (inputs: {', '.join(inputs)}; targets: {', '.join(targets) or 'none'})"
+                        f" (inputs: {', '.join(inputs) or 'none'}; targets: {', '.join(targets) or 'none'})"
                     self.fail(path + (key,), f"'{clip(key)}' is not an input or a target{hint}")
             missing = [n for n in wanted if n not in sample]
             if missing:
