@@ -142,7 +142,8 @@ class Reader:
 
     def text(self, path, value) -> str:
         if isinstance(value, (dict, list)) or value is None:
-            self.fail(path, f"must be text, not {_kind(value)}")
+            self.fail(path, f"must be text, not {_kind(value)} (put it in quotes if it contains "
+                            f"': ', '{{' or '[')")
         value = _plain(value)
         if len(value) > MAX_TEXT:
             self.fail(path, f"is {len(value)} characters long; the limit is {MAX_TEXT}")
@@ -174,7 +175,7 @@ class Reader:
             self.fail(path, f"'{clip(value)}' is text, not a number; write a number like 0.5 "
                             f"(or null to keep it a symbol)" if allow_null else
                             f"'{clip(value)}' is text, not a number; write a number like 0.5")
-        self.fail(path, f"must be a number, not {_kind(value)}")
+        self.fail(path, f"must be a number, like 0.5, not {_kind(value)}")
 
     def name(self, path, value, what: str) -> str:
         if not isinstance(value, str):
@@ -227,7 +228,8 @@ class Reader:
             if name in declared and declared[name] == ("targets", 0) and "targets" not in top:
                 self.fail(path, _DEFAULT_TARGET)
             if name in declared:
-                self.fail(path, f"'{name}' is already declared at {field_name(declared[name])}")
+                self.fail(path, f"'{name}' is already declared at {field_name(declared[name])}; "
+                                f"each name is declared once, so rename one of them")
             declared[name] = tuple(path)
             if len(declared) > MAX_NAMES:
                 self.fail(path, f"more than {MAX_NAMES} names")
