@@ -286,7 +286,9 @@ class Reader:
             column = mark.column + (1 if mark.quoted else 0)
         return FormulaText(str(value), field_name(path), mark.line if mark else None, column)
 
-    def loss(self, top, declared) -> LossSpec:
+    def loss(self, top, declared=None) -> LossSpec:
+        """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
+        `declared` (the names so far) tells a misspelt named loss from a formula."""
         value = top["loss"]
         mark = self.doc.mark(("loss",))
         line = mark.line if mark else None
@@ -307,7 +309,8 @@ class Reader:
             output = self.name(("loss", "output"), value["output"], "output") if "output" in value else None
             target = self.name(("loss", "target"), value["target"], "target") if "target" in value else None
             return LossSpec(field="loss", line=line, type=kind, output=output, target=target)
-        if isinstance(value, str) and NAME.match(value) and value not in declared:
+        if isinstance(value, str) and NAME.match(value) and declared is not None \
+                and value not in declared:
             # A single word that is no declared name: meant as one of the named losses.
             if value.lower() in LOSS_ALIASES:
                 hint = f"; write {LOSS_ALIASES[value.lower()]}"
