@@ -89,7 +89,7 @@ class _Estimator:
         if expr.is_Mul:
             return (mpmath.fprod(values) if known else None), exact
         if expr.is_Pow:
-            return self.power(expr, values[0], values[1], bits[0])
+            return self.power(expr, values[0], values[1], bits[0], bits[1])
         if isinstance(expr, _EXPONENTIAL):
             x = values[0]
             if x is None:
@@ -124,13 +124,12 @@ class _Estimator:
             return mpmath.mpf(1 if x > 0 else 0 if isinstance(expr, step) else -1 if x < 0 else 0), 2
         return None, None  # anything else: its parts are checked; SymPy computes it
 
-    def power(self, expr, base, exponent, base_bits):
-        e = expr.exp
+    def power(self, expr, base, exponent, base_bits, exponent_bits):
         bits = None
-        if base_bits is not None and e.is_Rational:
+        if base_bits is not None and exponent_bits is not None and exponent is not None:
             # Exact powers are computed digit by digit: bound their size first. (Sums and
             # products of exact fractions grow only as fast as their parts: no limit.)
-            bits = base_bits * max(abs(int(e.p)), 1)
+            bits = base_bits * max(int(mpmath.ceil(abs(exponent))), 1)
             if bits > MAX_EXACT_BITS:
                 self.too_exact = True
         if base is None or exponent is None:

@@ -103,7 +103,7 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
         raise FormulaError("a formula must be text")
     text = text.strip()
     if not text:
-        raise FormulaError("the formula is empty")
+        raise FormulaError("the formula is empty; write one, like sigmoid(w1*x1 + b)")
     if len(text) > MAX_LENGTH:
         raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
     try:
@@ -119,6 +119,8 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
                     f"{text.count(')')} ')')")
         if not hint and re.search(r"[\w.)]\s+[\w(]", text):
             hint = " (is a '*' missing between two terms? write x1*w1, not x1 w1)"
+        if not hint:
+            hint = " (write it like sigmoid(w1*x1 + w2*x2 + b), with * for every product)"
         raise FormulaError(f"this is not a valid formula{hint}", column) from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError("the formula is nested too deeply") from None
@@ -140,7 +142,8 @@ def _check_size(tree: ast.AST) -> None:
         if count > MAX_NODES:
             raise FormulaError(f"the formula has more than {MAX_NODES} parts; split it into nodes")
         if depth > MAX_DEPTH:
-            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep")
+            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep; "
+                               f"split it into several nodes")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 

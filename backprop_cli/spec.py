@@ -142,7 +142,8 @@ class Reader:
 
     def text(self, path, value) -> str:
         if isinstance(value, (dict, list)) or value is None:
-            self.fail(path, f"must be text, not {_kind(value)}")
+            self.fail(path, f"must be text, not {_kind(value)} (put it in quotes if it contains "
+                            f"': ', '{{' or '[')")
         value = _plain(value)
         if len(value) > MAX_TEXT:
             self.fail(path, f"is {len(value)} characters long; the limit is {MAX_TEXT}")
@@ -174,7 +175,7 @@ class Reader:
             self.fail(path, f"'{clip(value)}' is text, not a number; write a number like 0.5 "
                             f"(or null to keep it a symbol)" if allow_null else
                             f"'{clip(value)}' is text, not a number; write a number like 0.5")
-        self.fail(path, f"must be a number, not {_kind(value)}")
+        self.fail(path, f"must be a number, like 0.5, not {_kind(value)}")
 
     def name(self, path, value, what: str) -> str:
         if not isinstance(value, str):
@@ -227,7 +228,8 @@ class Reader:
             if name in declared and declared[name] == ("targets", 0) and "targets" not in top:
                 self.fail(path, _DEFAULT_TARGET)
             if name in declared:
-                self.fail(path, f"'{name}' is already declared at {field_name(declared[name])}")
+                self.fail(path, f"'{name}' is already declared at {field_name(declared[name])}; "
+                                f"each name is declared once, so rename one of them")
             declared[name] = tuple(path)
             if len(declared) > MAX_NAMES:
                 self.fail(path, f"more than {MAX_NAMES} names")
@@ -284,7 +286,9 @@ class Reader:
             column = mark.column + (1 if mark.quoted else 0)
         return FormulaText(str(value), field_name(path), mark.line if mark else None, column)
 
-    def loss(self, top, declared) -> LossSpec:
+    def loss(self, top, declared=None) -> LossSpec:
+        """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
+        `declared` (the names so far) tells a misspelt named loss from a formula."""
         value = top["loss"]
         mark = self.doc.mark(("loss",))
         line = mark.line if mark else None
@@ -305,7 +309,8 @@ class Reader:
             output = self.name(("loss", "output"), value["output"], "output") if "output" in value else None
             target = self.name(("loss", "target"), value["target"], "target") if "target" in value else None
             return LossSpec(field="loss", line=line, type=kind, output=output, target=target)
-        if isinstance(value, str) and NAME.match(value) and value not in declared:
+        if isinstance(value, str) and NAME.match(value) and declared is not None \
+                and value not in declared:
             # A single word that is no declared name: meant as one of the named losses.
             if value.lower() in LOSS_ALIASES:
                 hint = f"; write {LOSS_ALIASES[value.lower()]}"
@@ -334,7 +339,7 @@ class Reader:
             for key in sample:
                 if key not in allowed:
                     hint = did_you_mean(key, allowed) or \
-                        f" (inputs: {', '.join(inputs)}; targets: {', '.join(targets) or 'none'})"
+                        f" (inputs: {', '.join(inputs) or 'none'}; targets: {', '.join(targets) or 'none'})"
                     self.fail(path + (key,), f"'{clip(key)}' is not an input or a target{hint}")
             missing = [n for n in wanted if n not in sample]
             if missing:

@@ -183,10 +183,11 @@ def _convert(node, path: Path, marks: dict, loader):
             if not isinstance(key_node, yaml.ScalarNode):
                 _fail("a key must be a plain name", key_node, path)
             if key_node.tag == "tag:yaml.org,2002:merge":
-                _fail("YAML merge keys (<<) are not allowed", key_node, path)
+                _fail("YAML merge keys (<<) are not allowed; write the keys out", key_node, path)
             key = key_node.value
             if key in result:
-                _fail(f"the key '{key}' appears twice", key_node, path + (key,))
+                _fail(f"the key '{clip(key)}' appears twice; keep one of them", key_node,
+                      path + (key,))
             result[key] = _convert(value_node, path + (key,), marks, loader)
         return result
     if isinstance(node, yaml.SequenceNode):
