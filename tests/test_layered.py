@@ -28,7 +28,7 @@ def run(runner, *args):
 
 def fill(spec: dict, rng: random.Random) -> tuple[dict, dict]:
     """The spec with every null parameter and datum replaced by a random number, and
-    {plain name: value} for sympify."""
+    {plain name: value} for sympify (x_1, y; with several samples x_1_s2, y_s2)."""
     net = spec["network"]
     sizes = [net["inputs"]] + [layer["units"] for layer in net["layers"]]
     point, numeric = {}, json.loads(json.dumps(spec))
@@ -36,39 +36,49 @@ def fill(spec: dict, rng: random.Random) -> tuple[dict, dict]:
         W = [[round(rng.uniform(-1, 1), 3) for _ in range(sizes[l - 1])] for _ in range(sizes[l])]
         numeric["params"][f"W{l}"] = W
         point.update({f"W{l}_{i + 1}_{j + 1}": W[i][j] for i in range(sizes[l]) for j in range(sizes[l - 1])})
-    x = [round(rng.uniform(-2, 2), 3) for _ in range(sizes[0])]
-    y = round(rng.uniform(-1, 1), 3)
-    numeric["data"] = [{"x": x, "y": y}]
-    point.update({f"x_{j + 1}": x[j] for j in range(sizes[0])})
-    point["y"] = y
+    samples = spec.get("data") or [{}]
+    numeric["data"] = []
+    for k in range(1, len(samples) + 1):
+        x = [round(rng.uniform(-2, 2), 3) for _ in range(sizes[0])]
+        y = round(rng.uniform(-1, 1), 3)
+        numeric["data"].append({"x": x, "y": y})
+        suffix = f"_s{k}" if len(samples) > 1 else ""
+        point.update({f"x_{j + 1}{suffix}": x[j] for j in range(sizes[0])})
+        point[f"y{suffix}"] = y
     return numeric, point
 
 
-SYMBOLIC = PROBLEMS / "seed004_single_sample_symbolic.yaml"
+SYMBOLIC = [PROBLEMS / "seed004_single_sample_symbolic.yaml", PROBLEMS / "seed004_batch_symbolic.yaml"]
 
 
 @pytest.fixture(scope="module")
-def symbolic_gradients(tmp_path_factory):
-    """The symbolic example's JSON gradient strings, read back with sympify (once)."""
+def symbolic_gradients():
+    """Each symbolic example's JSON gradient strings, read back with sympify (once)."""
     from click.testing import CliRunner
 
-    data = json.loads(run(CliRunner(), SYMBOLIC, "--format", "json"))
-    return {name: [[sp.sympify(f) for f in row] for row in rows]
-            for name, rows in data["gradients"].items()}
+    out = {}
+    for path in SYMBOLIC:
+        data = json.loads(run(CliRunner(), path, "--format", "json"))
+        out[path] = {name: [[sp.sympify(f) for f in row] for row in rows]
+                     for name, rows in data["gradients"].items()}
+    return out
 
 
+@pytest.mark.parametrize("path", SYMBOLIC, ids=[p.stem for p in SYMBOLIC])
 @pytest.mark.parametrize("seed", range(3))
-def test_symbolic_gradients_evaluate_to_the_numeric_answer(runner, tmp_path, seed, symbolic_gradients):
-    spec = yaml.safe_load(SYMBOLIC.read_text())
+def test_symbolic_gradients_evaluate_to_the_numeric_answer(runner, tmp_path, seed, path,
+                                                           symbolic_gradients):
+    spec = yaml.safe_load(path.read_text())
     numeric_spec, point = fill(spec, random.Random(seed))
     file = tmp_path / "numeric.yaml"
     file.write_text(yaml.safe_dump(numeric_spec))
     numeric = json.loads(run(runner, file, "--format", "json"))
     values = {sp.Symbol(k): sp.Rational(str(v)) for k, v in point.items()}
     checked = 0
-    for name, rows in symbolic_gradients.items():
+    for name, rows in symbolic_gradients[path].items():
         for i, row in enumerate(rows):
             for j, formula in enumerate(row):
+                assert formula.free_symbols <= set(values), (name, formula.free_symbols - set(values))
                 value = formula.xreplace(values)
                 expected = numeric["gradients"][name][i][j]
                 assert float(value) == pytest.approx(expected, rel=1e-12, abs=1e-15), (name, i, j)
