@@ -132,7 +132,9 @@ def _check_formula(text: FormulaText, defined: list) -> None:
         column = text.column
         if column is not None and exc.column is not None:
             column += exc.column
-        raise SpecError(exc.message, field=text.field, line=text.line, column=column) from None
+        message = re.sub(r"split it into (several )?nodes",  # the graph form's advice
+                         "name parts of it as inner functions in define:", exc.message)
+        raise SpecError(message, field=text.field, line=text.line, column=column) from None
 
 
 def _add_variable(reader, path, name: str, variables: list) -> None:

@@ -252,6 +252,10 @@ class _NetworkReader:
                         and int(key[1:]) <= len(layers):
                     extra = f"; layer {key[1:]} has bias: false"
                     hint = ""
+                elif isinstance(key, str) and key[:1] in "Wb" and key[1:].isdigit() \
+                        and int(key[1:]) > len(layers):
+                    extra = f"; the network has {len(layers)} layer{'s' * (len(layers) != 1)}"
+                    hint = f" (its parameters are {', '.join(wanted)})"
                 self.fail(path + (key,), f"'{key}' is not a parameter of this network{extra}{hint}")
         result = []
         for name, (kind, rows, cols, l) in wanted.items():
