@@ -15,12 +15,33 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_INTERNAL, BackpropError, SpecError
+from .errors import EXIT_INTERNAL, BackpropError, SpecError, one_line
 
 FORMATS = ("text", "json", "latex")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """Command-line mistakes (an unknown option, --digits 99) are one line on stderr and
+    exit status 2, like every other input error, not click's four-line usage block."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.ClickException as exc:
+            hint = ""
+            if isinstance(exc, click.UsageError) and exc.ctx is not None:
+                hint = f" ({exc.ctx.command_path} --help shows the options)"
+            click.echo(f"error: {one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="backprop")
 def main() -> None:
     """Worked solutions to neural-network homework: forward pass, loss, backward pass
@@ -247,13 +268,21 @@ def _pair(text: str, option: str, example: str) -> tuple[str, str]:
 
 
 def _number(text: str, where: str):
+    import re
     from fractions import Fraction
 
-    try:
-        return Fraction(text.strip())
+    field = f"--at {where}" if where != "--lr" else "--lr"
+    text = text.strip()
+    exponent = re.search(r"[eE]([+-]?\d+)\s*$", text)
+    try:  # 1e999999999 would be a billion-digit integer: the range is checked first
+        value = None if exponent and abs(int(exponent.group(1))) > 400 else Fraction(text)
     except (ValueError, ZeroDivisionError):
-        raise SpecError(f"{text.strip()!r} is not a number", field=f"--at {where}"
-                        if where != "--lr" else "--lr") from None
+        raise SpecError(f"{text!r} is not a number; write one like 0.5 or -2",
+                        field=field) from None
+    if value is None or abs(value) > 10**300 or (value and abs(value) < Fraction(1, 10**300)):
+        raise SpecError(f"the number {text!r} is out of range; numbers must be between 1e-300 "
+                        f"and 1e300 in size", field=field)
+    return value
 
 
 def _deliver(solution, fmt, as_pdf, fragment, output, digits, color):

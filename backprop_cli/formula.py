@@ -13,6 +13,7 @@ computing, and `display`, the same formula unevaluated, in the order it was writ
 from __future__ import annotations
 
 import ast
+import keyword
 import re
 import warnings
 from dataclasses import dataclass
@@ -119,6 +120,10 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
                     f"{text.count(')')} ')')")
         if not hint and re.search(r"[\w.)]\s+[\w(]", text):
             hint = " (is a '*' missing between two terms? write x1*w1, not x1 w1)"
+        reserved = [w for w in re.findall(r"[A-Za-z_]\w*", text) if keyword.iskeyword(w)]
+        if not hint and reserved:
+            hint = (f" ('{reserved[0]}' is a reserved word of Python, not a name; "
+                    f"rename it, like {reserved[0]}_1)")
         if not hint:
             hint = " (write it like sigmoid(w1*x1 + w2*x2 + b), with * for every product)"
         raise FormulaError(f"this is not a valid formula{hint}", column) from None
@@ -177,6 +182,9 @@ class _Builder:
     def _Constant(self, node: ast.Constant):
         value = node.value
         if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if isinstance(value, (str, bytes)):
+                self.fail(f"text in quotes ({clip(repr(value), 30)}) is not a number or a "
+                          f"name; write names without quotes, like x1*w1", node)
             self.fail(f"{value!r} is not a number or a declared name", node)
         source = ast.get_source_segment(self.text, node) or repr(value)
         digits = sum(ch.isdigit() for ch in source)

@@ -206,6 +206,12 @@ class Reader:
         if not isinstance(top, dict):
             self.fail((), f"a problem file must be a mapping of keys (title, inputs, params, "
                           f"nodes, ...), not {_kind(top)}")
+        forms = [key for key in ("function", "network", "nodes") if key in top]
+        if len(forms) > 1:
+            first, second = forms[:2]
+            self.fail((second,), f"a problem has one of 'function:' (derivatives), 'network:' "
+                                 f"(layers) and 'nodes:' (a graph), not both '{first}:' and "
+                                 f"'{second}:'; keep one, or split the file in two")
         if "function" in top:
             from .calculus.spec import read_calculus
 
@@ -214,6 +220,10 @@ class Reader:
             from .layered.spec import read_network
 
             return read_network(self)
+        for key in top:  # 'functions:' or 'netwrok:' is a typo of another form's key
+            if key not in GRAPH_KEYS and did_you_mean(key, ("function", "network")):
+                self.fail((key,), f"unknown key '{clip(key)}' in the problem"
+                                  f"{did_you_mean(key, ('function', 'network'))}")
         self.unknown_keys((), top, GRAPH_KEYS, "the problem")
         for required in ("inputs", "nodes"):
             if required not in top:

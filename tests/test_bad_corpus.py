@@ -16,8 +16,9 @@ Each file is one case, and its first line says what must happen:
 
 Every bad case is run three ways (text on stdout, JSON over an existing file, LaTeX to a
 new file): one line on stderr naming the file, field and line; nothing on stdout; no
-traceback; no file created; the existing file untouched. To cover another spec form
-(network:, function:), add tests/bad/<form>/ with its cases; nothing here changes.
+traceback; no file created; the existing file untouched. The forms are graph/ (nodes:),
+network/ (the layered form) and function/ (the calculus form); a new form's folder is
+picked up by itself (add it to FORMS to require its 30 cases).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from support import ROOT
 CORPUS = Path(__file__).resolve().parent / "bad"
 CASES = sorted(CORPUS.glob("*/*.yaml"))
 IDS = [f"{p.parent.name}/{p.stem}" for p in CASES]
+#: The spec forms, each with its folder of cases: graph (nodes:), layered (network:), calculus.
+FORMS = ("graph", "network", "function")
 
 #: Hostile cases try to create this file (os.system, \write18); it must never appear.
 MARKER = Path("/tmp/backprop-hostile-marker")
@@ -205,8 +208,50 @@ def test_case_as_a_process(tmp_path, case):
 
 def test_the_corpus_is_large_enough():
     assert len(CASES) + len(GENERATED) >= 60
-    assert {p.parent.name for p in CASES} >= {"graph"}
+    per_form = {form: sum(p.parent.name == form for p in CASES) for form in FORMS}
+    assert all(count >= 30 for count in per_form.values()), per_form
     assert len(SUBPROCESS_CASES) >= 5
+
+
+#: `backprop derive` with bad arguments: (arguments, the option named, a phrase).
+DERIVE_BAD = [
+    (["x**2", "--at", "x=abc"], "--at x", "write one like 0.5"),
+    (["x**2", "--at", "x"], "--at", "is not NAME=VALUE (write x=1,y=2)"),
+    (["x*y", "--at", "x=1"], "--at", "missing: y"),
+    (["x**2", "--at", "x=1e999999999"], "--at x", "numbers must be between 1e-300 and 1e300"),
+    (["x**2", "--at", "x=nan"], "--at x", "is not a number"),
+    (["x**2", "--wrt", "z"], "--wrt", "'z' does not appear in any formula"),
+    (["x**2", "--lr", "fast"], "--lr", "is not a number"),
+    (["x**2", "--define", "y"], "--define", "write NAME=FORMULA"),
+    (["x**2", "--define", "x=x"], "--define x", "defined in terms of itself"),
+    (["__import__('os').system('touch /tmp/backprop-hostile-marker')"], "FORMULA",
+     "attribute access"),
+    (["9**9**9*x"], "FORMULA", "too large (at most 64)"),
+    (["exp(exp(exp(x)))", "--at", "x=10"], "--at", "use smaller values"),
+    (["x**2", "--digits", "99"], None, "--help shows the options"),
+    (["x**2", "--bogus"], None, "No such option '--bogus'"),
+    ([], None, "Missing argument 'FORMULA...'"),
+]
+
+
+@pytest.mark.parametrize("args,option,phrase", DERIVE_BAD, ids=[" ".join(a)[:40] or "none"
+                                                                 for a, _, _ in DERIVE_BAD])
+def test_derive_bad_arguments(runner, tmp_path, args, option, phrase):
+    """The command-line form: one line naming the option, status 2, nothing written."""
+    out = tmp_path / "key.tex"
+    for extra in ([], ["--latex", "-o", str(out)]):
+        start = time.process_time()
+        result = runner.invoke(main, ["derive", *args, *extra], catch_exceptions=False)
+        assert time.process_time() - start < SLOW
+        where = repr(result.stderr)
+        assert result.exit_code == 2, where
+        assert result.stdout == "", result.stdout[:200]
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), where
+        assert "Traceback" not in result.stderr, where
+        if option is not None:
+            assert result.stderr.startswith(f"error: in {option}: "), where
+        assert phrase in result.stderr, where
+        assert not out.exists()
 
 
 def test_every_case_has_a_readable_expectation():

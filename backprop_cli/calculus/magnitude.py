@@ -28,7 +28,8 @@ def check_magnitude(expr: sp.Expr, values: dict, what: str) -> None:
 
 
 def _fail(what: str, detail: str):
-    raise EvaluationError(f"{what} is too large to compute at the point ({detail})", field="at")
+    raise EvaluationError(f"{what} is too large to compute at the point ({detail}); use "
+                          f"smaller values in at: (or smaller numbers in the formula)", field="at")
 
 
 def _estimate(expr, values, what):

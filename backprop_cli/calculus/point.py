@@ -24,14 +24,27 @@ def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
     check_magnitude(expr, values, what)
     result = expr.xreplace(values)
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise EvaluationError(f"{what} is undefined at the point (a division by zero or the "
-                              f"logarithm of 0)", field="at")
+        raise EvaluationError(f"{what} is {_why(expr, values)}; choose values in at: "
+                              f"where it is defined", field="at")
     if result.free_symbols or result.is_Rational:
         return result
     number = result.evalf(PRECISION)
     if not number.is_finite or not number.is_real:
-        raise EvaluationError(f"{what} is not a real number at the point", field="at")
+        raise EvaluationError(f"{what} is {_why(expr, values)}; choose values in at: "
+                              f"where it is defined", field="at")
     return number
+
+
+def _why(expr: sp.Expr, values: dict) -> str:
+    """'undefined: log(x - 1) is the logarithm of 0', in the words of numeric.py, without
+    its advice for networks (the data and parameters): here only the point can change."""
+    from ..numeric import why_undefined
+
+    text = why_undefined(expr, values)
+    for advice in ("; change the data, the parameters or the formula so that it is not 0",
+                   "; log needs a positive number"):
+        text = text.replace(advice, "")
+    return text
 
 
 def at_point(naming, problem, variables, defines, groups, result, components, wrt, shown, exprs):

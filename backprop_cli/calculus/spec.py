@@ -80,6 +80,8 @@ def read_calculus(reader) -> CalculusProblem:
     defined = [name for name, _ in defines]
     paths, components = _components(reader, top["function"])
 
+    for _, text in defines + components:  # a formula's own errors first: injection, syntax
+        _check_formula(text, defined)
     variables: list[str] = []
     for name, text in defines:
         path = ("define", name)
@@ -112,6 +114,27 @@ def read_calculus(reader) -> CalculusProblem:
     return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
                            update=update)
+
+
+def _check_formula(text: FormulaText, defined: list) -> None:
+    """Parse `text` (safely, formula.py) with every name it uses, so that what is not a
+    formula (attribute access, a call of an unknown function, a string, a lambda) is
+    reported as such, before its words are taken for variables in wrt: and at:."""
+    from ..errors import SpecError
+    from ..formula import FormulaError, parse_formula
+    import sympy as sp
+
+    names = {n: sp.Symbol(n) for n in formula_names(text.text) + list(defined)
+             if n.isidentifier() and not keyword.iskeyword(n)}
+    try:
+        parse_formula(text.text, names)
+    except FormulaError as exc:
+        column = text.column
+        if column is not None and exc.column is not None:
+            column += exc.column
+        message = re.sub(r"split it into (several )?nodes",  # the graph form's advice
+                         "name parts of it as inner functions in define:", exc.message)
+        raise SpecError(message, field=text.field, line=text.line, column=column) from None
 
 
 def _add_variable(reader, path, name: str, variables: list) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ..engine import Solution, solve
+from ..errors import BackpropError
 from ..functions import leaky_relu, relu, sigmoid, softmax, softplus
 from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
 from .spec import NetworkProblem
@@ -85,7 +86,16 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
     if problem.symbolic_sizes:
         return NetworkSolution(problem, None, None, general_work(problem))
     graph, network = build_network_graph(problem)
-    solution = solve(graph)
+    try:
+        solution = solve(graph)
+    except BackpropError as exc:  # the layered form has no nodes: a value is the loss's
+        if exc.field is None and "loss" in exc.message.split(":")[0]:
+            exc.field = "loss"
+            if problem.loss == "cross_entropy" and "logarithm" in exc.message \
+                    and problem.layers[-1].activation != "softmax":
+                exc.message += ("; cross_entropy needs every output above 0: put softmax "
+                                "on the last layer")
+        raise
     return NetworkSolution(problem, network, solution, matrix_work(network, solution))
 
 

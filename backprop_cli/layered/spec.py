@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..spec import MAX_SAMPLES, NAME, Optimizer, Reader, _kind
+from ..errors import clip
+from ..suggest import closest
 from ..yamlload import Flag, field_name, is_number
 
 ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax")
@@ -21,6 +23,12 @@ TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", 
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 NOTATION_KEYS = ("pre", "post")
+#: Other libraries' names, so that the suggestion is the right one, not the nearest spelling.
+ALIASES = {"binary_crossentropy": "bce", "binary_cross_entropy": "bce", "log_loss": "bce",
+           "logistic": "bce", "categorical_crossentropy": "cross_entropy",
+           "crossentropy": "cross_entropy", "nll": "cross_entropy",
+           "mean_squared_error": "mse", "l2": "squared_error", "l1": "abs_error",
+           "mae": "abs_error", "linear": "identity", "none": "identity", "logistic_sigmoid": "sigmoid"}
 MAX_UNITS = 512
 MAX_LAYERS = 20
 MAX_WEIGHTS = 50_000
@@ -130,10 +138,13 @@ class _NetworkReader:
     # helpers ------------------------------------------------------------------
     def choice(self, path, value, allowed, what, extra=""):
         text = str(value) if isinstance(value, str) else None
-        close = difflib.get_close_matches(text, allowed, n=1, cutoff=0.6) if text else []
+        close = [] if text is None else [ALIASES[text.lower()]] if text.lower() in ALIASES \
+            else closest(text, allowed, most=1) \
+            or difflib.get_close_matches(text, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
-        shown = f"'{value}'" if text is not None else _kind(value)
-        self.fail(path, f"unknown {what} {shown}{extra}{hint}")
+        if text is not None:
+            self.fail(path, f"unknown {what} '{clip(value)}'{extra}{hint}")
+        self.fail(path, f"the {what} must be a name{extra}, not {_kind(value)}{hint}")
 
     def flag(self, path, value) -> bool:
         if isinstance(value, Flag):
@@ -143,6 +154,8 @@ class _NetworkReader:
         self.fail(path, f"must be true or false, not {_kind(value)}")
 
     def size(self, path, value, what) -> int | str:
+        if is_number(value) and not isinstance(value, (int, Flag)) and float(value).is_integer():
+            value = int(value)  # 1e3 or 2.0: YAML reads a float, the size is a whole number
         if isinstance(value, int) and not isinstance(value, bool) and not isinstance(value, Flag):
             if not 1 <= value <= MAX_UNITS:
                 self.fail(path, f"{what} must be at least 1 (and at most {MAX_UNITS}), not {value}")
@@ -205,10 +218,10 @@ class _NetworkReader:
         letters = []
         for key, default in (("pre", "z"), ("post", "a")):
             letter = value.get(key, default)
-            if not isinstance(letter, str) or not letter.isalpha() or len(letter) > 1 \
-                    or letter in "xyWbL":
-                self.fail(path + (key,), f"must be one letter other than x, y, W, b and L, "
-                                         f"not {_kind(letter)}")
+            if not isinstance(letter, str) or isinstance(letter, Flag) or len(letter) != 1 \
+                    or not ("a" <= letter.lower() <= "z") or letter in "xyWbL":
+                self.fail(path + (key,), f"must be one letter from a to z or A to Z, other "
+                                         f"than x, y, W, b and L, not {_kind(letter)}")
             letters.append(str(letter))
         if letters[0] == letters[1]:
             self.fail(path, "pre and post must be different letters")
@@ -222,11 +235,16 @@ class _NetworkReader:
             wanted[f"W{l}"] = ("matrix", sizes[l], sizes[l - 1], l)
             if layer.bias:
                 wanted[f"b{l}"] = ("vector", sizes[l], None, l)
+        total = sum(_count(None, want) for want in wanted.values())
+        if total > MAX_WEIGHTS:  # symbolic ones too: each is a symbol in every formula
+            self.fail(("network", "layers"), f"the network has {total} weights and biases; the "
+                                             f"limit is {MAX_WEIGHTS}: use fewer or smaller layers")
         if raw is None:  # no params at all: every one symbolic (nothing is made up)
             return tuple((name, None) for name in wanted)
         for key in raw:
             if key not in wanted:
-                close = difflib.get_close_matches(str(key), list(wanted), n=1, cutoff=0.5)
+                close = closest(str(key), list(wanted), most=1) or \
+                    difflib.get_close_matches(str(key), list(wanted), n=1, cutoff=0.5)
                 hint = f"; did you mean '{close[0]}'?" if close else \
                     f" (this network has {', '.join(wanted)})"
                 extra = ""
@@ -234,6 +252,10 @@ class _NetworkReader:
                         and int(key[1:]) <= len(layers):
                     extra = f"; layer {key[1:]} has bias: false"
                     hint = ""
+                elif isinstance(key, str) and key[:1] in "Wb" and key[1:].isdigit() \
+                        and int(key[1:]) > len(layers):
+                    extra = f"; the network has {len(layers)} layer{'s' * (len(layers) != 1)}"
+                    hint = f" (its parameters are {', '.join(wanted)})"
                 self.fail(path + (key,), f"'{key}' is not a parameter of this network{extra}{hint}")
         result = []
         for name, (kind, rows, cols, l) in wanted.items():
@@ -247,15 +269,14 @@ class _NetworkReader:
                 result.append((name, None))
                 continue
             if symbolic:
-                self.fail(path + (name,), "with symbolic sizes the parameters must be null")
+                self.fail(path + (name,), "with symbolic sizes (like units: n1) the parameters "
+                                          "have no entries: write null, or give every layer a "
+                                          "number of units")
             if kind == "matrix":
                 result.append((name, self.matrix(path + (name,), value, rows, cols, l)))
             else:
                 result.append((name, self.vector(path + (name,), value, rows,
                                                  f"layer {l} has {rows} unit{'s' * (rows != 1)}")))
-        total = sum(_count(v, wanted[n]) for n, v in result)
-        if total > MAX_WEIGHTS:
-            self.fail(path, f"the network has {total} weights; the limit is {MAX_WEIGHTS}")
         return tuple(result)
 
     def matrix(self, path, value, rows, cols, l):
@@ -321,13 +342,14 @@ class _NetworkReader:
             sample = self.r.mapping(at, sample, f"data[{i}]")
             self.r.unknown_keys(at, sample, ("x", "y"), f"data[{i}] (a sample has x and y)")
             if "x" not in sample:
-                self.fail(at, f"sample {i} has no 'x' (a list of {n_in} inputs)")
+                self.fail(at, f"sample {i + 1} (data[{i}]) has no 'x' (a list of {n_in} inputs)")
             x = None if sample["x"] is None else self.vector(
                 at + ("x",), sample["x"], n_in, f"the network has {n_in} input{'s' * (n_in != 1)}")
             y, label = None, None
             if loss is not None:
                 if "y" not in sample:
-                    self.fail(at, f"sample {i} has no 'y' (the target), which the loss needs")
+                    self.fail(at, f"sample {i + 1} (data[{i}]) has no 'y' (the target), which the "
+                                   f"loss needs")
                 y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
             elif "y" in sample and sample["y"] is not None:
                 y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
@@ -343,6 +365,9 @@ class _NetworkReader:
                                 f"outputs it is 0 to {n_out - 1} (counted from 0)")
             return tuple(Fraction(int(k == value)) for k in range(n_out)), value
         need = f"the network has {n_out} output{'s' * (n_out != 1)}"
+        if loss == "cross_entropy" and is_number(value) and n_out > 1:
+            self.fail(path, f"a class index is a whole number from 0 to {n_out - 1}, not "
+                            f"{_kind(value)}; or write y as a list of {n_out} probabilities")
         y = self.vector(path, value, n_out, need)
         if loss == "cross_entropy" and any(v is not None and v < 0 for v in y):
             self.fail(path, "for cross_entropy, y must be probabilities (a one-hot list like "
