@@ -236,11 +236,11 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    try:
-        import torch  # noqa: F401  (only to report its version)
-        torch_version = torch.__version__
-    except ImportError:
-        torch_version = "not installed"
+    # Asked of a child: importing torch here would raise this process's peak memory, and
+    # Linux carries a process's peak across fork and exec into every child measured.
+    found = subprocess.run([PYTHON, "-c", "import torch; print(torch.__version__)"],
+                           capture_output=True, text=True)
+    torch_version = found.stdout.strip() if found.returncode == 0 else "not installed"
     return (f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
             f"Python {platform.python_version()}, torch {torch_version}")
 
