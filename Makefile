@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 EXAMPLE ?= problems/seed000_sparse_sigmoid.yaml
 
-.PHONY: demo test golden clean
+.PHONY: demo test bench golden clean
 
 $(BIN)/backprop: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,15 @@ demo: $(BIN)/backprop
 test: $(BIN)/backprop
 	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
 	$(BIN)/python -m pytest -q
+
+# Timings next to a PyTorch script (installed here when it can be; else next to
+# `import sympy`): the examples, a scaling series, the PDF, start-up. BENCH_RUNS=N, --quick.
+bench: $(BIN)/backprop
+	$(BIN)/python -m pip install --quiet --no-deps --force-reinstall .
+	@$(BIN)/python -c "import torch" 2>/dev/null || \
+	  $(BIN)/python -m pip install --quiet "torch==2.13.0" || \
+	  echo "(torch==2.13.0 could not be installed: timing against 'import sympy' instead)"
+	$(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
 
 # Rewrite the golden files after an intended change of output; review the diff.
 golden: $(BIN)/backprop

@@ -137,6 +137,11 @@ class _Solver:
         else:
             self.sample_loss = graph.loss.symbol if graph.loss else sp.Symbol("L:loss")
         self.locals: dict = {}
+        self._terms: dict = {}  # node symbol -> {symbol: the terms of its sum that contain it}
+        self._steps_by_lhs: dict = {}  # id(SamplePass) -> (it, {lhs: its first backward Step})
+        params = self._param_set = set(graph.params)  # `in graph.params` scans a tuple
+        self._params_of = {n.symbol: [s for s in n.expr.free_symbols if s in params]
+                           for n in graph.nodes}
         self._expanded: dict = {}  # (sample, param) -> adjoint in parameters and inputs
 
     def _active(self) -> set:
@@ -160,15 +165,31 @@ class _Solver:
         """d(consumer)/d(symbol), written in the nodes' names; computed once."""
         key = (consumer.symbol, symbol)
         if key not in self.locals:
-            derivative = sp.diff(consumer.expr, symbol).xreplace(self.rewrite)
+            derivative = self.raw_local(consumer, symbol).xreplace(self.rewrite)
             self.locals[key] = sp.factor_terms(derivative)
         return self.locals[key]
 
     def raw_local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
         key = ("raw", consumer.symbol, symbol)
         if key not in self.locals:
-            self.locals[key] = sp.diff(consumer.expr, symbol)
+            self.locals[key] = self._diff(consumer, symbol)
         return self.locals[key]
+
+    def _diff(self, node: Node, symbol: sp.Symbol) -> sp.Expr:
+        """sp.diff(node.expr, symbol), the same expression, but for a sum (a dense unit's
+        z = w1 a1 + ... + wn an + b) only the terms that contain the symbol are
+        differentiated: sp.diff walks all n terms for each of the n symbols, which made a
+        layer cost the square of its width."""
+        expr = node.expr
+        if not expr.is_Add:
+            return sp.diff(expr, symbol)
+        terms = self._terms.get(node.symbol)
+        if terms is None:
+            terms = self._terms[node.symbol] = {}
+            for term in expr.args:
+                for s in term.free_symbols:
+                    terms.setdefault(s, []).append(term)
+        return sp.Add(*[_diff_term(t, symbol) for t in terms.get(symbol, ())])
 
     # forward -------------------------------------------------------------
     def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
@@ -290,21 +311,36 @@ class _Solver:
                     full_adjoint[c.symbol] * sp.diff(c.expr, symbol).xreplace(full_env)
                     for c in consumers]), f"∂L/∂{self.names[symbol].plain}{_in_sample(index)}",
                     self.by_symbol.get(symbol))
-            phase = "gradient" if symbol in graph.params else "backward"
+            phase = "gradient" if symbol in self._param_set else "backward"
             steps.append(Step(phase, lhs, forms, shown, value, sample=index))
 
+        # A parameter's gradient as soon as every node that uses it is done, in the
+        # parameters' order: count down each one's unfinished consumers (checking every
+        # pending parameter after every node was quadratic in the size of the network).
+        order = {p: i for i, p in enumerate(pending)}
+        left = {p: sum(1 for c in self.consumers[p] if c.symbol in self.active
+                       and c.symbol not in adjoint) for p in pending}
+        waiting = {p for p in pending if left[p] > 0}
+        first = True
         for node in reversed(self.nodes):
             if node.symbol not in self.active:
                 continue
             visit(node.symbol)
-            # A parameter's gradient as soon as every node that uses it is done.
-            for p in list(pending):
-                if all(c.symbol in adjoint for c in self.consumers[p] if c.symbol in self.active
-                       or c is graph.loss):
-                    pending.remove(p)
-                    visit(p)
+            ready = [p for p in pending if left[p] == 0] if first else []
+            first = False
+            for p in self._params_of[node.symbol]:
+                if p in waiting:
+                    left[p] -= 1
+                    if left[p] == 0:
+                        ready.append(p)
+            for p in sorted(ready, key=order.__getitem__):
+                waiting.discard(p)
+                visit(p)
+        if first:  # no node was visited
+            waiting = set(pending)
         for p in pending:
-            visit(p)
+            if p in waiting:
+                visit(p)
         for p in graph.params:
             self._expanded[(index, p)] = full_adjoint.get(p, sp.Integer(0))
         return steps
@@ -337,7 +373,7 @@ class _Solver:
     def reduce_gradient(self, p: sp.Symbol, samples) -> tuple:
         per_sample = []
         for s in samples:
-            step_ = next((st for st in s.backward if st.lhs == self.adjoint_symbol(p, s.index)), None)
+            step_ = self._backward_step(s, self.adjoint_symbol(p, s.index))
             per_sample.append(step_.value if step_ is not None else sp.Integer(0))
         # The expanded adjoint (the number itself when numeric), stored by backward().
         full = sized(self._combine_values([self._expanded.get((s.index, p), sp.Integer(0))
@@ -349,6 +385,17 @@ class _Solver:
         value = evaluate(self._combine_values(per_sample), {}, f"∂L/∂{p}")
         shown = {sym: v for sym, v in zip(parts, per_sample) if v.is_number}
         return value, full, [Step("reduce", lhs, (self._combine(parts),), shown, value)]
+
+    def _backward_step(self, sample: SamplePass, lhs: sp.Symbol):
+        """The first backward step of `sample` for `lhs`, or None. The steps are indexed
+        once per sample: searching them for every parameter was quadratic."""
+        entry = self._steps_by_lhs.get(id(sample))
+        if entry is None or entry[0] is not sample:
+            index: dict = {}
+            for st in sample.backward:
+                index.setdefault(st.lhs, st)
+            entry = self._steps_by_lhs[id(sample)] = (sample, index)
+        return entry[1].get(lhs)
 
     def _combine(self, parts):
         total = sp.Add(*parts, evaluate=False) if len(parts) > 1 else parts[0]
@@ -415,12 +462,23 @@ class _Exact:
         return sized(value, what, where)
 
     def numeric(self, expr: sp.Expr) -> bool:
-        return expr.free_symbols <= set(self.values)
+        return all(s in self.values for s in expr.free_symbols)
 
 
 def _in_sample(index: int) -> str:
     """' in sample 2 (data[1])': the sample as the output numbers it, and its field."""
     return f" in sample {index} (data[{index - 1}])"
+
+
+def _diff_term(term: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
+    """d term/d symbol; w * a -> a without SymPy's general product rule."""
+    if term == symbol:
+        return sp.Integer(1)
+    if term.is_Mul and symbol in term.args:
+        others = [a for a in term.args if a is not symbol and a != symbol]
+        if len(others) == len(term.args) - 1 and not any(a.has(symbol) for a in others):
+            return sp.Mul(*others)
+    return sp.diff(term, symbol)
 
 
 def _sum(terms):

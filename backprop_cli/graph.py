@@ -126,6 +126,9 @@ class Naming:
     """Symbol -> Name; the engine asks it for the derivative symbols it writes."""
 
     names: dict = field(default_factory=dict)
+    # (Name of top, Name of bottom, sample) -> (symbol, Name): the engine asks for the same
+    # derivative symbol once per use, and making a Symbol is slow (hashing, assumptions).
+    _derivatives: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, symbol: sp.Symbol, name: Name) -> sp.Symbol:
         self.names[symbol] = name
@@ -140,12 +143,18 @@ class Naming:
     def derivative(self, top: sp.Symbol, bottom: sp.Symbol, sample: int | None = None) -> sp.Symbol:
         """The symbol for d(top)/d(bottom), e.g. dL/dh1; per sample when `sample` is given."""
         t, b = self.names[top], self.names[bottom]
+        key = (t, b, sample)
+        if key in self._derivatives:
+            symbol, name = self._derivatives[key]
+            self.names[symbol] = name
+            return symbol
         if sample is not None:
             t = Name(f"{t.latex}^{{({sample})}}", f"{t.unicode}{superscript(f'({sample})')}",
                      f"{t.plain}({sample})")
         symbol = sp.Symbol(f"d{t.plain}/d{b.plain}", real=True)
         name = Name(f"\\frac{{\\partial {t.latex}}}{{\\partial {b.latex}}}",
                     f"∂{t.unicode}/∂{b.unicode}", f"d{t.plain}/d{b.plain}")
+        self._derivatives[key] = (symbol, name)
         return self.add(symbol, name)
 
     def sampled_input(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:

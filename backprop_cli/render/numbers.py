@@ -32,9 +32,32 @@ def to_decimal(value) -> Decimal:
         return Decimal(str(sp.Float(value, 55)))
 
 
+_SHOWN: dict = {}  # (exact key of the value, digits) -> Shown
+
+
 def shown(value, digits: int) -> Shown:
-    """Round `value` to `digits` significant digits for printing."""
+    """Round `value` to `digits` significant digits for printing.
+
+    Remembered per exact value (a Float's binary digits and precision, a fraction's
+    numerator and denominator): a network's worked lines print the same numbers many
+    times (each weight and activation in every line that uses it), and rounding through
+    Decimal was a tenth of the JSON output's time for a 64-64-10 network."""
     value = sp.sympify(value) if not isinstance(value, sp.Basic) else value
+    if value.is_Float:
+        key = ("F", value._mpf_, value._prec, digits)
+    elif value.is_Rational:
+        key = ("Q", value.p, value.q, digits)
+    else:
+        return _shown(value, digits)
+    result = _SHOWN.get(key)
+    if result is None:
+        if len(_SHOWN) > 100_000:
+            _SHOWN.clear()
+        result = _SHOWN[key] = _shown(value, digits)
+    return result
+
+
+def _shown(value, digits: int) -> Shown:
     if value.is_Integer and abs(value) < 10**15:
         return Shown(str(abs(int(value))), None, value < 0)
     number = to_decimal(value)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
+from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.printer import Printer
 
@@ -81,7 +81,27 @@ class MathLatexPrinter(LatexPrinter):
             if args[1].is_Add:
                 inner = f"\\left({inner}\\right)"
             return f"\\frac{{1}}{{{args[0].q}}} {inner}"
+        if all(a.is_Symbol for a in args):
+            return self._symbols_product(args)
         return super()._print_Mul(expr)
+
+    def _symbols_product(self, args) -> str:
+        """A product of plain symbols (w a, δ · a, the bulk of a dense layer's lines),
+        exactly as LatexPrinter._print_Mul writes it, without its general machinery (the
+        minus sign, fraction(), bracket checks are all no-ops for symbols): that was most
+        of the JSON output's printing time for a 64-64-10 network."""
+        separator = self._settings["mul_symbol_latex"]
+        numbersep = self._settings["mul_symbol_latex_numbers"]
+        tex = last = ""
+        for term in args:
+            term_tex = self._print(term)
+            if _between_two_numbers_p[0].search(last) and _between_two_numbers_p[1].match(term_tex):
+                tex += numbersep
+            elif tex:
+                tex += separator
+            tex += term_tex
+            last = term_tex
+        return tex
 
     def _as_ordered_terms(self, expr, order=None):
         terms = list(super()._as_ordered_terms(expr, order=order))
