@@ -176,6 +176,9 @@ class _Builder:
         if expr.is_number and expr.is_real is False:
             self.fail("this is not a real number (a square root or fractional power of a "
                       "negative number)", node)
+        if expr.has(sp.zoo, sp.nan, sp.oo):
+            self.fail("this is undefined: a division by zero, or 0 raised to a power that "
+                      "can be negative", node)
         return expr, display
 
     # leaves ---------------------------------------------------------------

@@ -377,3 +377,9 @@ def test_same_value_tells_expressions_apart():
     assert same_value(sp.sqrt(2) * x1 / 2, x1 / sp.sqrt(2))
     assert not same_value(x1, x2)
     assert not same_value(sigmoid(x1), sigmoid(x1) + R(1, 10**20))
+
+
+def test_zero_to_a_symbolic_power_is_refused():
+    # Found by hypothesis: (9-9)**(-x1) became -zoo**x1 instead of an error.
+    with pytest.raises(FormulaError, match="undefined"):
+        parse_formula("-((9-9)**(-(x1)))", {"x1": sp.Symbol("x1", real=True)})
