@@ -41,6 +41,27 @@ class _Main(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+def _output_options(command):
+    """The output options `solve` and `derive` share: format, file, digits, colour."""
+    options = [
+        click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
+                     help="Output format (default: text, for the terminal)."),
+        click.option("--latex", "as_latex", is_flag=True, help="Same as --format latex."),
+        click.option("--pdf", "as_pdf", is_flag=True, help="Compile the LaTeX to PDF (needs TeX Live)."),
+        click.option("--fragment", is_flag=True,
+                     help="LaTeX body only, for \\input into your own document."),
+        click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
+                     help="Write here instead of standard output (written atomically)."),
+        click.option("-d", "--digits", type=click.IntRange(1, 15), default=5, show_default=True,
+                     help="Significant digits shown (values are computed exactly or to 50 digits)."),
+        click.option("--color/--no-color", default=None,
+                     help="Colour the terminal output (default: only on a terminal)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "-V", "--version", prog_name="backprop")
 def main() -> None:
@@ -50,45 +71,44 @@ def main() -> None:
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: text, for the terminal).")
-@click.option("--latex", "as_latex", is_flag=True, help="Same as --format latex.")
-@click.option("--pdf", "as_pdf", is_flag=True, help="Compile the LaTeX to PDF (needs TeX Live).")
-@click.option("--fragment", is_flag=True,
-              help="LaTeX body only, for \\input into your own document.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Write here instead of standard output (written atomically).")
-@click.option("-d", "--digits", type=click.IntRange(1, 15), default=5, show_default=True,
-              help="Significant digits shown (values are computed exactly or to 50 digits).")
-@click.option("--color/--no-color", default=None,
-              help="Colour the terminal output (default: only on a terminal).")
+@_output_options
 @click.option("--view", type=click.Choice(("matrix", "scalar", "both")), default="matrix",
               show_default=True,
               help="Layered problems: vectors and matrices, entry by entry, or both.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, view, debug):
     """Solve the problem in SPEC (a YAML file, or - for standard input)."""
-    if as_latex and fmt not in (None, "latex"):
-        raise click.BadParameter(f"--latex contradicts --format {fmt}", param_hint="--latex")
-    fmt = "latex" if as_latex or as_pdf else (fmt or "text")
-    if as_pdf and fragment:
-        raise click.BadParameter("a PDF needs the whole document, not --fragment",
-                                 param_hint="--fragment")
+    fmt = _output_format(fmt, as_latex, as_pdf, fragment)
     if as_pdf and output in (None, "-"):
         output = (Path(spec).stem if spec != "-" else "solution") + ".pdf"
     _refuse_overwriting_input(spec, output)
-    _run(debug, lambda: _solve(spec, fmt, as_pdf, fragment, output, digits, color, view))
+
+    def action():
+        from .pipeline import read_spec, solve_text
+
+        source, text = read_spec(spec)
+        _deliver(solve_text(text, source), fmt, as_pdf, fragment, output, digits, color, view)
+
+    _run(debug, action)
 
 
-def _solve(spec, fmt, as_pdf, fragment, output, digits, color, view="matrix"):
-    from .pipeline import read_spec, render, solve_text
+def _output_format(fmt, as_latex: bool, as_pdf: bool, fragment: bool) -> str:
+    """The format the options ask for; contradictory options are a usage error."""
+    if as_latex and fmt not in (None, "latex"):
+        raise click.BadParameter(f"--latex contradicts --format {fmt}", param_hint="--latex")
+    if as_pdf and fragment:
+        raise click.BadParameter("a PDF needs the whole document, not --fragment",
+                                 param_hint="--fragment")
+    return "latex" if as_latex or as_pdf else (fmt or "text")
 
-    source, text = read_spec(spec)
-    solution = solve_text(text, source)
-    if color is None:
-        color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+def _deliver(solution, fmt, as_pdf, fragment, output, digits, color, view="matrix"):
+    """Render a solution and write it where the options say: stdout, a file, or a PDF."""
+    from .pipeline import render
     from .render.layout import Settings
 
+    if color is None:
+        color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     settings = Settings(digits=digits, fragment=fragment, color=bool(color),
                         width=_terminal_width(), view=view)
     result = render(solution, fmt, settings)
@@ -160,9 +180,6 @@ def _terminal_width() -> int:
     return max(60, min(shutil.get_terminal_size((100, 24)).columns, 160))
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
 
 # -- derive: the calculus form from the command line ---------------------------------------
 
@@ -181,18 +198,7 @@ _DERIVE_FIELDS = {"function": "FORMULA", "define": "--define", "wrt": "--wrt", "
 @click.option("--lr", default=None, help="Write the gradient-descent step with this learning "
                                          "rate (a number, or eta for the symbol).")
 @click.option("--title", default=None, help="A title for the answer.")
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Output format (default: text, for the terminal).")
-@click.option("--latex", "as_latex", is_flag=True, help="Same as --format latex.")
-@click.option("--pdf", "as_pdf", is_flag=True, help="Compile the LaTeX to PDF (needs TeX Live).")
-@click.option("--fragment", is_flag=True,
-              help="LaTeX body only, for \\input into your own document.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
-              help="Write here instead of standard output (written atomically).")
-@click.option("-d", "--digits", type=click.IntRange(1, 15), default=5, show_default=True,
-              help="Significant digits shown (values are computed exactly or to 50 digits).")
-@click.option("--color/--no-color", default=None,
-              help="Colour the terminal output (default: only on a terminal).")
+@_output_options
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, fragment, output,
            digits, color, debug):
@@ -202,12 +208,7 @@ def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, frag
     backprop derive "(2*x + 3*y)**2" --wrt x,y --at x=1,y=2
     backprop derive "x**2 + 2*y" "3*x + 4*y**2" --define x=t --define y=t**2 --at t=2
     """
-    if as_latex and fmt not in (None, "latex"):
-        raise click.BadParameter(f"--latex contradicts --format {fmt}", param_hint="--latex")
-    fmt = "latex" if as_latex or as_pdf else (fmt or "text")
-    if as_pdf and fragment:
-        raise click.BadParameter("a PDF needs the whole document, not --fragment",
-                                 param_hint="--fragment")
+    fmt = _output_format(fmt, as_latex, as_pdf, fragment)
     if as_pdf and output in (None, "-"):
         output = "derivative.pdf"
 
@@ -285,22 +286,5 @@ def _number(text: str, where: str):
     return value
 
 
-def _deliver(solution, fmt, as_pdf, fragment, output, digits, color):
-    """Render a solution and write it where the options say (as `solve` does)."""
-    from .pipeline import render
-    from .render.layout import Settings
-
-    if color is None:
-        color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    settings = Settings(digits=digits, fragment=fragment, color=bool(color),
-                        width=_terminal_width())
-    result = render(solution, fmt, settings)
-    if as_pdf:
-        from .render.pdf import build_pdf
-
-        _write(output, build_pdf(result))
-        click.echo(f"wrote {output}", err=True)
-    elif output in (None, "-"):
-        click.echo(result, nl=False, color=bool(color))
-    else:
-        _write(output, result.encode("utf-8"))
+if __name__ == "__main__":  # pragma: no cover
+    main()
