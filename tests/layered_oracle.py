@@ -38,7 +38,8 @@ import difflib
 from dataclasses import dataclass, field
 
 import mpmath
-import yaml
+
+from oracle import _Decimal, load_yaml  # YAML with decimals kept exact
 
 MP = mpmath.MPContext()
 MP.dps = 60
@@ -65,27 +66,6 @@ class BadSpec(OracleError):
         super().__init__(f"in {field}: {message}")
         self.field = field
         self.message = message
-
-
-# --- YAML, with decimals kept exact (as in tests/oracle.py) -----------------------------
-
-
-class _Decimal(str):
-    """A YAML float, kept as the text that was written."""
-
-
-class _ExactLoader(yaml.SafeLoader):
-    pass
-
-
-_ExactLoader.add_constructor(
-    "tag:yaml.org,2002:float",
-    lambda loader, node: _Decimal(loader.construct_scalar(node)),
-)
-
-
-def load_yaml(text: str):
-    return yaml.load(text, Loader=_ExactLoader)  # a SafeLoader subclass: no objects
 
 
 def is_layered(text: str) -> bool:
