@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from ..engine import Solution, Step, evaluate
-from ..functions import leaky_relu, sigmoid, softplus, step
+from ..engine import Solution, evaluate
+from ..functions import leaky_relu, sigmoid, step
 from ..graph import LEARNING_RATE, Name, Naming, superscript
-from .compile import LayerView, Network, Tensor
+from .compile import LayerView, Network
 from .spec import NetworkProblem
 
 #: Matrices larger than this are named, not written out (the scalar view has every entry).
@@ -92,7 +92,6 @@ class Table:
 class MatrixWork:
     general: tuple  # Tables and Blocks: the network in matrix notation, no numbers
     blocks: tuple  # the worked solution, pass by pass (empty for symbolic sizes)
-    derivatives: tuple  # Lines: f'(z) and dl/dyhat used, written out
     names: dict = field(default_factory=dict)  # Symbol -> Name, for printing entries
 
 
@@ -154,8 +153,23 @@ class Notation:
                      f"∂{top.unicode}/∂{bottom.unicode}")
 
     def dloss(self, bottom: Named) -> Named:
-        top = Named("\\ell", "ℓ") if self.batch else self.loss  # per-sample rows in a batch
-        return self.d(top, bottom)
+        """∂ℓ/∂bottom: a sample's own loss ℓ (in a batch, row or column k is sample k's)."""
+        return self.d(Named("\\ell", "ℓ"), bottom)
+
+    def hidden_delta(self, activation: str, l: int) -> tuple:
+        """δ^{(l)} = ∂ℓ/∂a^{(l)} ⊙ f'(z^{(l)})"""
+        return (self.dloss(self.a(l)), Op("⊙")) + self.fprime(activation, l)
+
+    def weight_gradient(self, l: int, row: bool, scale: tuple = ()) -> tuple:
+        """(1/m) Δ Aᵀ (column) or (1/m) Δᵀ A (row); δ a^{(l-1)ᵀ} for one sample."""
+        prev = self.a(l - 1)
+        return scale + ((self.delta(l).T, prev) if row else (self.delta(l), prev.T))
+
+    def bias_gradient(self, l: int, row: bool, scale: tuple = ()) -> tuple:
+        """δ for one sample; (1/m) Δ 1 (column) or (1/m) Δᵀ 1 (row) for a batch."""
+        if not self.batch:
+            return (self.delta(l),)
+        return scale + ((self.delta(l).T if row else self.delta(l)), Named("\\mathbf{1}", "1"))
 
     def fprime(self, activation: str, l: int) -> tuple:
         """f'(z^{(l)}) as pieces."""
@@ -221,7 +235,7 @@ def loss_formula(kind: str) -> tuple:
 
 
 def general_work(problem: NetworkProblem) -> MatrixWork:
-    return MatrixWork(general=_general(problem), blocks=(), derivatives=(), names={})
+    return MatrixWork(general=_general(problem), blocks=(), names={})
 
 
 def _general(problem: NetworkProblem) -> tuple:
@@ -253,10 +267,10 @@ def _general(problem: NetworkProblem) -> tuple:
         prev = n.a(l - 1)
         delta = _expanded_delta(n, problem, l)
         if row:
-            grad_w, written = (n.delta(l).T, prev), (Op("("),) + delta + (Op(")"), Named("^{\\top}", "ᵀ"), prev)
+            written = (Op("("),) + delta + (Op(")"), Named("^{\\top}", "ᵀ"), prev)
         else:
-            grad_w, written = (n.delta(l), prev.T), _wrap(delta) + (prev.T,)
-        backward.append(((n.W(l),), grad_w, written))
+            written = _wrap(delta) + (prev.T,)
+        backward.append(((n.W(l),), n.weight_gradient(l, row), written))
         if layer.bias:
             backward.append(((n.b(l),), (n.delta(l),), delta))
     tables.append(Table("Backward pass", ("Parameter", "Gradient", "Written out"), tuple(backward)))
@@ -267,7 +281,7 @@ def _general(problem: NetworkProblem) -> tuple:
     lines.append(_delta_general(n, L, last.activation, problem.loss))
     for l in range(L - 1, 0, -1):
         lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
-        lines.append(Line((n.delta(l),), ((n.dloss(n.a(l)), Op("⊙")) + n.fprime(problem.layers[l - 1].activation, l),)))
+        lines.append(Line((n.delta(l),), (n.hidden_delta(problem.layers[l - 1].activation, l),)))
     rules = sorted({layer.activation for layer in problem.layers})
     intro = "with " + "; ".join(f"${_DERIVATIVE_RULES[r][0]}$" for r in rules if r != "identity") \
         if any(r != "identity" for r in rules) else None
@@ -346,7 +360,6 @@ class _Worker:
             self.deltas[layer.index] = _symbols(self.naming, whole, f"Delta{layer.index}", len(layer.z.entries))
         whole = Name("\\frac{\\partial \\ell}{\\partial \\hat{y}}", "∂ℓ/∂ŷ", "dl_dyhat")
         self.dyhat = _symbols(self.naming, whole, "dl/dyhat", len(network.output.entries))
-        whole = Name("g", "g", "g")
         self.grad_a = {layer.index: _symbols(self.naming, Name(
             f"\\frac{{\\partial \\ell}}{{\\partial {self.n.a(layer.index).latex}}}",
             f"∂ℓ/∂{Notation(self.problem, False).a(layer.index).unicode}",
@@ -435,7 +448,7 @@ class _Worker:
                 blocks.append(Block(f"Gradient-descent step {update[0].iteration}",
                                     self.update(current, update[0])))
         return MatrixWork(general=_general(self.problem), blocks=tuple(blocks),
-                          derivatives=(), names=self.naming.names)
+                          names=self.naming.names)
 
     def per_sample(self, current, make) -> list:
         return [make(self.env(current, k), k) for k in range(1, self.m + 1)]
@@ -543,7 +556,7 @@ class _Worker:
                                        subst, [self.vectors(ga)]))
                 delta_formula = [g * f for g, f in zip(ga_formula, fp_formula)]
                 delta = per(lambda env, k: [self.entry(d, f, env) for d, f in zip(self.deltas[l], delta_formula)])
-                lines.append(self.line((n.delta(l),), [n.dloss(n.a(l)), Op("⊙")] + list(n.fprime(layer.activation, l)),
+                lines.append(self.line((n.delta(l),), list(n.hidden_delta(layer.activation, l)),
                                        [self.vectors(ga), Op("⊙"), self.vectors(fp)], [self.vectors(delta)]))
             # this layer's gradients
             deltas = per(lambda env, k: [self.entry(d, d, env) for d in self.deltas[l]])
@@ -551,24 +564,22 @@ class _Worker:
             G = Mat(tuple(tuple(self.gradient(current, s, l, i, j) for j, s in enumerate(row))
                           for i, row in enumerate(layer.W.entries)))
             top = n.loss
+            general = list(n.weight_gradient(l, self.row, tuple(scale)))
             if self.row:
-                general = scale + [n.delta(l).T, n.a(l - 1)]
                 subst = scale + [Mat(tuple(zip(*self.vectors(deltas).rows))), self.vectors(prev)]
             else:
-                general = scale + [n.delta(l), n.a(l - 1).T]
                 subst = scale + [self.vectors(deltas), Mat(tuple(zip(*self.vectors(prev).rows)))]
             lines.append(self.line((n.d(top, n.W(l)),), general, subst, [G]))
             if layer.b is not None:
                 gb = [self.gradient(current, s, l, i, None) for i, s in enumerate(layer.b.entries)]
-                ones = Named("\\mathbf{1}", "1")
+                general = list(n.bias_gradient(l, self.row, tuple(scale)))
+                ones = Mat(tuple((1,) for _ in range(self.m)))
                 if self.m == 1:
-                    general, subst = [n.delta(l)], []
+                    subst = []
                 elif self.row:
-                    general = scale + [n.delta(l).T, ones]
-                    subst = scale + [Mat(tuple(zip(*self.vectors(deltas).rows))), Mat(tuple((1,) for _ in range(self.m)))]
+                    subst = scale + [Mat(tuple(zip(*self.vectors(deltas).rows))), ones]
                 else:
-                    general = scale + [n.delta(l), ones]
-                    subst = scale + [self.vectors(deltas), Mat(tuple((1,) for _ in range(self.m)))]
+                    subst = scale + [self.vectors(deltas), ones]
                 result = Mat((tuple(gb),)) if self.row else Mat(tuple((g,) for g in gb))
                 lines.append(self.line((n.d(top, n.b(l)),), general, subst, [result]))
         return tuple(lines)
@@ -647,13 +658,10 @@ class _Worker:
                 lines.append(_delta_general(n, L, layer.activation, self.problem.loss, batch=True))
             else:
                 lines.append(Line((n.dloss(n.a(l)),), (tuple(_back_product(n, l + 1, self.row)),)))
-                lines.append(Line((n.delta(l),), ((n.dloss(n.a(l)), Op("⊙")) + n.fprime(layer.activation, l),)))
-            general = scale + ([n.delta(l).T, n.a(l - 1)] if self.row else [n.delta(l), n.a(l - 1).T])
-            lines.append(Line((n.d(n.loss, n.W(l)),), (tuple(general),)))
+                lines.append(Line((n.delta(l),), (n.hidden_delta(layer.activation, l),)))
+            lines.append(Line((n.d(n.loss, n.W(l)),), (n.weight_gradient(l, self.row, tuple(scale)),)))
             if layer.b is not None:
-                ones = Named("\\mathbf{1}", "1")
-                general = scale + ([n.delta(l).T, ones] if self.row else [n.delta(l), ones])
-                lines.append(Line((n.d(n.loss, n.b(l)),), (tuple(general),)))
+                lines.append(Line((n.d(n.loss, n.b(l)),), (n.bias_gradient(l, self.row, tuple(scale)),)))
         return lines
 
     def fprime(self, layer: LayerView, i: int):

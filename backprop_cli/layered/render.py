@@ -12,7 +12,7 @@ from ..render.json import number, solution_data
 from ..render.layout import Settings, pad, width
 from ..render.printers import latex, unicode
 from .compile import NetworkSolution, Tensor
-from .matrix import Block, Line, Mat, Named, Op, Scalar, Table, loss_formula
+from .matrix import Line, Mat, Named, Op, Scalar, Table, loss_formula
 
 ONE_LINE = 90  # columns of the terminal picture above which a LaTeX line is split at its '='
 _OPS_LATEX = {"+": "+", "−": "-", "⊙": "\\odot", ",": ",\\ ", "(": "\\left(", ")": "\\right)"}
@@ -35,9 +35,8 @@ def _names(solution: NetworkSolution) -> dict:
     return solution.scalar.graph.names.names if solution.scalar is not None else {}
 
 
-def describe(solution: NetworkSolution) -> str:
-    """4 inputs → 3 ReLU → 2 ReLU → 1 identity"""
-    problem = solution.problem
+def describe(problem) -> str:
+    """4 inputs → 3 ReLU → 2 ReLU → 1 identity (sizes may be symbols: n0 inputs → n1 ReLU)"""
     parts = [f"{problem.inputs} input{'s' * (problem.inputs != 1)}"]
     for layer in problem.layers:
         word = _ACTIVATION_WORDS[layer.activation]
@@ -73,7 +72,7 @@ def describe_latex(problem) -> str:
     return " $\\to$ ".join(parts)
 
 
-def _tensor_values(tensor: Tensor, values: dict, names: dict, row: bool = False):
+def _tensor_values(tensor: Tensor, values: dict, names: dict):
     if tensor.matrix:
         return [[number(values[s], names) for s in r] for r in tensor.entries]
     return [number(values[s], names) for s in tensor.entries]
@@ -217,8 +216,7 @@ class _Text:
 
     def given(self) -> list[str]:
         problem, sol = self.sol.problem, self.sol
-        out = [f"  network: {describe(sol)}" if not problem.symbolic_sizes else
-               f"  network: {_symbolic_description(problem)}",
+        out = [f"  network: {describe(problem)}",
                f"  ({_convention(sol)})"]
         if problem.loss:
             rule = loss_formula(problem.loss)[1]
@@ -352,13 +350,6 @@ def _plain_intro(text: str) -> str:
     for latex_rule, uni in _DERIVATIVE_RULES.values():
         text = text.replace(f"${latex_rule}$", uni)
     return text
-
-
-def _symbolic_description(problem) -> str:
-    parts = [f"{problem.inputs} inputs"]
-    for layer in problem.layers:
-        parts.append(f"{layer.units} {_ACTIVATION_WORDS[layer.activation]}")
-    return " → ".join(parts)
 
 
 # --- LaTeX ---------------------------------------------------------------------------------
