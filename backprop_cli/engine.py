@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+from . import arith
 from .errors import EvaluationError
 from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
@@ -165,8 +166,10 @@ class _Solver:
         """d(consumer)/d(symbol), written in the nodes' names; computed once."""
         key = (consumer.symbol, symbol)
         if key not in self.locals:
-            derivative = self.raw_local(consumer, symbol).xreplace(self.rewrite)
-            self.locals[key] = sp.factor_terms(derivative)
+            derivative = self.raw_local(consumer, symbol)
+            if not derivative.is_Atom:  # an atom (w a -> a) is already as written
+                derivative = sp.factor_terms(derivative.xreplace(self.rewrite))
+            self.locals[key] = derivative
         return self.locals[key]
 
     def raw_local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
@@ -181,6 +184,9 @@ class _Solver:
         differentiated: sp.diff walks all n terms for each of the n symbols, which made a
         layer cost the square of its width."""
         expr = node.expr
+        if isinstance(expr, sp.Function) and expr.args == (symbol,) and \
+                type(expr)._eval_derivative is sp.Function._eval_derivative:
+            return expr.fdiff(1)  # a unit's f(z): what sp.diff returns, without its dispatch
         if not expr.is_Add:
             return sp.diff(expr, symbol)
         terms = self._terms.get(node.symbol)
@@ -293,8 +299,7 @@ class _Solver:
                 # (1 - tanh(z)**2, not 1 - h**2): evalf then sees the cancellation and
                 # keeps its digits when a unit saturates.
                 raw = self.raw_local(c, symbol) if c is not graph.loss else local
-                term = exact(adjoint[c.symbol]) * raw
-                canonical.append(term if exact_env.numeric(term) else adjoint[c.symbol] * local)
+                canonical.append((adjoint[c.symbol], raw, local))
             for term in written:
                 shown.update({s: env[s] for s in term.free_symbols if s in env})
             forms = (_sum(rule), _sum(written))
@@ -345,9 +350,17 @@ class _Solver:
             self._expanded[(index, p)] = full_adjoint.get(p, sp.Integer(0))
         return steps
 
-    def adjoint_value(self, symbol, index, consumers, terms, exact_env: "_Exact") -> sp.Expr:
-        """The sum of the terms; if it is undefined, the message names the consumer whose
-        local derivative is (its field and line), like the derivative of sqrt(z) at 0."""
+    def adjoint_value(self, symbol, index, consumers, parts, exact_env: "_Exact") -> sp.Expr:
+        """Σ adjoint · local derivative over the consumers, from `parts` (adjoint, raw local,
+        local as written); if it is undefined, the message names the consumer whose local
+        derivative is (its field and line), like the derivative of sqrt(z) at 0."""
+        fast = exact_env.combination([(adj, raw) for adj, raw, _ in parts])
+        if fast is not None:
+            return fast
+        terms = []
+        for adj, raw, local in parts:
+            term = exact(adj) * raw
+            terms.append(term if exact_env.numeric(term) else adj * local)
         name = self.names[symbol].plain
         try:
             return exact_env.evaluate(sp.Add(*terms), f"∂L/∂{name}{_in_sample(index)}")
@@ -404,6 +417,8 @@ class _Solver:
         return sp.Mul(sp.Rational(1, self.m), total, evaluate=False)
 
     def _combine_values(self, values):
+        if len(values) == 1 and self.m == 1:
+            return values[0]  # one sample: its own value (a sum of one, divided by 1)
         total = sp.Add(*values)
         return total if self.graph.reduction == "sum" else total / self.m
 
@@ -424,8 +439,10 @@ class _Solver:
                 shown[eta] = graph.lr
             if gradient.is_number:
                 shown[grad_symbol] = gradient
-            value = evaluate(old - graph.lr * (gradient if gradient.is_number else grad_symbol),
-                             {}, f"the update of {p}")
+            value = _step(old, graph.lr, gradient)
+            if value is None:
+                value = evaluate(old - graph.lr * (gradient if gradient.is_number else grad_symbol),
+                                 {}, f"the update of {p}")
             steps.append(Step("update", p, (form,), shown, value, relation="←"))
             new[p] = value
             full[p] = value if value.is_number else \
@@ -443,6 +460,7 @@ class _Exact:
         self.numbers = dict(numbers)  # Symbol -> the value as computed (Rational or Float)
         self.values = {s: exact(v) for s, v in numbers.items()}
         self.inexact = {s for s, v in numbers.items() if v.is_Float}
+        self.memo: dict = {}  # Symbol -> its value in arith's working form
 
     def add(self, node: Node, value: sp.Expr) -> None:
         self.numbers[node.symbol] = value
@@ -456,13 +474,34 @@ class _Exact:
                                                        exact(self.numbers[a]) for a in expr.args])
 
     def evaluate(self, expr: sp.Expr, what: str, where=None, output=None) -> sp.Expr:
-        value = evaluate(expr, self.values, what, where, output)
+        value = arith.value(expr, self.values, self.memo)
+        if value is None:
+            value = evaluate(expr, self.values, what, where, output)
         if value.is_Rational and expr.free_symbols & self.inexact:
             return sp.Float(value, PRECISION)
         return sized(value, what, where)
 
+    def combination(self, pairs: list) -> sp.Expr | None:
+        """Σ adjoint · derivative for (adjoint, derivative) in `pairs`, when arith computes
+        it (inexact when an adjoint or a value in a derivative is); else None."""
+        if not all(adj.is_number for adj, _ in pairs):
+            return None
+        value = arith.combination(pairs, self.values, self.memo)
+        if value is not None and value.is_Rational and \
+                any(d.free_symbols & self.inexact for _, d in pairs):
+            return sp.Float(value, PRECISION)
+        return value
+
     def numeric(self, expr: sp.Expr) -> bool:
         return all(s in self.values for s in expr.free_symbols)
+
+
+def _step(old: sp.Expr, lr: sp.Expr, gradient: sp.Expr) -> sp.Expr | None:
+    """old - lr * gradient for numbers, rounded once (SymPy rounds twice, in the last of
+    PRECISION's digits); None where arith does not compute it."""
+    if not (old.is_number and lr.is_Rational and gradient.is_number):
+        return None
+    return arith.combination([(sp.Integer(1), old), (-lr, gradient)], {})
 
 
 def _in_sample(index: int) -> str:
@@ -474,6 +513,12 @@ def _diff_term(term: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
     """d term/d symbol; w * a -> a without SymPy's general product rule."""
     if term == symbol:
         return sp.Integer(1)
+    if term.is_Mul and len(term.args) == 2 and term.args[0].is_Symbol and term.args[1].is_Symbol:
+        first, second = term.args  # w a, by far the commonest term: two distinct symbols
+        if first == symbol and second != symbol:
+            return second
+        if second == symbol and first != symbol:
+            return first
     if term.is_Mul and symbol in term.args:
         others = [a for a in term.args if a is not symbol and a != symbol]
         if len(others) == len(term.args) - 1 and not any(a.has(symbol) for a in others):

@@ -129,6 +129,9 @@ class Naming:
     # (Name of top, Name of bottom, sample) -> (symbol, Name): the engine asks for the same
     # derivative symbol once per use, and making a Symbol is slow (hashing, assumptions).
     _derivatives: dict = field(default_factory=dict, repr=False, compare=False)
+    # (top, bottom, sample) -> (Name of top, Name of bottom, symbol, Name): the same, found
+    # without hashing the Names (a dense network asks some 20,000 times)
+    _by_symbols: dict = field(default_factory=dict, repr=False, compare=False)
 
     def add(self, symbol: sp.Symbol, name: Name) -> sp.Symbol:
         self.names[symbol] = name
@@ -143,6 +146,15 @@ class Naming:
     def derivative(self, top: sp.Symbol, bottom: sp.Symbol, sample: int | None = None) -> sp.Symbol:
         """The symbol for d(top)/d(bottom), e.g. dL/dh1; per sample when `sample` is given."""
         t, b = self.names[top], self.names[bottom]
+        hit = self._by_symbols.get((top, bottom, sample))
+        if hit is not None and hit[0] is t and hit[1] is b:
+            self.names[hit[2]] = hit[3]
+            return hit[2]
+        symbol = self._derivative(t, b, sample)
+        self._by_symbols[(top, bottom, sample)] = (t, b, symbol, self.names[symbol])
+        return symbol
+
+    def _derivative(self, t: Name, b: Name, sample: int | None) -> sp.Symbol:
         key = (t, b, sample)
         if key in self._derivatives:
             symbol, name = self._derivatives[key]

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import sympy as sp
 
-from . import bounds
+from . import arith, bounds
 from .errors import EvaluationError, clip
 from .functions import sigmoid, softplus
 
-PRECISION = 90  # digits kept for inexact values: 50 promised, guard digits for 1 - sigma(z)
+PRECISION = arith.PRECISION
 MAX_SYMBOLIC_PARTS = 20_000  # a symbolic value written out (the JSON formula, a step's value)
 
 
@@ -23,6 +23,18 @@ def evaluate(expr: sp.Expr, env: dict, what: str = "a value", where=None,
     `where` (anything with `field` and `line`, like a graph Node) is named in errors;
     `output`, the network's output, lets a message about a loss say what bce needs.
     """
+    if expr.is_Float and expr._prec == arith.BITS and expr.is_finite:
+        return expr  # already computed (an update's value): evalf would give it back
+    fast = arith.value(expr, env)  # the commonest values, without SymPy's arithmetic
+    if fast is not None:
+        return fast
+    return evaluate_with_sympy(expr, env, what, where, output)
+
+
+def evaluate_with_sympy(expr: sp.Expr, env: dict, what: str = "a value", where=None,
+                        output: sp.Symbol | None = None) -> sp.Expr:
+    """evaluate() by SymPy alone, bounds checked first: every value arith does not take,
+    and the reference its tests compare it with."""
     try:
         exact = bounds.check(expr, env)
     except bounds.OutOfRange as exc:

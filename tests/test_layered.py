@@ -131,3 +131,19 @@ def test_softmax_cross_entropy_accepts_class_index_or_one_hot(runner, tmp_path):
     file.write_text(yaml.safe_dump(spec))
     onehot = json.loads(run(runner, file, "--format", "json"))
     assert onehot["gradients"] == index["gradients"]
+
+
+def test_dense_sums_are_the_expressions_sympy_builds():
+    """compile._dense_sum builds w1 a1 + ... + b without SymPy's flatten; it must be the
+    very expression sp.Add gives (same arguments, same order), or outputs would change."""
+    from backprop_cli.layered.compile import _dense_sum
+
+    for n in (1, 2, 3, 9, 10, 11, 64):
+        W = [sp.Symbol(f"W2[3,{j}]", real=True) for j in range(1, n + 1)]
+        a = [sp.Symbol(f"a1[{j}]", real=True) for j in range(1, n + 1)]
+        b = sp.Symbol("b2[3]", real=True)
+        for bias in (b, None):
+            built = _dense_sum(list(zip(W, a)), bias)
+            reference = sp.Add(*[w * v for w, v in zip(W, a)]) + (bias if bias is not None else 0)
+            assert built == reference and built.args == reference.args
+            assert type(built) is type(reference)

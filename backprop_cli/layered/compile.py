@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.core.basic import _args_sortkey
 
 from ..engine import Solution, solve
 from ..errors import BackpropError
@@ -165,7 +166,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
         a = _vector(naming, a_name, "yhat" if last else f"a{l}", sizes[l])
         for i in range(sizes[l]):
             terms = [(W.entries[i][j], previous.entries[j]) for j in range(sizes[l - 1])]
-            expr = sp.Add(*[w * v for w, v in terms]) + (b.entries[i] if b else 0)
+            expr = _dense_sum(terms, b.entries[i] if b else None)
             shown = [sp.Mul(w, v, evaluate=False) for w, v in terms] + ([b.entries[i]] if b else [])
             display = shown[0] if len(shown) == 1 else sp.Add(*shown, evaluate=False)
             nodes.append(Node(z.entries[i], expr, display, given=True, written=display))
@@ -198,6 +199,20 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                   samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
                   output=output)
     return graph, Network(problem, x, y, tuple(layers))
+
+
+def _dense_sum(terms: list, bias: sp.Symbol | None) -> sp.Expr:
+    """w1 a1 + ... + wn an + b, the same expression as sp.Add(*[w * a ...]) + b, built
+    without SymPy's general flatten: every w and a is a distinct symbol, so nothing
+    combines and the canonical form is the products and the bias sorted as SymPy sorts
+    them. (Flattening was most of the time of building a wide network.) Checked against
+    sp.Add in tests/test_layered.py."""
+    products = [sp.Mul._from_args(tuple(sorted(pair, key=_args_sortkey))) for pair in terms]
+    if bias is not None:
+        products.append(bias)
+    if len(products) == 1:
+        return products[0]
+    return sp.Add._from_args(tuple(sorted(products, key=_args_sortkey)))
 
 
 def _activation(kind: str, z: tuple, i: int, alpha):

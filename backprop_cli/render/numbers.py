@@ -29,6 +29,13 @@ def to_decimal(value) -> Decimal:
             return Decimal(int(value))
         if value.is_Rational:
             return Decimal(int(value.p)) / Decimal(int(value.q))
+        if value.is_Float and value.is_finite:
+            # The Float's binary value, rounded once to 60 digits (through str() it was
+            # rounded to 55 digits first: the same printed digits, at twice the cost).
+            sign, mantissa, exponent, _ = value._mpf_
+            number = Decimal(-mantissa if sign else mantissa)
+            return number * (Decimal(2) ** exponent) if exponent >= 0 else \
+                number / (Decimal(2) ** -exponent)
         return Decimal(str(sp.Float(value, 55)))
 
 

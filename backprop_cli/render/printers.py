@@ -25,11 +25,19 @@ _FUNCTION_NAMES = {sigmoid: ("\\sigma", "σ"), relu: ("\\operatorname{ReLU}", "R
 
 
 def _is_terminating(r: sp.Rational) -> bool:
+    """Whether r is a finite decimal: its denominator is 2^i 5^j. (A computed value's
+    exact binary fraction has a denominator like 2^300: shifted out at once.)"""
     q = int(r.q)
-    for p in (2, 5):
-        while q % p == 0:
-            q //= p
+    q >>= (q & -q).bit_length() - 1
+    while q % 5 == 0:
+        q //= 5
     return q == 1
+
+
+#: Classes printed by their own method (none has a `_latex` method of its own, the first
+#: thing Printer._print looks for).
+_DIRECT = {sp.Symbol: "_print_Symbol", sp.Float: "_print_Float", sp.Integer: "_print_Integer",
+           sp.Rational: "_print_Rational", sp.Mul: "_print_Mul", sp.Add: "_print_Add"}
 
 
 class MathLatexPrinter(LatexPrinter):
@@ -42,6 +50,18 @@ class MathLatexPrinter(LatexPrinter):
         if settings.get("values"):
             settings.setdefault("mul_symbol", "dot")
         super().__init__(settings)
+
+    def _print(self, expr, **kwargs) -> str:
+        """Printer._print, with the commonest classes sent straight to their methods: it
+        searches each expression's classes by name, a third of a network's printing."""
+        method = _DIRECT.get(type(expr))
+        if method is None:
+            return super()._print(expr, **kwargs)
+        self._print_level += 1
+        try:
+            return getattr(self, method)(expr, **kwargs)
+        finally:
+            self._print_level -= 1
 
     # numbers ---------------------------------------------------------------
     def number(self, value) -> str:
@@ -61,11 +81,11 @@ class MathLatexPrinter(LatexPrinter):
         return str(expr.p)
 
     def _print_Symbol(self, expr, style="plain"):
-        values = self._settings["values"]
-        if expr in values and values[expr] != expr:
-            if not values[expr].is_number:  # a sample's own symbol, x_1^(2)
-                return self._print(values[expr])
-            text = self.number(values[expr])
+        value = self._settings["values"].get(expr)
+        if value is not None and (value.is_number or value != expr):
+            if not value.is_number:  # a sample's own symbol, x_1^(2)
+                return self._print(value)
+            text = self.number(value)
             return f"\\left({text}\\right)" if text.startswith("-") else text
         names = self._settings["names"]
         if expr in names:
@@ -106,6 +126,26 @@ class MathLatexPrinter(LatexPrinter):
     def _as_ordered_terms(self, expr, order=None):
         terms = list(super()._as_ordered_terms(expr, order=order))
         return _positive_first(terms)
+
+    def _print_Add(self, expr, order=None):
+        """LatexPrinter._print_Add, but a symbol or a product of symbols (the w a terms of
+        a dense unit's sum) is known to have no minus sign and to need no brackets: asking
+        SymPy was most of the time of printing a wide layer's forward line."""
+        tex = ""
+        for i, term in enumerate(self._as_ordered_terms(expr, order=order)):
+            plain = _plain(term)
+            if i == 0:
+                pass
+            elif not plain and term.could_extract_minus_sign():
+                tex += " - "
+                term = -term
+            else:
+                tex += " + "
+            term_tex = self._print(term)
+            if not plain and self._needs_add_brackets(term):
+                term_tex = r"\left(%s\right)" % term_tex
+            tex += term_tex
+        return tex
 
     # functions -------------------------------------------------------------
     def _argument(self, a) -> str:
@@ -307,16 +347,39 @@ class UnicodePrinter(Printer):
         return "π"
 
 
+def _plain(term) -> bool:
+    """A symbol or a product of symbols: no minus sign to extract, no brackets in a sum."""
+    return term.is_Symbol or (term.is_Mul and all(a.is_Symbol for a in term.args))
+
+
 def _positive_first(terms):
     """x − y rather than −y + x: start a sum with a term that has no minus sign."""
     for i, term in enumerate(terms):
-        if not term.could_extract_minus_sign():
+        if _plain(term) or not term.could_extract_minus_sign():
             return [term] + terms[:i] + terms[i + 1:]
     return terms
 
 
+_LATEX_PRINTERS: dict = {}  # (id of names, has values, other settings) -> a printer
+
+
 def latex(expr, **settings) -> str:
-    return MathLatexPrinter(settings).doprint(expr)
+    """`expr` in LaTeX. A printer is made once per set of settings and reused with each
+    call's `values`: making one (SymPy's settings checks) was a fifth of the printing
+    time of a network's worked lines."""
+    values = settings.pop("values", None) or {}
+    try:
+        key = (id(settings.get("names")), bool(values),
+               tuple(sorted((k, v) for k, v in settings.items() if k != "names")))
+        printer = _LATEX_PRINTERS.get(key)
+    except TypeError:  # an unhashable setting: a printer of its own
+        return MathLatexPrinter({**settings, "values": values}).doprint(expr)
+    if printer is None:
+        if len(_LATEX_PRINTERS) > 64:
+            _LATEX_PRINTERS.clear()
+        printer = _LATEX_PRINTERS[key] = MathLatexPrinter({**settings, "values": values})
+    printer._settings["values"] = values
+    return printer.doprint(expr)
 
 
 def unicode(expr, **settings) -> str:
