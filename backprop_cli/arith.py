@@ -63,6 +63,18 @@ def combination(pairs: list, env: dict, memo: dict | None = None) -> sp.Expr | N
     return _number(result)
 
 
+def descent(old: sp.Expr, lr: sp.Expr, gradient: sp.Expr) -> sp.Expr | None:
+    """old - lr * gradient, for numbers: a gradient-descent step."""
+    try:
+        with mpmath.workprec(_WORK):
+            evaluator = _Evaluator({}, None)
+            step = _product([-evaluator.value(lr), evaluator.value(gradient)])
+            result = _sum([evaluator.value(old), step])
+    except _Outside:
+        return None
+    return _number(result)
+
+
 class _Evaluator:
     def __init__(self, env: dict, memo: dict | None):
         self.env = env
@@ -195,17 +207,26 @@ def _product(values: list):
 def _number(result) -> sp.Expr:
     if isinstance(result, Fraction):
         return sp.Rational(result.numerator, result.denominator)
-    return sp.Float(result, PRECISION)
+    # sp.Float(result, PRECISION), without its parsing of the precision and the value
+    return sp.Float._new(mpmath.libmp.mpf_pos(result._mpf_, BITS, mpmath.libmp.round_nearest), BITS)
 
 
 def _fraction(number) -> Fraction:
     return _checked(Fraction(int(number.p), int(number.q)))
 
 
+_MPF: dict = {}  # Fraction -> mpf at the working precision: inputs and rates recur
+
+
 def _mpf(x):
-    if isinstance(x, Fraction):
-        return mpmath.mpf(x.numerator) / x.denominator
-    return x
+    if not isinstance(x, Fraction):
+        return x
+    result = _MPF.get(x)
+    if result is None:
+        if len(_MPF) > 10_000:
+            _MPF.clear()
+        result = _MPF[x] = mpmath.mpf(x.numerator) / x.denominator
+    return result
 
 
 def _checked(number: Fraction) -> Fraction:

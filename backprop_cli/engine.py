@@ -195,7 +195,8 @@ class _Solver:
             for term in expr.args:
                 for s in term.free_symbols:
                     terms.setdefault(s, []).append(term)
-        return sp.Add(*[_diff_term(t, symbol) for t in terms.get(symbol, ())])
+        parts = [_diff_term(t, symbol) for t in terms.get(symbol, ())]
+        return parts[0] if len(parts) == 1 else sp.Add(*parts)
 
     # forward -------------------------------------------------------------
     def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
@@ -291,8 +292,8 @@ class _Solver:
                     written.append(local)
                 else:
                     adj = symbols[c.symbol]
-                    rule.append(sp.Mul(adj, self.names.derivative(c.symbol, symbol), evaluate=False))
-                    written.append(sp.Mul(adj, local, evaluate=False))
+                    rule.append(_written(sp.Mul, adj, self.names.derivative(c.symbol, symbol)))
+                    written.append(_written(sp.Mul, adj, local))
                     if adjoint[c.symbol].is_number:
                         shown[adj] = adjoint[c.symbol]
                 # The value comes from the derivative in the consumer's own arguments
@@ -431,7 +432,7 @@ class _Solver:
             grad_symbol = self.names.derivative(graph.loss.symbol, p)
             old = current.params[p]
             gradient = current.gradients.get(p, sp.Integer(0))
-            form = sp.Add(p, sp.Mul(-1, eta, grad_symbol, evaluate=False), evaluate=False)
+            form = _written(sp.Add, p, _written(sp.Mul, sp.S.NegativeOne, eta, grad_symbol))
             shown = {}
             if old.is_number:
                 shown[p] = old
@@ -452,19 +453,21 @@ class _Solver:
 
 
 class _Exact:
-    """The values a formula is computed from, as exact as they are known: fractions, a
-    Float's exact binary value, sigma(r) for a sigmoid unit at r (one level only, never a
-    growing nest of forms). Results computed from inexact values are Floats."""
+    """The values a formula is computed from, as exact as they are known: fractions, Floats
+    of PRECISION digits, sigma(r) for a sigmoid unit at r (one level only, never a growing
+    nest of forms). Results computed from inexact values are Floats. arith takes them as
+    they are; for SymPy a Float is turned into its exact binary value first, so that
+    nothing is rounded before the formula that uses it (1 - yhat) is evaluated."""
 
     def __init__(self, numbers: dict):
         self.numbers = dict(numbers)  # Symbol -> the value as computed (Rational or Float)
-        self.values = {s: exact(v) for s, v in numbers.items()}
+        self.values = dict(numbers)  # Symbol -> the value, or its form sigma(r)
         self.inexact = {s for s, v in numbers.items() if v.is_Float}
         self.memo: dict = {}  # Symbol -> its value in arith's working form
 
     def add(self, node: Node, value: sp.Expr) -> None:
         self.numbers[node.symbol] = value
-        self.values[node.symbol] = exact(value)
+        self.values[node.symbol] = value
         if value.is_Float:
             self.inexact.add(node.symbol)
             expr = node.expr
@@ -473,10 +476,15 @@ class _Exact:
                 self.values[node.symbol] = expr.func(*[a if a.is_number else
                                                        exact(self.numbers[a]) for a in expr.args])
 
+    def exact_values(self, expr: sp.Expr) -> dict:
+        """The values of expr's symbols for SymPy: Floats as exact fractions."""
+        return {s: exact(self.values[s]) if self.values[s].is_Float else self.values[s]
+                for s in expr.free_symbols if s in self.values}
+
     def evaluate(self, expr: sp.Expr, what: str, where=None, output=None) -> sp.Expr:
         value = arith.value(expr, self.values, self.memo)
         if value is None:
-            value = evaluate(expr, self.values, what, where, output)
+            value = evaluate(expr, self.exact_values(expr), what, where, output)
         if value.is_Rational and expr.free_symbols & self.inexact:
             return sp.Float(value, PRECISION)
         return sized(value, what, where)
@@ -501,7 +509,14 @@ def _step(old: sp.Expr, lr: sp.Expr, gradient: sp.Expr) -> sp.Expr | None:
     PRECISION's digits); None where arith does not compute it."""
     if not (old.is_number and lr.is_Rational and gradient.is_number):
         return None
-    return arith.combination([(sp.Integer(1), old), (-lr, gradient)], {})
+    return arith.descent(old, lr, gradient)
+
+
+def _written(cls, *args: sp.Expr):
+    """cls(*args, evaluate=False) for a display form, as SymPy builds it, without the
+    sympify, the cache and the checks (the args are SymPy expressions already): some
+    30,000 of these for a 64-64-10 network."""
+    return cls._from_args(args)
 
 
 def _in_sample(index: int) -> str:

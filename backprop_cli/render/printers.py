@@ -134,6 +134,9 @@ class MathLatexPrinter(LatexPrinter):
         tex = ""
         for i, term in enumerate(self._as_ordered_terms(expr, order=order)):
             plain = _plain(term)
+            if i and not plain and _negated_plain(term):  # − η ∂L/∂w: no brackets either
+                tex += " - " + self._print(-term)
+                continue
             if i == 0:
                 pass
             elif not plain and term.could_extract_minus_sign():
@@ -350,6 +353,14 @@ class UnicodePrinter(Printer):
 def _plain(term) -> bool:
     """A symbol or a product of symbols: no minus sign to extract, no brackets in a sum."""
     return term.is_Symbol or (term.is_Mul and all(a.is_Symbol for a in term.args))
+
+
+def _negated_plain(term) -> bool:
+    """−1 times symbols (the − η ∂L/∂w of an update), unevaluated: SymPy would extract
+    the minus sign and print the product of symbols, unbracketed."""
+    args = term.args
+    return term.is_Mul and len(args) > 1 and args[0] is sp.S.NegativeOne and \
+        all(a.is_Symbol for a in args[1:])
 
 
 def _positive_first(terms):
