@@ -7,12 +7,13 @@ for a 64-64-10 network. Here the same values are computed directly: exactly with
 fractions while the arithmetic is exact (so the Rational is the one SymPy gives), and with
 mpmath at GUARD_BITS above PRECISION digits once an activation makes them inexact.
 
-Nothing doubtful is tried. Anything else returns None and `numeric.evaluate` takes it with
-its bounds, its rewrites for saturated units and its messages: a symbol without a value,
-a Float shorter than PRECISION, a power that is not an integer, a division by zero, the log of a number that is
-not positive, a fraction longer than bounds allows an exact power, an argument beyond
-±MAX_ARGUMENT, a sum that cancels more than GUARD_BITS / 2 bits, and the forms SymPy
-itself evaluates exactly (σ(0) = 1/2, log(e^r) = r).
+Nothing doubtful is tried. Anything else returns None and `numeric.evaluate` takes it
+with its bounds, its rewrites for saturated units and its messages: a symbol without a
+value, a Float shorter than PRECISION, a power that is not an integer, a division by
+zero, the log of a number that is not positive, a fraction longer than bounds allows an
+exact power, an argument beyond ±MAX_ARGUMENT, a sum that cancels more than
+GUARD_BITS / 2 bits, and the forms SymPy itself evaluates exactly (σ(0) = 1/2,
+log(e^r) = r, h1 / h2 with equal values).
 """
 
 from __future__ import annotations
@@ -76,20 +77,41 @@ def descent(old: sp.Expr, lr: sp.Expr, gradient: sp.Expr) -> sp.Expr | None:
 
 
 class _Evaluator:
+    """Values, and the closed forms f(r) SymPy would see once the values are put in, where
+    its automatic simplification could make an inexact value exact; arith cannot follow
+    that, so it leaves them to SymPy: a form that occurs twice (h1 - h2 + 1, or (x + h1) /
+    h2 at x = 0, with h1 = h2 = tanh(r)), a function of a form (log(e^r) = r, and
+    tanh(log r) is rational), and a product of two exponentials (e^r e^-r = 1)."""
+
     def __init__(self, env: dict, memo: dict | None):
         self.env = env
-        self.memo = {} if memo is None else memo
+        self.memo = {} if memo is None else memo  # Symbol -> (value, forms it holds)
+        self.forms: list = []  # the forms met so far, in order
+        self.seen: set = set()
+
+    def note(self, form) -> None:
+        if form in self.seen:
+            raise _Outside
+        self.seen.add(form)
+        self.forms.append(form)
 
     def value(self, expr):
         """A Fraction (exact) or an mpf (inexact) at the working precision."""
         if expr.is_Symbol:
-            result = self.memo.get(expr)
-            if result is None:
+            entry = self.memo.get(expr)
+            if entry is None:
                 known = self.env.get(expr)
                 if known is None or known.free_symbols:
                     raise _Outside
-                result = self.memo[expr] = self.value(known)
-            return result
+                outer = self.forms, self.seen
+                self.forms, self.seen = [], set()
+                try:
+                    entry = self.memo[expr] = (self.value(known), tuple(self.forms))
+                finally:
+                    self.forms, self.seen = outer
+            for form in entry[1]:
+                self.note(form)
+            return entry[0]
         if expr.is_Rational:
             return _fraction(expr)
         if expr.is_Float:
@@ -99,10 +121,14 @@ class _Evaluator:
         if expr.is_Add:
             return _sum([self.value(a) for a in expr.args])
         if expr.is_Mul:
-            bases = [self.resolved(a.base if a.is_Pow else a) for a in expr.args]
-            if len(set(bases)) < len(bases):
-                raise _Outside  # h1 / h2 with h1 = h2 = tanh(r): SymPy cancels it to 1
-            return _product([self.value(a) for a in expr.args])
+            values, exponentials = [], 0
+            for a in expr.args:
+                start = len(self.forms)
+                values.append(self.value(a))
+                exponentials += any(f[0] is sp.exp for f in self.forms[start:])
+            if exponentials > 1:
+                raise _Outside
+            return _product(values)
         if expr.is_Pow:
             return self.power(expr)
         if isinstance(expr, _SMOOTH):
@@ -110,11 +136,6 @@ class _Evaluator:
         if isinstance(expr, _PIECEWISE):
             return self.piecewise(expr)
         raise _Outside  # E, pi, another function: SymPy's own rules apply
-
-    def resolved(self, expr):
-        """A symbol's value as a form (tanh(r)), anything else itself: what SymPy sees
-        once the values are put in."""
-        return self.env.get(expr, expr) if expr.is_Symbol else expr
 
     def power(self, expr):
         if not expr.exp.is_Integer:
@@ -133,17 +154,21 @@ class _Evaluator:
         return _inexact(base ** power)
 
     def smooth(self, expr):
-        inner = expr.args[0]
-        form = self.resolved(inner)
-        if isinstance(expr, sp.log) and isinstance(form, sp.exp) or \
-                isinstance(expr, sp.exp) and isinstance(form, sp.log):
-            raise _Outside  # log(e^r) = r: SymPy simplifies these before computing
-        x = self.value(inner)
+        start = len(self.forms)
+        x = self.value(expr.args[0])
+        if len(self.forms) > start:
+            raise _Outside  # a function of a form: SymPy may simplify it (log e^r = r)
         if x == 0 or abs(x) > MAX_ARGUMENT:
             raise _Outside  # σ(0) = 1/2, tanh 0 = 0, e^0 = 1: SymPy keeps them exact
+        self.note((type(expr), x))
+        if isinstance(expr, sp.log) and isinstance(x, Fraction) and x > 0 and x != 1 \
+                and abs(x - 1) < Fraction(1, 2 ** (GUARD_BITS // 2)):
+            raise _Outside  # exactly near 1: its working-precision copy would lose it
         x = _mpf(x)
         if isinstance(expr, sp.log):
-            if x <= 0 or x == 1:
+            # log is ill-conditioned near 1 (log(tanh 37) = -1.5e-32 keeps only the
+            # digits of tanh 37 beyond its 32nd): SymPy raises its precision for those
+            if x <= 0 or x == 1 or mpmath.mag(x - 1) < -GUARD_BITS // 2:
                 raise _Outside
             return _inexact(mpmath.log(x))
         if isinstance(expr, sp.tanh):
@@ -155,10 +180,9 @@ class _Evaluator:
         return _inexact(mpmath.exp(x))
 
     def piecewise(self, expr):
-        """ReLU, [x > 0], leaky ReLU and |x| of an exact number, as SymPy evaluates them."""
+        """ReLU, [x > 0], leaky ReLU and |x|, as SymPy evaluates them: ReLU of x <= 0 and
+        the bracket are exact (0 or 1) even when x is not."""
         x = self.value(expr.args[0])
-        if not isinstance(x, Fraction):
-            raise _Outside
         if isinstance(expr, relu):
             return x if x > 0 else Fraction(0)
         if isinstance(expr, step):
@@ -167,10 +191,7 @@ class _Evaluator:
             return abs(x)
         if x > 0:
             return x
-        alpha = self.value(expr.args[1])
-        if not isinstance(alpha, Fraction):
-            raise _Outside
-        return _checked(alpha * x)
+        return _product([self.value(expr.args[1]), x])
 
 
 def _sum(values: list):
