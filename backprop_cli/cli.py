@@ -49,7 +49,8 @@ def run() -> None:
     millions of SymPy objects a network's worked lines are made of, again and again as
     they are made (a sixth of the time of a 64-64-10 network), and freeing them one by
     one at exit (another tenth). So the collector runs rarely, and the process ends
-    without the interpreter's teardown once its output is flushed. (Tests call `main`.)
+    without the interpreter's teardown once its output is flushed, unless a profiler or
+    a coverage tool is watching. (Tests call `main`.)
     """
     gc.set_threshold(20_000, 50, 100)
     try:
@@ -60,6 +61,8 @@ def run() -> None:
     if code is not None and not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)  # under a profiler or coverage: let them write what they measured
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()

@@ -179,7 +179,7 @@ class softmax(Function):
 #: Elementary rewrites, so that a formula printed for programs reads back with plain sympify.
 ELEMENTARY = {
     sigmoid: lambda x: 1 / (1 + sp.exp(-x)),
-    relu: lambda x: sp.Max(x, 0),
+    relu: lambda x: sp.Max(x, 0, evaluate=False),  # evaluated, Max factors its argument
     step: lambda x: sp.Heaviside(x, 0),
     leaky_relu: lambda x, a: sp.Piecewise((x, x > 0), (a * x, True)),
     softplus: lambda x: sp.log(1 + sp.exp(x)),

@@ -86,7 +86,7 @@ def network_data(solution: NetworkSolution, settings: Settings) -> dict:
     if solution.scalar is None:
         return {"format": 1, "title": solution.problem.title, "loss": None, "gradients": {},
                 "samples": [], "steps": [], "updates": [], "warnings": [], "matrix_form": general}
-    data = solution_data(solution.scalar, settings)
+    data = solution_data(solution.scalar, settings, entries=False)
     net = solution.network
     names = _names(solution)
     first = solution.scalar.first

@@ -36,7 +36,10 @@ def number(value, names: dict | None = None):
     return sp.sstr(to_elementary(value.xreplace(plain)))
 
 
-def solution_data(solution: Solution, settings: Settings) -> dict:
+def solution_data(solution: Solution, settings: Settings, entries: bool = True) -> dict:
+    """The JSON contract's fields; `entries=False` leaves out the values of gradients,
+    sample quantities and updated parameters, which the layered form writes as matrices
+    (writing a symbolic one out costs seconds: not twice)."""
     graph = solution.graph
     names = graph.names.names
     first = solution.first
@@ -54,16 +57,19 @@ def solution_data(solution: Solution, settings: Settings) -> dict:
     samples = []
     for sample in first.samples:
         values = {plain(s): number(sample.values[s] if sample.values[s].is_number else sample.full[s], names)
-                  for s in sample.values if graph.loss is None or s != graph.loss.symbol}
+                  for s in sample.values if graph.loss is None or s != graph.loss.symbol} \
+            if entries else {}
         samples.append({"values": values, "loss": number(sample.full[graph.loss.symbol], names)
                         if graph.loss is not None else None})
     gradients = {plain(p): number(first.gradients[p] if first.gradients[p].is_number
-                                  else first.full_gradients[p], names) for p in first.gradients}
+                                  else first.full_gradients[p], names)
+                 for p in first.gradients} if entries else {}
     updates = []
     for update in solution.updates:
         after = [p for p in solution.passes if p.iteration == update.iteration]
         updates.append({"step": update.iteration,
-                        "params": {plain(p): number(v, names) for p, v in update.full_params.items()},
+                        "params": {plain(p): number(v, names) for p, v in update.full_params.items()}
+                        if entries else {},
                         "loss": number(after[0].loss) if after else None})
     return {
         "format": FORMAT_VERSION,
