@@ -92,6 +92,12 @@ class GraphProblem:
     symbols: tuple[tuple[str, str], ...]
 
 
+#: Other names people give a key, so that the hint is the key meant, not the nearest spelling.
+_KEY_ALIASES = {"learning_rate": "lr", "rate": "lr", "eta": "lr", "step_size": "lr",
+                "alpha": "lr", "epochs": "steps", "iterations": "steps", "n_steps": "steps",
+                "target": "y", "label": "y", "input": "x", "with_respect_to": "wrt",
+                "point": "at"}
+
 #: Examples to copy in a message about a field that is not a mapping, or not a list.
 _MAPPING_LIKE = {"params": "params: {w1: 0.5, w2: null}",
                  "nodes": "nodes: {yhat: sigmoid(w1*x1 + b)}",
@@ -218,7 +224,9 @@ class Reader:
     def unknown_keys(self, path, mapping: dict, allowed, what: str):
         for key in mapping:
             if key not in allowed:
-                hint = did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
+                alias = _KEY_ALIASES.get(str(key).lower())
+                hint = f"; write it as '{alias}:'" if alias in allowed else \
+                    did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
                 self.fail(tuple(path) + (key,), f"unknown key '{clip(key)}' in {what}{hint}")
 
     # the problem --------------------------------------------------------------
