@@ -11,7 +11,9 @@ Each file is one case, and its first line says what must happen:
 - line: the line the message names (optional);
 - via=subprocess: also run as a separate process under a time limit (the bombs: a case
   that hangs must fail, not stop the suite);
-- message~=: a phrase the message must contain (the rest of the line);
+- message~=: a phrase the message must contain (the rest of the line): the part of the
+  message only this case produces (the whole message after the field, where it is short),
+  with what to write instead, so that a weaker message or another case's does not pass;
 - output~=: for status=0, a phrase the terminal output must show literally.
 
 Every bad case is run three ways (text on stdout, JSON over an existing file, LaTeX to a

@@ -166,7 +166,8 @@ class _NetworkReader:
             value = int(value)  # 1e3 or 2.0: YAML reads a float, the size is a whole number
         if isinstance(value, int) and not isinstance(value, bool) and not isinstance(value, Flag):
             if not 1 <= value <= MAX_UNITS:
-                self.fail(path, f"{what} must be at least 1 (and at most {MAX_UNITS}), not {value}")
+                self.fail(path, f"{what} must be at least 1 (and at most {MAX_UNITS}), not {value}; "
+                                + ("write 1 or more" if value < 1 else f"use {MAX_UNITS} or fewer"))
             return value
         if isinstance(value, str) and not isinstance(value, Flag) and NAME.match(value):
             return str(value)  # a symbolic size, like n1
