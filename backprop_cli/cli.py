@@ -259,12 +259,13 @@ def _derive_solution(formulas, wrt, point, defines, lr, title):
     if title is not None:
         data["title"] = title
     if defines:
-        data["define"] = dict(_pair(d, "--define", "NAME=FORMULA, like x=t**2") for d in defines)
+        data["define"] = _pairs([_pair(d, "--define", "NAME=FORMULA, like x=t**2") for d in defines],
+                                "--define")
     if wrt is not None:
         data["wrt"] = [w.strip() for w in wrt.split(",")]
     if point is not None:
-        data["at"] = {name: _number(value, name)
-                      for name, value in (_pair(p, "--at", "x=1,y=2") for p in point.split(","))}
+        data["at"] = {name: _number(value, name) for name, value in _pairs(
+            [_pair(p, "--at", "x=1,y=2") for p in point.split(",")], "--at").items()}
     if lr is not None:
         data["update"] = {"lr": lr.strip() if lr.strip() in ("eta", "η") else _number(lr, "--lr")}
     try:
@@ -272,7 +273,37 @@ def _derive_solution(formulas, wrt, point, defines, lr, title):
     except BackpropError as exc:
         exc.field = _option_of(exc.field)
         exc.line = exc.column = None
+        exc.message = _in_options(exc.message)
         raise
+
+
+#: The spec's words in a message, as the command line says them: "choose values in at:"
+#: is "choose values in --at" when the point was typed as --at x=1.
+_OPTION_WORDS = ((r"\b(in|from) at:", r"\1 --at"), (r"\(define:\)", "(--define)"),
+                 (r"\bin define:", "with --define"), (r"leave 'wrt:' out", "leave --wrt out"),
+                 (r"remove update:", "leave --lr out"),
+                 (r"like wrt: \[([^\]]*)\]", lambda m: f"like --wrt {m[1].replace(', ', ',')}"),
+                 (r"like (\w+): t\*\*2", r"like --define \1=t**2"),
+                 (r"add it, like (\w+): (\d+)", r"add \1=\2 to --at"))
+
+
+def _in_options(message: str) -> str:
+    import re
+
+    for spec_words, option_words in _OPTION_WORDS:
+        message = re.sub(spec_words, option_words, message)
+    return message
+
+
+def _pairs(pairs: list, option: str) -> dict:
+    """NAME=VALUE pairs as a mapping; a name given twice is an error, not the last one wins."""
+    result: dict = {}
+    for name, value in pairs:
+        if name in result:
+            raise SpecError(f"{name!r} is given twice ({name}={result[name]} and {name}={value}); "
+                            f"give each name once", field=f"{option} {name}")
+        result[name] = value
+    return result
 
 
 def _option_of(field: str | None) -> str | None:

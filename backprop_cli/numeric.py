@@ -44,6 +44,10 @@ def evaluate_with_sympy(expr: sp.Expr, env: dict, what: str = "a value", where=N
         env = {s: sp.Float(v, PRECISION) if isinstance(v, sp.Rational) else v
                for s, v in env.items()}
     value = expr.xreplace(env)
+    if output is not None:  # a loss: a log its factor 0 took out is undefined all the same
+        dropped = _dropped_log(expr, env, value, output)
+        if dropped:
+            raise _error(f"{what} is {dropped}", where)
     if value.is_Rational:
         return value
     if not value.is_number:
@@ -123,9 +127,7 @@ def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> 
         if isinstance(part, sp.log):
             inside = _value(part.args[0], env)
             if inside is not None and inside <= 0:
-                what = "0" if inside == 0 else f"a negative number ({show(part.args[0])} = {_short(inside)})"
-                return (f"undefined: {show(part)} is the logarithm of {what}; log needs a "
-                        f"positive number" + _log_hint(part, output))
+                return _log_problem(part, inside, expr, env, output)
         if part.is_Pow and part.exp.is_number and part.exp < 0:
             below = _value(part.base, env)
             if below is not None and below == 0:
@@ -165,11 +167,65 @@ def _short(value) -> str:
         return sp.sstr(sp.Float(value, 5))
 
 
-def _log_hint(part: sp.Expr, output) -> str:
-    if output is not None and output in part.free_symbols:
-        return (f" (a loss that takes the log of {output}, like bce, needs {output} strictly "
-                f"between 0 and 1: compute it with sigmoid)")
-    return ""
+def _log_problem(part: sp.log, inside, expr: sp.Expr, env: dict, output) -> str:
+    what = "0" if inside == 0 else f"a negative number ({show(part.args[0])} = {_short(inside)})"
+    hint = _log_hint(part, expr, env, output)
+    return (f"undefined: {show(part)} is the logarithm of {what}; "
+            + (hint or "log needs a positive number"))
+
+
+def _dropped_log(expr: sp.Expr, env: dict, value: sp.Expr, output) -> str | None:
+    """A log in a loss whose argument is 0 or negative here although `value` came out
+    fine: bce at y = 1 has the term (1 - y) log(1 - yhat), and SymPy takes 0 * log(-1.4)
+    for 0, so an output of 2.4 would give a loss of -log(2.4) < 0. The loss is undefined
+    all the same (and so is its gradient), so it is refused, like a log of 0."""
+    kept = value.atoms(sp.log) if isinstance(value, sp.Basic) else set()
+    for part in sp.postorder_traversal(expr):
+        if not isinstance(part, sp.log):
+            continue
+        inside = part.args[0].xreplace(env)
+        if not inside.is_number:
+            continue
+        if not inside.is_Number:  # sigma(r), tanh(r): checked only where a factor 0 took it out
+            if any(kept_log.args[0] == inside for kept_log in kept):
+                continue
+            inside = stable(inside).evalf(30)
+            if not inside.is_comparable or inside >= 0:  # 0 here is rounding, not a real 0
+                continue
+        if inside <= 0:
+            return _log_problem(part, inside, expr, env, output)
+    return None
+
+
+def _log_hint(part: sp.log, expr: sp.Expr, env: dict, output) -> str:
+    """What a loss that takes the log of the network's output needs, with the output's
+    value here and what to change. `output` is the output (the last one, in a layered
+    network: its outputs yhat[1], yhat[2], ... are recognised by name)."""
+    if output is None:
+        return ""
+    stem = output.name.split("[")[0]
+    outputs = [s for s in part.free_symbols if s == output or s.name.split("[")[0] == stem
+               and "[" in s.name]
+    if not outputs:
+        return ""
+    out = outputs[0]
+    layered = "[" in out.name
+    shown = _value(out, env)
+    now = "" if shown is None or part.args[0] == out else \
+        f", but the output layer gives {out} = {_short(shown)}" if layered else \
+        f", but here {out} = {_short(shown)}"
+    takes_one_minus = any(isinstance(p, sp.log) and out in p.free_symbols
+                          and p.args[0] != out for p in sp.preorder_traversal(expr))
+    if takes_one_minus:  # bce: log(yhat) and log(1 - yhat)
+        fix = ("use a sigmoid output layer, or another loss such as squared_error" if layered
+               else f"compute {out} with sigmoid, like {out}: sigmoid(...), or use another "
+                    f"loss such as squared_error")
+        return (f"a loss like bce, which takes the log of {out} and of 1 - {out}, needs "
+                f"{out} strictly between 0 and 1{now}: {fix}")
+    if layered:  # cross_entropy: layered/compile.py says what the network needs
+        return ""
+    return (f"a loss that takes the log of {out} needs {out} above 0{now}: compute it "
+            f"with sigmoid, or use another loss such as squared_error")
 
 
 def _error(message: str, where) -> EvaluationError:

@@ -92,6 +92,27 @@ class GraphProblem:
     symbols: tuple[tuple[str, str], ...]
 
 
+#: Other names people give a key, so that the hint is the key meant, not the nearest spelling.
+_KEY_ALIASES = {"learning_rate": "lr", "rate": "lr", "eta": "lr", "step_size": "lr",
+                "alpha": "lr", "epochs": "steps", "iterations": "steps", "n_steps": "steps",
+                "target": "y", "label": "y", "input": "x", "with_respect_to": "wrt",
+                "point": "at"}
+
+#: Examples to copy in a message about a field that is not a mapping, or not a list.
+_MAPPING_LIKE = {"params": "params: {w1: 0.5, w2: null}",
+                 "nodes": "nodes: {yhat: sigmoid(w1*x1 + b)}",
+                 "optimizer": "optimizer: {type: sgd, lr: 0.1, steps: 1}",
+                 "symbols": "symbols: {yhat: '\\hat{y}'}",
+                 "network": "network: {inputs: 2, layers: [{units: 1, activation: sigmoid}]}",
+                 "network.notation": "notation: {pre: z, post: a}",
+                 "define": "define: {x: t, y: t**2}",
+                 "at": "at: {x: 1, y: 2}",
+                 "update": "update: {lr: 0.1}",
+                 "data[]": "- {x1: 1, y: 0}, one name: value for each input and target"}
+_SEQUENCE_LIKE = {"inputs": "inputs: [x1, x2]",
+                  "targets": "targets: [y]",
+                  "data": "data: [{x1: 1, y: 0}], one {...} per sample",
+                  "network.layers": "layers: [{units: 2, activation: sigmoid}, ...]"}
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
              "nodes": "nodes: {yhat: sigmoid(w1*x1 + w2*x2)} (the quantities to compute)"}
 _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; rename this "
@@ -130,14 +151,19 @@ class Reader:
             value = value[part]
         return value
 
-    def mapping(self, path, value, what: str) -> dict:
+    def mapping(self, path, value, what: str, like: str | None = None) -> dict:
+        """`value` if it is a mapping; else a message with `like`, an example to copy."""
         if not isinstance(value, dict):
-            self.fail(path, f"{what} must be a mapping (name: value), not {_kind(value)}")
+            like = like or _MAPPING_LIKE.get(re.sub(r"\[\d+\]", "[]", field_name(path)))
+            self.fail(path, f"{what} must be a mapping (name: value), not {_kind(value)}"
+                            + (f"; write it like {like}" if like else ""))
         return value
 
-    def sequence(self, path, value, what: str) -> list:
+    def sequence(self, path, value, what: str, like: str | None = None) -> list:
+        """`value` if it is a list; else a message with `like`, an example to copy."""
         if not isinstance(value, list):
-            self.fail(path, f"{what} must be a list, like [a, b], not {_kind(value)}")
+            like = like or _SEQUENCE_LIKE.get(field_name(path), "[a, b]")
+            self.fail(path, f"{what} must be a list, not {_kind(value)}; write it like {like}")
         return value
 
     def text(self, path, value) -> str:
@@ -157,7 +183,7 @@ class Reader:
         if value is None:
             if allow_null:
                 return None
-            self.fail(path, "needs a number here, not null")
+            self.fail(path, "needs a number here, not null; write one like 0.5")
         if isinstance(value, Flag):
             self.fail(path, f"YAML reads '{value}' as true/false, not a number; "
                             f"write a number (or quote it if you meant text)")
@@ -187,7 +213,8 @@ class Reader:
             self.fail(path, f"'{clip(value)}' is not a valid name: use letters, digits and _, "
                             f"starting with a letter (like x1, w_out, yhat){comma}")
         if len(value) > MAX_NAME:
-            self.fail(path, f"the name '{value[:20]}...' is longer than {MAX_NAME} characters")
+            self.fail(path, f"the name '{value[:20]}...' is longer than {MAX_NAME} characters; "
+                            f"use a shorter one, like w_out")
         if keyword.iskeyword(value) or value in ("True", "False", "None"):
             self.fail(path, f"'{value}' is a reserved word; choose another name")
         if value in RESERVED:
@@ -197,7 +224,9 @@ class Reader:
     def unknown_keys(self, path, mapping: dict, allowed, what: str):
         for key in mapping:
             if key not in allowed:
-                hint = did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
+                alias = _KEY_ALIASES.get(str(key).lower())
+                hint = f"; write it as '{alias}:'" if alias in allowed else \
+                    did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
                 self.fail(tuple(path) + (key,), f"unknown key '{clip(key)}' in {what}{hint}")
 
     # the problem --------------------------------------------------------------
@@ -354,7 +383,9 @@ class Reader:
             missing = [n for n in wanted if n not in sample]
             if missing:
                 self.fail(path, f"sample {i + 1} has no value for {', '.join(missing)}; every "
-                                f"sample gives every input" + (" and target" if needs_targets else ""))
+                                f"sample gives every input" + (" and target" if needs_targets else "")
+                                + f": add it, like {missing[0]}: 0.5 (or {missing[0]}: null for "
+                                  f"a symbol)")
             result.append(tuple((n, self.number(path + (n,), sample[n], allow_null=True))
                                 for n in allowed if n in sample))
         return tuple(result)
@@ -373,7 +404,8 @@ class Reader:
         lr = self.number(path + ("lr",), value["lr"], allow_null=True)
         steps = value.get("steps", 1)
         if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
-            self.fail(path + ("steps",), f"must be a whole number from 1 to {MAX_STEPS}")
+            self.fail(path + ("steps",), f"must be a whole number from 1 to {MAX_STEPS}, like "
+                                         f"steps: 1, not {_kind(steps)}")
         return Optimizer(type=kind, lr=lr, steps=steps)
 
     def symbols(self, top, declared) -> tuple:
@@ -382,7 +414,9 @@ class Reader:
         result = []
         for name, latex in value.items():
             if name not in declared:
-                self.fail(path + (name,), f"'{name}' is not a declared name")
+                self.fail(path + (name,), f"'{clip(name)}' is not a declared name"
+                          + (did_you_mean(name, declared) or
+                             "; symbols: gives LaTeX for the inputs, targets, params and nodes"))
             latex = self.text(path + (name,), latex)
             check_symbol_latex(latex, lambda msg: self.fail(path + (name,), msg))
             result.append((name, latex))
@@ -392,9 +426,10 @@ class Reader:
 def check_symbol_latex(latex: str, fail) -> None:
     """Allow letters, sub/superscripts, accents and Greek; refuse anything else."""
     if not latex.strip():
-        fail("the LaTeX for a symbol is empty")
+        fail("the LaTeX for a symbol is empty; write one like '\\hat{y}', or leave the name out")
     if len(latex) > 100:
-        fail("the LaTeX for a symbol is longer than 100 characters")
+        fail("the LaTeX for a symbol is longer than 100 characters; a symbol needs a few, "
+             "like '\\hat{y}'")
     if "^^" in latex:  # TeX's ^^5c is a backslash in disguise
         fail(f"{latex!r} contains '^^', which TeX reads as a character code; write ^{{...}}")
     if not _SAFE_LATEX.match(latex):
@@ -410,7 +445,7 @@ def check_symbol_latex(latex: str, fail) -> None:
         if depth < 0:
             break
     if depth != 0:
-        fail(f"the braces in {latex!r} do not match")
+        fail(f"the braces in {latex!r} do not match; close every {{ with a }}")
 
 
 def _looks_numeric(text: str) -> bool:

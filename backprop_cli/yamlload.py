@@ -69,9 +69,13 @@ class _Loader(yaml.SafeLoader):
                 raise SpecError(f"the file nests lists and mappings more than {MAX_DEPTH} levels "
                                 f"deep; a problem file needs only a few",
                                 line=event.start_mark.line + 1, column=event.start_mark.column + 1)
-            return super().compose_node(parent, index)
+            node = super().compose_node(parent, index)
         finally:
             self._depth -= 1
+        # A tag written in the file (!!float "1e3", !!str 5, !custom): the node's own tag
+        # cannot tell it from one YAML resolved, so it is kept for _convert to refuse.
+        node.written_tag = getattr(event, "tag", None)
+        return node
 
 
 # YAML 1.1 reads "1e3" and ".5e3" as text; accept the forms everyone writes as numbers.
@@ -168,8 +172,42 @@ def _fail(message: str, node, path: Path):
                     line=node.start_mark.line + 1, column=node.start_mark.column + 1)
 
 
+def _written_tag(node, path: Path, key: bool = False) -> None:
+    """Refuse a tag written in the file, even a core one like !!float: the README
+    promises plain values, and `!!float "1e3"` hides a number in quotes."""
+    tag = getattr(node, "written_tag", None)
+    if tag is None:
+        return
+    shown = clip(tag.replace("tag:yaml.org,2002:", "!!"))
+    kind = tag.replace("tag:yaml.org,2002:", "")
+    value = node.value if isinstance(node, yaml.ScalarNode) else None
+    if key and value is not None:
+        fix = f"write the key plainly, without the tag: {clip(value)}"
+    elif kind in ("int", "float"):
+        plain = value.strip() if value is not None and _NUMERIC.fullmatch(value.strip()) else None
+        fix = (f"write the number plainly, without the tag or quotes: {clip(plain)}" if plain
+               else "write a number plainly, like 0.5")
+    elif kind in ("str", "!") and value is not None:
+        quoted = clip(value).replace("'", "''")
+        fix = f"write the text without the tag, in quotes: '{quoted}'"
+    elif kind == "bool":
+        fix = "write true or false plainly, without the tag"
+    elif kind == "null":
+        fix = "write null plainly, without the tag"
+    elif kind in ("map", "seq", "omap", "set", "pairs"):
+        fix = "write the list or mapping plainly, without the tag"
+    else:
+        fix = "write plain values (numbers, text, lists and mappings)"
+    _fail(f"YAML tags like '{shown}' are not allowed; {fix}", node, path)
+
+
+#: A number as the loader reads one (YAML 1.1 ints and floats, and 1e3).
+_NUMERIC = re.compile(r"[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)?")
+
+
 def _convert(node, path: Path, marks: dict, loader):
     marks[path] = _mark(node)
+    _written_tag(node, path)
     if node.tag == "tag:yaml.org,2002:timestamp":
         _fail(f"YAML reads '{clip(node.value)}' as a date; put it in quotes to keep it as text",
               node, path)
@@ -181,10 +219,12 @@ def _convert(node, path: Path, marks: dict, loader):
         result = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                _fail("a key must be a plain name", key_node, path)
+                _fail("a key must be a plain name, like w1 in w1: 0.5, not a list or a mapping",
+                      key_node, path)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 _fail("YAML merge keys (<<) are not allowed; write the keys out", key_node, path)
             key = key_node.value
+            _written_tag(key_node, path + (key,), key=True)
             if key in result:
                 _fail(f"the key '{clip(key)}' appears twice; keep one of them", key_node,
                       path + (key,))
@@ -214,11 +254,12 @@ def _scalar(node, path: Path):
         except (InvalidOperation, ValueError):
             if cleaned.lower().lstrip("+-") in (".inf", ".nan"):
                 _fail(f"'{text}' is not a finite number; every value must be an ordinary "
-                      f"number", node, path)
-            _fail(f"cannot read the number '{clip(text)}'", node, path)
-        if not value.is_finite():
-            _fail(f"'{text}' is not a finite number; every value must be an ordinary number",
+                      f"number: write one like 0.5 or -2", node, path)
+            _fail(f"cannot read the number '{clip(text)}'; write it like 0.5, -2 or 1e-3",
                   node, path)
+        if not value.is_finite():
+            _fail(f"'{text}' is not a finite number; every value must be an ordinary number: "
+                  f"write one like 0.5 or -2", node, path)
         if value and abs(value.adjusted()) > MAX_DIGITS:
             _fail(f"the number '{clip(text)}' is out of range; numbers must be between "
                   f"1e-{MAX_DIGITS} and 1e{MAX_DIGITS} in size", node, path)
@@ -240,7 +281,7 @@ def _integer(node, cleaned: str, path: Path) -> int:
     try:
         value = _CONSTRUCTOR.construct_yaml_int(node)
     except ValueError:
-        _fail(f"cannot read the number '{clip(text)}'", node, path)
+        _fail(f"cannot read the number '{clip(text)}'; write it like 0.5, -2 or 1e-3", node, path)
     if abs(value) >= 10 ** (MAX_DIGITS + 1):
         _fail(f"the number '{clip(text)}' is out of range; numbers must be between "
               f"1e-{MAX_DIGITS} and 1e{MAX_DIGITS} in size", node, path)

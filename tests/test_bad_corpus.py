@@ -11,7 +11,9 @@ Each file is one case, and its first line says what must happen:
 - line: the line the message names (optional);
 - via=subprocess: also run as a separate process under a time limit (the bombs: a case
   that hangs must fail, not stop the suite);
-- message~=: a phrase the message must contain (the rest of the line);
+- message~=: a phrase the message must contain (the rest of the line): the part of the
+  message only this case produces (the whole message after the field, where it is short),
+  with what to write instead, so that a weaker message or another case's does not pass;
 - output~=: for status=0, a phrase the terminal output must show literally.
 
 Every bad case is run three ways (text on stdout, JSON over an existing file, LaTeX to a
@@ -228,6 +230,21 @@ DERIVE_BAD = [
      "attribute access"),
     (["9**9**9*x"], "FORMULA", "too large (at most 64)"),
     (["exp(exp(exp(x)))", "--at", "x=10"], "--at", "use smaller values"),
+    # The spec's words become the options': "at:" is "--at" when the point was typed.
+    (["1/(x - 1)", "--at", "x=1"], "--at", "choose values in --at where it is defined"),
+    (["sqrt(x)", "--at", "x=-1"], "--at", "is not real; choose values in --at where"),
+    (["x**2", "--define", "x=t", "--at", "x=1"], "--at x",
+     "'x' is an inner function (--define); its value follows from the variables: remove it "
+     "from --at and give values for t"),
+    (["x**2", "--define", "x=t", "--wrt", "x"], "--wrt", "'x' is an inner function (--define)"),
+    (["x*y", "--at", "x=1"], "--at", "missing: y (add y=1 to --at)"),
+    (["x", "--define", "x=x"], "--define x", "like --define x=t**2"),
+    (["x**2", "y"], None, None),  # a Jacobian is fine; with --lr it is not:
+    (["x**2", "y", "--lr", "0.1"], "--lr", "leave --lr out, or differentiate one function"),
+    (["x", "--at", "x=1,x=2"], "--at x", "'x' is given twice (x=1 and x=2); give each name once"),
+    (["x", "--define", "y=t", "--define", "y=u"], "--define y", "'y' is given twice"),
+    (["x", "--at", "x=1,z=2"], "--at z", "remove it, or check its spelling"),
+    (["x**2", "--wrt", "x,x"], "--wrt", "'x' is listed twice; list each variable once"),
     (["x**2", "--digits", "99"], None, "--help shows the options"),
     (["x**2", "--bogus"], None, "No such option '--bogus'"),
     ([], None, "Missing argument 'FORMULA...'"),
@@ -244,6 +261,9 @@ def test_derive_bad_arguments(runner, tmp_path, args, option, phrase):
         result = runner.invoke(main, ["derive", *args, *extra], catch_exceptions=False)
         assert time.process_time() - start < SLOW
         where = repr(result.stderr)
+        if phrase is None:  # a valid command among the bad ones, to show the line between
+            assert result.exit_code == 0, where
+            continue
         assert result.exit_code == 2, where
         assert result.stdout == "", result.stdout[:200]
         assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), where
@@ -251,6 +271,8 @@ def test_derive_bad_arguments(runner, tmp_path, args, option, phrase):
         if option is not None:
             assert result.stderr.startswith(f"error: in {option}: "), where
         assert phrase in result.stderr, where
+        # The command line has options, not YAML fields: no "at:", "define:" or "wrt:".
+        assert not re.search(r"(?<![-\w])(at|define|wrt|update|lr):(\s|$)", result.stderr), where
         assert not out.exists()
 
 

@@ -87,7 +87,8 @@ def read_calculus(reader) -> CalculusProblem:
         path = ("define", name)
         for used in formula_names(text.text):
             if used == name:
-                reader.fail(path, f"'{name}' is defined in terms of itself")
+                reader.fail(path, f"'{name}' is defined in terms of itself; write it in the "
+                                  f"variables, like {name}: t**2")
             if used in defined:
                 reader.fail(path, f"'{name}' uses '{used}', another inner function; write each "
                                   f"inner function in the variables (one level, like F(G(t)))")
@@ -95,7 +96,8 @@ def read_calculus(reader) -> CalculusProblem:
     for path, (name, text) in zip(paths, components):
         for used in formula_names(text.text):
             if name is not None and used == name:
-                reader.fail(path, f"'{name}' names the function; it cannot also be a variable")
+                reader.fail(path, f"'{name}' names the function; it cannot also be a variable: "
+                                  f"give the function another name, like f")
             if used not in defined:
                 _add_variable(reader, path, used, variables)
     clashes = [n for n, _ in components if n is not None and (n in variables or n in defined)]
@@ -104,9 +106,10 @@ def read_calculus(reader) -> CalculusProblem:
                                                f"inner function; choose another name")
     if not variables:
         reader.fail(("function",), "the formulas use no variables; there is nothing to "
-                                   "differentiate")
+                                   "differentiate: write a formula in variables, like x**2 + 3*y")
     if len(variables) > MAX_VARIABLES:
-        reader.fail(("function",), f"more than {MAX_VARIABLES} variables")
+        reader.fail(("function",), f"the formulas use {len(variables)} variables; the limit is "
+                                   f"{MAX_VARIABLES}: differentiate a smaller function")
 
     wrt = _wrt(reader, top.get("wrt"), variables, defined)
     at = _at(reader, top["at"], variables, defined) if top.get("at") is not None else None
@@ -163,20 +166,23 @@ def _components(reader, value) -> tuple:
         reader.fail(path, "needs a formula, like (2*x + 3*y)**2, or a list of formulas")
     if isinstance(value, list):
         if not value:
-            reader.fail(path, "the list of functions is empty")
+            reader.fail(path, "the list of functions is empty; write at least one formula, "
+                              "like [x**2 + y, x*y]")
         paths = [path + (i,) for i in range(len(value))]
         names = [None] * len(value)
         texts = value
     elif isinstance(value, dict):
         if not value:
-            reader.fail(path, "the mapping of functions is empty")
+            reader.fail(path, "the mapping of functions is empty; write at least one, like "
+                              "{f: x**2 + y}")
         paths = [path + (k,) for k in value]
         names = [reader.name(p, k, "a function name") for p, k in zip(paths, value)]
         texts = list(value.values())
     else:
         paths, names, texts = [path], [None], [value]
     if len(paths) > MAX_COMPONENTS:
-        reader.fail(path, f"has {len(paths)} components; the limit is {MAX_COMPONENTS}")
+        reader.fail(path, f"has {len(paths)} components; the limit is {MAX_COMPONENTS}: split "
+                          f"it into several problems")
     return paths, tuple((n, reader.formula(p, t)) for p, n, t in zip(paths, names, texts))
 
 
@@ -186,7 +192,8 @@ def _wrt(reader, value, variables: list, defined: list) -> tuple:
         return tuple(variables)
     items = value if isinstance(value, list) else [value]
     if not items:
-        reader.fail(path, "needs at least one variable")
+        reader.fail(path, f"needs at least one variable, like wrt: [{', '.join(variables[:2])}]; "
+                          f"or leave 'wrt:' out for every variable")
     wrt = []
     for i, item in enumerate(items):
         where = path + (i,) if isinstance(value, list) else path
@@ -197,7 +204,7 @@ def _wrt(reader, value, variables: list, defined: list) -> tuple:
         if name not in variables:
             reader.fail(where, f"'{name}' does not appear in any formula{_hint(name, variables)}")
         if name in wrt:
-            reader.fail(where, f"'{name}' is listed twice")
+            reader.fail(where, f"'{name}' is listed twice; list each variable once")
         wrt.append(name)
     return tuple(wrt)
 
@@ -208,13 +215,15 @@ def _at(reader, value, variables: list, defined: list) -> tuple:
     for key in raw:
         if key in defined:
             reader.fail(path + (key,), f"'{key}' is an inner function (define:); its value "
-                                       f"follows from the variables")
+                                       f"follows from the variables: remove it from at: and "
+                                       f"give values for {', '.join(variables)}")
         if key not in variables:
             reader.fail(path + (key,), f"'{key}' does not appear in any formula"
                                        f"{_hint(str(key), variables)}")
     missing = [v for v in variables if v not in raw]
     if missing:
-        reader.fail(path, f"needs a value for every variable; missing: {', '.join(missing)}")
+        reader.fail(path, f"needs a value for every variable; missing: {', '.join(missing)} "
+                          f"(add it, like {missing[0]}: 1)")
     return tuple((v, reader.number(path + (v,), raw[v], allow_null=False)) for v in raw)
 
 
@@ -224,7 +233,7 @@ def _update(reader, top, components) -> Update:
     reader.unknown_keys(path, raw, ("lr",), "update")
     if len(components) != 1:
         reader.fail(path, "a gradient-descent step needs one function (a gradient), "
-                          f"not {len(components)}")
+                          f"not {len(components)}: remove update:, or differentiate one function")
     if "lr" not in raw:
         reader.fail(path, "needs a learning rate 'lr:' (a number, or null or eta for the symbol η)")
     lr = raw["lr"]
@@ -240,5 +249,5 @@ def _hint(name: str, variables: list) -> str:
     close = difflib.get_close_matches(name, variables, n=1, cutoff=0.5)
     if close:
         return f"; did you mean '{close[0]}'?"
-    return f" (variables: {', '.join(variables)})"
+    return f" (variables: {', '.join(variables)}); remove it, or check its spelling"
 

@@ -11,7 +11,7 @@ import difflib
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..spec import MAX_SAMPLES, NAME, Optimizer, Reader, _kind
+from ..spec import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric
 from ..errors import clip
 from ..suggest import closest
 from ..yamlload import Flag, field_name, is_number
@@ -91,13 +91,19 @@ class _NetworkReader:
     def problem(self) -> NetworkProblem:
         r = self.r
         top = r.doc.data
+        for key in top:  # layers: or inputs: written beside network: instead of inside it
+            if key in NETWORK_KEYS and key not in TOP_KEYS:
+                self.fail((key,), f"'{key}' belongs inside 'network:'; indent it under network:, "
+                                  f"like network: {{inputs: 2, layers: [...]}}")
         r.unknown_keys((), top, TOP_KEYS, "a layered problem (with 'network:')")
         net = r.mapping(("network",), top["network"], "network")
         r.unknown_keys(("network",), net, NETWORK_KEYS, "network")
         if "inputs" not in net:
-            self.fail(("network",), "needs 'inputs:' (the number of inputs, or a list of their names)")
+            self.fail(("network",), "needs 'inputs:' (the number of inputs, or a list of their "
+                                    "names), like inputs: 2 or inputs: [x1, x2]")
         if "layers" not in net:
-            self.fail(("network",), "needs 'layers:', a list like - {units: 2, activation: sigmoid}")
+            self.fail(("network",), "needs 'layers:', a list like layers: [{units: 2, activation: "
+                                    "sigmoid}, {units: 1, activation: sigmoid}]")
         inputs, input_names = self.inputs(net["inputs"])
         convention = net.get("convention", "column")
         if convention not in CONVENTIONS:
@@ -114,7 +120,8 @@ class _NetworkReader:
         for i, layer in enumerate(layers[:-1]):
             if layer.activation == "softmax":
                 self.fail(("network", "layers", i, "activation"),
-                          "softmax is only allowed on the last layer")
+                          f"softmax is only allowed on the last layer; use another activation "
+                          f"for layer {i + 1}, like sigmoid, tanh or relu")
         sizes = (inputs,) + tuple(layer.units for layer in layers)
         symbolic = any(isinstance(s, str) for s in sizes)
         params = self.params(top, layers, sizes, symbolic)
@@ -141,7 +148,7 @@ class _NetworkReader:
         close = [] if text is None else [ALIASES[text.lower()]] if text.lower() in ALIASES \
             else closest(text, allowed, most=1) \
             or difflib.get_close_matches(text, allowed, n=1, cutoff=0.6)
-        hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(allowed)})"
+        hint = f"; did you mean '{close[0]}'?" if close else f"; use one of: {', '.join(allowed)}"
         if text is not None:
             self.fail(path, f"unknown {what} '{clip(value)}'{extra}{hint}")
         self.fail(path, f"the {what} must be a name{extra}, not {_kind(value)}{hint}")
@@ -151,50 +158,61 @@ class _NetworkReader:
             return bool(value)
         if value is True or value is False:
             return value
-        self.fail(path, f"must be true or false, not {_kind(value)}")
+        self.fail(path, f"must be true or false, not {_kind(value)}; write bias: true or "
+                        f"bias: false")
 
     def size(self, path, value, what) -> int | str:
         if is_number(value) and not isinstance(value, (int, Flag)) and float(value).is_integer():
             value = int(value)  # 1e3 or 2.0: YAML reads a float, the size is a whole number
         if isinstance(value, int) and not isinstance(value, bool) and not isinstance(value, Flag):
             if not 1 <= value <= MAX_UNITS:
-                self.fail(path, f"{what} must be at least 1 (and at most {MAX_UNITS}), not {value}")
+                self.fail(path, f"{what} must be at least 1 (and at most {MAX_UNITS}), not {value}; "
+                                + ("write 1 or more" if value < 1 else f"use {MAX_UNITS} or fewer"))
             return value
         if isinstance(value, str) and not isinstance(value, Flag) and NAME.match(value):
             return str(value)  # a symbolic size, like n1
+        quoted = isinstance(value, str) and _looks_numeric(value)
         self.fail(path, f"{what} must be a whole number (or a name like n1 for a symbolic "
-                        f"size), not {_kind(value)}")
+                        f"size), not {_kind(value)}"
+                        + (f"; write it without quotes, like {value.strip()}" if quoted else ""))
 
     def inputs(self, value):
         path = ("network", "inputs")
         if isinstance(value, list):
             if not value:
-                self.fail(path, "needs at least one input name")
+                self.fail(path, "needs at least one input name, like inputs: [x1, x2] (or the "
+                                "number of inputs, like inputs: 2)")
             names = []
             for i, v in enumerate(value):
                 name = self.r.name(path + (i,), v, "an input")
                 if name in names:
-                    self.fail(path + (i,), f"'{name}' is listed twice")
+                    self.fail(path + (i,), f"'{name}' is listed twice; give each input its own "
+                                           f"name, like x1, x2")
                 names.append(name)
             if len(names) > MAX_UNITS:
-                self.fail(path, f"more than {MAX_UNITS} inputs")
+                self.fail(path, f"lists {len(names)} inputs; the limit is {MAX_UNITS}: use fewer "
+                                f"inputs")
             return len(names), tuple(names)
         return self.size(path, value, "the number of inputs"), None
 
     def layers(self, value, default_bias):
         path = ("network", "layers")
-        raw = self.r.sequence(path, value, "network.layers")
+        raw = self.r.sequence(path, value, "network.layers",
+                              like="layers: [{units: 2, activation: sigmoid}, ...], one {...} "
+                                   "per layer")
         if not raw:
             self.fail(path, "needs at least one layer, like - {units: 1, activation: sigmoid}")
         if len(raw) > MAX_LAYERS:
-            self.fail(path, f"has {len(raw)} layers; the limit is {MAX_LAYERS}")
+            self.fail(path, f"has {len(raw)} layers; the limit is {MAX_LAYERS}: use fewer layers")
         layers = []
         for i, entry in enumerate(raw):
             at = path + (i,)
-            entry = self.r.mapping(at, entry, f"layer {i + 1}")
+            entry = self.r.mapping(at, entry, f"layer {i + 1}",
+                                   like="- {units: 2, activation: sigmoid}")
             self.r.unknown_keys(at, entry, LAYER_KEYS, f"layer {i + 1}")
             if "units" not in entry:
-                self.fail(at, f"layer {i + 1} needs 'units:' (how many units it has)")
+                self.fail(at, f"layer {i + 1} needs 'units:' (how many units it has), like "
+                              f"{{units: 2, activation: sigmoid}}")
             units = self.size(at + ("units",), entry["units"], "units")
             activation = entry.get("activation", "identity")
             if not isinstance(activation, str) or activation not in ACTIVATIONS:
@@ -204,7 +222,8 @@ class _NetworkReader:
             if "alpha" in entry:
                 if activation != "leaky_relu":
                     self.fail(at + ("alpha",), "'alpha' is the slope of leaky_relu; this layer "
-                                               f"is {activation}")
+                                               f"is {activation}: remove alpha, or write "
+                                               f"activation: leaky_relu")
                 alpha = self.r.number(at + ("alpha",), entry["alpha"], allow_null=False)
             layers.append(Layer(units=units, activation=str(activation), bias=bias, alpha=alpha))
         return tuple(layers)
@@ -224,12 +243,14 @@ class _NetworkReader:
                                          f"than x, y, W, b and L, not {_kind(letter)}")
             letters.append(str(letter))
         if letters[0] == letters[1]:
-            self.fail(path, "pre and post must be different letters")
+            self.fail(path, f"pre and post must be different letters, not both "
+                            f"'{letters[0]}'; write them like {{pre: z, post: a}}")
         return tuple(letters)
 
     def params(self, top, layers, sizes, symbolic):
         path = ("params",)
-        raw = self.r.mapping(path, top.get("params") or {}, "params") if "params" in top else None
+        raw = self.r.mapping(path, top.get("params") or {}, "params",
+                             like="params: {W1: [[0.1, 0.2]], b1: [0]}") if "params" in top else None
         wanted = {}
         for l, layer in enumerate(layers, start=1):
             wanted[f"W{l}"] = ("matrix", sizes[l], sizes[l - 1], l)
@@ -246,16 +267,17 @@ class _NetworkReader:
                 close = closest(str(key), list(wanted), most=1) or \
                     difflib.get_close_matches(str(key), list(wanted), n=1, cutoff=0.5)
                 hint = f"; did you mean '{close[0]}'?" if close else \
-                    f" (this network has {', '.join(wanted)})"
+                    f" (this network has {', '.join(wanted)}); remove it"
                 extra = ""
                 if isinstance(key, str) and key[:1] == "b" and key[1:].isdigit() \
                         and int(key[1:]) <= len(layers):
-                    extra = f"; layer {key[1:]} has bias: false"
+                    extra = (f"; layer {key[1:]} has bias: false: remove {key}, or write "
+                             f"bias: true in layer {key[1:]}")
                     hint = ""
                 elif isinstance(key, str) and key[:1] in "Wb" and key[1:].isdigit() \
                         and int(key[1:]) > len(layers):
                     extra = f"; the network has {len(layers)} layer{'s' * (len(layers) != 1)}"
-                    hint = f" (its parameters are {', '.join(wanted)})"
+                    hint = f" (its parameters are {', '.join(wanted)}): remove it, or add a layer"
                 self.fail(path + (key,), f"'{key}' is not a parameter of this network{extra}{hint}")
         result = []
         for name, (kind, rows, cols, l) in wanted.items():
@@ -275,16 +297,17 @@ class _NetworkReader:
             if kind == "matrix":
                 result.append((name, self.matrix(path + (name,), value, rows, cols, l)))
             else:
-                result.append((name, self.vector(path + (name,), value, rows,
-                                                 f"layer {l} has {rows} unit{'s' * (rows != 1)}")))
+                units = f"layer {l} has {rows} unit{'s' * (rows != 1)}"
+                result.append((name, self.vector(path + (name,), value, rows, units, kind="b")))
         return tuple(result)
 
     def matrix(self, path, value, rows, cols, l):
         need = f"layer {l} needs {rows}×{cols} (units × inputs)" if l == 1 else \
             f"layer {l} needs {rows}×{cols} (units × units of layer {l - 1})"
+        write = f"write {_count_of(rows, 'row')} of {_count_of(cols, 'number')}"
         if not isinstance(value, list):
-            self.fail(path, f"must be a matrix, a list of rows like [[0.1, 0.2], [0.3, 0.4]]; "
-                            f"{need}; not {_kind(value)}")
+            self.fail(path, f"must be a matrix, a list of rows like [[0.1, 0.2], [0.3, 0.4]], "
+                            f"not {_kind(value)}; {need}: {write}")
         if rows == 1 and value and all(is_number(v) or v is None for v in value) \
                 and not isinstance(value[0], list):
             value = [value]  # a one-row matrix may be written as one list
@@ -292,7 +315,7 @@ class _NetworkReader:
         else:
             flat = False
             if value and all(is_number(v) or v is None for v in value):
-                self.fail(path, f"is a flat list of {len(value)} numbers, but {need}: write it "
+                self.fail(path, f"is a flat list of {len(value)} numbers, but {need}: {write}, "
                                 f"as a list of rows, [[...], [...]]")
         for i, row in enumerate(value):
             if not isinstance(row, list):
@@ -303,25 +326,28 @@ class _NetworkReader:
         if ragged:
             i = ragged[0]
             self.fail(path + (i,), f"row {i + 1} has {len(value[i])} entries but row 1 has "
-                                   f"{shape[1]}; {need}")
+                                   f"{shape[1]}; {need}: {write}")
         if shape != (rows, cols):
-            self.fail(path, f"is {shape[0]}×{shape[1]}, but {need}")
+            self.fail(path, f"is {shape[0]}×{shape[1]}, but {need}: {write}")
         return tuple(tuple(self.r.number(path + ((j,) if flat else (i, j)), v, allow_null=True)
                            for j, v in enumerate(row)) for i, row in enumerate(value))
 
-    def vector(self, path, value, size, need):
+    def vector(self, path, value, size, need, kind="x"):
         if is_number(value) and size == 1:
             value = [value]
+        like = f"write it like {_example(size, kind)}"
         if not isinstance(value, list):
             self.fail(path, f"must be a list of {size} number{'s' * (size != 1)} ({need}), "
-                            f"not {_kind(value)}")
+                            f"not {_kind(value)}; {like}")
         if value and isinstance(value[0], list):
             if all(isinstance(v, list) and len(v) == 1 for v in value):
                 value = [v[0] for v in value]  # a column written as [[1], [2]]
             else:
-                self.fail(path, f"must be a flat list of {size} numbers ({need})")
+                self.fail(path, f"must be a flat list of {size} numbers ({need}), not a list of "
+                                f"rows; {like}")
         if len(value) != size:
-            self.fail(path, f"has {len(value)} entr{'ies' if len(value) != 1 else 'y'}, but {need}")
+            self.fail(path, f"has {len(value)} entr{'ies' if len(value) != 1 else 'y'}, but {need}: "
+                            f"write {_count_of(size, 'number')}, like {_example(size, kind)}")
         return tuple(self.r.number(path + (i,), v, allow_null=True) for i, v in enumerate(value))
 
     def data(self, top, sizes, loss, last, symbolic):
@@ -331,7 +357,8 @@ class _NetworkReader:
         if symbolic:
             self.fail(("data",), "with symbolic sizes the data must be symbolic too; "
                                  "leave 'data:' out")
-        samples = self.r.sequence(("data",), top["data"], "data")
+        samples = self.r.sequence(("data",), top["data"], "data",
+                                  like="data: [{x: [1, 2], y: 0}], one {...} per sample")
         if not samples:
             self.fail(("data",), "needs at least one sample, like - {x: [1, 2], y: 0}")
         if len(samples) > MAX_SAMPLES:
@@ -339,17 +366,19 @@ class _NetworkReader:
         result = []
         for i, sample in enumerate(samples):
             at = ("data", i)
-            sample = self.r.mapping(at, sample, f"data[{i}]")
+            sample = self.r.mapping(at, sample, f"data[{i}]", like="- {x: [1, 2], y: 0}")
             self.r.unknown_keys(at, sample, ("x", "y"), f"data[{i}] (a sample has x and y)")
             if "x" not in sample:
-                self.fail(at, f"sample {i + 1} (data[{i}]) has no 'x' (a list of {n_in} inputs)")
+                self.fail(at, f"sample {i + 1} (data[{i}]) has no 'x' (a list of {n_in} inputs); "
+                              f"add it, like x: {_example(n_in)}")
             x = None if sample["x"] is None else self.vector(
                 at + ("x",), sample["x"], n_in, f"the network has {n_in} input{'s' * (n_in != 1)}")
             y, label = None, None
             if loss is not None:
                 if "y" not in sample:
                     self.fail(at, f"sample {i + 1} (data[{i}]) has no 'y' (the target), which the "
-                                   f"loss needs")
+                                   f"loss needs; add it, like y: {_example(n_out, 'y').split(' (')[0]}, or leave "
+                                   f"out 'loss:' for the forward pass only")
                 y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
             elif "y" in sample and sample["y"] is not None:
                 y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
@@ -362,22 +391,48 @@ class _NetworkReader:
         if loss == "cross_entropy" and isinstance(value, int) and not isinstance(value, Flag):
             if not 0 <= value < n_out:
                 self.fail(path, f"the class index {value} is out of range: with {n_out} "
-                                f"outputs it is 0 to {n_out - 1} (counted from 0)")
+                                f"outputs it is 0 to {n_out - 1} (counted from 0), so the last "
+                                f"class is y: {n_out - 1}")
             return tuple(Fraction(int(k == value)) for k in range(n_out)), value
         need = f"the network has {n_out} output{'s' * (n_out != 1)}"
         if loss == "cross_entropy" and is_number(value) and n_out > 1:
             self.fail(path, f"a class index is a whole number from 0 to {n_out - 1}, not "
                             f"{_kind(value)}; or write y as a list of {n_out} probabilities")
-        y = self.vector(path, value, n_out, need)
+        y = self.vector(path, value, n_out, need, kind="y")
         if loss == "cross_entropy" and any(v is not None and v < 0 for v in y):
-            self.fail(path, "for cross_entropy, y must be probabilities (a one-hot list like "
-                            "[0, 1, 0]), or a class index counted from 0; not negative")
+            negative = next(v for v in y if v is not None and v < 0)
+            self.fail(path, f"y has the negative value {float(negative):g}, but for cross_entropy "
+                            f"y must be probabilities (0 to 1, like the one-hot [0, 1, 0]) or a "
+                            f"class index counted from 0, like y: 1")
         if loss == "cross_entropy" and softmax and all(v is not None for v in y) and sum(y) != 1:
             self.fail(path, f"with softmax and cross_entropy, y must add up to 1 (it adds up to "
                             f"{float(sum(y)):g}): a one-hot list like [0, 1, 0], or a class index")
         if loss == "bce" and any(v is not None and not 0 <= v <= 1 for v in y):
-            self.fail(path, "for bce, every target must be between 0 and 1")
+            outside = next(v for v in y if v is not None and not 0 <= v <= 1)
+            self.fail(path, f"for bce, every target must be between 0 and 1, not "
+                            f"{float(outside):g}; write a probability like 0, 1 or 0.3")
         return y, None
+
+
+def _count_of(n: int, what: str) -> str:
+    """'2 rows', '1 number'."""
+    return f"{n} {what}{'s' * (n != 1)}"
+
+
+def _example(size: int, kind: str = "x") -> str:
+    """`size` numbers to copy: [1, 2] for inputs (x), [0, 0] for a bias (b), [1, 0, 0] or 1
+    for a target (y); [1, 2, ..., 9] when long."""
+    if kind == "y":
+        if size == 1:
+            return "1 (or [1])"
+        return "[" + ", ".join(["1"] + ["0"] * (size - 1)) + "]" if size <= 4 else \
+            f"[1, 0, ..., 0] ({size} numbers)"
+    if kind == "b":
+        return "[" + ", ".join(["0"] * size) + "]" if size <= 4 else \
+            f"[0, 0, ..., 0] ({size} numbers)"
+    if size <= 4:
+        return "[" + ", ".join(str(k) for k in range(1, size + 1)) + "]"
+    return f"[1, 2, ..., {size}] ({size} numbers)"
 
 
 def _dim(size) -> str:
