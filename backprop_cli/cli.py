@@ -263,6 +263,9 @@ def _derive_solution(formulas, wrt, point, defines, lr, title):
                                 "--define")
     if wrt is not None:
         data["wrt"] = [w.strip() for w in wrt.split(",")]
+        if not all(data["wrt"]):
+            raise SpecError("needs variable names separated by commas, like --wrt x,y",
+                            field="--wrt")
     if point is not None:
         data["at"] = {name: _number(value, name) for name, value in _pairs(
             [_pair(p, "--at", "x=1,y=2") for p in point.split(",")], "--at").items()}

@@ -106,7 +106,8 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
     if not text:
         raise FormulaError("the formula is empty; write one, like sigmoid(w1*x1 + b)")
     if len(text) > MAX_LENGTH:
-        raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}")
+        raise FormulaError(f"the formula is {len(text)} characters long; the limit is {MAX_LENGTH}: "
+                           f"split it into shorter ones (several nodes)")
     try:
         with warnings.catch_warnings():
             # Python warns on stderr about text like '1if' before parsing it: not our message.
@@ -175,7 +176,7 @@ class _Builder:
         expr, display = method(node)
         if expr.is_number and expr.is_real is False:
             self.fail("this is not a real number (a square root or fractional power of a "
-                      "negative number)", node)
+                      "negative number): take the root of a number that is 0 or more", node)
         if expr.has(sp.zoo, sp.nan, sp.oo):
             self.fail("this is undefined: a division by zero, or 0 raised to a power that "
                       "can be negative", node)
@@ -192,7 +193,9 @@ class _Builder:
         source = ast.get_source_segment(self.text, node) or repr(value)
         digits = sum(ch.isdigit() for ch in source)
         if digits > MAX_LITERAL_DIGITS:
-            self.fail(f"the number {source[:20]}... has more than {MAX_LITERAL_DIGITS} digits", node)
+            self.fail(f"the number {source[:20]}... has more than {MAX_LITERAL_DIGITS} digits; "
+                      f"write a shorter one (a constant in a formula is at most "
+                      f"1e{MAX_LITERAL_DIGITS})", node)
         try:
             decimal = Decimal(source.replace("_", ""))
         except (InvalidOperation, ValueError):
@@ -211,7 +214,9 @@ class _Builder:
         if symbol is None:
             if node.id in FUNCTIONS:
                 self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
-            self.fail(f"unknown name '{clip(node.id)}'{_suggest(node.id, self.names)} "
+            hint = _suggest(node.id, self.names) or \
+                f"; declare it first, like params: {{{clip(node.id)}: 0.5}} or inputs: [{clip(node.id)}]"
+            self.fail(f"unknown name '{clip(node.id)}'{hint} "
                       f"(a formula may use the names declared under inputs, targets and "
                       f"params, and the nodes above it)", node)
         return symbol, symbol
@@ -243,11 +248,13 @@ class _Builder:
             return left * right, _flat(sp.Mul, left_d, right_d)
         if isinstance(op, ast.Div):
             if right == 0:
-                self.fail("division by zero", node)
+                self.fail("this divides by zero (the divisor is 0 whatever the values); "
+                          "change the formula", node)
             return left / right, sp.Mul(left_d, sp.Pow(right_d, -1, evaluate=False), evaluate=False)
         # Pow: cap numeric exponents before SymPy computes anything.
         if right.is_Number and (abs(right) > MAX_EXPONENT or (right.is_Rational and right.q > MAX_EXPONENT)):
-            self.fail(f"the exponent {right} is too large (at most {MAX_EXPONENT})", node.right)
+            self.fail(f"the exponent {right} is too large: use a power of at most "
+                      f"{MAX_EXPONENT}", node.right)
         if left == 0 and right.is_Number and right <= 0:
             self.fail("0 raised to a non-positive power is undefined", node)
         if left.is_number and right.is_number:
@@ -278,8 +285,9 @@ class _Builder:
         function, arities = FUNCTIONS[name]
         if len(node.args) not in arities:
             wanted = " or ".join(str(a) for a in arities)
+            example = f"{name}(z) or {name}(z, 0.1)" if len(arities) > 1 else f"{name}(w1*x1 + b)"
             self.fail(f"{name}() takes {wanted} argument{'s' if arities[-1] > 1 else ''}, "
-                      f"not {len(node.args)}", node)
+                      f"not {len(node.args)}: write it like {example}", node)
         built = [self.build(arg) for arg in node.args]
         args = [b[0] for b in built]
         shown = [b[1] for b in built]

@@ -296,8 +296,9 @@ def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProble
         return formula.expr, formula.display
     out = symbols.get(spec.output) if spec.output else output
     if spec.output and (out is None or spec.output not in dict(problem.nodes)):
-        raise SpecError(f"'{spec.output}' is not a node (nodes: "
-                        f"{', '.join(name for name, _ in problem.nodes)})",
+        raise SpecError(f"'{spec.output}' is not a node; the output is one of the nodes "
+                        f"({', '.join(name for name, _ in problem.nodes)}), like "
+                        f"output: {problem.nodes[-1][0]}",
                         field="loss.output", line=spec.line)
     if spec.target:
         if spec.target not in problem.targets:

@@ -43,7 +43,15 @@ def evaluate_with_sympy(expr: sp.Expr, env: dict, what: str = "a value", where=N
     if not exact:  # exact fractions would grow too large: compute with decimals instead
         env = {s: sp.Float(v, PRECISION) if isinstance(v, sp.Rational) else v
                for s, v in env.items()}
-    value = expr.xreplace(env)
+    try:
+        value = expr.xreplace(env)
+    except (TypeError, KeyError):
+        # SymPy's automatic simplification of some nests of closed forms fails inside its
+        # assumptions (log(log(σ(r))**-2): "Invalid comparison of non-real log(σ(r))"):
+        # put in the forms' values as decimals instead
+        env = {s: v.evalf(PRECISION) if v.is_number and not v.is_Rational else v
+               for s, v in env.items()}
+        value = expr.xreplace(env)
     if output is not None:  # a loss: a log its factor 0 took out is undefined all the same
         dropped = _dropped_log(expr, env, value, output)
         if dropped:
@@ -120,6 +128,12 @@ def stable(value: sp.Expr) -> sp.Expr:
     return value
 
 
+#: What to change, said after a value that is undefined for the data and parameters given;
+#: calculus/point.py takes these off, as there only the point can change.
+CHANGE = "change the data, the parameters or the formula so that it is"
+ADVICE = (f"; {CHANGE} not 0", f": {CHANGE} positive", f"; {CHANGE} 0 or more")
+
+
 def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> str:
     """'undefined: log(1 - yhat) is the logarithm of 0 ...': the innermost part of `expr`
     that has no real value at `env`, in words, with what to do about it."""
@@ -131,13 +145,12 @@ def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> 
         if part.is_Pow and part.exp.is_number and part.exp < 0:
             below = _value(part.base, env)
             if below is not None and below == 0:
-                return (f"undefined: a division by zero, as {show(part.base)} = 0 here; "
-                        f"change the data, the parameters or the formula so that it is not 0")
+                return f"undefined: a division by zero, as {show(part.base)} = 0 here{ADVICE[0]}"
         if part.is_Pow and part.exp.is_number and not part.exp.is_integer:
             base = _value(part.base, env)
             if base is not None and base < 0:
                 return (f"not a real number: {show(part.base)} = {_short(base)} is negative, "
-                        f"and its square root (or power {part.exp}) is not real")
+                        f"and its square root (or power {part.exp}) is not real{ADVICE[2]}")
     return ("not a finite real number at these values (a division by zero, or the log or "
             "square root of a number that is not positive)")
 
@@ -171,7 +184,7 @@ def _log_problem(part: sp.log, inside, expr: sp.Expr, env: dict, output) -> str:
     what = "0" if inside == 0 else f"a negative number ({show(part.args[0])} = {_short(inside)})"
     hint = _log_hint(part, expr, env, output)
     return (f"undefined: {show(part)} is the logarithm of {what}; "
-            + (hint or "log needs a positive number"))
+            + (hint or f"log needs a positive number{ADVICE[1]}"))
 
 
 def _dropped_log(expr: sp.Expr, env: dict, value: sp.Expr, output) -> str | None:

@@ -398,7 +398,8 @@ class Reader:
         if kind != "sgd":
             shown = f"'{clip(kind)}'" if isinstance(kind, str) else _kind(kind)
             self.fail(path + ("type",), f"unknown optimizer {shown}; only 'sgd' (plain "
-                                        f"gradient descent) is supported")
+                                        f"gradient descent) is supported: write type: sgd, "
+                                        f"or leave type out")
         if "lr" not in value:
             self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
         lr = self.number(path + ("lr",), value["lr"], allow_null=True)

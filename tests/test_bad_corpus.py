@@ -228,7 +228,7 @@ DERIVE_BAD = [
     (["x**2", "--define", "x=x"], "--define x", "defined in terms of itself"),
     (["__import__('os').system('touch /tmp/backprop-hostile-marker')"], "FORMULA",
      "attribute access"),
-    (["9**9**9*x"], "FORMULA", "too large (at most 64)"),
+    (["9**9**9*x"], "FORMULA", "too large: use a power of at most 64"),
     (["exp(exp(exp(x)))", "--at", "x=10"], "--at", "use smaller values"),
     # The spec's words become the options': "at:" is "--at" when the point was typed.
     (["1/(x - 1)", "--at", "x=1"], "--at", "choose values in --at where it is defined"),
@@ -245,6 +245,7 @@ DERIVE_BAD = [
     (["x", "--define", "y=t", "--define", "y=u"], "--define y", "'y' is given twice"),
     (["x", "--at", "x=1,z=2"], "--at z", "remove it, or check its spelling"),
     (["x**2", "--wrt", "x,x"], "--wrt", "'x' is listed twice; list each variable once"),
+    (["x**2", "--wrt", ""], "--wrt", "needs variable names separated by commas, like --wrt x,y"),
     (["x**2", "--digits", "99"], None, "--help shows the options"),
     (["x**2", "--bogus"], None, "No such option '--bogus'"),
     ([], None, "Missing argument 'FORMULA...'"),

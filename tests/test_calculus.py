@@ -471,7 +471,8 @@ def test_random_formulas_match_central_differences(formula):
     try:
         solution = solve_text(text)
     except Exception as exc:  # a division by zero at the point: not this test's business
-        assert type(exc).__name__ == "EvaluationError", exc
+        assert type(exc).__name__ == "EvaluationError" or \
+            "divides by zero" in str(exc), exc  # x / (x - x): refused as it is read
         return
     point = {"x": MP.mpf("0.7"), "y": MP.mpf("-1.3")}
     wrt = [w.name for w in solution.wrt]  # in the order the formula uses them

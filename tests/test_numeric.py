@@ -107,3 +107,11 @@ def test_a_symbolic_value_too_long_to_write_out_is_refused():
     with pytest.raises(EvaluationError, match=f"more than {MAX_SYMBOLIC_PARTS} parts"):
         sized(expr, "dL/dw")
     assert sized(x * y, "dL/dw") == x * y
+
+
+def test_a_nest_sympy_cannot_simplify_is_computed_from_decimals():
+    """xreplace of log(log(h)**-2) at h = sigma(131/4) fails inside SymPy's assumptions
+    (found by tests/test_arith.py); the value is computed from h's decimals instead."""
+    value = evaluate(sp.log(sp.log(x) ** -2), {x: sigmoid(R(131, 4))})
+    h = sp.Float(sigmoid(R(131, 4)).evalf(60), 60)
+    assert abs(value - sp.log(sp.log(h) ** -2)) < sp.Float("1e-40")

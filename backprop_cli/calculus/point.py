@@ -38,11 +38,10 @@ def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
 def _why(expr: sp.Expr, values: dict) -> str:
     """'undefined: log(x - 1) is the logarithm of 0', in the words of numeric.py, without
     its advice for networks (the data and parameters): here only the point can change."""
-    from ..numeric import why_undefined
+    from ..numeric import ADVICE, why_undefined
 
     text = why_undefined(expr, values)
-    for advice in ("; change the data, the parameters or the formula so that it is not 0",
-                   "; log needs a positive number"):
+    for advice in (*ADVICE, "; log needs a positive number"):
         text = text.replace(advice, "")
     return text
 

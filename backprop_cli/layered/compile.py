@@ -17,6 +17,7 @@ from ..engine import Solution, solve
 from ..errors import BackpropError
 from ..functions import leaky_relu, relu, sigmoid, softmax, softplus
 from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
+from ..numeric import ADVICE
 from .spec import NetworkProblem
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -94,8 +95,8 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
             exc.field = "loss"
             if problem.loss == "cross_entropy" and "logarithm" in exc.message \
                     and problem.layers[-1].activation != "softmax":
-                exc.message += ("; cross_entropy needs every output above 0: put softmax "
-                                "on the last layer")
+                exc.message = exc.message.replace(ADVICE[1], "") + (
+                    "; cross_entropy needs every output above 0: put softmax on the last layer")
         raise
     return NetworkSolution(problem, network, solution, matrix_work(network, solution))
 
