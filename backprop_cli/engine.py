@@ -172,6 +172,23 @@ class _Solver:
             self.locals[key] = derivative
         return self.locals[key]
 
+    def written_local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
+        """local(), as a person writes it where SymPy's form reads oddly: LeakyReLU′ as
+        [z > 0] + α(1 − [z > 0]), not (1 + 4[z > 0])/5, and sign(ŷ − y), not −sign(y − ŷ).
+        Only for display: values come from raw_local()."""
+        local = self.local(consumer, symbol)
+        expr = consumer.expr
+        if isinstance(expr, leaky_relu) and expr.args[0] == symbol and expr.args[1].is_number:
+            alpha = consumer.display.args[1] if isinstance(consumer.display, leaky_relu) \
+                else expr.args[1]  # the slope as the spec writes it: 0.2, not 1/5
+            bracket = step(symbol)
+            rest = _written(sp.Add, sp.S.One, _written(sp.Mul, sp.S.NegativeOne, bracket))
+            return _written(sp.Add, bracket, _written(sp.Mul, alpha, rest))
+        if local.is_Mul and len(local.args) == 2 and local.args[0] is sp.S.NegativeOne \
+                and isinstance(local.args[1], sp.sign) and local.args[1].args[0].is_Add:
+            return sp.sign(-local.args[1].args[0], evaluate=False)
+        return local
+
     def raw_local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
         key = ("raw", consumer.symbol, symbol)
         if key not in self.locals:
@@ -288,12 +305,12 @@ class _Solver:
             for c in consumers:
                 local = self.local(c, symbol)
                 if c is graph.loss:
-                    rule.append(local)
-                    written.append(local)
+                    rule.append(self.written_local(c, symbol))
+                    written.append(rule[-1])
                 else:
                     adj = symbols[c.symbol]
                     rule.append(_written(sp.Mul, adj, self.names.derivative(c.symbol, symbol)))
-                    written.append(_written(sp.Mul, adj, local))
+                    written.append(_written(sp.Mul, adj, self.written_local(c, symbol)))
                     if adjoint[c.symbol].is_number:
                         shown[adj] = adjoint[c.symbol]
                 # The value comes from the derivative in the consumer's own arguments

@@ -226,8 +226,8 @@ def _activation(kind: str, z: tuple, i: int, alpha):
         return sp.tanh(v), sp.tanh(v)
     if kind == "relu":
         return relu(v), relu(v)
-    if kind == "leaky_relu":
-        return leaky_relu(v, alpha), leaky_relu(v, alpha)
+    if kind == "leaky_relu":  # shown with the slope as a decimal, as a formula's 0.01 is
+        return leaky_relu(v, alpha), leaky_relu(v, sp.Float(alpha, 15), evaluate=False)
     if kind == "softplus":
         return softplus(v), softplus(v)
     # softmax: the k-th output, written out as e^{z_k} / sum_j e^{z_j}

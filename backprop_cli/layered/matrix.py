@@ -481,8 +481,9 @@ class _Worker:
             if layer.activation == "identity":
                 f_general = n.z(l)
             elif layer.activation == "leaky_relu":
-                f_general = Named(f"{name[0]}_{{{sp.latex(layer.alpha)}}}\\left({n.z(l).latex}\\right)",
-                                  f"{name[1]}_{layer.alpha}({n.z(l).unicode})")
+                alpha = f"{float(layer.alpha):g}"  # 0.01, as the spec writes it, not 1/100
+                f_general = Named(f"{name[0]}_{{{alpha}}}\\left({n.z(l).latex}\\right)",
+                                  f"{name[1]}_{alpha}({n.z(l).unicode})")
             lines.append(self.line((n.a(l),), [f_general], [], [self.vectors(a)]))
         lines.extend(self.loss_steps(current))
         return tuple(lines)
