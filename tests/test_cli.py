@@ -567,3 +567,32 @@ def test_a_failed_write_leaves_the_existing_output_and_no_temporary_file(runner,
     assert result.stderr == f"error: cannot write {out}: No space left on device\n"
     assert out.read_text() == "keep me\n"
     assert [p.name for p in tmp_path.iterdir()] == ["answer.txt"]
+
+
+# -- the process: cli.run ends without the interpreter's teardown ---------------------------
+
+def _module(*args, stdin=None):
+    return subprocess.run([sys.executable, "-m", "backprop_cli", *map(str, args)], cwd=ROOT,
+                          input=stdin, capture_output=True, text=True, timeout=300)
+
+
+def test_process_flushes_all_its_output_before_it_ends():
+    """run() ends with os._exit after flushing: a long output must arrive whole, and the
+    exit statuses must be those of main()."""
+    spec = ("network: {inputs: 8, layers: [{units: 8, activation: tanh}, "
+            "{units: 2, activation: identity}]}\n"
+            "params: {W1: [" + ", ".join(["[" + ", ".join(["0.1"] * 8) + "]"] * 8) + "], "
+            "b1: [" + ", ".join(["0"] * 8) + "], W2: [" + ", ".join(
+                ["[" + ", ".join(["0.2"] * 8) + "]"] * 2) + "], b2: [0, 0]}\n"
+            "loss: half_squared_error\n"
+            "data: [{x: [1, 2, 3, 4, 5, 6, 7, 8], y: [1, 0]}]\n"
+            "optimizer: {type: sgd, lr: 0.1, steps: 2}\n")
+    result = _module("solve", "-", "--format", "json", stdin=spec)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout) > 100_000
+    data = json.loads(result.stdout)  # the whole document, to its last brace
+    assert len(data["steps"]) > 200
+    bad = _module("solve", "-", stdin="nodes: [1\n")
+    assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("error: <stdin>")
+    assert _module("--version").returncode == 0
+    assert _module("solve").returncode == 2  # a usage error: main() says so with status 2
