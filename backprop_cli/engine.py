@@ -8,7 +8,7 @@ significant digits. Rounding happens only when printing. Nothing here prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import sympy as sp
 

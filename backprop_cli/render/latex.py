@@ -15,7 +15,7 @@ import jinja2
 
 from ..engine import Solution
 from .layout import Settings, gradient_rows, known, sections, step_line
-from .printers import latex, unicode
+from .printers import latex
 
 #: Above this many characters (in the terminal rendering) a step is split over lines.
 ONE_LINE = 95

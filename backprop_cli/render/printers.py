@@ -15,7 +15,7 @@ from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.printer import Printer
 
-from ..functions import leaky_relu, relu, sigmoid, softmax, softplus, step
+from ..functions import relu, sigmoid, softplus
 from .numbers import shown
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
