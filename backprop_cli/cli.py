@@ -66,8 +66,11 @@ def run() -> None:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
-        except (OSError, ValueError):  # a closed pipe (| head): nothing more to say
+        except (BrokenPipeError, ValueError):  # a closed pipe (| head): nothing more to say
             pass
+        except OSError as exc:  # a full disk: the output is incomplete, and we say so
+            os.write(2, f"error: cannot write the output: {exc.strerror or exc}\n".encode())
+            code = code or 2
     os._exit(code or 0)
 
 
@@ -148,7 +151,14 @@ def _deliver(solution, fmt, as_pdf, fragment, output, digits, color, view="matri
         _write(output, build_pdf(result))
         click.echo(f"wrote {output}", err=True)
     elif output in (None, "-"):
-        click.echo(result, nl=False, color=bool(color))
+        try:
+            click.echo(result, nl=False, color=bool(color))
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader went away (| head): stop quietly, status 1,
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's
+            sys.exit(1)  # documentation on SIGPIPE does
+        except OSError as exc:  # a full disk: the output is incomplete, and we say so
+            raise SpecError(f"cannot write the output: {exc.strerror or exc}") from None
     else:
         _write(output, result.encode("utf-8"))
 

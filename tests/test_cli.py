@@ -576,18 +576,22 @@ def _module(*args, stdin=None):
                           input=stdin, capture_output=True, text=True, timeout=300)
 
 
+#: An 8-8-2 network whose JSON answer (over 100 kB) is larger than a pipe's buffer.
+MEDIUM_NETWORK = (
+    "network: {inputs: 8, layers: [{units: 8, activation: tanh}, "
+    "{units: 2, activation: identity}]}\n"
+    "params: {W1: [" + ", ".join(["[" + ", ".join(["0.1"] * 8) + "]"] * 8) + "], "
+    "b1: [" + ", ".join(["0"] * 8) + "], W2: [" + ", ".join(
+        ["[" + ", ".join(["0.2"] * 8) + "]"] * 2) + "], b2: [0, 0]}\n"
+    "loss: half_squared_error\n"
+    "data: [{x: [1, 2, 3, 4, 5, 6, 7, 8], y: [1, 0]}]\n"
+    "optimizer: {type: sgd, lr: 0.1, steps: 2}\n")
+
+
 def test_process_flushes_all_its_output_before_it_ends():
     """run() ends with os._exit after flushing: a long output must arrive whole, and the
     exit statuses must be those of main()."""
-    spec = ("network: {inputs: 8, layers: [{units: 8, activation: tanh}, "
-            "{units: 2, activation: identity}]}\n"
-            "params: {W1: [" + ", ".join(["[" + ", ".join(["0.1"] * 8) + "]"] * 8) + "], "
-            "b1: [" + ", ".join(["0"] * 8) + "], W2: [" + ", ".join(
-                ["[" + ", ".join(["0.2"] * 8) + "]"] * 2) + "], b2: [0, 0]}\n"
-            "loss: half_squared_error\n"
-            "data: [{x: [1, 2, 3, 4, 5, 6, 7, 8], y: [1, 0]}]\n"
-            "optimizer: {type: sgd, lr: 0.1, steps: 2}\n")
-    result = _module("solve", "-", "--format", "json", stdin=spec)
+    result = _module("solve", "-", "--format", "json", stdin=MEDIUM_NETWORK)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout) > 100_000
     data = json.loads(result.stdout)  # the whole document, to its last brace
@@ -596,3 +600,26 @@ def test_process_flushes_all_its_output_before_it_ends():
     assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.startswith("error: <stdin>")
     assert _module("--version").returncode == 0
     assert _module("solve").returncode == 2  # a usage error: main() says so with status 2
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
+def test_a_full_disk_is_one_message_not_an_internal_error():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "backprop_cli", "solve",
+                                 str(PROBLEMS / "bias_tanh.yaml")], cwd=ROOT, stdout=full,
+                                stderr=subprocess.PIPE, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr == "error: cannot write the output: No space left on device\n"
+
+
+def test_a_reader_that_goes_away_is_not_an_internal_error():
+    """`backprop solve big.yaml | head`: the pipe closes early; stop quietly (status 1)."""
+    process = subprocess.Popen([sys.executable, "-m", "backprop_cli", "solve", "-",
+                                "--format", "json"], cwd=ROOT, stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdin.write(MEDIUM_NETWORK.encode())
+    process.stdin.close()
+    process.stdout.close()  # the reader leaves before reading anything
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 1
+    assert stderr == "", stderr
