@@ -65,7 +65,8 @@ def combination(pairs: list, env: dict, memo: dict | None = None) -> sp.Expr | N
 
 
 def descent(old: sp.Expr, lr: sp.Expr, gradient: sp.Expr) -> sp.Expr | None:
-    """old - lr * gradient, for numbers: a gradient-descent step."""
+    """old - lr * gradient, for numbers: a gradient-descent step, rounded once (SymPy
+    rounds twice, in the last of PRECISION's digits); None when any of them is symbolic."""
     try:
         with mpmath.workprec(_WORK):
             evaluator = _Evaluator({}, None)

@@ -16,7 +16,8 @@ from . import arith
 from .errors import EvaluationError
 from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
-from .numeric import PRECISION, evaluate, exact, sized  # noqa: F401 (PRECISION, evaluate: public)
+# PRECISION and evaluate are public here too
+from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
 #: log(1 - yhat) and (yhat - 1)**2 keep their digits when the unit saturates.
@@ -457,8 +458,8 @@ class _Solver:
                 shown[eta] = graph.lr
             if gradient.is_number:
                 shown[grad_symbol] = gradient
-            value = _step(old, graph.lr, gradient)
-            if value is None:
+            value = arith.descent(old, graph.lr, gradient)
+            if value is None:  # a symbolic parameter, rate or gradient
                 value = evaluate(old - graph.lr * (gradient if gradient.is_number else grad_symbol),
                                  {}, f"the update of {p}")
             steps.append(Step("update", p, (form,), shown, value, relation="←"))
@@ -501,10 +502,8 @@ class _Exact:
     def evaluate(self, expr: sp.Expr, what: str, where=None, output=None) -> sp.Expr:
         value = arith.value(expr, self.values, self.memo)
         if value is None:
-            value = evaluate(expr, self.exact_values(expr), what, where, output)
-        if value.is_Rational and expr.free_symbols & self.inexact:
-            return sp.Float(value, PRECISION)
-        return sized(value, what, where)
+            value = evaluate_with_sympy(expr, self.exact_values(expr), what, where, output)
+        return sized(self._inexact_if(value, expr.free_symbols), what, where)
 
     def combination(self, pairs: list) -> sp.Expr | None:
         """Σ adjoint · derivative for (adjoint, derivative) in `pairs`, when arith computes
@@ -512,21 +511,18 @@ class _Exact:
         if not all(adj.is_number for adj, _ in pairs):
             return None
         value = arith.combination(pairs, self.values, self.memo)
-        if value is not None and value.is_Rational and \
-                any(d.free_symbols & self.inexact for _, d in pairs):
+        if value is None:
+            return None
+        return self._inexact_if(value, set().union(*(d.free_symbols for _, d in pairs)))
+
+    def _inexact_if(self, value: sp.Expr, symbols: set) -> sp.Expr:
+        """A Float where a fraction was computed from an inexact value's exact form."""
+        if value.is_Rational and symbols & self.inexact:
             return sp.Float(value, PRECISION)
         return value
 
     def numeric(self, expr: sp.Expr) -> bool:
         return all(s in self.values for s in expr.free_symbols)
-
-
-def _step(old: sp.Expr, lr: sp.Expr, gradient: sp.Expr) -> sp.Expr | None:
-    """old - lr * gradient for numbers, rounded once (SymPy rounds twice, in the last of
-    PRECISION's digits); None where arith does not compute it."""
-    if not (old.is_number and lr.is_Rational and gradient.is_number):
-        return None
-    return arith.descent(old, lr, gradient)
 
 
 def _written(cls, *args: sp.Expr):

@@ -148,14 +148,7 @@ def _partials(naming, components, exprs, wrt, shown):
 def _chain(naming, components, exprs, inner, definition, wrt, shown):
     direct = [w for w in wrt if any(e.has(w) for e in exprs)]
     middle = list(inner) + direct
-    outer_lines, outer = [], []
-    for c, expr in zip(components, exprs):
-        row = []
-        for u in middle:
-            line, value = _line(naming, c, u, expr, shown)
-            outer_lines.append(line)
-            row.append(value)
-        outer.append(row)
+    outer_lines, outer = _partials(naming, components, exprs, middle, shown)
     inner_lines, inner_rows = [], []
     for u in middle:
         row = []
