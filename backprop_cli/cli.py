@@ -117,12 +117,24 @@ def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, view, de
     _refuse_overwriting_input(spec, output)
 
     def action():
+        from .api import Solution
         from .pipeline import read_spec, solve_text
 
         source, text = read_spec(spec)
-        _deliver(solve_text(text, source), fmt, as_pdf, fragment, output, digits, color, view)
+        settings = _settings(digits, fragment, color, output, view)
+        _deliver(Solution(solve_text(text, source), settings), fmt, as_pdf, output)
 
     _run(debug, action)
+
+
+def _settings(digits: int, fragment: bool, color, output, view: str = "matrix"):
+    """The one settings object of a command: colour only on a terminal (unless asked)."""
+    from .api import make_settings
+
+    if color is None:
+        color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return make_settings(digits=digits, fragment=fragment, color=bool(color),
+                         width=_terminal_width(), view=view)
 
 
 def _output_format(fmt, as_latex: bool, as_pdf: bool, fragment: bool) -> str:
@@ -135,16 +147,9 @@ def _output_format(fmt, as_latex: bool, as_pdf: bool, fragment: bool) -> str:
     return "latex" if as_latex or as_pdf else (fmt or "text")
 
 
-def _deliver(solution, fmt, as_pdf, fragment, output, digits, color, view="matrix"):
+def _deliver(solution, fmt: str, as_pdf: bool, output) -> None:
     """Render a solution and write it where the options say: stdout, a file, or a PDF."""
-    from .pipeline import render
-    from .render.layout import Settings
-
-    if color is None:
-        color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    settings = Settings(digits=digits, fragment=fragment, color=bool(color),
-                        width=_terminal_width(), view=view)
-    result = render(solution, fmt, settings)
+    result = solution.render(fmt)
     if as_pdf:
         from .render.pdf import build_pdf
 
@@ -152,7 +157,7 @@ def _deliver(solution, fmt, as_pdf, fragment, output, digits, color, view="matri
         click.echo(f"wrote {output}", err=True)
     elif output in (None, "-"):
         try:
-            click.echo(result, nl=False, color=bool(color))
+            click.echo(result, nl=False, color=solution.settings.color)
             sys.stdout.flush()
         except BrokenPipeError:  # the reader went away (| head): stop quietly, status 1,
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's
@@ -166,9 +171,6 @@ def _deliver(solution, fmt, as_pdf, fragment, output, digits, color, view="matri
 def _run(debug: bool, action) -> None:
     try:
         action()
-    except BackpropError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
     except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # a bug in backprop, not in the user's input
@@ -253,8 +255,11 @@ def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, frag
         output = "derivative.pdf"
 
     def action():
-        solution = _derive_solution(formulas, wrt, point, defines, lr, title)
-        _deliver(solution, fmt, as_pdf, fragment, output, digits, color)
+        from .api import Solution
+
+        settings = _settings(digits, fragment, color, output)
+        solution = Solution(_derive_solution(formulas, wrt, point, defines, lr, title), settings)
+        _deliver(solution, fmt, as_pdf, output)
 
     _run(debug, action)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import click
+
 #: Exit statuses (documented in the README).
 EXIT_OK = 0
 EXIT_INTERNAL = 1  # a bug in backprop: one line, --debug shows the traceback
@@ -11,8 +13,11 @@ EXIT_INPUT = 2  # the spec or the command line is wrong: one clear message
 EXIT_TEX = 3  # the LaTeX toolchain is missing or failed
 
 
-class BackpropError(Exception):
-    """A problem with the user's input, reported as one message and exit status 2."""
+class BackpropError(click.ClickException):
+    """A problem with the user's input, reported as one message and exit status 2.
+
+    A click.ClickException, so the command line prints it as it prints its own usage
+    errors; `field` (like 'data[1].x') and `line` say where, for people and programs."""
 
     exit_code = EXIT_INPUT
 
@@ -20,7 +25,6 @@ class BackpropError(Exception):
                  line: int | None = None, column: int | None = None,
                  source: str | None = None):
         super().__init__(message)
-        self.message = message
         self.field = field
         self.line = line
         self.column = column
@@ -43,6 +47,9 @@ class BackpropError(Exception):
             prefix = f"{prefix}, in {self.field}" if prefix else f"in {self.field}"
         text = f"{prefix}: {self.message}" if prefix else self.message
         return one_line(text)
+
+    def format_message(self) -> str:
+        return str(self)
 
 
 class SpecError(BackpropError):

@@ -10,6 +10,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..engine import Pass, Solution, Step
+from ..settings import Settings  # noqa: F401  (renderers import it from here)
 from .printers import latex, unicode
 
 
@@ -19,15 +20,6 @@ class Section:
     steps: tuple = ()
     subtitle: str | None = None  # e.g. the sample's values
     level: int = 1  # 1: section, 2: subsection
-
-
-@dataclass(frozen=True)
-class Settings:
-    digits: int = 5
-    fragment: bool = False
-    color: bool = False
-    width: int = 100
-    view: str = "matrix"  # layered problems: matrix, scalar or both
 
 
 def sections(solution: Solution) -> list[Section]:
