@@ -51,13 +51,14 @@ def render_markdown(data: dict) -> str:
 
 
 def render_math(data: dict) -> str:
-    """One display-math block (for text/latex): sections as text rows, lines aligned on
-    their relation."""
+    """One display-math block (for text/latex): the title and section headings flush
+    left, each section's lines aligned on their relation under its heading."""
     rows = [f"\\textbf{{{_text(data.get('title') or 'Worked solution')}}}"]
     for heading, lines in sections(data):
         rows.append(f"\\text{{{_text(heading)}}}")
-        rows += [_aligned(line) for line in lines]
-    return "$$\\begin{aligned}" + " \\\\ ".join(rows) + "\\end{aligned}$$"
+        rows.append("\\qquad\\begin{aligned}" + " \\\\ ".join(_aligned(line) for line in lines)
+                    + "\\end{aligned}")
+    return "$$\\begin{array}{l}" + " \\\\[4pt] ".join(rows) + "\\end{array}$$"
 
 
 def _aligned(line: str) -> str:
