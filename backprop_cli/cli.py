@@ -138,7 +138,7 @@ def _output_format(fmt, as_latex: bool, as_pdf: bool, fragment: bool) -> str:
 def _deliver(solution, fmt, as_pdf, fragment, output, digits, color, view="matrix"):
     """Render a solution and write it where the options say: stdout, a file, or a PDF."""
     from .pipeline import render
-    from .render.layout import Settings
+    from .render.settings import Settings
 
     if color is None:
         color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ

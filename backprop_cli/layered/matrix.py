@@ -10,82 +10,21 @@ Renderers only print the pieces.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
 from ..engine import Solution, evaluate
 from ..functions import leaky_relu, sigmoid, step
 from ..graph import LEARNING_RATE, Name, Naming, superscript
+from ..sheet.model import Derivation as Block
+from ..sheet.model import Mat, MatrixLine as Line, Named, Op, Scalar, Table
 from .compile import LayerView, Network
 from .spec import NetworkProblem
 
 #: Matrices larger than this are named, not written out (the scalar view has every entry).
 MAX_ROWS = 10
 MAX_COLS = 6
-
-
-# --- pieces ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Named:
-    """A named matrix or vector, W^{(1)} / W⁽¹⁾, or any short formula in both notations."""
-
-    latex: str
-    unicode: str
-    transpose: bool = False
-
-    @property
-    def T(self) -> "Named":
-        return Named(self.latex, self.unicode, not self.transpose)
-
-
-@dataclass(frozen=True)
-class Mat:
-    """Explicit entries (SymPy expressions), a tuple of rows."""
-
-    rows: tuple
-
-
-@dataclass(frozen=True)
-class Op:
-    """An operator or bracket: + − ⊙ ( ) and the like."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Scalar:
-    """A scalar factor such as 1/m (exact: written as a fraction) or η."""
-
-    expr: sp.Expr
-    exact: bool = False
-
-
-@dataclass(frozen=True)
-class Line:
-    lhs: tuple  # pieces
-    forms: tuple  # tuples of pieces; the last is the result
-    relation: str = "="
-    note: tuple | None = None  # one sentence shown under the line: (LaTeX, terminal)
-
-
-@dataclass(frozen=True)
-class Block:
-    """A section: a title, lines (matrix Lines or the engine's scalar Steps), notes."""
-
-    title: str
-    lines: tuple = ()
-    intro: str | None = None
-    level: int = 1
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    header: tuple
-    rows: tuple  # tuples of cells, each a tuple of pieces
 
 
 @dataclass(frozen=True)
@@ -283,8 +222,9 @@ def _general(problem: NetworkProblem) -> tuple:
         lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
         lines.append(Line((n.delta(l),), (n.hidden_delta(problem.layers[l - 1].activation, l),)))
     rules = sorted({layer.activation for layer in problem.layers})
-    intro = "with " + "; ".join(f"${_DERIVATIVE_RULES[r][0]}$" for r in rules if r != "identity") \
-        if any(r != "identity" for r in rules) else None
+    used = [_DERIVATIVE_RULES[r] for r in rules if r != "identity"]
+    intro = ("with " + "; ".join(f"${tex}$" for tex, _ in used),
+             "with " + "; ".join(text for _, text in used)) if used else None
     return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro,
                                   level=2),)
 
@@ -349,7 +289,11 @@ class _Worker:
         self.sol = solution
         self.problem = network.problem
         self.graph = solution.graph
-        self.naming: Naming = solution.graph.names
+        # the δ and ∂ℓ/∂a names are the layout's own: added to a copy, not to the solution's
+        names = solution.graph.names
+        self.naming: Naming = replace(names, names=dict(names.names),
+                                      _derivatives=dict(names._derivatives),
+                                      _by_symbols=dict(names._by_symbols))
         self.m = len(self.graph.samples)
         self.n = Notation(self.problem, batch=self.m > 1)
         self.row = self.problem.convention == "row"
