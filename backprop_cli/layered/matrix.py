@@ -1,11 +1,13 @@
-"""The worked solution of a layered problem in matrix notation.
+"""The worked solution of a layered problem in matrix notation: the stage after solving
+(sheet/layered.py calls it with the engine's solution).
 
 Each line is `lhs = form = form ... = result`, a form being a row of pieces: named
 matrices (W^{(1)}, δ^{(2)}, with an optional transpose), explicit matrices of entries,
-operators and scalar factors. Entries are written per symbol first (δ^{(3)} a^{(2)}_1)
-and then evaluated with the values the scalar engine computed, so every number here is
-the engine's, and a symbolic problem reads in named quantities (δ, a, [z > 0]).
-Renderers only print the pieces.
+operators and scalar factors. Every value is the engine's: node values, ∂ℓ/∂ŷ, δ and
+∂ℓ/∂a (the adjoints of ŷ, z and a) and the gradients; a symbolic problem reads in named
+quantities (δ, a, [z > 0]), written per symbol (δ^{(3)} a^{(2)}_1). One thing is still
+evaluated here: the entries of f'(z), from the engine's a and z (the engine does not keep
+its local derivatives' values). Renderers only print the pieces.
 """
 
 from __future__ import annotations
@@ -341,6 +343,13 @@ class _Worker:
                 env[d] = value
         return env
 
+    def adjoint(self, current, k: int, symbol):
+        """The engine's ∂ℓ/∂symbol in sample k (a number, or an expression)."""
+        index = k if self.m > 1 else None
+        lhs = self.naming.derivative(self.sol.sample_loss, symbol, index)
+        return next((step.value for step in current.samples[k - 1].backward if step.lhs == lhs),
+                    sp.Integer(0))
+
     def ev(self, expr, env):
         return evaluate(sp.sympify(expr), env, "a matrix entry")
 
@@ -461,13 +470,13 @@ class _Worker:
         explicit = self.explicit()
         L = len(net.layers)
         last = net.layers[-1]
-        loss_expr = self.graph.loss.expr
         scale = [] if self.m == 1 or self.graph.reduction == "sum" else [Scalar(sp.Rational(1, self.m), exact=True)]
         per = lambda make: self.per_sample(current, make)  # noqa: E731
         if not explicit:  # a symbolic batch: the matrix forms, without entries
             return tuple(line for line in self.general_backward(scale))
 
-        dl_formula = [sp.factor_terms(sp.diff(loss_expr, s)) for s in net.output.entries]
+        # ∂ℓ/∂ŷ as the engine computed it (one sample when symbolic: explicit() above)
+        dl_formula = [self.adjoint(current, 1, s) for s in net.output.entries]
         dl = per(lambda env, k: [self.entry(d, f, env) for d, f in zip(self.dyhat, dl_formula)])
         lines.append(self.line((n.dloss(n.yhat),), [self.loss_derivative()], [],
                                [self.vectors(dl)], note=self._batch_note()))
