@@ -7,7 +7,7 @@ template's `tex` escaping filter.
 from __future__ import annotations
 
 from ..sheet import model as m
-from .latex import worked_lines
+from .latex import escape_tex, worked_lines
 from .settings import Settings
 from .worked import printer
 
@@ -64,12 +64,12 @@ class _Calculus:
         ]
 
     def section(self, section: m.Section) -> dict:
-        out = {"title": section.title, "zeros": False, "result": None, "product": None,
+        out = {"title": section.title, "notes": [], "result": None, "product": None,
                "lines": worked_lines([b for b in section.blocks if isinstance(b, m.Worked)],
                                      self.sheet, self.digits)}
         for block in section.blocks:
             if isinstance(block, m.Note):
-                out["zeros"] = True
+                out["notes"].append(block.latex or escape_tex(block.text))
             elif isinstance(block, m.Result):
                 out["result"] = self.result(block)
             elif isinstance(block, m.ChainProduct):

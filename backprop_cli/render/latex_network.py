@@ -5,34 +5,13 @@ from __future__ import annotations
 
 from ..sheet import model as m
 from .latex import section_dicts, title_tex, worked_lines
-from .pieces import form_box, form_latex
+from .pieces import convention, describe, form_box, form_latex
 from .printers import latex
 from .settings import Settings
 
 ONE_LINE = 90  # columns of the terminal picture above which a LaTeX line is split at its '='
-_ACTIVATION_LATEX = {"identity": "identity", "sigmoid": "$\\sigma$", "tanh": "$\\tanh$", "relu": "ReLU",
-                     "leaky_relu": "LeakyReLU", "softplus": "softplus", "softmax": "softmax"}
 GENERAL = "The network in matrix form"
 SCALAR = "Entry by entry (scalar view)"
-
-
-def describe(block: m.Architecture) -> str:
-    inputs = block.inputs
-    parts = [f"{inputs} input{'s' * (inputs != 1)}" if isinstance(inputs, int) else f"${inputs}$ inputs"]
-    for units, activation, alpha in block.layers:
-        units = str(units) if isinstance(units, int) else f"${units}$"
-        word = _ACTIVATION_LATEX[activation]
-        if activation == "leaky_relu":
-            word += f" ($\\alpha = {float(alpha):g}$)"
-        parts.append(f"{units} {word}")
-    return " $\\to$ ".join(parts)
-
-
-def convention(block: m.Architecture) -> str:
-    bias = " + b" if block.biases else ""
-    if block.convention == "row":
-        return f"row convention: $z = a W^{{\\top}}{bias}$, vectors are rows, and a batch has one row per sample"
-    return f"column convention: $z = W a{bias}$, vectors are columns, and a batch has one column per sample"
 
 
 class _Network:
@@ -82,7 +61,7 @@ class _Network:
         return ctx
 
     def _Architecture(self, block, ctx):
-        ctx["description"], ctx["convention"] = describe(block), convention(block)
+        ctx["description"], ctx["convention"] = describe(block, "latex"), convention(block, "latex")
 
     def _LossRule(self, block, ctx):
         ctx["loss_rule"] = block.formula.latex

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..sheet.model import Mat, Named, Op, Scalar
+from ..sheet.model import Architecture, Mat, Named, Op, Scalar
 from . import boxes
 from .printers import latex, unicode
 
@@ -64,3 +64,39 @@ def form_box(pieces, names: dict, digits: int) -> boxes.Box:
 
 def form_text(pieces, names: dict, digits: int) -> str:
     return "\n".join(form_box(pieces, names, digits).lines)
+
+
+# --- the layered form's network in words ------------------------------------------------------
+
+#: An activation as the network's description names it: (terminal, LaTeX).
+_ACTIVATIONS = {"identity": ("identity", "identity"), "sigmoid": ("σ", "$\\sigma$"),
+                "tanh": ("tanh", "$\\tanh$"), "relu": ("ReLU", "ReLU"),
+                "leaky_relu": ("LeakyReLU", "LeakyReLU"), "softplus": ("softplus", "softplus"),
+                "softmax": ("softmax", "softmax")}
+
+
+def describe(block: Architecture, kind: str) -> str:
+    """4 inputs → 3 ReLU → 1 identity, in the terminal (`kind` 'unicode') or LaTeX; sizes
+    may be symbols: n0 inputs → n1 σ."""
+    tex = kind == "latex"
+    math = (lambda s: f"${s}$") if tex else str  # noqa: E731
+    size = lambda n: str(n) if isinstance(n, int) else math(n)  # noqa: E731
+    parts = [f"{size(block.inputs)} input{'s' * (block.inputs != 1)}"]
+    for units, activation, alpha in block.layers:
+        word = _ACTIVATIONS[activation][tex]
+        if activation == "leaky_relu":
+            alpha_is = ("\\alpha" if tex else "α") + f" = {float(alpha):g}"
+            word += f" ({math(alpha_is)})"
+        parts.append(f"{size(units)} {word}")
+    return (" $\\to$ " if tex else " → ").join(parts)
+
+
+def convention(block: Architecture, kind: str) -> str:
+    """How a layer is written: z = W a + b with column vectors, or z = a Wᵀ + b with rows."""
+    tex = kind == "latex"
+    bias = " + b" if block.biases else ""
+    rule = ("a W^{\\top}" if tex else "a Wᵀ") if block.convention == "row" else "W a"
+    rule = f"$z = {rule}{bias}$" if tex else f"z = {rule}{bias}"
+    vectors = "rows" if block.convention == "row" else "columns"
+    return (f"{block.convention} convention: {rule}, vectors are {vectors}, and a batch has one "
+            f"{vectors[:-1]} per sample")

@@ -12,7 +12,7 @@ import click
 from ..sheet import model as m
 from . import boxes
 from .boxes import pad, width
-from .pieces import form_box, form_text
+from .pieces import convention, describe, form_box, form_text
 from .settings import Settings
 from .worked import printed, printer
 
@@ -189,7 +189,7 @@ class _Text:
 
     # the layered form -------------------------------------------------------------------------
     def _Architecture(self, block: m.Architecture) -> list[str]:
-        return [f"  network: {describe(block)}", f"  ({convention(block)})"]
+        return [f"  network: {describe(block, 'unicode')}", f"  ({convention(block, 'unicode')})"]
 
     def _LossRule(self, block: m.LossRule) -> list[str]:
         k = block.samples
@@ -322,28 +322,6 @@ class _Text:
                 + _beside([f"{indent}= "], _matrix(cell(block.outer_matrix)))
                 + _beside([f"{indent}  · "], _matrix(cell(block.inner_matrix)))
                 + _beside([f"{indent}= "], _matrix(cell(block.result))))
-
-
-_ACTIVATION_WORDS = {"identity": "identity", "sigmoid": "σ", "tanh": "tanh", "relu": "ReLU",
-                     "leaky_relu": "LeakyReLU", "softplus": "softplus", "softmax": "softmax"}
-
-
-def describe(block: m.Architecture) -> str:
-    """4 inputs → 3 ReLU → 2 ReLU → 1 identity (sizes may be symbols: n0 inputs → n1 ReLU)"""
-    parts = [f"{block.inputs} input{'s' * (block.inputs != 1)}"]
-    for units, activation, alpha in block.layers:
-        word = _ACTIVATION_WORDS[activation]
-        if activation == "leaky_relu":
-            word += f" (α = {float(alpha):g})"
-        parts.append(f"{units} {word}")
-    return " → ".join(parts)
-
-
-def convention(block: m.Architecture) -> str:
-    bias = " + b" if block.biases else ""
-    if block.convention == "row":
-        return f"row convention: z = a Wᵀ{bias}, vectors are rows, and a batch has one row per sample"
-    return f"column convention: z = W a{bias}, vectors are columns, and a batch has one column per sample"
 
 
 def _matrix(cells: list[list[str]]) -> list[str]:

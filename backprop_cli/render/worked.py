@@ -1,7 +1,7 @@
 """A worked line's parts as strings, for every renderer: `lhs relation rhs[0] = rhs[1] ...`.
 
 The worksheet holds SymPy; here it is printed with the printers of its form (the calculus
-form writes products as a person does by hand: calculus/printing.py), in the terminal's
+form writes products as a person does by hand: handwritten.py), in the terminal's
 Unicode or in LaTeX, with the digits of the output. Nothing is computed.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..calculus import printing as handwritten
+from . import handwritten
 from ..sheet.model import Worked
 from . import printers
 
