@@ -19,6 +19,7 @@ import sympy as sp
 from ..engine import Solution, evaluate
 from ..functions import leaky_relu, sigmoid, step
 from ..graph import LEARNING_RATE, Name, Naming, superscript
+# the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
 from ..sheet.model import Mat, MatrixLine as Line, Named, Op, Scalar, Table
 from .compile import LayerView, Network
@@ -227,8 +228,7 @@ def _general(problem: NetworkProblem) -> tuple:
     used = [_DERIVATIVE_RULES[r] for r in rules if r != "identity"]
     intro = ("with " + "; ".join(f"${tex}$" for tex, _ in used),
              "with " + "; ".join(text for _, text in used)) if used else None
-    return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro,
-                                  level=2),)
+    return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro),)
 
 
 def _wrap(pieces: tuple) -> tuple:

@@ -66,7 +66,3 @@ def beside(boxes: list[Box], gap: str = "") -> Box:
             parts.append(pad(line, b.width))
         rows.append(gap.join(parts).rstrip())
     return Box(tuple(rows), above)
-
-
-def indent(box: Box, columns: int) -> Box:
-    return Box(tuple((" " * columns + line) if line else line for line in box.lines), box.baseline)

@@ -11,7 +11,7 @@ from ..layered.compile import NetworkSolution
 from ..layered.matrix import general_work, loss_formula, matrix_work
 from ..engine import Step
 from . import graph as scalar_sheet
-from .model import (Architecture, Derivation, Gradients, Losses, LossRule, Mat, Named, Section,
+from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
                     Tensors, Training, Vectors, Worksheet)
 
 GENERAL = "The network in matrix form"
@@ -22,7 +22,7 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix") -> Work
     problem = solution.problem
     scalar = solution.scalar
     work = general_work(problem) if scalar is None else matrix_work(solution.network, scalar)
-    sections = [Section(GENERAL, tuple(_items(work.general)), level=0)]
+    sections = [Section(GENERAL, tuple(work.general), level=0)]  # Tables and Derivations
     worked = scalar_sheet.sections(scalar) if scalar is not None else []
     if scalar is not None:
         if view in ("matrix", "both"):
@@ -41,11 +41,6 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix") -> Work
 def _lines(lines) -> list:
     """The matrix layout's lines, the engine's Steps among them as worked lines."""
     return [scalar_sheet.worked_line(line) if isinstance(line, Step) else line for line in lines]
-
-
-def _items(items) -> list:
-    return [Derivation(i.title, tuple(_lines(i.lines)), i.intro, i.level)
-            if isinstance(i, Derivation) else i for i in items]
 
 
 def _rows(tensor, convention: str) -> tuple:

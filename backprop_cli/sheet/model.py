@@ -36,7 +36,7 @@ class Section:
     title: str  # plain text
     blocks: tuple = ()
     subtitle: tuple = ()  # (symbol, value) pairs: the sample a section works on
-    level: int = 1  # 1: a section; 2: a paragraph inside one
+    level: int = 1  # 0: a part, whose blocks are titled (Tables, Derivations); 1: a section
     matrix: bool = False  # lines in matrix notation (the layered form's passes)
 
 
@@ -141,7 +141,6 @@ class Derivation:
     title: str
     lines: tuple  # MatrixLines and Worked lines
     intro: tuple | None = None  # (LaTeX, terminal)
-    level: int = 1
 
 
 # --- the given part and the summary -----------------------------------------------------
