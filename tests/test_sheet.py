@@ -12,6 +12,7 @@ import sympy as sp
 
 from backprop_cli.pipeline import render, solve_text
 from backprop_cli.render.settings import Settings
+from backprop_cli.render.worked import printed, rule_text
 from backprop_cli.sheet import build_sheet, model
 from support import PROBLEMS, ROOT
 
@@ -111,3 +112,30 @@ def test_renderers_read_worksheets_and_builders_never_print():
     for name in ("text.py", "latex.py", "json.py", "latex_calculus.py", "latex_network.py"):
         imports = _imports(ROOT / "backprop_cli/render" / name)
         assert not any(m.endswith(("engine", "compile", "matrix")) for m in imports), name
+
+
+# -- a worked line printed (render/worked.py) ---------------------------------------------------
+
+x, w, z = sp.symbols("x w z", real=True)
+
+
+def test_a_worked_line_shows_its_formula_the_numbers_put_in_and_the_value():
+    line = model.Worked(z, forms=(w * x,), substituted=w * x,
+                        values={w: sp.Rational(1, 2), x: sp.Integer(-3)}, value=sp.Rational(-3, 2))
+    assert printed(line, "graph", {}, 5, "unicode").rhs == ("wx", "0.5 · (−3)", "−1.5")
+    assert printed(line, "graph", {}, 5, "latex").rhs == ("w x", "0.5 \\cdot \\left(-3\\right)", "-1.5")
+
+
+def test_a_chain_rule_line_is_dotted_in_latex_and_a_repeated_form_is_shown_once():
+    line = model.Worked(z, forms=(w * x,), value=w * x, dotted=True)
+    assert printed(line, "graph", {}, 5, "latex").rhs == ("w \\cdot x",)
+    assert printed(line, "graph", {}, 5, "unicode").rhs == ("wx",)
+
+
+def test_the_calculus_form_writes_coefficients_by_hand_and_names_its_rules():
+    line = model.Worked(z, forms=(sp.Rational(3, 2) * x,), rule=("chain", "sigmoid"), decimals=True)
+    shown = printed(line, "calculus", {}, 5, "unicode")
+    assert shown.rhs == ("1.5x",)
+    assert shown.rule == "chain rule with σ′(u) = σ(u)(1 − σ(u))"
+    assert printed(line, "graph", {}, 5, "unicode").rhs == ("1.5 · x",)
+    assert rule_text(("power",), "latex") == "power rule, $(u^n)' = n u^{n-1}$"
