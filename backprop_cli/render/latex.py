@@ -1,4 +1,6 @@
-"""The solution as a LaTeX document (or a fragment to \\input), through Jinja templates.
+"""A Worksheet as a LaTeX document (or a fragment to \\input), through Jinja templates:
+the form's template (graph, network, calculus .tex.j2) extends document.tex.j2; this
+module makes the graph form's context and what every form shares (warnings, worked lines).
 
 Templates use LaTeX-friendly delimiters: ((* block *)), ((( variable ))), ((= comment =)).
 User text (title, notes) goes through the `tex` escaping filter; only LaTeX this program
