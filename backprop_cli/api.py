@@ -148,7 +148,8 @@ class Solution:
         raise KeyError(f"no quantity {key!r}{did_you_mean(key, keys)}")
 
     def render(self, fmt: str, **settings) -> str:
-        """The worked solution as text ('text', 'json' or 'latex')."""
+        """The worked solution as 'text', 'json' or 'latex' (or 'markdown' and 'mathjax',
+        what a notebook shows)."""
         from .pipeline import render
 
         chosen = dataclasses.replace(self.settings, **settings) if settings else self.settings
@@ -177,14 +178,12 @@ class Solution:
         return build_pdf(self.to_latex())
 
     def _repr_markdown_(self) -> str:
-        from .render.notebook import render_markdown
-
-        return render_markdown(self.to_json())
+        """Jupyter: the worked solution, section by section, lines as display math."""
+        return self.render("markdown")
 
     def _repr_latex_(self) -> str:
-        from .render.notebook import render_math
-
-        return render_math(self.to_json())
+        """Jupyter (or anything with MathJax): the worked solution as one block of math."""
+        return self.render("mathjax")
 
     def __repr__(self) -> str:
         count = len(self.quantities())

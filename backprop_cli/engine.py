@@ -24,6 +24,18 @@ from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # n
 _KEEP_EXACT = (sigmoid, sp.tanh, softplus, sp.exp)
 
 
+class Notice(str):
+    """A warning's text that keeps the parts it was made of (text, and the symbols it
+    names), so that a LaTeX renderer can print the symbols as math."""
+
+    parts: tuple
+
+    def __new__(cls, parts, spell):
+        self = super().__new__(cls, "".join(p if isinstance(p, str) else spell(p) for p in parts))
+        self.parts = tuple(parts)
+        return self
+
+
 @dataclass(frozen=True)
 class Step:
     """One worked line: `lhs relation forms[0] = forms[1] ... = forms[-1]|values = value`."""
@@ -282,11 +294,12 @@ class _Solver:
             argument = kink.args[0]
             at = exact_env.evaluate(argument, "a kink", node)
             if at.is_number and at == 0:
-                label = self.names[argument].unicode if argument in self.names else str(argument)
                 kind = "|x|" if isinstance(kink, sp.Abs) else "ReLU"
                 slope = "alpha" if isinstance(kink, leaky_relu) else "0"
-                self.warnings.append(f"{kind} at its kink{where}: {label} = 0, where the derivative "
-                                     f"is undefined; it is taken as {slope} (the PyTorch convention)")
+                spell = lambda s: self.names[s].unicode if s in self.names else str(s)  # noqa: E731
+                self.warnings.append(Notice((f"{kind} at its kink{where}: ", argument,
+                                             f" = 0, where the derivative is undefined; it is "
+                                             f"taken as {slope} (the PyTorch convention)"), spell))
 
     # backward ------------------------------------------------------------
     def adjoint_symbol(self, symbol: sp.Symbol, index: int) -> sp.Symbol:

@@ -62,23 +62,24 @@ def _path_of(field: str) -> tuple:
 
 
 def render(solution, fmt: str, settings) -> str:
-    """Text for `fmt` (text, json, latex); each spec form brings its own renderers."""
-    if getattr(solution, "kind", "graph") == "calculus":
-        from .calculus.render import render_calculus
+    """Text for `fmt` (text, json, latex; markdown and mathjax for a notebook): the
+    solution's worksheet, given to the renderer of that output. A new output is one
+    module in render/ and one branch here."""
+    from .sheet import build_sheet
 
-        return render_calculus(solution, fmt, settings)
-    if getattr(solution, "kind", "graph") == "network":
-        from .layered.render import render_network
+    sheet = build_sheet(solution, settings)
+    if fmt in ("markdown", "mathjax"):
+        from .render.notebook import render_markdown, render_math
 
-        return render_network(solution, fmt, settings)
+        return (render_markdown if fmt == "markdown" else render_math)(sheet, settings)
     if fmt == "json":
         from .render.json import render_json
 
-        return render_json(solution, settings)
+        return render_json(sheet, settings)
     if fmt == "latex":
         from .render.latex import render_latex
 
-        return render_latex(solution, settings)
+        return render_latex(sheet, settings)
     from .render.text import render_text
 
-    return render_text(solution, settings)
+    return render_text(sheet, settings)

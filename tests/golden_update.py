@@ -21,7 +21,7 @@ if str(ROOT) not in sys.path:  # `python tests/golden_update.py` from anywhere
 
 from backprop_cli.cli import solve as solve_command  # noqa: E402
 from backprop_cli.pipeline import render, solve_text  # noqa: E402
-from backprop_cli.render.layout import Settings  # noqa: E402
+from backprop_cli.settings import Settings  # noqa: E402
 
 PROBLEMS = ROOT / "problems"
 GOLDEN = HERE / "golden"

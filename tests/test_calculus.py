@@ -490,7 +490,7 @@ def test_random_formulas_match_central_differences(formula):
 # -- the printers ---------------------------------------------------------------------------------
 
 def test_printers_write_products_as_people_do():
-    from backprop_cli.calculus.printing import latex, unicode
+    from backprop_cli.render.handwritten import latex, unicode
     from backprop_cli.functions import sigmoid
 
     x, y, z = sp.symbols("x y z", real=True)

@@ -21,7 +21,7 @@ import yaml
 from backprop_cli import __version__
 from backprop_cli.cli import main
 from backprop_cli.pipeline import solve_text
-from backprop_cli.render.layout import sections
+from backprop_cli.sheet.graph import sections
 from support import PROBLEMS, ROOT, example_paths
 
 EXAMPLES = example_paths()
@@ -200,7 +200,7 @@ def test_json_matches_the_engine(runner, path):
         if sample.loss.is_number:
             assert shown["loss"] == float(sample.loss)
 
-    engine_steps = [step for section in sections(solution) for step in section.steps]
+    engine_steps = [step for section in sections(solution) for step in section.blocks]
     assert engine_steps
     assert len(data["steps"]) == len(engine_steps)
     for shown, step in zip(data["steps"], engine_steps):
@@ -508,7 +508,7 @@ def test_installed_command_latex_uses_templates_from_the_wheel(installed, tmp_pa
     if package == (ROOT / "backprop_cli").resolve():
         pytest.skip("backprop is installed in editable mode; cannot check what the wheel ships")
     assert (package / "templates" / "document.tex.j2").is_file()
-    assert (package / "templates" / "fragment.tex.j2").is_file()
+    assert (package / "templates" / "graph.tex.j2").is_file()
     result = run_installed([installed["command"], "solve", "--latex",
                             str(PROBLEMS / "seed001_relu_two_samples.yaml")], tmp_path)
     assert result.returncode == 0, result.stderr

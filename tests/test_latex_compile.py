@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from backprop_cli.pipeline import render, solve_text
-from backprop_cli.render.layout import Settings
+from backprop_cli.settings import Settings
 from backprop_cli.render.pdf import build_pdf
 from support import example_paths, require_pdftotext
 

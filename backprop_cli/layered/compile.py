@@ -1,5 +1,6 @@
 """NetworkProblem -> the scalar computation graph the engine solves, plus the layout that
-says which scalar is which matrix entry; then the solution in matrix form.
+says which scalar is which matrix entry. (The solution in matrix notation is laid out
+later, from the solved graph: sheet/layered.py.)
 
 Both spec forms meet in graph.Graph, so the numbers of a layered problem come from the
 same engine (and oracle tests) as every other problem. Entry symbols carry brackets in
@@ -75,7 +76,6 @@ class NetworkSolution:
     problem: NetworkProblem
     network: Network | None  # None with symbolic sizes: there are no entries
     scalar: Solution | None
-    matrix: object  # matrix.MatrixWork
 
     @property
     def warnings(self) -> tuple:
@@ -83,10 +83,8 @@ class NetworkSolution:
 
 
 def solve_network(problem: NetworkProblem) -> NetworkSolution:
-    from .matrix import general_work, matrix_work
-
     if problem.symbolic_sizes:
-        return NetworkSolution(problem, None, None, general_work(problem))
+        return NetworkSolution(problem, None, None)
     graph, network = build_network_graph(problem)
     try:
         solution = solve(graph)
@@ -98,7 +96,7 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
                 exc.message = exc.message.replace(ADVICE[1], "") + (
                     "; cross_entropy needs every output above 0: put softmax on the last layer")
         raise
-    return NetworkSolution(problem, network, solution, matrix_work(network, solution))
+    return NetworkSolution(problem, network, solution)
 
 
 # --- naming ------------------------------------------------------------------------

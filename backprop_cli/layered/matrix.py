@@ -1,91 +1,33 @@
-"""The worked solution of a layered problem in matrix notation.
+"""The worked solution of a layered problem in matrix notation: the stage after solving
+(sheet/layered.py calls it with the engine's solution).
 
 Each line is `lhs = form = form ... = result`, a form being a row of pieces: named
 matrices (W^{(1)}, δ^{(2)}, with an optional transpose), explicit matrices of entries,
-operators and scalar factors. Entries are written per symbol first (δ^{(3)} a^{(2)}_1)
-and then evaluated with the values the scalar engine computed, so every number here is
-the engine's, and a symbolic problem reads in named quantities (δ, a, [z > 0]).
-Renderers only print the pieces.
+operators and scalar factors. Every value is the engine's: node values, ∂ℓ/∂ŷ, δ and
+∂ℓ/∂a (the adjoints of ŷ, z and a) and the gradients; a symbolic problem reads in named
+quantities (δ, a, [z > 0]), written per symbol (δ^{(3)} a^{(2)}_1). One thing is still
+evaluated here: the entries of f'(z), from the engine's a and z (the engine does not keep
+its local derivatives' values). Renderers only print the pieces.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
 from ..engine import Solution, evaluate
 from ..functions import leaky_relu, sigmoid, step
 from ..graph import LEARNING_RATE, Name, Naming, superscript
+# the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
+from ..sheet.model import Derivation as Block
+from ..sheet.model import Mat, MatrixLine as Line, Named, Op, Scalar, Table
 from .compile import LayerView, Network
 from .spec import NetworkProblem
 
 #: Matrices larger than this are named, not written out (the scalar view has every entry).
 MAX_ROWS = 10
 MAX_COLS = 6
-
-
-# --- pieces ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Named:
-    """A named matrix or vector, W^{(1)} / W⁽¹⁾, or any short formula in both notations."""
-
-    latex: str
-    unicode: str
-    transpose: bool = False
-
-    @property
-    def T(self) -> "Named":
-        return Named(self.latex, self.unicode, not self.transpose)
-
-
-@dataclass(frozen=True)
-class Mat:
-    """Explicit entries (SymPy expressions), a tuple of rows."""
-
-    rows: tuple
-
-
-@dataclass(frozen=True)
-class Op:
-    """An operator or bracket: + − ⊙ ( ) and the like."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Scalar:
-    """A scalar factor such as 1/m (exact: written as a fraction) or η."""
-
-    expr: sp.Expr
-    exact: bool = False
-
-
-@dataclass(frozen=True)
-class Line:
-    lhs: tuple  # pieces
-    forms: tuple  # tuples of pieces; the last is the result
-    relation: str = "="
-    note: tuple | None = None  # one sentence shown under the line: (LaTeX, terminal)
-
-
-@dataclass(frozen=True)
-class Block:
-    """A section: a title, lines (matrix Lines or the engine's scalar Steps), notes."""
-
-    title: str
-    lines: tuple = ()
-    intro: str | None = None
-    level: int = 1
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    header: tuple
-    rows: tuple  # tuples of cells, each a tuple of pieces
 
 
 @dataclass(frozen=True)
@@ -283,10 +225,10 @@ def _general(problem: NetworkProblem) -> tuple:
         lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
         lines.append(Line((n.delta(l),), (n.hidden_delta(problem.layers[l - 1].activation, l),)))
     rules = sorted({layer.activation for layer in problem.layers})
-    intro = "with " + "; ".join(f"${_DERIVATIVE_RULES[r][0]}$" for r in rules if r != "identity") \
-        if any(r != "identity" for r in rules) else None
-    return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro,
-                                  level=2),)
+    used = [_DERIVATIVE_RULES[r] for r in rules if r != "identity"]
+    intro = ("with " + "; ".join(f"${tex}$" for tex, _ in used),
+             "with " + "; ".join(text for _, text in used)) if used else None
+    return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro),)
 
 
 def _wrap(pieces: tuple) -> tuple:
@@ -349,7 +291,11 @@ class _Worker:
         self.sol = solution
         self.problem = network.problem
         self.graph = solution.graph
-        self.naming: Naming = solution.graph.names
+        # the δ and ∂ℓ/∂a names are the layout's own: added to a copy, not to the solution's
+        names = solution.graph.names
+        self.naming: Naming = replace(names, names=dict(names.names),
+                                      _derivatives=dict(names._derivatives),
+                                      _by_symbols=dict(names._by_symbols))
         self.m = len(self.graph.samples)
         self.n = Notation(self.problem, batch=self.m > 1)
         self.row = self.problem.convention == "row"
@@ -396,6 +342,13 @@ class _Worker:
             if value.is_number:
                 env[d] = value
         return env
+
+    def adjoint(self, current, k: int, symbol):
+        """The engine's ∂ℓ/∂symbol in sample k (a number, or an expression)."""
+        index = k if self.m > 1 else None
+        lhs = self.naming.derivative(self.sol.sample_loss, symbol, index)
+        return next((step.value for step in current.samples[k - 1].backward if step.lhs == lhs),
+                    sp.Integer(0))
 
     def ev(self, expr, env):
         return evaluate(sp.sympify(expr), env, "a matrix entry")
@@ -517,13 +470,13 @@ class _Worker:
         explicit = self.explicit()
         L = len(net.layers)
         last = net.layers[-1]
-        loss_expr = self.graph.loss.expr
         scale = [] if self.m == 1 or self.graph.reduction == "sum" else [Scalar(sp.Rational(1, self.m), exact=True)]
         per = lambda make: self.per_sample(current, make)  # noqa: E731
         if not explicit:  # a symbolic batch: the matrix forms, without entries
             return tuple(line for line in self.general_backward(scale))
 
-        dl_formula = [sp.factor_terms(sp.diff(loss_expr, s)) for s in net.output.entries]
+        # ∂ℓ/∂ŷ as the engine computed it (one sample when symbolic: explicit() above)
+        dl_formula = [self.adjoint(current, 1, s) for s in net.output.entries]
         dl = per(lambda env, k: [self.entry(d, f, env) for d, f in zip(self.dyhat, dl_formula)])
         lines.append(self.line((n.dloss(n.yhat),), [self.loss_derivative()], [],
                                [self.vectors(dl)], note=self._batch_note()))

@@ -6,9 +6,18 @@ neighbours), the way SymPy's pretty printer composes its pictures, in miniature.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
-from .layout import pad, width
+
+def width(text: str) -> int:
+    """Columns `text` takes in a terminal: combining accents (the hat of ŷ) take none."""
+    return sum(0 if unicodedata.combining(ch) else 1 for ch in text)
+
+
+def pad(text: str, columns: int, right: bool = False) -> str:
+    space = " " * max(columns - width(text), 0)
+    return space + text if right else text + space
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,3 @@ def beside(boxes: list[Box], gap: str = "") -> Box:
             parts.append(pad(line, b.width))
         rows.append(gap.join(parts).rstrip())
     return Box(tuple(rows), above)
-
-
-def indent(box: Box, columns: int) -> Box:
-    return Box(tuple((" " * columns + line) if line else line for line in box.lines), box.baseline)

@@ -12,9 +12,12 @@ import math
 
 import sympy as sp
 
-from ..engine import Solution
+from ..calculus.softmax import to_exp
 from ..functions import to_elementary
-from .layout import Settings, sections, step_latex
+from ..sheet.model import Table, Worksheet
+from .pieces import form_latex
+from ..settings import Settings
+from .worked import one_latex, rule_text
 
 FORMAT_VERSION = 1
 
@@ -36,7 +39,8 @@ def number(value, names: dict | None = None):
     return sp.sstr(to_elementary(value.xreplace(plain)))
 
 
-def solution_data(solution: Solution, settings: Settings, entries: bool = True) -> dict:
+def solution_data(sheet: Worksheet, solution, settings: Settings,
+                  entries: bool = True) -> dict:
     """The JSON contract's fields; `entries=False` leaves out the values of gradients,
     sample quantities and updated parameters, which the layered form writes as matrices
     (writing a symbolic one out costs seconds: not twice)."""
@@ -44,16 +48,9 @@ def solution_data(solution: Solution, settings: Settings, entries: bool = True) 
     names = graph.names.names
     first = solution.first
     plain = lambda s: names[s].plain if s in names else str(s)  # noqa: E731
-    steps = []
-    for section in sections(solution):
-        for step in section.steps:
-            steps.append({
-                "phase": step.phase,
-                "name": plain(step.lhs),
-                "sample": step.sample,
-                "latex": step_latex(step, names, settings.digits),
-                "value": number(step.value, names),
-            })
+    steps = [{"phase": line.phase, "name": plain(line.lhs), "sample": line.sample,
+              "latex": one_latex(line, "graph", names, settings.digits),
+              "value": number(line.value, names)} for _, line in sheet.steps]
     samples = []
     for sample in first.samples:
         values = {plain(s): number(sample.values[s] if sample.values[s].is_number else sample.full[s], names)
@@ -79,11 +76,110 @@ def solution_data(solution: Solution, settings: Settings, entries: bool = True) 
         "samples": samples,
         "steps": steps,
         "updates": updates,
-        "warnings": list(solution.warnings),
+        "warnings": [w.text for w in sheet.warnings],
     }
 
 
-def render_json(solution: Solution, settings: Settings) -> str:
+def render_json(sheet: Worksheet, settings: Settings) -> str:
+    if sheet.form == "calculus":
+        return json.dumps(calculus_data(sheet, settings), indent=2, ensure_ascii=False) + "\n"
+    if sheet.form == "network":
+        return json.dumps(network_data(sheet, settings), indent=2, ensure_ascii=False) + "\n"
     # allow_nan=False: the output is always valid JSON (no Infinity or NaN).
-    return json.dumps(solution_data(solution, settings), indent=2, ensure_ascii=False,
+    return json.dumps(solution_data(sheet, sheet.solution, settings), indent=2, ensure_ascii=False,
                       allow_nan=False) + "\n"
+
+
+# --- the layered form: vectors and matrices as nested lists ------------------------------------
+
+
+def _tensor_values(tensor, values: dict, names: dict):
+    if tensor.matrix:
+        return [[number(values[s], names) for s in r] for r in tensor.entries]
+    return [number(values[s], names) for s in tensor.entries]
+
+
+def network_data(sheet: Worksheet, settings: Settings) -> dict:
+    solution = sheet.solution
+    general = _general_strings(sheet)
+    if solution.scalar is None:
+        return {"format": 1, "title": solution.problem.title, "loss": None, "gradients": {},
+                "samples": [], "steps": [], "updates": [], "warnings": [], "matrix_form": general}
+    data = solution_data(sheet, solution.scalar, settings, entries=False)
+    net = solution.network
+    names = sheet.names
+    first = solution.scalar.first
+    full = {p: (first.gradients[p] if first.gradients[p].is_number else first.full_gradients[p])
+            for p in first.gradients}
+    data["gradients"] = {t.plain: _tensor_values(t, full, names) for t in net.tensors()} if full else {}
+    samples = []
+    for sample, old in zip(first.samples, data["samples"]):
+        values = {s: (v if v.is_number else sample.full[s]) for s, v in sample.values.items()}
+        tensors = [t for layer in net.layers for t in (layer.z, layer.a)]
+        samples.append({"values": {t.plain: _tensor_values(t, values, names) for t in tensors},
+                        "loss": old["loss"]})
+    data["samples"] = samples
+    for update, entry in zip(solution.scalar.updates, data["updates"]):
+        entry["params"] = {t.plain: _tensor_values(t, update.full_params, names) for t in net.tensors()}
+    data["matrix_form"] = general
+    return data
+
+
+def _general_strings(sheet: Worksheet) -> dict:
+    """The general derivation's tables (no numbers) in LaTeX."""
+    tables = [t for section in sheet.sections if section.title == "The network in matrix form"
+              for t in section.blocks if isinstance(t, Table)]
+    out = {}
+    for table in tables:
+        key = "forward" if table.title.startswith("Forward") else "backward"
+        out[key] = [[form_latex(cell, {}, 5) for cell in row] for row in table.rows]
+    return out
+
+
+# --- the calculus form ---------------------------------------------------------------------------
+
+
+def _formula(expr, names: dict) -> str:
+    """A formula string in the variables' plain names that `sympy.sympify` reads back."""
+    expr = to_elementary(to_exp(expr))
+    plain = {s: sp.Symbol(names[s].plain) for s in expr.free_symbols if s in names}
+    return sp.sstr(expr.xreplace(plain))
+
+
+def _value(value, names: dict):
+    return float(value) if value.is_number else _formula(value, names)
+
+
+def calculus_data(sheet: Worksheet, settings: Settings) -> dict:
+    solution = sheet.solution
+    names = solution.names
+    plain = lambda s: names[s].plain  # noqa: E731
+    functions = solution.texts["function"]
+    data = {
+        "format": FORMAT_VERSION,
+        "title": solution.title,
+        "function": functions[0] if solution.gradient and len(functions) == 1 else list(functions),
+        "define": dict(solution.texts["define"]),
+        "components": [plain(c) for c in solution.components],
+        "variables": [plain(v) for v in solution.variables],
+        "wrt": [plain(w) for w in solution.wrt],
+        "jacobian": [[_formula(v, names) for v in row] for row in solution.expanded],
+    }
+    if solution.point is not None:
+        data["point"] = {plain(v): float(n) for v, n in solution.point.values}
+        data["at"] = [[float(v) for v in row] for row in solution.point.matrix]
+    if solution.update is not None:
+        update = solution.update
+        data["update"] = {
+            "lr": float(update.lr) if update.lr.is_number else names[update.lr].plain,
+            "formulas": {plain(w): _formula(f, names) for w, f in update.formulas},
+        }
+        if update.values is not None:
+            data["update"]["values"] = {plain(w): _value(v, names) for w, v in update.values}
+    data["steps"] = [{"section": title,
+                      "name": names[line.lhs].plain if line.lhs in names else str(line.lhs),
+                      "rule": rule_text(line.rule, "unicode"),
+                      "latex": one_latex(line, "calculus", names, settings.digits)}
+                     for title, line in sheet.steps]
+    data["warnings"] = [w.text for w in sheet.warnings]
+    return data

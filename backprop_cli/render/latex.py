@@ -1,4 +1,6 @@
-"""The solution as a LaTeX document (or a fragment to \\input), through Jinja templates.
+"""A Worksheet as a LaTeX document (or a fragment to \\input), through Jinja templates:
+the form's template (graph, network, calculus .tex.j2) extends document.tex.j2; this
+module makes the graph form's context and what every form shares (warnings, worked lines).
 
 Templates use LaTeX-friendly delimiters: ((* block *)), ((( variable ))), ((= comment =)).
 User text (title, notes) goes through the `tex` escaping filter; only LaTeX this program
@@ -13,12 +15,13 @@ from pathlib import Path
 
 import jinja2
 
-from ..engine import Solution
-from .layout import Settings, gradient_rows, known, sections, step_line
-from .printers import latex
+from ..sheet import model as m
+from ..settings import Settings
+from .worked import printed, printer
 
-#: Above this many characters (in the terminal rendering) a step is split over lines.
-ONE_LINE = 95
+#: Above this many characters (in the terminal rendering) a worked line is split over
+#: rows, by form (the calculus form's lines carry a rule in a tag: less room).
+ONE_LINE = {"graph": 95, "network": 95, "calculus": 80}
 
 _TEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -55,73 +58,89 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render_latex(solution: Solution, settings: Settings) -> str:
-    template = environment().get_template("fragment.tex.j2" if settings.fragment else "document.tex.j2")
-    return template.render(**context(solution, settings))
+def title_tex(title: str) -> str:
+    """One of our own headings in LaTeX: escaped, with δ as math."""
+    return "$\\delta$".join(escape_tex(part) for part in title.split("δ"))
 
 
-def context(solution: Solution, settings: Settings) -> dict:
-    graph = solution.graph
-    names = graph.names.names
-    digits = settings.digits
+def render_latex(sheet: m.Worksheet, settings: Settings) -> str:
+    """The worksheet through its form's template (which extends document.tex.j2)."""
+    if sheet.form == "calculus":
+        from .latex_calculus import context
+    elif sheet.form == "network":
+        from .latex_network import context
+    else:
+        context = graph_context
+    template = environment().get_template(f"{sheet.form}.tex.j2")
+    return template.render(fragment=settings.fragment, **base_context(sheet),
+                           **context(sheet, settings))
+
+
+def base_context(sheet: m.Worksheet) -> dict:
+    return {"title": sheet.title or "Worked solution", "notes": sheet.notes,
+            "warnings": [warning_tex(w, sheet.names) for w in sheet.warnings]}
+
+
+def warning_tex(warning: m.Warning, names: dict) -> str:
+    """Its text escaped, its symbols printed as math (z⁽¹⁾₁ is $z^{(1)}_{1}$, not z???)."""
+    return "".join(escape_tex(p) if isinstance(p, str) else f"${printer('graph', 'latex')(p, names=names)}$"
+                   for p in warning.parts)
+
+
+def worked_lines(lines, sheet: m.Worksheet, digits: int, limit: int | None = None) -> list[dict]:
+    """Worked lines as the templates' dicts; a line longer than `limit` columns in the
+    terminal is set one '=' a row."""
+    limit = limit or ONE_LINE[sheet.form]
+    out = []
+    for line in lines:
+        p = printed(line, sheet.form, sheet.names, digits, "latex")
+        length = sum(len(part) for part in printed(line, sheet.form, sheet.names, digits, "unicode").rhs)
+        out.append({"lhs": p.lhs, "relation": p.relation, "rhs": list(p.rhs), "rule": p.rule,
+                    "one_line": length <= limit, "note": None})
+    return out
+
+
+def section_dicts(sections, sheet: m.Worksheet, digits: int) -> list[dict]:
+    """The graph form's passes (also the layered form's scalar view)."""
+    names = sheet.names
+    tex = printer("graph", "latex")
+    return [{"title": s.title,
+             "subtitle": ",\\quad ".join(f"{tex(k, names=names)} = {tex(v, names=names, decimals=True)}"
+                                         for k, v in s.subtitle) or None,
+             "lines": worked_lines(s.blocks, sheet, digits, ONE_LINE["graph"])} for s in sections]
+
+
+def graph_context(sheet: m.Worksheet, settings: Settings) -> dict:
+    names, digits = sheet.names, settings.digits
+    latex = printer("graph", "latex")
     tex = lambda e, **kw: latex(e, names=names, digits=digits, **kw)  # noqa: E731
-    equations = [(tex(n.symbol), tex(n.written if n.written is not None else n.display))
-                 for n in graph.nodes if n.given and n is not graph.loss]
-    loss = (tex(solution.sample_loss), tex(graph.loss.written)) if graph.loss is not None else None
-    params = [(tex(p), tex(v, decimals=True) if v is not None else "\\text{symbolic}")
-              for p, v in graph.param_values.items()]
-    gradients = [(p, v if v else "\\text{symbolic}", g)
-                 for p, v, g in gradient_rows(solution, digits, "latex")]
-    columns = [c for c in solution.first.samples[0].given
-               if any(s.given[c].is_number for s in solution.first.samples)]
-    data = {"columns": [tex(c) for c in columns],
-            "rows": [[tex(s.given[c], decimals=True) for c in columns]
-                     for s in solution.first.samples]}
-    blocks = []
-    for section in sections(solution):
-        lines = []
-        for step in section.steps:
-            line = step_line(step, names, digits, "latex")
-            width = sum(len(p) for p in step_line(step, names, digits, "unicode").rhs)
-            lines.append({"lhs": line.lhs, "relation": line.relation, "rhs": list(line.rhs),
-                          "one_line": width <= ONE_LINE})
-        blocks.append({"title": section.title, "subtitle": _subtitle(solution, section),
-                       "lines": lines})
-    updates_after = []
-    for update in solution.updates:
-        after = [p for p in solution.passes if p.iteration == update.iteration]
-        if after and after[0].loss is not None:
-            updates_after.append((update.iteration, tex(after[0].loss, decimals=True)))
-    return {
-        "body": "fragment.tex.j2",
-        "title": graph.title or "Worked solution",
-        "notes": graph.notes,
-        "warnings": list(solution.warnings),
-        "equations": equations,
-        "loss_definition": loss,
-        "reduction": graph.reduction,
-        "several": len(graph.samples) > 1,
-        "params": params,
-        "data": data,
-        "lr": tex(graph.lr, decimals=True) if graph.lr is not None else None,
-        "steps": graph.steps,
-        "sections": blocks,
-        "gradients": gradients,
-        "trained": bool(solution.updates),
-        "loss": tex(solution.first.loss, decimals=True)
-        if solution.first.loss is not None and solution.first.loss.is_number else None,
-        "loss_symbol": tex(solution.loss_symbol),
-        "losses_after": updates_after,
-    }
-
-
-def _subtitle(solution: Solution, section) -> str | None:
-    if not section.subtitle:
-        return None
-    names = solution.graph.names.names
-    sample = next((s for p in solution.passes for s in p.samples
-                   if section.steps and s.forward and s.forward[0] is section.steps[0]), None)
-    if sample is None:
-        return None
-    return ",\\quad ".join(f"{latex(s, names=names)} = {latex(v, names=names, decimals=True)}"
-                           for s, v in known(sample.given).items())
+    ctx = {"equations": [], "loss_definition": None, "reduction": "mean", "several": False,
+           "params": [], "data": {"columns": [], "rows": []}, "lr": None, "steps": 0,
+           "sections": section_dicts(sheet.sections, sheet, digits), "gradients": [],
+           "trained": False, "loss": None, "losses_after": [], "loss_symbol": ""}
+    for block in sheet.given + sheet.summary:
+        if isinstance(block, m.Definitions):
+            ctx["equations"] = [(tex(lhs), tex(rhs)) for lhs, rhs in block.equations]
+            if block.loss is not None:
+                ctx["loss_definition"] = (tex(block.loss[1]), tex(block.loss[2]))
+            ctx["reduction"], ctx["several"] = block.reduction, block.several
+        elif isinstance(block, m.Parameters):
+            ctx["params"] = [(tex(p), tex(v, decimals=True) if v is not None else "\\text{symbolic}")
+                             for p, v in block.values]
+        elif isinstance(block, m.Samples):
+            given = [dict(values) for _, values in block.samples]
+            columns = [c for c in given[0] if any(g[c].is_number for g in given)]
+            ctx["data"] = {"columns": [tex(c) for c in columns],
+                           "rows": [[tex(g[c], decimals=True) for c in columns] for g in given]}
+        elif isinstance(block, m.Training):
+            ctx["lr"], ctx["steps"] = tex(block.lr, decimals=True), block.steps
+        elif isinstance(block, m.GradientTable):
+            ctx["gradients"] = [(tex(p), tex(v, decimals=True) if v.is_number else "\\text{symbolic}",
+                                 tex(g, decimals=True)) for p, v, g in block.rows]
+            ctx["trained"] = block.trained
+            ctx["loss_symbol"] = tex(block.loss)
+        elif isinstance(block, m.Losses):
+            ctx["loss"] = tex(block.value, decimals=True)
+            ctx["losses_after"] = [(k, tex(v, decimals=True)) for k, v in block.after]
+            ctx["loss_symbol"] = tex(block.symbol)
+    return ctx

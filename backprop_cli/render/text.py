@@ -1,113 +1,24 @@
-"""The worked solution in the terminal: Unicode math, aligned, colour only on a TTY."""
+"""A Worksheet in the terminal: Unicode math, worked lines aligned on their '=' and
+wrapped at the width, matrices drawn in brackets, colour only on a TTY.
+
+One method per kind of block (`_<Block>`), the way SymPy's printers have one per class.
+Nothing is computed: every value is the worksheet's.
+"""
 
 from __future__ import annotations
 
 import click
 
-from ..engine import Solution
-from .layout import Settings, gradient_rows, known, pad, sections, step_line, width
-from .printers import unicode
+from ..sheet import model as m
+from . import boxes
+from .boxes import pad, width
+from .pieces import convention, describe, form_box, form_text
+from ..settings import Settings
+from .worked import printed, printer
 
 
-def render_text(solution: Solution, settings: Settings) -> str:
-    graph = solution.graph
-    names = graph.names.names
-    style = Style(settings.color)
-    out: list[str] = []
-    title = graph.title or "Worked solution"
-    out += [style.title(title), style.title("=" * len(title))]
-    if graph.notes:
-        out += [graph.notes]
-    for warning in solution.warnings:
-        out += [style.warn(f"warning: {warning}")]
-    out += ["", style.heading("Given"), ""]
-    for node in graph.nodes:
-        shown = node.written if node.written is not None else node.display
-        if node.given:
-            out.append(f"  {unicode(node.symbol, names=names)} = {unicode(shown, names=names)}")
-    values = [(unicode(p, names=names), unicode(v, names=names, decimals=True, digits=settings.digits))
-              for p, v in graph.param_values.items() if v is not None]
-    if values:
-        out.append("  " + ", ".join(f"{n} = {v}" for n, v in values))
-    symbolic = [unicode(p, names=names) for p, v in graph.param_values.items() if v is None]
-    if symbolic:
-        out.append("  symbolic parameters: " + ", ".join(symbolic))
-    if len(graph.samples) == 1:
-        sample = solution.first.samples[0]
-        given = ", ".join(f"{unicode(s, names=names)} = {unicode(v, names=names, decimals=True)}"
-                          for s, v in known(sample.given).items())
-        if given:
-            out.append("  " + given)
-    else:
-        for sample in solution.first.samples:
-            given = ", ".join(f"{unicode(s, names=names)} = {unicode(v, names=names, decimals=True)}"
-                              for s, v in known(sample.given).items())
-            out.append(f"  sample {sample.index}: {given}")
-    if graph.lr is not None:
-        out.append(f"  learning rate η = {unicode(graph.lr, names=names, decimals=True)}, "
-                   f"{graph.steps} step{'s' if graph.steps != 1 else ''} of gradient descent")
-
-    out += section_lines(solution, settings, style)
-
-    rows = gradient_rows(solution, settings.digits, "unicode")
-    if rows:
-        out += ["", style.heading("Gradients" + (" (at the given parameters)" if solution.updates else "")), ""]
-        pw = max(max(width(r[0]) for r in rows), len("parameter"))
-        vw = max(max(width(r[1]) for r in rows), len("value"))
-        gw = max(width(r[2]) for r in rows)
-        out.append(f"  {pad('parameter', pw)}   {pad('value', vw, True)}   "
-                   f"{pad(unicode(solution.loss_symbol, names=names).join(('∂', '/∂·')), gw, True)}")
-        for p, v, g in rows:
-            out.append(f"  {pad(p, pw)}   {pad(v, vw, True)}   {style.value(pad(g, gw, True))}")
-    if solution.first.loss is not None and solution.first.loss.is_number:
-        loss = unicode(solution.first.loss, digits=settings.digits, decimals=True)
-        out += ["", f"Loss: L = {style.value(loss)}"]
-        for update in solution.updates:
-            after = [p for p in solution.passes if p.iteration == update.iteration]
-            if after and after[0].loss is not None:
-                out.append(f"Loss after step {update.iteration}: L = "
-                           f"{style.value(unicode(after[0].loss, digits=settings.digits, decimals=True))}")
-    return "\n".join(out) + "\n"
-
-
-def section_lines(solution: Solution, settings: Settings, style) -> list[str]:
-    """The worked steps, section by section (also the scalar view of a layered problem)."""
-    names = solution.graph.names.names
-    out = []
-    for section in sections(solution):
-        out += ["", style.heading(section.title)]
-        if section.subtitle:
-            out.append(f"  ({section.subtitle})")
-        out.append("")
-        out += step_lines(section.steps, names, settings, style)
-    return out
-
-
-def step_lines(steps, names: dict, settings: Settings, style) -> list[str]:
-    """Steps aligned on their '=' and wrapped at the terminal width."""
-    lines = [step_line(step, names, settings.digits, "unicode") for step in steps]
-    lhs_width = max((width(line.lhs) for line in lines), default=0)
-    out = []
-    for line in lines:
-        out.extend(_wrap(line, lhs_width, settings.width, style))
-    return out
-
-
-def _wrap(line, lhs_width: int, limit: int, style) -> list[str]:
-    """`lhs = a = b = c`, broken before an '=' when it would pass `limit` columns."""
-    head = f"  {pad(line.lhs, lhs_width)} {line.relation} "
-    indent = " " * (width(head) - 2)
-    rows, current = [], head
-    for i, part in enumerate(line.rhs):
-        text = style.value(part) if i == len(line.rhs) - 1 else part
-        piece = part if i == 0 else f" = {part}"
-        if i > 0 and width(current) + width(piece) > limit:
-            rows.append(current)
-            current = f"{indent}= "
-            piece = part
-        current += text if piece == part else f" = {text}"
-    rows.append(current)
-    return rows
+def render_text(sheet: m.Worksheet, settings: Settings) -> str:
+    return "\n".join(_Text(sheet, settings).lines()) + "\n"
 
 
 class Style:
@@ -128,3 +39,313 @@ class Style:
 
     def warn(self, text):
         return self._s(text, fg="yellow")
+
+    def dim(self, text):
+        return self._s(text, dim=True)
+
+
+class _Text:
+    def __init__(self, sheet: m.Worksheet, settings: Settings):
+        self.sheet = sheet
+        self.settings = settings
+        self.style = Style(settings.color)
+        self.names = sheet.names
+        self.digits = settings.digits
+        self.show = printer(sheet.form, "unicode")
+
+    def u(self, expr, **settings) -> str:
+        return self.show(expr, names=self.names, **settings)
+
+    def lines(self) -> list[str]:
+        s, sheet = self.style, self.sheet
+        title = sheet.title or "Worked solution"
+        out = [s.title(title), s.title("=" * width(title))]
+        if sheet.notes:
+            out.append(sheet.notes)
+        out += [s.warn(f"warning: {w.text}") for w in sheet.warnings]
+        out += ["", s.heading("Given"), ""]
+        out += self.blocks(sheet.given)
+        for section in sheet.sections:
+            out += self.section(section)
+        out += self.blocks(sheet.summary)
+        return out
+
+    def section(self, section: m.Section) -> list[str]:
+        out = ["", self.style.heading(section.title)]
+        if section.level == 0:  # a part: its blocks have titles of their own
+            return out + self.blocks(section.blocks)
+        if section.subtitle:
+            out.append(f"  ({self.pairs(section.subtitle)})")
+        out.append("")
+        return out + self.blocks(section.blocks)
+
+    def pairs(self, pairs) -> str:
+        return ", ".join(f"{self.u(s)} = {self.u(v, decimals=True)}" for s, v in pairs)
+
+    def blocks(self, blocks) -> list[str]:
+        """Each block by its own method; consecutive worked lines aligned together."""
+        out, run = [], []
+        for block in blocks:
+            if isinstance(block, m.Worked):
+                run.append(block)
+                continue
+            if run:
+                out += self.worked(run)
+                run = []
+            out += getattr(self, f"_{type(block).__name__}")(block)
+        if run:
+            out += self.worked(run)
+        return out
+
+    # worked lines ------------------------------------------------------------------------
+    def worked(self, lines) -> list[str]:
+        """`lhs = a = b`, the left sides aligned, long lines broken before an '=', each rule
+        in a column to the right (or on its own line when there is no room)."""
+        shown = [printed(line, self.sheet.form, self.names, self.digits, "unicode") for line in lines]
+        lhs_width = max((width(p.lhs) for p in shown), default=0)
+        limit = self.settings.width
+        rows = [(self.wrap(p, lhs_width), p.rule) for p in shown]
+        column = max((width(r[0][-1]) for r in rows), default=0) + 3
+        out = []
+        for wrapped, rule in rows:
+            out.extend(wrapped[:-1])
+            last = wrapped[-1]
+            if not rule:
+                out.append(last)
+            elif column + width(rule) <= limit:
+                out.append(pad(last, column) + self.style.dim(rule))
+            else:
+                out += [last, " " * (lhs_width + 5) + self.style.dim(f"({rule})")]
+        return out
+
+    def wrap(self, p, lhs_width: int) -> list[str]:
+        head = f"  {pad(p.lhs, lhs_width)} {p.relation} "
+        indent = " " * (width(head) - 2)
+        # the calculus form's definitions are not results: a lone right side stays plain
+        alone = self.sheet.form != "calculus"
+        rows, current = [], head
+        for i, part in enumerate(p.rhs):
+            last = i == len(p.rhs) - 1 and (len(p.rhs) > 1 or alone)
+            text = self.style.value(part) if last else part
+            if i == 0:
+                current += text
+            elif width(current) + 3 + width(part) > self.settings.width:
+                rows.append(current)
+                current = f"{indent}= {text}"
+            else:
+                current += f" = {text}"
+        rows.append(current)
+        return rows
+
+    # the graph form's given part and summary ---------------------------------------------------
+    def _Definitions(self, block: m.Definitions) -> list[str]:
+        out = [f"  {self.u(lhs)} = {self.u(rhs)}" for lhs, rhs in block.equations]
+        if block.loss is not None:
+            out.append(f"  {self.u(block.loss[0])} = {self.u(block.loss[2])}")
+        return out
+
+    def _Parameters(self, block: m.Parameters) -> list[str]:
+        out = []
+        values = [(self.u(p), self.u(v, decimals=True, digits=self.digits))
+                  for p, v in block.values if v is not None]
+        if values:
+            out.append("  " + ", ".join(f"{n} = {v}" for n, v in values))
+        symbolic = [self.u(p) for p, v in block.values if v is None]
+        if symbolic:
+            out.append("  symbolic parameters: " + ", ".join(symbolic))
+        return out
+
+    def _Samples(self, block: m.Samples) -> list[str]:
+        known = [(k, [(s, v) for s, v in given if v.is_number]) for k, given in block.samples]
+        if len(known) == 1:
+            return [f"  {self.pairs(known[0][1])}"] if known[0][1] else []
+        return [f"  sample {k}: {self.pairs(given)}" for k, given in known]
+
+    def _Training(self, block: m.Training) -> list[str]:
+        return [f"  learning rate η = {self.u(block.lr, decimals=True)}, "
+                f"{block.steps} step{'s' if block.steps != 1 else ''} of gradient descent"]
+
+    def _GradientTable(self, block: m.GradientTable) -> list[str]:
+        s = self.style
+        rows = [(self.u(p), self.u(v, digits=self.digits, decimals=True) if v.is_number else "",
+                 self.u(g, digits=self.digits, decimals=True)) for p, v, g in block.rows]
+        out = ["", s.heading("Gradients" + (" (at the given parameters)" if block.trained else "")), ""]
+        pw = max(max(width(r[0]) for r in rows), len("parameter"))
+        vw = max(max(width(r[1]) for r in rows), len("value"))
+        gw = max(width(r[2]) for r in rows)
+        out.append(f"  {pad('parameter', pw)}   {pad('value', vw, True)}   "
+                   f"{pad(self.u(block.loss).join(('∂', '/∂·')), gw, True)}")
+        for p, v, g in rows:
+            out.append(f"  {pad(p, pw)}   {pad(v, vw, True)}   {s.value(pad(g, gw, True))}")
+        return out
+
+    def _Losses(self, block: m.Losses) -> list[str]:
+        value = lambda v: self.style.value(self.show(v, digits=self.digits, decimals=True))  # noqa: E731
+        return (["", f"Loss: L = {value(block.value)}"]
+                + [f"Loss after step {k}: L = {value(v)}" for k, v in block.after])
+
+    def _Note(self, block: m.Note) -> list[str]:
+        return [f"  {block.text}"]
+
+    # the layered form -------------------------------------------------------------------------
+    def _Architecture(self, block: m.Architecture) -> list[str]:
+        return [f"  network: {describe(block, 'unicode')}", f"  ({convention(block, 'unicode')})"]
+
+    def _LossRule(self, block: m.LossRule) -> list[str]:
+        k = block.samples
+        over = f"; L = mean of ℓ over the {k} samples" if k > 1 and block.reduction == "mean" else \
+            (f"; L = sum of ℓ over the {k} samples" if k > 1 else "")
+        return [f"  loss: ℓ = {block.formula.unicode}{over}"]
+
+    def _Tensors(self, block: m.Tensors) -> list[str]:
+        out = [""]
+        for name, mat in block.items:
+            out += [f"  {name.unicode}: symbolic"] if mat is None else self.equation([name], [[mat]])
+        return out
+
+    def _Vectors(self, block: m.Vectors) -> list[str]:
+        out = []
+        for k, (x, y, label) in enumerate(block.samples, start=1):
+            parts = [m.Named("x", "x"), m.Op("="), x]
+            if y is not None:
+                parts += [m.Op(","), m.Named("y", "y"), m.Op("="), y]
+                if label is not None:
+                    parts += [m.Named("", f"(class {label})")]
+            head = f"  sample {k}: " if len(block.samples) > 1 else "  "
+            out += [head + line if i == 0 else " " * len(head) + line
+                    for i, line in enumerate(form_box(parts, self.names, self.digits).lines)]
+        return out
+
+    def _Table(self, item: m.Table) -> list[str]:
+        out = ["", self.style.heading(item.title) if item.title else "", ""]
+        cells = [[form_text(c, self.names, self.digits) for c in row] for row in item.rows]
+        widths = [max([width(h)] + [width(r[j]) for r in cells]) for j, h in enumerate(item.header)]
+        out.append("  " + "   ".join(pad(h, widths[j]) for j, h in enumerate(item.header)).rstrip())
+        out.append("  " + "   ".join("─" * w for w in widths))
+        for row in cells:
+            out.append("  " + "   ".join(pad(c, widths[j]) for j, c in enumerate(row)).rstrip())
+        return out
+
+    def _Derivation(self, item: m.Derivation) -> list[str]:
+        out = ["", self.style.heading(item.title), ""]
+        if item.intro:
+            out += [f"  ({item.intro[1]})", ""]
+        return out + self.blocks(item.lines)
+
+    def _MatrixLine(self, line: m.MatrixLine) -> list[str]:
+        out = self.equation(list(line.lhs), [list(f) for f in line.forms], line.relation)
+        if line.note:
+            out.append(f"      ({line.note[1]})")
+        return out
+
+    def equation(self, lhs, forms, relation: str = "=") -> list[str]:
+        """lhs = form = form ...: matrices side by side, broken before an '=' at the width."""
+        head = form_box(lhs, self.names, self.digits)
+        rows, current = [], [head, boxes.text(relation)]
+        limit = self.settings.width - 2
+        indent = head.width + 1
+        for i, form in enumerate(forms):
+            box = form_box(form, self.names, self.digits)
+            if i == len(forms) - 1:
+                box = boxes.Box(tuple(self.style.value(t) if t.strip() else t for t in box.lines), box.baseline)
+            trial = boxes.beside(current + [box], gap=" ")
+            if i > 0 and trial.width > limit and len(current) > 1:
+                rows.append(boxes.beside(current[:-1] if current[-1].lines == ("=",) else current, gap=" "))
+                current = [boxes.text(" " * (indent - 1)), boxes.text("="), box]
+            else:
+                current.append(box)
+            if i < len(forms) - 1:
+                current.append(boxes.text("="))
+        rows.append(boxes.beside(current, gap=" "))
+        out = []
+        for row in rows:
+            out += ["  " + line for line in row.lines]
+        return out
+
+    def _Gradients(self, block: m.Gradients) -> list[str]:
+        out = ["", self.style.heading("Gradients" + (" (at the given parameters)" if block.trained else "")), ""]
+        for name, mat in block.items:
+            out += self.equation([m.Named("", f"∂L/∂{name.unicode}")], [[mat]])
+        return out
+
+    # the calculus form -------------------------------------------------------------------------
+    def symbols(self, items, brackets: bool = False) -> str:
+        """x, y; with `brackets`, (x, y) but t alone."""
+        text = ", ".join(self.u(s) for s in items)
+        return f"({text})" if brackets and len(items) > 1 else text
+
+    def _Softmax(self, block: m.Softmax) -> list[str]:
+        return [f"  ({self.symbols(block.outputs)}) = softmax({self.symbols(block.arguments)})"]
+
+    def _Differentiate(self, block: m.Differentiate) -> list[str]:
+        sentence = f"  Differentiate with respect to {self.symbols(block.wrt)}"
+        if block.point:
+            sentence += ", at " + ", ".join(f"{self.u(v)} = {self.u(n, digits=self.digits, decimals=True)}"
+                                            for v, n in block.point)
+        return [sentence + "."]
+
+    def _LearningRate(self, block: m.LearningRate) -> list[str]:
+        eta = self.names[block.symbol].unicode
+        if block.lr.is_number:
+            return [f"  Learning rate {eta} = {self.u(block.lr, digits=self.digits, decimals=True)}."]
+        return [f"  Learning rate {eta} (a symbol)."]
+
+    def _Result(self, block: m.Result) -> list[str]:
+        """∇f = (8x + 12y, 12x + 18y), or J_F as a matrix."""
+        numbers = block.numbers
+        cells = [[self.u(v, digits=self.digits, decimals=numbers) for v in row] for row in block.matrix]
+        label = self.u(block.label, digits=self.digits)
+        if block.point:  # ∇f(1, 2): the point is its argument
+            label += f"({', '.join(self.u(n, digits=self.digits, decimals=True) for n in block.point)})"
+        blank = [""] if numbers else []  # after the lines that worked it out
+        if block.gradient:
+            if len(cells[0]) == 1:
+                return blank + [f"  {label} = {self.style.value(cells[0][0])}"]
+            line = f"  {label} = ({', '.join(cells[0])})"
+            if width(line) <= self.settings.width:
+                return blank + [line]
+            return blank + _beside([f"  {label} = "], _matrix([[c] for c in cells[0]]))
+        return blank + _beside([f"  {label} = "], _matrix(cells))
+
+    def _ChainProduct(self, block: m.ChainProduct) -> list[str]:
+        """J = ∂(f₁, f₂)/∂(x, y) · ∂(x, y)/∂t = [..] · [..] = [..], matrices side by side."""
+        cell = lambda rows: [[self.u(v, digits=self.digits) for v in row] for row in rows]  # noqa: E731
+        outer = f"∂{self.symbols(block.components, True)}/∂{self.symbols(block.inner, True)}"
+        inner = f"∂{self.symbols(block.inner, True)}/∂{self.symbols(block.wrt, True)}"
+        label = self.u(block.label, digits=self.digits)
+        lines = _beside([f"  {label} = {outer} · {inner} = "], _matrix(cell(block.outer_matrix)), [" · "],
+                        _matrix(cell(block.inner_matrix)), [" = "], _matrix(cell(block.result)))
+        if max(width(line) for line in lines) <= self.settings.width:
+            return lines
+        indent = " " * (width(label) + 3)  # one factor a line, under the '='
+        return ([f"  {label} = {outer} · {inner}"]
+                + _beside([f"{indent}= "], _matrix(cell(block.outer_matrix)))
+                + _beside([f"{indent}  · "], _matrix(cell(block.inner_matrix)))
+                + _beside([f"{indent}= "], _matrix(cell(block.result))))
+
+
+def _matrix(cells: list[list[str]]) -> list[str]:
+    """Rows of cells in brackets, columns aligned: ⎡a  b⎤ / ⎣c  d⎦, or [a  b] for one row."""
+    widths = [max(width(row[j]) for row in cells) for j in range(len(cells[0]))]
+    rows = ["  ".join(pad(c, w) for c, w in zip(row, widths)) for row in cells]
+    if len(rows) == 1:
+        return [f"[{rows[0]}]"]
+    out = []
+    for i, row in enumerate(rows):
+        left, right = ("⎡", "⎤") if i == 0 else ("⎣", "⎦") if i == len(rows) - 1 else ("⎢", "⎥")
+        out.append(f"{left}{row}{right}")
+    return out
+
+
+def _beside(*blocks) -> list[str]:
+    """Blocks of lines side by side, vertically centred; a one-line block sits in the middle."""
+    height = max(len(b) for b in blocks)
+    out = [""] * height
+    for block in blocks:
+        w = max(width(line) for line in block)
+        top = (height - len(block)) // 2
+        for i in range(height):
+            k = i - top
+            text = block[k] if 0 <= k < len(block) else ""
+            out[i] += pad(text, w) if len(block) > 1 or k == 0 else " " * w
+    return [line.rstrip() for line in out]

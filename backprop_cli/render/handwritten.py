@@ -15,7 +15,7 @@ import re
 import sympy as sp
 from sympy.printing.precedence import PRECEDENCE, precedence
 
-from ..render.printers import MathLatexPrinter, UnicodePrinter, _is_terminating
+from .printers import MathLatexPrinter, UnicodePrinter, _is_terminating
 
 
 

@@ -1,0 +1,103 @@
+"""The calculus form's worksheet as the context of templates/calculus.tex.j2.
+
+Only LaTeX this program produced is inserted raw; titles and notes go through the
+template's `tex` escaping filter.
+"""
+
+from __future__ import annotations
+
+from ..sheet import model as m
+from .latex import escape_tex, worked_lines
+from ..settings import Settings
+from .worked import printer
+
+#: A gradient whose entries take at most this many characters is written as a row.
+ROW = 60
+
+
+class _Calculus:
+    def __init__(self, sheet: m.Worksheet, settings: Settings):
+        self.sheet, self.names, self.digits = sheet, sheet.names, settings.digits
+        self.latex = printer("calculus", "latex")
+        self.unicode = printer("calculus", "unicode")
+
+    def tex(self, expr, **settings) -> str:
+        return self.latex(expr, names=self.names, digits=self.digits, **settings)
+
+    def symbols(self, items, brackets: bool = False) -> str:
+        text = ", ".join(self.latex(s, names=self.names) for s in items)
+        return f"\\left({text}\\right)" if brackets and len(items) > 1 else text
+
+    def matrix(self, rows, environment="bmatrix", **settings) -> str:
+        body = " \\\\ ".join(" & ".join(self.tex(v, **settings) for v in row) for row in rows)
+        return f"\\begin{{{environment}}} {body} \\end{{{environment}}}"
+
+    def result(self, block: m.Result) -> str:
+        numbers = block.numbers
+        label = self.tex(block.label)
+        if block.point:  # ∇f(1, 2): the point is its argument
+            label += "(" + ", ".join(self.tex(n, decimals=True) for n in block.point) + ")"
+        if block.gradient:
+            row = block.matrix[0]
+            if len(row) == 1:
+                return f"{label} = {self.tex(row[0], decimals=numbers)}"
+            short = sum(len(self.unicode(v, names=self.names, digits=self.digits, decimals=numbers)) + 2
+                        for v in row)
+            if short <= ROW:  # (1, x₁, x₂, x₁²) reads better on one line; long entries stack
+                entries = ",\\; ".join(self.tex(v, decimals=numbers) for v in row)
+                return f"{label} = \\left({entries}\\right)"
+            return f"{label} = " + self.matrix([[v] for v in row], "pmatrix", decimals=numbers)
+        return f"{label} = " + self.matrix(block.matrix, decimals=numbers)
+
+    def product(self, block: m.ChainProduct) -> list[str]:
+        """Rows of J = ∂F/∂u ∂u/∂w = [outer][inner] = [written product] = [result]."""
+        components, inner = self.symbols(block.components, True), self.symbols(block.inner, True)
+        wrt = self.symbols(block.wrt, True)
+        return [
+            f"{self.tex(block.label)} &= "
+            f"\\frac{{\\partial {components}}}{{\\partial {inner}}}"
+            f"\\,\\frac{{\\partial {inner}}}{{\\partial {wrt}}}",
+            "&= " + self.matrix(block.outer_matrix) + " " + self.matrix(block.inner_matrix),
+        ] + (["&= " + self.matrix(block.product)]  # only where it sums products
+             if any(v.is_Add for row in block.product for v in row) else []) + [
+            "&= " + self.matrix(block.result),
+        ]
+
+    def section(self, section: m.Section) -> dict:
+        out = {"title": section.title, "notes": [], "result": None, "product": None,
+               "lines": worked_lines([b for b in section.blocks if isinstance(b, m.Worked)],
+                                     self.sheet, self.digits)}
+        for block in section.blocks:
+            if isinstance(block, m.Note):
+                out["notes"].append(block.latex or escape_tex(block.text))
+            elif isinstance(block, m.Result):
+                out["result"] = self.result(block)
+            elif isinstance(block, m.ChainProduct):
+                out["product"] = self.product(block)
+        return out
+
+    def context(self) -> dict:
+        sheet = self.sheet
+        ctx = {"given": worked_lines([b for b in sheet.given if isinstance(b, m.Worked)],
+                                     sheet, self.digits),
+               "softmax": [], "point": None, "update": False, "eta": None, "lr": None,
+               "sections": [self.section(s) for s in sheet.sections],
+               "result": "gradient" if any(isinstance(b, (m.Result, m.ChainProduct)) and b.gradient
+                                           for s in sheet.sections for b in s.blocks) else "Jacobian"}
+        for block in sheet.given:
+            if isinstance(block, m.Softmax):
+                ctx["softmax"].append(f"\\left({self.symbols(block.outputs)}\\right) = "
+                                      f"\\operatorname{{softmax}}\\left({self.symbols(block.arguments)}\\right)")
+            elif isinstance(block, m.Differentiate):
+                ctx["wrt"] = self.symbols(block.wrt)
+                if block.point:
+                    ctx["point"] = ", ".join(f"{self.latex(v, names=self.names)} = "
+                                             f"{self.tex(n, decimals=True)}" for v, n in block.point)
+            elif isinstance(block, m.LearningRate):
+                ctx["update"], ctx["eta"] = True, self.tex(block.symbol)
+                ctx["lr"] = self.tex(block.lr, decimals=True) if block.lr.is_number else None
+        return ctx
+
+
+def context(sheet: m.Worksheet, settings: Settings) -> dict:
+    return _Calculus(sheet, settings).context()

@@ -1,0 +1,97 @@
+"""A worked line's parts as strings, for every renderer: `lhs relation rhs[0] = rhs[1] ...`.
+
+The worksheet holds SymPy; here it is printed with the printers of its form (the calculus
+form writes products as a person does by hand: handwritten.py), in the terminal's
+Unicode or in LaTeX, with the digits of the output. Nothing is computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import handwritten
+from ..sheet.model import Worked
+from . import printers
+
+
+@dataclass(frozen=True)
+class Printed:
+    lhs: str
+    relation: str
+    rhs: tuple  # the successive right-hand sides, repeats dropped
+    rule: str = ""  # the rules used, in words ("" when there are none)
+
+
+def printer(form: str, kind: str):
+    """The print function of a worksheet's form, for `kind` 'unicode' or 'latex'."""
+    family = handwritten if form == "calculus" else printers
+    return family.latex if kind == "latex" else family.unicode
+
+
+def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Printed:
+    show = printer(form, kind)
+    extra = {"mul_symbol": "dot"} if kind == "latex" and line.dotted else {}
+    decimals = {"decimals": True} if line.decimals else {}
+    parts = [show(f, names=names, digits=digits, **extra, **decimals,
+                  **({"written": True} if line.written and i == 0 else {}))
+             for i, f in enumerate(line.forms)]
+    if line.substituted is not None:
+        parts.append(show(line.substituted, names=names, values=line.values, digits=digits,
+                          decimals=True))
+    if line.show_value and line.value is not None:
+        parts.append(show(line.value, names=names, digits=digits, decimals=True, **extra))
+    deduped = []
+    for part in parts:
+        if not deduped or deduped[-1] != part:
+            deduped.append(part)
+    relation = {"=": "=", "←": "\\leftarrow" if kind == "latex" else "←"}[line.relation]
+    return Printed(show(line.lhs, names=names, digits=digits), relation, tuple(deduped),
+                   rule_text(line.rule, kind))
+
+
+def one_latex(line: Worked, form: str, names: dict, digits: int) -> str:
+    """The whole line as one LaTeX formula (the JSON's `latex`)."""
+    p = printed(line, form, names, digits, "latex")
+    return f"{p.lhs} {p.relation} " + " = ".join(p.rhs)
+
+
+# -- the rules in words -------------------------------------------------------------------------
+
+_WORDS = {"sum": "sum rule", "product": "product rule", "quotient": "quotient rule",
+          "constant": "constant factor", "chain": "chain rule", "power": "power rule",
+          "exponential": "exponential rule", "softmax": "softmax derivative"}
+#: What a rule says, (terminal, LaTeX); u is the argument. The chain rule multiplies by u′.
+_FORMULAS = {
+    "sigmoid": ("σ′(u) = σ(u)(1 − σ(u))", r"$\sigma'(u) = \sigma(u)(1 - \sigma(u))$"),
+    "tanh": ("tanh′(u) = 1 − tanh²(u)", r"$\tanh'(u) = 1 - \tanh^2(u)$"),
+    "log": ("log′(u) = 1/u", r"$\log'(u) = 1/u$"),
+    "exp": ("exp′(u) = exp(u)", r"$\exp'(u) = \exp(u)$"),
+    "softplus": ("softplus′(u) = σ(u)", r"$\operatorname{softplus}'(u) = \sigma(u)$"),
+    "relu": ("ReLU′(u) = [u > 0]", r"$\operatorname{ReLU}'(u) = [u > 0]$"),
+    "leaky_relu": ("LeakyReLU′(u) = [u > 0] + α[u ≤ 0]",
+                   r"$\operatorname{LeakyReLU}'(u) = [u > 0] + \alpha [u \le 0]$"),
+    "abs": ("|u|′ = sign(u)", r"$|u|' = \operatorname{sign}(u)$"),
+    "step": ("[u > 0]′ = 0", r"$[u > 0]' = 0$"),
+    "softmax": ("∂sⱼ/∂zᵢ = sⱼ(δᵢⱼ − sᵢ)", r"$\partial s_j / \partial z_i = s_j(\delta_{ij} - s_i)$"),
+    "power": ("(uⁿ)′ = nuⁿ⁻¹", r"$(u^n)' = n u^{n-1}$"),
+    "exponential": ("(aᵘ)′ = aᵘ log a", r"$(a^u)' = a^u \log a$"),
+    "product": ("(uv)′ = u′v + uv′", r"$(uv)' = u'v + uv'$"),
+    "quotient": ("(u/v)′ = (u′v − uv′)/v²", r"$(u/v)' = (u'v - uv')/v^2$"),
+}
+
+
+def rule_text(keys: tuple, kind: str) -> str:
+    """('chain', 'sigmoid') -> "chain rule with σ′(u) = σ(u)(1 − σ(u))"; ('power',) ->
+    "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('constant', 'sum') -> "constant factor; sum rule".
+    The softmax rule is written in its usual letters s and z, whatever the names here."""
+    column = 1 if kind == "latex" else 0
+    words: list[str] = []
+    for key in keys:
+        formula = _FORMULAS[key][column] if key in _FORMULAS else None
+        if words and words[-1] == "chain rule" and formula:
+            words[-1] = f"chain rule with {formula}"
+        elif key in _WORDS:
+            words.append(_WORDS[key] + (f", {formula}" if formula else ""))
+        elif formula:
+            words.append(formula)
+    return "; ".join(words)

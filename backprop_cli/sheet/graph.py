@@ -1,0 +1,121 @@
+"""A graph-form Solution laid out as a Worksheet: the given formulas and values, then
+forward, loss, backward, gradients and updates, per sample where there are several.
+
+Nothing is computed here: the engine's Steps become worked lines as they are.
+"""
+
+from __future__ import annotations
+
+from ..engine import Pass, Solution, Step
+from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
+                    Training, Warning, Worked, Worksheet)
+
+
+def build_graph_sheet(solution: Solution) -> Worksheet:
+    graph = solution.graph
+    worked = tuple(sections(solution))
+    return Worksheet(form="graph", title=graph.title, notes=graph.notes,
+                     warnings=warnings(solution.warnings), given=given(solution),
+                     sections=worked, summary=summary(solution), names=graph.names.names,
+                     steps=steps(worked), solution=solution)
+
+
+def steps(sections) -> tuple:
+    """(section title, worked line) for every line, in order."""
+    return tuple((s.title, line) for s in sections for line in s.blocks if isinstance(line, Worked))
+
+
+def warnings(texts) -> tuple:
+    """The engine's warnings as data: a Notice keeps the symbols it names."""
+    return tuple(Warning(str(text), getattr(text, "parts", (str(text),))) for text in texts)
+
+
+def given(solution: Solution) -> tuple:
+    graph = solution.graph
+    equations = tuple((n.symbol, n.written if n.written is not None else n.display)
+                      for n in graph.nodes if n.given and n is not graph.loss)
+    loss = (graph.loss.symbol, solution.sample_loss, graph.loss.written) if graph.loss is not None else None
+    out = [Definitions(equations, loss, several=len(graph.samples) > 1, reduction=graph.reduction),
+           Parameters(tuple(graph.param_values.items())),
+           Samples(tuple((s.index, tuple(s.given.items())) for s in solution.first.samples))]
+    if graph.lr is not None:
+        out.append(Training(graph.lr, graph.steps))
+    return tuple(out)
+
+
+def sections(solution: Solution) -> list[Section]:
+    """Forward, loss, backward, gradients, updates; per sample where there are several."""
+    out: list[Section] = []
+    out.extend(_pass_sections(solution, solution.first, heading="Forward pass"))
+    for update in solution.updates:
+        out.append(Section(f"Gradient-descent step {update.iteration}", worked(update.steps)))
+        following = [p for p in solution.passes if p.iteration == update.iteration]
+        if following:
+            out.extend(_pass_sections(solution, following[0],
+                                      heading=f"Forward pass after step {update.iteration}"))
+    return out
+
+
+def _pass_sections(solution: Solution, current: Pass, heading: str) -> list[Section]:
+    out = []
+    several = len(current.samples) > 1
+    for sample in current.samples:
+        title = f"{heading}, sample {sample.index}" if several else heading
+        out.append(Section(title, worked(sample.forward),
+                           subtitle=tuple(known(sample.given).items()) if several else ()))
+    reduce_loss = [s for s in current.reduce if s.lhs == solution.loss_symbol]
+    if reduce_loss:
+        out.append(Section("Loss over the data", worked(reduce_loss)))
+    if any(sample.backward for sample in current.samples):
+        for sample in current.samples:
+            title = "Backward pass" + (f", sample {sample.index}" if several else "")
+            if current.iteration:
+                title += f" (after step {current.iteration})"
+            out.append(Section(title, worked(sample.backward)))
+        reduce_grads = [s for s in current.reduce if s.lhs != solution.loss_symbol]
+        if reduce_grads:
+            reduction = "mean" if solution.graph.reduction == "mean" else "sum"
+            out.append(Section(f"Gradients over the data ({reduction} of the samples)",
+                               worked(reduce_grads)))
+    return out
+
+
+def worked(steps) -> tuple:
+    return tuple(worked_line(step) for step in steps)
+
+
+def worked_line(step: Step) -> Worked:
+    """An engine Step as a worked line: the numbers go into its last form."""
+    substituted = step.forms[-1] if step.values and (step.forms[-1].free_symbols & set(step.values)) \
+        else None
+    return Worked(lhs=step.lhs, forms=tuple(step.forms), substituted=substituted,
+                  values=step.values if substituted is not None else {}, value=step.value,
+                  show_value=step.show_value, relation=step.relation, sample=step.sample,
+                  phase=step.phase, dotted=step.phase not in ("forward", "loss"))
+
+
+def known(values: dict) -> dict:
+    """The entries that are numbers (a symbolic input is not 'given' a value)."""
+    return {s: v for s, v in values.items() if v.is_number}
+
+
+def summary(solution: Solution) -> tuple:
+    out = []
+    first = solution.first
+    rows = tuple((p, first.params[p], first.gradients[p])
+                 for p in solution.graph.params if p in first.gradients)
+    if rows:
+        out.append(GradientTable(rows, solution.loss_symbol, trained=bool(solution.updates)))
+    if first.loss is not None and first.loss.is_number:
+        out.append(Losses(solution.loss_symbol, first.loss, losses_after(solution)))
+    return tuple(out)
+
+
+def losses_after(solution) -> tuple:
+    """(k, the loss after step k) for each step whose pass was worked."""
+    out = []
+    for update in solution.updates:
+        after = [p for p in solution.passes if p.iteration == update.iteration]
+        if after and after[0].loss is not None:
+            out.append((update.iteration, after[0].loss))
+    return tuple(out)

@@ -1,0 +1,105 @@
+"""A layered-form solution laid out as a Worksheet: the network given, its derivation in
+matrix notation, the worked passes in matrix notation (layered/matrix.py) and/or entry by
+entry (the graph form's layout of the scalar solution), the gradients as matrices.
+
+This is the stage after solving: the matrix layout reads the engine's solution.
+"""
+
+from __future__ import annotations
+
+from ..layered.compile import NetworkSolution
+from ..layered.matrix import general_work, loss_formula, matrix_work
+from ..engine import Step
+from . import graph as scalar_sheet
+from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
+                    Tensors, Training, Vectors, Worksheet)
+
+GENERAL = "The network in matrix form"
+SCALAR = "Entry by entry (scalar view)"
+
+
+def build_network_sheet(solution: NetworkSolution, view: str = "matrix") -> Worksheet:
+    problem = solution.problem
+    scalar = solution.scalar
+    work = general_work(problem) if scalar is None else matrix_work(solution.network, scalar)
+    sections = [Section(GENERAL, tuple(work.general), level=0)]  # Tables and Derivations
+    worked = scalar_sheet.sections(scalar) if scalar is not None else []
+    if scalar is not None:
+        if view in ("matrix", "both"):
+            sections += [Section(block.title, tuple(_lines(block.lines)), matrix=True)
+                         for block in work.blocks]
+        if view in ("scalar", "both"):
+            if view == "both":
+                sections.append(Section(SCALAR, level=0))
+            sections += worked
+    return Worksheet(form="network", title=problem.title, notes=problem.notes,
+                     warnings=scalar_sheet.warnings(solution.warnings), given=given(solution),
+                     sections=tuple(sections), summary=summary(solution),
+                     names=work.names, steps=scalar_sheet.steps(worked), solution=solution)
+
+
+def _lines(lines) -> list:
+    """The matrix layout's lines, the engine's Steps among them as worked lines."""
+    return [scalar_sheet.worked_line(line) if isinstance(line, Step) else line for line in lines]
+
+
+def _rows(tensor, convention: str) -> tuple:
+    """A tensor's entry symbols as rows: a bias is a column (a row in the row convention)."""
+    if tensor.matrix:
+        return tensor.entries
+    return (tuple(tensor.entries),) if convention == "row" else tuple((e,) for e in tensor.entries)
+
+
+def _vector(values, convention: str) -> Mat:
+    if convention == "row" or len(values) == 1:
+        return Mat((tuple(values),))
+    return Mat(tuple((v,) for v in values))
+
+
+def given(solution: NetworkSolution) -> tuple:
+    problem = solution.problem
+    out = [Architecture(problem.inputs, tuple((layer.units, layer.activation, layer.alpha)
+                                              for layer in problem.layers),
+                        problem.convention, any(layer.bias for layer in problem.layers))]
+    if problem.loss:
+        out.append(LossRule(Named(*loss_formula(problem.loss)), len(problem.data), problem.reduction))
+    if solution.scalar is None:
+        return tuple(out)
+    graph = solution.scalar.graph
+    tensors = []
+    for tensor in solution.network.tensors():
+        name = Named(tensor.latex, tensor.unicode)
+        if all(graph.param_values[s] is None for s in tensor.symbols):
+            tensors.append((name, None))
+            continue
+        rows = _rows(tensor, problem.convention)
+        tensors.append((name, Mat(tuple(tuple(graph.param_values[s] if graph.param_values[s] is not None else s
+                                              for s in row) for row in rows))))
+    out.append(Tensors(tuple(tensors)))
+    samples = []
+    for k, sample in enumerate(solution.scalar.first.samples, start=1):
+        x = [sample.given.get(s, s) for s in solution.network.x.entries]
+        y = [sample.given.get(s, s) for s in solution.network.y.entries] if problem.loss else None
+        samples.append((_vector(x, problem.convention),
+                        _vector(y, problem.convention) if y is not None else None,
+                        problem.data[k - 1].label))
+    out.append(Vectors(tuple(samples)))
+    if graph.lr is not None:
+        out.append(Training(graph.lr, graph.steps))
+    return tuple(out)
+
+
+def summary(solution: NetworkSolution) -> tuple:
+    if solution.scalar is None:
+        return ()
+    out = []
+    first = solution.scalar.first
+    if first.gradients and all(v.is_number for v in first.gradients.values()):
+        items = tuple((Named(t.latex, t.unicode),
+                       Mat(tuple(tuple(first.gradients[e] for e in row)
+                                 for row in _rows(t, solution.problem.convention))))
+                      for t in solution.network.tensors())
+        out.append(Gradients(items, trained=bool(solution.scalar.updates)))
+    if first.loss is not None and first.loss.is_number:
+        out.append(Losses(solution.scalar.loss_symbol, first.loss, scalar_sheet.losses_after(solution.scalar)))
+    return tuple(out)

@@ -1,0 +1,286 @@
+"""One model of a worked-solution document, whatever the spec form: a Worksheet.
+
+Everything here is data: titles and sentences are plain text, every formula, number and
+name is SymPy (printed to text or LaTeX by the renderers, with the settings of the
+output), and a matrix-notation line is a row of pieces. The builders (graph.py,
+calculus.py, layered.py) fill it from a solved Solution without computing anything; the
+renderers (render/text.py, render/latex.py, render/json.py) print it without computing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+
+# --- the document -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Worksheet:
+    form: str  # "graph", "network" or "calculus": the notation and the LaTeX template
+    title: str | None
+    notes: str | None
+    warnings: tuple  # Warnings
+    given: tuple  # blocks: what the problem states
+    sections: tuple  # Sections: the worked solution
+    summary: tuple = ()  # blocks after the sections: gradients, losses
+    names: dict = field(default_factory=dict)  # Symbol -> graph.Name: how each is written
+    steps: tuple = ()  # (section title, Worked): every worked line, for programs (the JSON's)
+    solution: object = None  # the solution it lays out, for the JSON contract's values
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str  # plain text
+    blocks: tuple = ()
+    subtitle: tuple = ()  # (symbol, value) pairs: the sample a section works on
+    level: int = 1  # 0: a part, whose blocks are titled (Tables, Derivations); 1: a section
+    matrix: bool = False  # lines in matrix notation (the layered form's passes)
+
+
+# --- blocks ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Worked:
+    """`lhs relation forms[0] = forms[1] = ... = substituted|values = value`."""
+
+    lhs: sp.Expr
+    forms: tuple = ()  # the successive right-hand sides, the general rule first
+    substituted: sp.Expr | None = None  # the form shown again with `values` put in
+    values: dict = field(default_factory=dict)
+    value: sp.Expr | None = None  # the result
+    show_value: bool = True  # False: the value is the last form, nothing was substituted
+    relation: str = "="  # "=" or "←"
+    rule: tuple = ()  # the rules used, as keys (calculus/rules.py)
+    sample: int | None = None
+    phase: str | None = None  # forward, loss, backward, reduce, update (the engine's)
+    written: bool = False  # forms[0] is a formula as the user wrote it
+    decimals: bool = False  # numbers inside the forms are written as decimals
+    dotted: bool = False  # products written with a dot in LaTeX (the chain rule's)
+
+
+@dataclass(frozen=True)
+class Warning:
+    """A warning: its text, and the same as parts, plain text and SymPy symbols (which a
+    LaTeX renderer prints as math)."""
+
+    text: str
+    parts: tuple = ()
+
+
+@dataclass(frozen=True)
+class Note:
+    """A sentence of plain text (`latex`: the same with its math set, when it has some)."""
+
+    text: str
+    latex: str | None = None
+
+
+# matrix notation (the layered form): a form is a row of pieces
+
+
+@dataclass(frozen=True)
+class Named:
+    """A named matrix or vector, W^{(1)} / W⁽¹⁾, or a short formula, in both notations."""
+
+    latex: str
+    unicode: str
+    transpose: bool = False
+
+    @property
+    def T(self) -> "Named":
+        return Named(self.latex, self.unicode, not self.transpose)
+
+
+@dataclass(frozen=True)
+class Mat:
+    """Explicit entries (SymPy expressions), a tuple of rows."""
+
+    rows: tuple
+
+
+@dataclass(frozen=True)
+class Op:
+    """An operator or bracket: + − ⊙ ( ) and the like."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Scalar:
+    """A scalar factor such as 1/m (exact: written as a fraction) or η."""
+
+    expr: sp.Expr
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class MatrixLine:
+    """`lhs = form = form ... = result`, each a tuple of pieces."""
+
+    lhs: tuple
+    forms: tuple
+    relation: str = "="
+    note: tuple | None = None  # one sentence under the line: (LaTeX, terminal)
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    header: tuple
+    rows: tuple  # tuples of cells, each a tuple of pieces
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """Matrix-notation lines under a title, with an optional sentence before them."""
+
+    title: str
+    lines: tuple  # MatrixLines and Worked lines
+    intro: tuple | None = None  # (LaTeX, terminal)
+
+
+# --- the given part and the summary -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Definitions:
+    """The formulas of the graph form: `lhs = rhs`, the loss last (`loss`: its node,
+    the per-sample name it is written under, and its formula)."""
+
+    equations: tuple  # (symbol, formula)
+    loss: tuple | None = None  # (symbol, per-sample symbol, formula)
+    several: bool = False
+    reduction: str = "mean"
+
+
+@dataclass(frozen=True)
+class Parameters:
+    values: tuple  # (symbol, number or None for symbolic)
+
+
+@dataclass(frozen=True)
+class Samples:
+    samples: tuple  # (index, ((symbol, value), ...)) per sample; a symbolic value stays a symbol
+
+
+@dataclass(frozen=True)
+class Training:
+    lr: sp.Expr  # a number, or the learning-rate symbol
+    steps: int
+
+
+@dataclass(frozen=True)
+class GradientTable:
+    rows: tuple  # (parameter, value or None, dL/dparameter)
+    loss: sp.Symbol
+    trained: bool  # there are updates: the gradients are at the given parameters
+
+
+@dataclass(frozen=True)
+class Losses:
+    """Loss: L = ...; after step k: L = ..."""
+
+    symbol: sp.Symbol
+    value: sp.Expr
+    after: tuple = ()  # (step, value)
+
+
+# --- the calculus form -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """(s₁, …, sₙ) = softmax(a₁, …, aₙ): outputs the engine recognised as one softmax."""
+
+    outputs: tuple
+    arguments: tuple
+
+
+@dataclass(frozen=True)
+class Differentiate:
+    """Differentiate with respect to `wrt`, at `point` ((variable, number), …) if any."""
+
+    wrt: tuple
+    point: tuple = ()
+
+
+@dataclass(frozen=True)
+class LearningRate:
+    symbol: sp.Symbol  # η
+    lr: sp.Expr  # a number, or the symbol itself
+
+
+@dataclass(frozen=True)
+class Result:
+    """The assembled answer: ∇f = (…, …) or J_F as a matrix; with `numbers`, its value at
+    the point (`point`: the numbers ∇f is written at, ∇f(1, 2), or () )."""
+
+    label: sp.Symbol
+    matrix: tuple  # rows
+    gradient: bool
+    numbers: bool = False
+    point: tuple = ()
+
+
+@dataclass(frozen=True)
+class ChainProduct:
+    """J = ∂(f₁, …)/∂(u₁, …) · ∂(u₁, …)/∂(w₁, …): the outer and inner Jacobians, their
+    product as written, and the result."""
+
+    label: sp.Symbol
+    components: tuple
+    inner: tuple
+    wrt: tuple
+    outer_matrix: tuple
+    inner_matrix: tuple
+    product: tuple
+    result: tuple
+    gradient: bool = False  # one function: the result is a gradient
+
+
+# --- the layered form --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Architecture:
+    """4 inputs → 3 ReLU → 1 identity, and the convention (sizes may be symbols)."""
+
+    inputs: object  # int, or the name of a symbolic size
+    layers: tuple  # (units, activation, alpha)
+    convention: str  # "column" or "row"
+    biases: bool
+
+
+@dataclass(frozen=True)
+class LossRule:
+    """ℓ = the loss of one sample; L its mean or sum over `samples` samples."""
+
+    formula: Named
+    samples: int
+    reduction: str
+
+
+@dataclass(frozen=True)
+class Tensors:
+    """The parameters' values: (name, Mat), or (name, None) when symbolic."""
+
+    items: tuple
+
+
+@dataclass(frozen=True)
+class Vectors:
+    """Each sample's x and y as vectors: (x Mat, y Mat or None, class label or None)."""
+
+    samples: tuple
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """∂L/∂W⁽¹⁾ = […] for each parameter tensor: (name, Mat)."""
+
+    items: tuple
+    trained: bool
