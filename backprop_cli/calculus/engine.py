@@ -14,7 +14,7 @@ from .point import at_point, gradient_step
 from .rules import partial, plus, tidy
 from .softmax import recognise, softmax
 from .solution import CalculusSolution, Chain, Line
-from .spec import CalculusProblem
+from ..spec import CalculusProblem
 
 
 def solve_calculus(problem: CalculusProblem) -> CalculusSolution:

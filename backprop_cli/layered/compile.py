@@ -18,7 +18,7 @@ from ..errors import BackpropError
 from ..functions import leaky_relu, relu, sigmoid, softmax, softplus
 from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
 from ..numeric import ADVICE
-from .spec import NetworkProblem
+from ..spec import NetworkProblem
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..spec import RESERVED, FormulaText
 from ..yamlload import Flag
+from .base import RESERVED, FormulaText
 
 KEYS = ("title", "notes", "define", "function", "wrt", "at", "update")
 MAX_COMPONENTS = 12
@@ -70,7 +70,7 @@ def formula_names(text: str) -> list[str]:
 
 
 def read_calculus(reader) -> CalculusProblem:
-    """Validate the calculus form with `reader` (spec.Reader): every error names field and line."""
+    """Validate the calculus form with `reader` (spec.base.Reader): every error names field and line."""
     top = reader.doc.data
     reader.unknown_keys((), top, KEYS, "the problem")
     title = reader.text(("title",), top["title"]) if top.get("title") is not None else None
