@@ -18,6 +18,7 @@ from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
+from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
 #: log(1 - yhat) and (yhat - 1)**2 keep their digits when the unit saturates.
@@ -444,13 +445,14 @@ class _Solver:
     # updates ---------------------------------------------------------------
     def update(self, k: int, current: Pass) -> Update:
         graph = self.graph
+        rule = OPTIMIZERS[graph.optimizer or DEFAULT]
         eta = LEARNING_RATE
         steps, new, full = [], {}, {}
         for p in graph.params:
             grad_symbol = self.names.derivative(graph.loss.symbol, p)
             old = current.params[p]
             gradient = current.gradients.get(p, sp.Integer(0))
-            form = _written(sp.Add, p, _written(sp.Mul, sp.S.NegativeOne, eta, grad_symbol))
+            form = rule.form(p, eta, grad_symbol)
             shown = {}
             if old.is_number:
                 shown[p] = old
@@ -458,14 +460,14 @@ class _Solver:
                 shown[eta] = graph.lr
             if gradient.is_number:
                 shown[grad_symbol] = gradient
-            value = arith.descent(old, graph.lr, gradient)
+            value = rule.numeric(old, graph.lr, gradient)
             if value is None:  # a symbolic parameter, rate or gradient
-                value = evaluate(old - graph.lr * (gradient if gradient.is_number else grad_symbol),
+                value = evaluate(rule.step(old, graph.lr, gradient if gradient.is_number else grad_symbol),
                                  {}, f"the update of {p}")
             steps.append(Step("update", p, (form,), shown, value, relation="←"))
             new[p] = value
             full[p] = value if value.is_number else \
-                sized(old - graph.lr * current.full_gradients.get(p, sp.Integer(0)),
+                sized(rule.step(old, graph.lr, current.full_gradients.get(p, sp.Integer(0))),
                       f"the update of {p}")
         return Update(iteration=k, steps=tuple(steps), params=new, full_params=full)
 

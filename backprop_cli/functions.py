@@ -44,6 +44,10 @@ class sigmoid(Function):
         return self.args[0].is_real
 
 
+#: SymPy's own tanh, here so that every activation a formula calls is functions.<name>.
+tanh = sp.tanh
+
+
 class step(Function):
     """The Iverson bracket [x > 0]: the derivative of ReLU, 0 at the kink."""
 

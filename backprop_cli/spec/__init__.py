@@ -17,7 +17,7 @@ from ..yamlload import Document, load_yaml
 from . import base
 from .base import MAX_SAMPLES, NAME, RESERVED, FormulaText, Optimizer, _kind
 from .calculus import CalculusProblem, read_calculus
-from .graph import (GRAPH_KEYS, LOSS_ALIASES, NAMED_LOSSES, _SAFE_COMMANDS, GraphProblem, LossSpec,
+from .graph import (GRAPH_KEYS, NAMED_LOSSES, _SAFE_COMMANDS, GraphProblem, LossSpec,
                     check_symbol_latex, read_graph)
 from .network import Layer, NetworkProblem, Sample, read_network
 
@@ -61,7 +61,7 @@ def load_problem(text: str | bytes, source: str = "<spec>"):
         raise exc.located(source) from None
 
 
-__all__ = ["CalculusProblem", "FormulaText", "GraphProblem", "Layer", "LossSpec", "LOSS_ALIASES",
+__all__ = ["CalculusProblem", "FormulaText", "GraphProblem", "Layer", "LossSpec",
            "MAX_SAMPLES", "NAME", "NAMED_LOSSES", "NetworkProblem", "Optimizer", "RESERVED",
            "Reader", "Sample", "_SAFE_COMMANDS", "check_symbol_latex", "load_problem",
            "read_problem"]

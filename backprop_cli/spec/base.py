@@ -16,6 +16,8 @@ from fractions import Fraction
 
 from ..errors import SpecError, clip
 from ..suggest import did_you_mean
+from ..vocab.activations import formula_functions
+from ..vocab.optimizers import DEFAULT, OPTIMIZERS, REQUIRED
 from ..yamlload import Document, Flag, field_name, is_number
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -28,7 +30,8 @@ MAX_NODES = 200
 #: samples x (nodes + loss) x passes: each is a worked line (and a few ms of SymPy) forward
 #: and backward; beyond this an answer key is unreadable and takes minutes.
 MAX_WORK = 10_000
-RESERVED = {"sigmoid", "tanh", "relu", "leaky_relu", "softplus", "exp", "log", "sqrt", "abs"}
+#: The functions a formula calls, which no name may be.
+RESERVED = set(formula_functions())
 
 
 @dataclass(frozen=True)
@@ -181,19 +184,23 @@ class Reader:
         return FormulaText(str(value), field_name(path), mark.line if mark else None, column)
 
     def optimizer(self, top) -> Optimizer:
+        """optimizer: {type: ..., and its settings}; the types and settings are those of
+        vocab/optimizers.py."""
         path = ("optimizer",)
         value = self.mapping(path, top["optimizer"], "optimizer")
-        self.unknown_keys(path, value, ("type", "lr", "steps"), "optimizer")
-        kind = value.get("type", "sgd")
-        if kind != "sgd":
+        kind = value.get("type", DEFAULT)
+        rule = OPTIMIZERS.get(kind) if isinstance(kind, str) else None
+        settings = (rule or OPTIMIZERS[DEFAULT]).settings
+        self.unknown_keys(path, value, ("type",) + tuple(s.name for s in settings), "optimizer")
+        if rule is None:
             shown = f"'{clip(kind)}'" if isinstance(kind, str) else _kind(kind)
-            self.fail(path + ("type",), f"unknown optimizer {shown}; only 'sgd' (plain "
-                                        f"gradient descent) is supported: write type: sgd, "
-                                        f"or leave type out")
-        if "lr" not in value:
+            known = " and ".join(f"'{name}' ({r.description})" for name, r in OPTIMIZERS.items())
+            self.fail(path + ("type",), f"unknown optimizer {shown}; only {known} is supported: "
+                                        f"write type: {DEFAULT}, or leave type out")
+        if "lr" not in value and rule.default("lr") is REQUIRED:
             self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
         lr = self.number(path + ("lr",), value["lr"], allow_null=True)
-        steps = value.get("steps", 1)
+        steps = value.get("steps", rule.default("steps"))
         if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
             self.fail(path + ("steps",), f"must be a whole number from 1 to {MAX_STEPS}, like "
                                          f"steps: 1, not {_kind(steps)}")

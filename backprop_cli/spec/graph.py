@@ -13,15 +13,12 @@ from fractions import Fraction
 from ..errors import clip
 from ..suggest import did_you_mean
 from ..yamlload import Flag, field_name
+from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, MAX_WORK, NAME, FormulaText, Optimizer,
                    Reader, _kind)
 
-NAMED_LOSSES = ("squared_error", "half_squared_error", "abs_error", "bce")
-#: Names people give the named losses.
-LOSS_ALIASES = {"mse": "squared_error", "l2": "squared_error", "squared": "squared_error",
-                "mae": "abs_error", "l1": "abs_error", "absolute_error": "abs_error",
-                "cross_entropy": "bce", "binary_cross_entropy": "bce", "log_loss": "bce",
-                "logloss": "bce", "bce_loss": "bce", "half_mse": "half_squared_error"}
+#: The losses the graph form (one scalar output) takes by name: vocab/losses.py.
+NAMED_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.graph == name)
 
 # Commands allowed in `symbols:` overrides: accents, fonts and Greek letters, nothing that
 # reads files, defines macros or changes catcodes.
@@ -155,8 +152,8 @@ class _GraphReader(Reader):
                 self.fail(("loss",), f"needs 'type:', one of {', '.join(NAMED_LOSSES)}")
             if not isinstance(kind, str) or kind not in NAMED_LOSSES:
                 shown = clip(kind) if isinstance(kind, str) else _kind(kind)
-                hint = (f"; write {LOSS_ALIASES[kind.lower()]}" if isinstance(kind, str)
-                        and kind.lower() in LOSS_ALIASES else
+                meant = self.meant(("loss", "type"), kind) if isinstance(kind, str) else None
+                hint = (f"; write {meant.graph}" if meant is not None else
                         did_you_mean(kind, NAMED_LOSSES) if isinstance(kind, str) else "")
                 self.fail(("loss", "type"), f"unknown loss type '{shown}'{hint} "
                                             f"(known: {', '.join(NAMED_LOSSES)})")
@@ -166,14 +163,24 @@ class _GraphReader(Reader):
         if isinstance(value, str) and NAME.match(value) and declared is not None \
                 and value not in declared:
             # A single word that is no declared name: meant as one of the named losses.
-            if value.lower() in LOSS_ALIASES:
-                hint = f"; write {LOSS_ALIASES[value.lower()]}"
-            else:
-                hint = did_you_mean(value, NAMED_LOSSES)
+            meant = self.meant(("loss",), value)
+            hint = f"; write {meant.graph}" if meant is not None else \
+                did_you_mean(value, NAMED_LOSSES)
             self.fail(("loss",), f"unknown loss '{clip(value)}'{hint} (the named losses are "
                                  f"{', '.join(NAMED_LOSSES)}; or write a formula like "
                                  f"(yhat - y)**2)")
         return LossSpec(field="loss", line=line, formula=self.formula(("loss",), value))
+
+    def meant(self, path, written: str) -> Loss | None:
+        """The loss `written` names (another library's name, or one the graph form writes
+        otherwise: mse is the squared error with one output), or None; a loss with no
+        meaning for one output (cross_entropy) is refused here, saying what to write."""
+        loss = lookup(written)
+        if loss is None or written.lower() in NAMED_LOSSES:
+            return None
+        if loss.graph is None:
+            self.fail(path, graph_refusal(clip(written), loss))
+        return loss
 
     def data(self, top, inputs, targets, needs_targets: bool):
         if "data" not in top or top["data"] is None:

@@ -14,25 +14,24 @@ from fractions import Fraction
 from ..errors import clip
 from ..suggest import closest
 from ..yamlload import Flag, field_name, is_number
+from ..vocab import activations as _activations
+from ..vocab import losses as _losses
+from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
+from ..vocab.losses import LOSSES as LOSS_TABLE
 from .base import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric
 
-ACTIVATIONS = ("identity", "sigmoid", "tanh", "relu", "leaky_relu", "softplus", "softmax")
-LOSSES = ("squared_error", "half_squared_error", "mse", "abs_error", "bce", "cross_entropy")
+#: The names a layer's activation and the loss may take: vocab/activations.py, vocab/losses.py.
+ACTIVATIONS = tuple(ACTIVATION_TABLE)
+LOSSES = tuple(LOSS_TABLE)
 CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer")
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 NOTATION_KEYS = ("pre", "post")
-#: Other libraries' names, so that the suggestion is the right one, not the nearest spelling.
-ALIASES = {"binary_crossentropy": "bce", "binary_cross_entropy": "bce", "log_loss": "bce",
-           "logistic": "bce", "categorical_crossentropy": "cross_entropy",
-           "crossentropy": "cross_entropy", "nll": "cross_entropy",
-           "mean_squared_error": "mse", "l2": "squared_error", "l1": "abs_error",
-           "mae": "abs_error", "linear": "identity", "none": "identity", "logistic_sigmoid": "sigmoid"}
 MAX_UNITS = 512
 MAX_LAYERS = 20
 MAX_WEIGHTS = 50_000
-DEFAULT_ALPHA = Fraction(1, 100)
+DEFAULT_ALPHA = ACTIVATION_TABLE["leaky_relu"].parameter[1]
 
 Size = "int | str"  # a number of units, or a name for a symbolic size
 
@@ -107,7 +106,7 @@ class _NetworkReader:
         inputs, input_names = self.inputs(net["inputs"])
         convention = net.get("convention", "column")
         if convention not in CONVENTIONS:
-            self.choice(("network", "convention"), convention, CONVENTIONS, "convention")
+            self.choice(("network", "convention"), convention, CONVENTIONS, "convention", {})
         default_bias = self.flag(("network", "bias"), net.get("bias", True))
         layers = self.layers(net["layers"], default_bias)
         pre, post = self.notation(net.get("notation"))
@@ -115,7 +114,7 @@ class _NetworkReader:
         if top.get("loss") is not None:
             loss = top["loss"]
             if not isinstance(loss, str) or isinstance(loss, Flag) or loss not in LOSSES:
-                self.choice(("loss",), loss, LOSSES, "loss",
+                self.choice(("loss",), loss, LOSSES, "loss", _losses.aliases(),
                             extra=" (the layered form takes a named loss)")
         for i, layer in enumerate(layers[:-1]):
             if layer.activation == "softmax":
@@ -143,9 +142,12 @@ class _NetworkReader:
                               optimizer=optimizer, pre=pre, post=post)
 
     # helpers ------------------------------------------------------------------
-    def choice(self, path, value, allowed, what, extra=""):
+    def choice(self, path, value, allowed, what, aliases, extra=""):
+        """Refuse `value`, suggesting what its alias names (other libraries' names, in any
+        case), else the closest of `allowed`."""
+        aliases = {alias.lower(): name for alias, name in aliases.items()}
         text = str(value) if isinstance(value, str) else None
-        close = [] if text is None else [ALIASES[text.lower()]] if text.lower() in ALIASES \
+        close = [] if text is None else [aliases[text.lower()]] if text.lower() in aliases \
             else closest(text, allowed, most=1) \
             or difflib.get_close_matches(text, allowed, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else f"; use one of: {', '.join(allowed)}"
@@ -216,7 +218,8 @@ class _NetworkReader:
             units = self.size(at + ("units",), entry["units"], "units")
             activation = entry.get("activation", "identity")
             if not isinstance(activation, str) or activation not in ACTIVATIONS:
-                self.choice(at + ("activation",), activation, ACTIVATIONS, "activation")
+                self.choice(at + ("activation",), activation, ACTIVATIONS, "activation",
+                            _activations.aliases())
             bias = self.flag(at + ("bias",), entry["bias"]) if "bias" in entry else default_bias
             alpha = DEFAULT_ALPHA
             if "alpha" in entry:
