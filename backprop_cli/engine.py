@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import arith
-from .errors import EvaluationError
+from .errors import BackpropError, EvaluationError
 from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
@@ -107,9 +107,9 @@ def solve(graph: Graph) -> Solution:
             current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
         except EvaluationError as exc:
             # The spec's values were fine; the step made them so. Say so, and the likely cause.
-            exc.message = (f"after gradient-descent step {k}, {exc.message} (the parameters "
-                           f"changed by the step; if they have grown very large, use a smaller "
-                           f"learning rate, optimizer.lr)")
+            exc.refine(context=f"after gradient-descent step {k}",
+                       note="the parameters changed by the step; if they have grown very large, "
+                            "use a smaller learning rate, optimizer.lr")
             raise
         passes.append(current)
     return Solution(graph=graph, passes=tuple(passes), updates=tuple(updates),
@@ -223,11 +223,12 @@ class _Solver:
                         for i, sample in enumerate(self.graph.samples))
         reduce, loss, gradients, full_loss = [], None, {}, None
         if self.graph.loss is not None:
-            loss, loss_step = self.reduce_loss(samples)
+            with _About("loss"):
+                loss, loss_step = self.reduce_loss(samples)
+                full_loss = loss if loss.is_number else sized(self._combine_values(
+                    [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
             if loss_step is not None:
                 reduce.append(loss_step)
-            full_loss = loss if loss.is_number else sized(self._combine_values(
-                [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
         full_gradients = {}
         if backward:
             for p in self.graph.params:
@@ -255,14 +256,17 @@ class _Solver:
             is_loss = node is graph.loss
             lhs = self.loss_lhs(index) if is_loss else node.symbol
             what = f"the loss{at}" if is_loss else f"{node.symbol}{at}"
-            value = exact_env.evaluate(node.expr, what, node, graph.output if is_loss else None)
+            about = _About("loss" if is_loss else None)
+            with about:
+                value = exact_env.evaluate(node.expr, what, node, graph.output if is_loss else None)
             self.check_kinks(node, exact_env, where)
             shown = {s: env[s] for s in node.display.free_symbols if s in env}
             forward.append(Step("loss" if is_loss else "forward", lhs, (node.display,), shown,
                                 value, sample=index, show_value=value.is_number or bool(shown)))
             values[node.symbol] = value
-            full[node.symbol] = value if value.is_number else \
-                sized(node.expr.xreplace(full_env), what, node)
+            with about:
+                full[node.symbol] = value if value.is_number else \
+                    sized(node.expr.xreplace(full_env), what, node)
             full_env[node.symbol] = full[node.symbol]
             if value.is_number:
                 env[node.symbol] = value
@@ -525,6 +529,24 @@ class _Exact:
 
     def numeric(self, expr: sp.Expr) -> bool:
         return all(s in self.values for s in expr.free_symbols)
+
+
+class _About:
+    """`with _About("loss"):` marks an error raised inside as being about the loss (its
+    `subject`), so that a later layer can add what it knows without reading the text."""
+
+    __slots__ = ("subject",)
+
+    def __init__(self, subject: str | None):
+        self.subject = subject
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, BackpropError) and self.subject and error.subject is None:
+            error.subject = self.subject
+        return False
 
 
 def _written(cls, *args: sp.Expr):

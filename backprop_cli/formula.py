@@ -83,11 +83,17 @@ _FORBIDDEN = {
 
 
 class FormulaError(ValueError):
-    """A formula that cannot be accepted; `column` is 0-based within the text."""
+    """A formula that cannot be accepted; `column` is 0-based within the text. A formula too
+    large has `cause` 'size' and the graph form's `advice` (split it into nodes), which
+    another form replaces with its own."""
 
-    def __init__(self, message: str, column: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, column: int | None = None, *, advice: str = "",
+                 cause: str | None = None):
+        self.reason = message
+        self.advice = advice
+        self.cause = cause
+        self.message = f"{message}; {advice}" if advice else message
+        super().__init__(self.message)
         self.column = column
 
 
@@ -146,10 +152,11 @@ def _check_size(tree: ast.AST) -> None:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise FormulaError(f"the formula has more than {MAX_NODES} parts; split it into nodes")
+            raise FormulaError(f"the formula has more than {MAX_NODES} parts",
+                               advice="split it into nodes", cause="size")
         if depth > MAX_DEPTH:
-            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep; "
-                               f"split it into several nodes")
+            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep",
+                               advice="split it into several nodes", cause="size")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 

@@ -38,13 +38,10 @@ def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
 
 def _why(expr: sp.Expr, values: dict) -> str:
     """'undefined: log(x - 1) is the logarithm of 0', in the words of numeric.py, without
-    its advice for networks (the data and parameters): here only the point can change."""
-    from ..numeric import ADVICE, why_undefined
+    its rule and advice for networks (the data and parameters): here only the point can change."""
+    from ..numeric import why_undefined
 
-    text = why_undefined(expr, values)
-    for advice in (*ADVICE, "; log needs a positive number"):
-        text = text.replace(advice, "")
-    return text
+    return why_undefined(expr, values).what
 
 
 def at_point(naming, problem, variables, defines, groups, result, components, wrt, shown, exprs):

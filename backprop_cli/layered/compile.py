@@ -16,7 +16,6 @@ from sympy.core.basic import _args_sortkey
 from ..engine import Solution, solve
 from ..errors import BackpropError
 from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
-from ..numeric import ADVICE
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
 
@@ -91,12 +90,12 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
     try:
         solution = solve(graph)
     except BackpropError as exc:  # the layered form has no nodes: a value is the loss's
-        if exc.field is None and "loss" in exc.message.split(":")[0]:
+        if exc.field is None and exc.subject == "loss":
             exc.field = "loss"
-            if problem.loss == "cross_entropy" and "logarithm" in exc.message \
+            if problem.loss == "cross_entropy" and exc.cause == "log" \
                     and problem.layers[-1].activation != "softmax":
-                exc.message = exc.message.replace(ADVICE[1], "") + (
-                    "; cross_entropy needs every output above 0: put softmax on the last layer")
+                exc.refine(advice="; cross_entropy needs every output above 0: put softmax on "
+                                  "the last layer")
         raise
     return NetworkSolution(problem, network, solution, matrix_work(network, solution))
 

@@ -135,8 +135,8 @@ def _check_formula(text: FormulaText, defined: list) -> None:
         column = text.column
         if column is not None and exc.column is not None:
             column += exc.column
-        message = re.sub(r"split it into (several )?nodes",  # the graph form's advice
-                         "name parts of it as inner functions in define:", exc.message)
+        message = exc.message if exc.cause != "size" else \
+            f"{exc.reason}; name parts of it as inner functions in define:"  # not nodes
         raise SpecError(message, field=text.field, line=text.line, column=column) from None
 
 
