@@ -3,6 +3,9 @@ thing in every form, and each form builds what the table says."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 import sympy as sp
 
@@ -13,6 +16,7 @@ from backprop_cli.spec import NAMED_LOSSES, RESERVED, load_problem
 from backprop_cli.spec import network as network_spec
 from backprop_cli.vocab import ACTIVATIONS, LOSSES, OPTIMIZERS
 from backprop_cli.vocab import activations, losses
+from support import PROBLEMS
 
 a1, a2, y1, y2, z1, z2, z3 = sp.symbols("a1 a2 y1 y2 z1 z2 z3", real=True)
 
@@ -166,3 +170,14 @@ def test_an_unknown_optimizer_names_the_known_ones():
         load_problem(text)
     assert info.value.field == "optimizer.type"
     assert "only 'sgd' (plain gradient descent) is supported" in info.value.message
+
+
+@pytest.mark.parametrize("example", ["softmax_classifier", "seed000_sparse_sigmoid"])
+def test_reading_a_graph_or_layered_spec_imports_no_sympy(example):
+    """The spec and the tables it reads stay free of SymPy: the tables import it only to
+    build an entry. (A calculus spec parses its formulas, so it does.)"""
+    code = ("import sys, backprop_cli.spec as s; "
+            "s.load_problem(open(sys.argv[1]).read()); print('sympy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code, str(PROBLEMS / f"{example}.yaml")],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
