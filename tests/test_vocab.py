@@ -96,6 +96,12 @@ def test_graph_form_takes_bce_and_a_node_called_cross_entropy_is_a_formula():
     assert problem.loss.formula.text == "cross_entropy"
 
 
+def test_what_a_target_may_be_is_the_losss_own():
+    assert {name: loss.targets for name, loss in LOSSES.items() if loss.targets != "any"} == \
+        {"bce": "probabilities", "cross_entropy": "distribution"}
+    assert LOSSES["cross_entropy"].log_advice.endswith("put softmax on the last layer")
+
+
 def test_layered_form_reads_the_same_names():
     assert network_spec.LOSSES == tuple(LOSSES)
     assert network_spec.ACTIVATIONS == tuple(ACTIVATIONS)

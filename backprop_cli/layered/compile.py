@@ -92,10 +92,9 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
     except BackpropError as exc:  # the layered form has no nodes: a value is the loss's
         if exc.field is None and exc.subject == "loss":
             exc.field = "loss"
-            if problem.loss == "cross_entropy" and exc.cause == "log" \
-                    and problem.layers[-1].activation != "softmax":
-                exc.refine(advice="; cross_entropy needs every output above 0: put softmax on "
-                                  "the last layer")
+            advice = LOSSES[problem.loss].log_advice
+            if advice and exc.cause == "log" and problem.layers[-1].activation != "softmax":
+                exc.refine(advice=f"; {advice}")
         raise
     return NetworkSolution(problem, network, solution, matrix_work(network, solution))
 

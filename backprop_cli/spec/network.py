@@ -389,30 +389,34 @@ class _NetworkReader:
         return tuple(result)
 
     def target(self, path, value, n_out, loss, softmax=False):
+        """y of one sample, checked as the loss's entry in vocab/losses.py says: a class
+        distribution (or its index) for cross_entropy, probabilities for bce."""
         if value is None:
             return None, None
-        if loss == "cross_entropy" and isinstance(value, int) and not isinstance(value, Flag):
+        targets = LOSS_TABLE[loss].targets if loss is not None else "any"
+        classes = targets == "distribution"
+        if classes and isinstance(value, int) and not isinstance(value, Flag):
             if not 0 <= value < n_out:
                 self.fail(path, f"the class index {value} is out of range: with {n_out} "
                                 f"outputs it is 0 to {n_out - 1} (counted from 0), so the last "
                                 f"class is y: {n_out - 1}")
             return tuple(Fraction(int(k == value)) for k in range(n_out)), value
         need = f"the network has {n_out} output{'s' * (n_out != 1)}"
-        if loss == "cross_entropy" and is_number(value) and n_out > 1:
+        if classes and is_number(value) and n_out > 1:
             self.fail(path, f"a class index is a whole number from 0 to {n_out - 1}, not "
                             f"{_kind(value)}; or write y as a list of {n_out} probabilities")
         y = self.vector(path, value, n_out, need, kind="y")
-        if loss == "cross_entropy" and any(v is not None and v < 0 for v in y):
+        if classes and any(v is not None and v < 0 for v in y):
             negative = next(v for v in y if v is not None and v < 0)
-            self.fail(path, f"y has the negative value {float(negative):g}, but for cross_entropy "
+            self.fail(path, f"y has the negative value {float(negative):g}, but for {loss} "
                             f"y must be probabilities (0 to 1, like the one-hot [0, 1, 0]) or a "
                             f"class index counted from 0, like y: 1")
-        if loss == "cross_entropy" and softmax and all(v is not None for v in y) and sum(y) != 1:
-            self.fail(path, f"with softmax and cross_entropy, y must add up to 1 (it adds up to "
+        if classes and softmax and all(v is not None for v in y) and sum(y) != 1:
+            self.fail(path, f"with softmax and {loss}, y must add up to 1 (it adds up to "
                             f"{float(sum(y)):g}): a one-hot list like [0, 1, 0], or a class index")
-        if loss == "bce" and any(v is not None and not 0 <= v <= 1 for v in y):
+        if targets == "probabilities" and any(v is not None and not 0 <= v <= 1 for v in y):
             outside = next(v for v in y if v is not None and not 0 <= v <= 1)
-            self.fail(path, f"for bce, every target must be between 0 and 1, not "
+            self.fail(path, f"for {loss}, every target must be between 0 and 1, not "
                             f"{float(outside):g}; write a probability like 0, 1 or 0.3")
         return y, None
 

@@ -26,6 +26,12 @@ class Loss:
     graph: str | None  # the name the graph form (one output) writes for it; None: none
     aliases: tuple[str, ...] = ()
     instead: str = ""  # with `graph` None: what to write with one output
+    #: what y may be: 'any' number; 'probabilities', each from 0 to 1; 'distribution', a
+    #: class index (one-hot) or probabilities, adding up to 1 after a softmax
+    targets: str = "any"
+    #: said when a layered network's output is outside the log's domain and the last layer
+    #: is not a softmax (bce's own hint comes from numeric.py, which sees log(1 - ŷ))
+    log_advice: str = ""
 
 
 def _neg(e):
@@ -128,14 +134,17 @@ LOSSES = {loss.name: loss for loss in (
          ("\\frac{\\hat{\\mathbf{y}} - \\mathbf{y}}{\\hat{\\mathbf{y}} \\odot (1 - \\hat{\\mathbf{y}})}",
           "(ŷ − y) ⊘ (ŷ ⊙ (1 − ŷ))"),
          graph="bce", aliases=("binary_cross_entropy", "binary_crossentropy", "log_loss",
-                               "logloss", "bce_loss", "logistic")),
+                               "logloss", "bce_loss", "logistic"),
+         targets="probabilities"),
     Loss("cross_entropy", "categorical cross-entropy", _cross_entropy,
          ("-\\sum_k y_k \\log \\hat{y}_k", "−Σₖ yₖ log ŷₖ"),
          ("-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}", "−y ⊘ ŷ"),
          graph=None,  # over a softmax's outputs; the graph form has one output
          aliases=("categorical_crossentropy", "categorical_cross_entropy", "crossentropy",
                   "nll"),
-         instead="for a single sigmoid output write bce (binary cross-entropy)"),
+         instead="for a single sigmoid output write bce (binary cross-entropy)",
+         targets="distribution",
+         log_advice="cross_entropy needs every output above 0: put softmax on the last layer"),
 )}
 
 
