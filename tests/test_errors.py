@@ -91,3 +91,24 @@ def test_an_error_after_a_step_says_so_in_its_own_fields():
     assert "smaller learning rate" in error.note
     assert error.reason.startswith("yhat in sample 1 (data[0]) is undefined: log(w*x)")
     assert error.subject is None  # about a node, not the loss
+
+
+CALCULUS = """\
+function: log(x - 1)
+at: {x: 1}
+"""
+
+
+@pytest.mark.parametrize("text, field, line", [(CALCULUS, "at", 2), (NETWORK, "loss", 7)])
+def test_a_value_undefined_while_solving_names_its_line_without_the_yaml(text, field, line):
+    """The problem keeps the lines a later stage names, so an error has its line where it
+    is raised (the pipeline need not find it again from the field's text)."""
+    from backprop_cli.calculus.engine import solve_calculus
+    from backprop_cli.layered.compile import solve_network
+    from backprop_cli.spec import load_problem
+
+    problem = load_problem(text)
+    solve = solve_calculus if problem.kind == "calculus" else solve_network
+    with pytest.raises(EvaluationError) as info:
+        solve(problem)
+    assert (info.value.field, info.value.line) == (field, line)

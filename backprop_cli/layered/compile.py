@@ -91,7 +91,7 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
         solution = solve(graph)
     except BackpropError as exc:  # the layered form has no nodes: a value is the loss's
         if exc.field is None and exc.subject == "loss":
-            exc.field = "loss"
+            exc.field, exc.line = "loss", problem.line_of("loss")
             advice = LOSSES[problem.loss].log_advice
             if advice and exc.cause == "log" and problem.layers[-1].activation != "softmax":
                 exc.refine(advice=f"; {advice}")

@@ -44,6 +44,11 @@ class FormulaText:
     column: int | None = None
 
 
+def line_of(lines: tuple, field: str) -> int | None:
+    """The line of `field` in a problem's `lines`, ((field, line), ...), or None."""
+    return next((line for name, line in lines if name == field), None)
+
+
 @dataclass(frozen=True)
 class Optimizer:
     type: str
@@ -85,6 +90,11 @@ class Reader:
         mark = self.doc.mark(path)
         raise SpecError(message, field=field_name(path) or None,
                         line=mark.line if mark else None, column=mark.column if mark else None)
+
+    def line(self, path) -> int | None:
+        """The line `path` is written on, for a problem to keep: a later stage names it."""
+        mark = self.doc.mark(path)
+        return mark.line if mark else None
 
     def get(self, path):
         value = self.doc.data

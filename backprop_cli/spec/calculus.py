@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from ..yamlload import Flag
-from .base import RESERVED, FormulaText
+from .base import RESERVED, FormulaText, line_of
 
 KEYS = ("title", "notes", "define", "function", "wrt", "at", "update")
 MAX_COMPONENTS = 12
@@ -48,6 +48,10 @@ class CalculusProblem:
     at: tuple[tuple[str, Fraction], ...] | None  # every variable, in the order written
     update: Update | None
     kind: str = field(default="calculus", init=False)
+    lines: tuple = ()  # (field, line) of what a later stage may name: the point
+
+    def line_of(self, field: str) -> int | None:
+        return line_of(self.lines, field)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -116,7 +120,7 @@ def read_calculus(reader) -> CalculusProblem:
     update = _update(reader, top, components) if top.get("update") is not None else None
     return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
-                           update=update)
+                           update=update, lines=(("at", reader.line(("at",))),) if at else ())
 
 
 def _check_formula(text: FormulaText, defined: list) -> None:

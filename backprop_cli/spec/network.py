@@ -18,7 +18,7 @@ from ..vocab import activations as _activations
 from ..vocab import losses as _losses
 from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
-from .base import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric
+from .base import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric, line_of
 
 #: The names a layer's activation and the loss may take: vocab/activations.py, vocab/losses.py.
 ACTIVATIONS = tuple(ACTIVATION_TABLE)
@@ -68,6 +68,10 @@ class NetworkProblem:
     optimizer: Optimizer | None
     pre: str  # the letters of the notation: z = W a + b, a = f(z)
     post: str
+    lines: tuple = ()  # (field, line) of what a later stage may name: the loss
+
+    def line_of(self, field: str) -> int | None:
+        return line_of(self.lines, field)
 
     @property
     def symbolic_sizes(self) -> bool:
@@ -139,7 +143,8 @@ class _NetworkReader:
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
-                              optimizer=optimizer, pre=pre, post=post)
+                              optimizer=optimizer, pre=pre, post=post,
+                              lines=(("loss", r.line(("loss",))),) if loss is not None else ())
 
     # helpers ------------------------------------------------------------------
     def choice(self, path, value, allowed, what, aliases, extra=""):
