@@ -19,7 +19,7 @@ from .spec import FormulaText, GraphProblem, LossSpec
 from .vocab import LOSSES, activations
 
 #: The functions whose compound argument becomes a node of its own (a pre-activation).
-ACTIVATIONS = tuple(a.function for a in activations.in_formulas())
+SPLIT_FUNCTIONS = tuple(a.function for a in activations.in_formulas())
 LEARNING_RATE = sp.Symbol("eta:lr", positive=True)  # η; ':' keeps it apart from a param 'eta'
 
 
@@ -276,7 +276,7 @@ def _rational(value: Fraction | None):
 
 
 def _splits(expr: sp.Expr) -> bool:
-    return isinstance(expr, ACTIVATIONS) and not expr.args[0].is_Atom
+    return isinstance(expr, SPLIT_FUNCTIONS) and not expr.args[0].is_Atom
 
 
 def _parse(text: FormulaText, symbols: dict):
