@@ -154,6 +154,16 @@ class softmax(Function):
         if not (k.is_Integer and 1 <= int(k) <= len(z)):
             raise ValueError("softmax(k, z1, ..., zK) needs 1 <= k <= K")
 
+    @property
+    def index(self) -> int:
+        """k, counted from 1."""
+        return int(self.args[0])
+
+    @property
+    def arguments(self) -> tuple:
+        """z1, ..., zK."""
+        return self.args[1:]
+
     def fdiff(self, argindex=2):
         if argindex == 1:
             raise sp.ArgumentIndexError(self, argindex)
