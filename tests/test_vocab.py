@@ -187,3 +187,29 @@ def test_reading_a_graph_or_layered_spec_imports_no_sympy(example):
     out = subprocess.run([sys.executable, "-c", code, str(PROBLEMS / f"{example}.yaml")],
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+LAYERED = """\
+network:
+  inputs: 1
+  layers: [{units: 1, activation: ACTIVATION}]
+params: {W1: [[0.5]], b1: [0]}
+loss: LOSS
+data:
+  - {x: [1], y: 1}
+"""
+
+
+@pytest.mark.parametrize("activation, loss, field, suggestion", [
+    ("logistic", "bce", "network.layers[0].activation", "did you mean 'sigmoid'?"),
+    ("linear", "bce", "network.layers[0].activation", "did you mean 'identity'?"),
+    ("sigmoid", "half_mse", "loss", "did you mean 'half_squared_error'?"),
+    ("sigmoid", "binary_crossentropy", "loss", "did you mean 'bce'?"),
+    ("sigmoid", "mean_squared_error", "loss", "did you mean 'mse'?"),
+])
+def test_layered_form_suggests_the_name_another_library_gives(activation, loss, field, suggestion):
+    text = LAYERED.replace("ACTIVATION", activation).replace("LOSS", loss)
+    with pytest.raises(SpecError) as info:
+        load_problem(text)
+    assert info.value.field == field
+    assert info.value.message.endswith(suggestion)
