@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import sympy as sp
 
 from . import arith
-from .errors import EvaluationError
+from .errors import BackpropError, EvaluationError
 from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
+from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
 #: log(1 - yhat) and (yhat - 1)**2 keep their digits when the unit saturates.
@@ -118,9 +119,9 @@ def solve(graph: Graph) -> Solution:
             current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
         except EvaluationError as exc:
             # The spec's values were fine; the step made them so. Say so, and the likely cause.
-            exc.message = (f"after gradient-descent step {k}, {exc.message} (the parameters "
-                           f"changed by the step; if they have grown very large, use a smaller "
-                           f"learning rate, optimizer.lr)")
+            exc.refine(context=f"after gradient-descent step {k}",
+                       note="the parameters changed by the step; if they have grown very large, "
+                            "use a smaller learning rate, optimizer.lr")
             raise
         passes.append(current)
     return Solution(graph=graph, passes=tuple(passes), updates=tuple(updates),
@@ -234,11 +235,12 @@ class _Solver:
                         for i, sample in enumerate(self.graph.samples))
         reduce, loss, gradients, full_loss = [], None, {}, None
         if self.graph.loss is not None:
-            loss, loss_step = self.reduce_loss(samples)
+            with _About("loss"):
+                loss, loss_step = self.reduce_loss(samples)
+                full_loss = loss if loss.is_number else sized(self._combine_values(
+                    [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
             if loss_step is not None:
                 reduce.append(loss_step)
-            full_loss = loss if loss.is_number else sized(self._combine_values(
-                [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
         full_gradients = {}
         if backward:
             for p in self.graph.params:
@@ -266,14 +268,17 @@ class _Solver:
             is_loss = node is graph.loss
             lhs = self.loss_lhs(index) if is_loss else node.symbol
             what = f"the loss{at}" if is_loss else f"{node.symbol}{at}"
-            value = exact_env.evaluate(node.expr, what, node, graph.output if is_loss else None)
+            about = _About("loss" if is_loss else None)
+            with about:
+                value = exact_env.evaluate(node.expr, what, node, graph.output if is_loss else None)
             self.check_kinks(node, exact_env, where)
             shown = {s: env[s] for s in node.display.free_symbols if s in env}
             forward.append(Step("loss" if is_loss else "forward", lhs, (node.display,), shown,
                                 value, sample=index, show_value=value.is_number or bool(shown)))
             values[node.symbol] = value
-            full[node.symbol] = value if value.is_number else \
-                sized(node.expr.xreplace(full_env), what, node)
+            with about:
+                full[node.symbol] = value if value.is_number else \
+                    sized(node.expr.xreplace(full_env), what, node)
             full_env[node.symbol] = full[node.symbol]
             if value.is_number:
                 env[node.symbol] = value
@@ -457,13 +462,14 @@ class _Solver:
     # updates ---------------------------------------------------------------
     def update(self, k: int, current: Pass) -> Update:
         graph = self.graph
+        rule = OPTIMIZERS[graph.optimizer or DEFAULT]
         eta = LEARNING_RATE
         steps, new, full = [], {}, {}
         for p in graph.params:
             grad_symbol = self.names.derivative(graph.loss.symbol, p)
             old = current.params[p]
             gradient = current.gradients.get(p, sp.Integer(0))
-            form = _written(sp.Add, p, _written(sp.Mul, sp.S.NegativeOne, eta, grad_symbol))
+            form = rule.form(p, eta, grad_symbol)
             shown = {}
             if old.is_number:
                 shown[p] = old
@@ -471,14 +477,14 @@ class _Solver:
                 shown[eta] = graph.lr
             if gradient.is_number:
                 shown[grad_symbol] = gradient
-            value = arith.descent(old, graph.lr, gradient)
+            value = rule.numeric(old, graph.lr, gradient)
             if value is None:  # a symbolic parameter, rate or gradient
-                value = evaluate(old - graph.lr * (gradient if gradient.is_number else grad_symbol),
+                value = evaluate(rule.step(old, graph.lr, gradient if gradient.is_number else grad_symbol),
                                  {}, f"the update of {p}")
             steps.append(Step("update", p, (form,), shown, value, relation="←"))
             new[p] = value
             full[p] = value if value.is_number else \
-                sized(old - graph.lr * current.full_gradients.get(p, sp.Integer(0)),
+                sized(rule.step(old, graph.lr, current.full_gradients.get(p, sp.Integer(0))),
                       f"the update of {p}")
         return Update(iteration=k, steps=tuple(steps), params=new, full_params=full)
 
@@ -536,6 +542,24 @@ class _Exact:
 
     def numeric(self, expr: sp.Expr) -> bool:
         return all(s in self.values for s in expr.free_symbols)
+
+
+class _About:
+    """`with _About("loss"):` marks an error raised inside as being about the loss (its
+    `subject`), so that a later layer can add what it knows without reading the text."""
+
+    __slots__ = ("subject",)
+
+    def __init__(self, subject: str | None):
+        self.subject = subject
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback) -> bool:
+        if isinstance(error, BackpropError) and self.subject and error.subject is None:
+            error.subject = self.subject
+        return False
 
 
 def _written(cls, *args: sp.Expr):

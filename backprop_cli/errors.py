@@ -23,12 +23,40 @@ class BackpropError(click.ClickException):
 
     def __init__(self, message: str, *, field: str | None = None,
                  line: int | None = None, column: int | None = None,
-                 source: str | None = None):
+                 source: str | None = None, advice: str = "", cause: str | None = None,
+                 subject: str | None = None):
         super().__init__(message)
+        self.reason = message  # what is wrong
+        self.advice = advice  # what to do about it, said right after the reason
+        self.context = ""  # when it happened, said first: "after gradient-descent step 2"
+        self.note = ""  # said last, in parentheses
+        self.cause = cause  # the kind of problem, for a later layer: "log", "division", ...
+        self.subject = subject  # the quantity it is about, for a later layer: "loss", ...
+        self.message = self._text()
         self.field = field
         self.line = line
         self.column = column
         self.source = source
+
+    def refine(self, *, advice: str | None = None, context: str | None = None,
+               note: str | None = None) -> "BackpropError":
+        """This error, with what a later layer knows (found from `cause` and `subject`, not
+        from the text): better `advice` in place of the one given where it was raised, the
+        `context` it happened in, a closing `note`."""
+        if advice is not None:
+            self.advice = advice
+        if context is not None:
+            self.context = context
+        if note is not None:
+            self.note = note
+        self.message = self._text()
+        return self
+
+    def _text(self) -> str:
+        text = self.reason + self.advice
+        if self.context:
+            text = f"{self.context}, {text}"
+        return f"{text} ({self.note})" if self.note else text
 
     def located(self, source: str) -> "BackpropError":
         """This error, naming the file it came from."""

@@ -23,8 +23,8 @@ from fractions import Fraction
 import sympy as sp
 
 from .errors import clip
-from .functions import leaky_relu, relu, sigmoid, softplus
 from .suggest import did_you_mean
+from .vocab import activations
 
 MAX_LENGTH = 2000
 MAX_NODES = 500
@@ -33,27 +33,27 @@ MAX_LITERAL_DIGITS = 30
 MAX_EXPONENT = 64
 MAX_POWER_BITS = 4096  # a power of two numbers may have at most this many bits
 
-#: name -> (SymPy function, allowed argument counts)
+#: name -> (SymPy function, allowed argument counts): the activations a formula calls
+#: (vocab/activations.py), then SymPy's own.
 FUNCTIONS = {
-    "sigmoid": (sigmoid, (1,)),
-    "tanh": (sp.tanh, (1,)),
-    "relu": (relu, (1,)),
-    "leaky_relu": (leaky_relu, (1, 2)),
-    "softplus": (softplus, (1,)),
+    **{a.name: (a.function, a.arguments) for a in activations.in_formulas()},
     "exp": (sp.exp, (1,)),
     "log": (sp.log, (1,)),
     "sqrt": (sp.sqrt, (1,)),
     "abs": (sp.Abs, (1,)),
 }
+assert tuple(FUNCTIONS) == activations.formula_functions()
 
-LEAKY_RELU_ALPHA = sp.Rational(1, 100)
+#: The default of an activation's optional last argument: leaky_relu's slope α.
+DEFAULT_ARGUMENTS = {a.name: sp.Rational(a.parameter[1].numerator, a.parameter[1].denominator)
+                     for a in activations.in_formulas() if a.parameter is not None}
 
 #: Other spellings of the listed functions, and what to write instead.
 ALIASES = {
-    "ln": "log", "logistic": "sigmoid", "sig": "sigmoid", "σ": "sigmoid", "sigma": "sigmoid",
-    "max": "relu (relu(x) is max(x, 0))", "Max": "relu (relu(x) is max(x, 0))",
-    "ReLU": "relu", "LeakyReLU": "leaky_relu", "leakyrelu": "leaky_relu", "lrelu": "leaky_relu",
-    "fabs": "abs", "Abs": "abs", "th": "tanh", "pow": "powers with ** (x**2)",
+    **{alias: name for alias, name in activations.aliases().items()
+       if activations.ACTIVATIONS[name].in_formulas},
+    "ln": "log", "max": "relu (relu(x) is max(x, 0))", "Max": "relu (relu(x) is max(x, 0))",
+    "fabs": "abs", "Abs": "abs", "pow": "powers with ** (x**2)",
 }
 
 _FORBIDDEN = {
@@ -83,11 +83,17 @@ _FORBIDDEN = {
 
 
 class FormulaError(ValueError):
-    """A formula that cannot be accepted; `column` is 0-based within the text."""
+    """A formula that cannot be accepted; `column` is 0-based within the text. A formula too
+    large has `cause` 'size' and the graph form's `advice` (split it into nodes), which
+    another form replaces with its own."""
 
-    def __init__(self, message: str, column: int | None = None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, column: int | None = None, *, advice: str = "",
+                 cause: str | None = None):
+        self.reason = message
+        self.advice = advice
+        self.cause = cause
+        self.message = f"{message}; {advice}" if advice else message
+        super().__init__(self.message)
         self.column = column
 
 
@@ -146,10 +152,11 @@ def _check_size(tree: ast.AST) -> None:
         node, depth = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise FormulaError(f"the formula has more than {MAX_NODES} parts; split it into nodes")
+            raise FormulaError(f"the formula has more than {MAX_NODES} parts",
+                               advice="split it into nodes", cause="size")
         if depth > MAX_DEPTH:
-            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep; "
-                               f"split it into several nodes")
+            raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep",
+                               advice="split it into several nodes", cause="size")
         stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
 
 
@@ -291,9 +298,9 @@ class _Builder:
         built = [self.build(arg) for arg in node.args]
         args = [b[0] for b in built]
         shown = [b[1] for b in built]
-        if function is leaky_relu and len(args) == 1:
-            args.append(LEAKY_RELU_ALPHA)
-            shown.append(LEAKY_RELU_ALPHA)
+        if name in DEFAULT_ARGUMENTS and len(args) < arities[-1]:
+            args.append(DEFAULT_ARGUMENTS[name])
+            shown.append(DEFAULT_ARGUMENTS[name])
         if function is sp.log and args[0].is_Number and args[0] <= 0:
             self.fail(f"log({args[0]}) is undefined: the logarithm needs a positive number", node)
         if function is sp.sqrt and args[0].is_Number and args[0] < 0:

@@ -44,6 +44,10 @@ class sigmoid(Function):
         return self.args[0].is_real
 
 
+#: SymPy's own tanh, here so that every activation a formula calls is functions.<name>.
+tanh = sp.tanh
+
+
 class step(Function):
     """The Iverson bracket [x > 0]: the derivative of ReLU, 0 at the kink."""
 
@@ -149,6 +153,16 @@ class softmax(Function):
     def eval(cls, k, *z):
         if not (k.is_Integer and 1 <= int(k) <= len(z)):
             raise ValueError("softmax(k, z1, ..., zK) needs 1 <= k <= K")
+
+    @property
+    def index(self) -> int:
+        """k, counted from 1."""
+        return int(self.args[0])
+
+    @property
+    def arguments(self) -> tuple:
+        """z1, ..., zK."""
+        return self.args[1:]
 
     def fdiff(self, argindex=2):
         if argindex == 1:

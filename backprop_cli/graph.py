@@ -15,10 +15,11 @@ import sympy as sp
 
 from .errors import SpecError
 from .formula import FormulaError, parse_formula
-from .functions import leaky_relu, relu, sigmoid, softplus
 from .spec import FormulaText, GraphProblem, LossSpec
+from .vocab import LOSSES, activations
 
-ACTIVATIONS = (sigmoid, sp.tanh, relu, leaky_relu, softplus)
+#: The functions whose compound argument becomes a node of its own (a pre-activation).
+SPLIT_FUNCTIONS = tuple(a.function for a in activations.in_formulas())
 LEARNING_RATE = sp.Symbol("eta:lr", positive=True)  # η; ':' keeps it apart from a param 'eta'
 
 
@@ -119,6 +120,7 @@ class Graph:
     steps: int
     names: "Naming"
     output: sp.Symbol  # the last node before the loss
+    optimizer: str | None = None  # its name in vocab/optimizers.py, with steps
 
 
 @dataclass
@@ -256,15 +258,17 @@ def build_graph(problem: GraphProblem) -> Graph:
     samples = tuple({symbols[n]: _rational(v) for n, v in sample} for sample in problem.data)
     lr = None
     steps = 0
+    optimizer = None
     if problem.optimizer is not None:
         eta = LEARNING_RATE
         naming.add(eta, Name("\\eta", "η", "eta"))
         lr = _rational(problem.optimizer.lr) if problem.optimizer.lr is not None else eta
         steps = problem.optimizer.steps
+        optimizer = problem.optimizer.type
     return Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
-                 names=naming, output=output)
+                 names=naming, output=output, optimizer=optimizer)
 
 
 def _rational(value: Fraction | None):
@@ -272,7 +276,7 @@ def _rational(value: Fraction | None):
 
 
 def _splits(expr: sp.Expr) -> bool:
-    return isinstance(expr, ACTIVATIONS) and not expr.args[0].is_Atom
+    return isinstance(expr, SPLIT_FUNCTIONS) and not expr.args[0].is_Atom
 
 
 def _parse(text: FormulaText, symbols: dict):
@@ -314,19 +318,4 @@ def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProble
             raise SpecError("with several targets, say which one: "
                             "loss: {type: ..., output: yhat, target: y}", field="loss", line=spec.line)
         target = symbols[problem.targets[0]]
-    diff = sp.Add(out, sp.Mul(-1, target, evaluate=False), evaluate=False)
-    half = sp.Rational(1, 2)
-    kind = spec.type
-    if kind == "squared_error":
-        return (out - target) ** 2, sp.Pow(diff, 2, evaluate=False)
-    if kind == "half_squared_error":
-        return half * (out - target) ** 2, sp.Mul(half, sp.Pow(diff, 2, evaluate=False), evaluate=False)
-    if kind == "abs_error":
-        return sp.Abs(out - target), sp.Abs(diff, evaluate=False)
-    # bce: -y log(yhat) - (1 - y) log(1 - yhat)
-    one_minus = lambda s: sp.Add(1, sp.Mul(-1, s, evaluate=False), evaluate=False)  # noqa: E731
-    expr = -target * sp.log(out) - (1 - target) * sp.log(1 - out)
-    display = sp.Add(sp.Mul(-1, target, sp.log(out, evaluate=False), evaluate=False),
-                     sp.Mul(-1, one_minus(target), sp.log(one_minus(out), evaluate=False),
-                            evaluate=False), evaluate=False)
-    return expr, display
+    return LOSSES[spec.type].build((out,), (target,))

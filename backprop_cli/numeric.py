@@ -5,6 +5,8 @@ wrong, and where, when a value is undefined.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sympy as sp
 
 from . import arith, bounds
@@ -38,8 +40,8 @@ def evaluate_with_sympy(expr: sp.Expr, env: dict, what: str = "a value", where=N
     try:
         exact = bounds.check(expr, env)
     except bounds.OutOfRange as exc:
-        raise _error(f"{what} cannot be computed: {show(exc.part)} {exc.reason}; check the "
-                     f"sizes of the weights and inputs", where) from None
+        raise _failure(f"{what} cannot be computed: {show(exc.part)} {exc.reason}; check the "
+                       f"sizes of the weights and inputs", where) from None
     if not exact:  # exact fractions would grow too large: compute with decimals instead
         env = {s: sp.Float(v, PRECISION) if isinstance(v, sp.Rational) else v
                for s, v in env.items()}
@@ -55,7 +57,7 @@ def evaluate_with_sympy(expr: sp.Expr, env: dict, what: str = "a value", where=N
     if output is not None:  # a loss: a log its factor 0 took out is undefined all the same
         dropped = _dropped_log(expr, env, value, output)
         if dropped:
-            raise _error(f"{what} is {dropped}", where)
+            raise _error(what, dropped, where)
     if value.is_Rational:
         return value
     if not value.is_number:
@@ -64,7 +66,7 @@ def evaluate_with_sympy(expr: sp.Expr, env: dict, what: str = "a value", where=N
         result = stable(value).evalf(PRECISION)
         if (result.is_Float and result.is_finite) or result.is_Rational:
             return result
-    raise _error(f"{what} is {why_undefined(expr, env, output)}", where)
+    raise _error(what, why_undefined(expr, env, output), where)
 
 
 def sized(expr: sp.Expr, what: str, where=None) -> sp.Expr:
@@ -86,9 +88,9 @@ def sized(expr: sp.Expr, what: str, where=None) -> sp.Expr:
         stack.pop()
         sizes[id(node)] = 1 + sum(sizes[id(a)] for a in node.args)
         if sizes[id(node)] > MAX_SYMBOLIC_PARTS:
-            raise _error(f"{what} is a formula of more than {MAX_SYMBOLIC_PARTS} parts, too "
-                         f"long to write out; give numbers to some of the parameters or "
-                         f"inputs that are null (symbolic)", where)
+            raise _failure(f"{what} is a formula of more than {MAX_SYMBOLIC_PARTS} parts, too "
+                           f"long to write out; give numbers to some of the parameters or "
+                           f"inputs that are null (symbolic)", where)
     return expr
 
 
@@ -128,13 +130,27 @@ def stable(value: sp.Expr) -> sp.Expr:
     return value
 
 
-#: What to change, said after a value that is undefined for the data and parameters given;
-#: calculus/point.py takes these off, as there only the point can change.
+#: What to change, said after a value that is undefined for the data and parameters given
+#: (an Undefined's `change`; calculus/point.py leaves it out, as there only the point can change).
 CHANGE = "change the data, the parameters or the formula so that it is"
 ADVICE = (f"; {CHANGE} not 0", f": {CHANGE} positive", f"; {CHANGE} 0 or more")
 
 
-def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> str:
+@dataclass(frozen=True)
+class Undefined:
+    """Why a value has no real value, in parts, so that whoever knows better can replace a
+    part (point.py keeps only `what`; layered/compile.py gives cross_entropy's own advice)."""
+
+    what: str  # 'undefined: log(1 - yhat) is the logarithm of 0'
+    cause: str | None = None  # 'log', 'division' or 'root'
+    rule: str = ""  # what the function needs, or what the loss needs: '; log needs ...'
+    change: str = ""  # what to change: one of ADVICE
+
+    def __str__(self) -> str:
+        return self.what + self.rule + self.change
+
+
+def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> Undefined:
     """'undefined: log(1 - yhat) is the logarithm of 0 ...': the innermost part of `expr`
     that has no real value at `env`, in words, with what to do about it."""
     for part in sp.postorder_traversal(expr):
@@ -145,14 +161,16 @@ def why_undefined(expr: sp.Expr, env: dict, output: sp.Symbol | None = None) -> 
         if part.is_Pow and part.exp.is_number and part.exp < 0:
             below = _value(part.base, env)
             if below is not None and below == 0:
-                return f"undefined: a division by zero, as {show(part.base)} = 0 here{ADVICE[0]}"
+                return Undefined(f"undefined: a division by zero, as {show(part.base)} = 0 here",
+                                 "division", change=ADVICE[0])
         if part.is_Pow and part.exp.is_number and not part.exp.is_integer:
             base = _value(part.base, env)
             if base is not None and base < 0:
-                return (f"not a real number: {show(part.base)} = {_short(base)} is negative, "
-                        f"and its square root (or power {part.exp}) is not real{ADVICE[2]}")
-    return ("not a finite real number at these values (a division by zero, or the log or "
-            "square root of a number that is not positive)")
+                return Undefined(f"not a real number: {show(part.base)} = {_short(base)} is "
+                                 f"negative, and its square root (or power {part.exp}) is not real",
+                                 "root", change=ADVICE[2])
+    return Undefined("not a finite real number at these values (a division by zero, or the log "
+                     "or square root of a number that is not positive)")
 
 
 def show(expr: sp.Expr) -> str:
@@ -180,14 +198,16 @@ def _short(value) -> str:
         return sp.sstr(sp.Float(value, 5))
 
 
-def _log_problem(part: sp.log, inside, expr: sp.Expr, env: dict, output) -> str:
+def _log_problem(part: sp.log, inside, expr: sp.Expr, env: dict, output) -> Undefined:
     what = "0" if inside == 0 else f"a negative number ({show(part.args[0])} = {_short(inside)})"
     hint = _log_hint(part, expr, env, output)
-    return (f"undefined: {show(part)} is the logarithm of {what}; "
-            + (hint or f"log needs a positive number{ADVICE[1]}"))
+    what = f"undefined: {show(part)} is the logarithm of {what}"
+    if hint:
+        return Undefined(what, "log", rule=f"; {hint}")
+    return Undefined(what, "log", rule="; log needs a positive number", change=ADVICE[1])
 
 
-def _dropped_log(expr: sp.Expr, env: dict, value: sp.Expr, output) -> str | None:
+def _dropped_log(expr: sp.Expr, env: dict, value: sp.Expr, output) -> Undefined | None:
     """A log in a loss whose argument is 0 or negative here although `value` came out
     fine: bce at y = 1 has the term (1 - y) log(1 - yhat), and SymPy takes 0 * log(-1.4)
     for 0, so an output of 2.4 would give a loss of -log(2.4) < 0. The loss is undefined
@@ -241,6 +261,12 @@ def _log_hint(part: sp.log, expr: sp.Expr, env: dict, output) -> str:
             f"with sigmoid, or use another loss such as squared_error")
 
 
-def _error(message: str, where) -> EvaluationError:
+def _error(what: str, why: Undefined, where) -> EvaluationError:
+    """'{what} is {why}', with why's parts kept apart on the error: the advice, what caused it."""
+    return EvaluationError(f"{what} is {why.what}{why.rule}", advice=why.change, cause=why.cause,
+                           field=getattr(where, "field", None), line=getattr(where, "line", None))
+
+
+def _failure(message: str, where) -> EvaluationError:
     return EvaluationError(message, field=getattr(where, "field", None),
                            line=getattr(where, "line", None))

@@ -3,7 +3,7 @@ functions (`define:`) and gradient-descent update rules for any formula.
 
 Data flows one way:
 
-    spec.py      YAML -> CalculusProblem (no SymPy; names read from the formula text)
+    ../spec/calculus.py  YAML -> CalculusProblem (no SymPy; names read from the formula text)
     engine.py    -> CalculusSolution (solution.py): each partial derivative with its rule
                  (rules.py), the chain rule; point.py: the values at the point, the update
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..errors import SpecError
+from ..errors import EvaluationError, SpecError
 from ..formula import FormulaError, parse_formula
 from .naming import SOFTMAX_LETTERS, Naming, show
 from .point import at_point, gradient_step
 from .rules import partial, plus, tidy
 from .softmax import recognise, softmax
 from .solution import CalculusSolution, Chain, Line
-from .spec import CalculusProblem
+from ..spec import CalculusProblem
 
 
 def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
@@ -64,14 +64,19 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
     label = naming.result(components, vector, wrt, problem.variables == problem.wrt)
 
     point = None
-    if problem.at is not None:
-        point, kinks = at_point(naming, problem, variables, defines, groups, result, components, wrt,
-                              shown, exprs)
-        warnings.extend(kinks)
     update = None
-    if problem.update is not None:
-        update = gradient_step(naming, problem, components[0], wrt, list(result[0]), list(expanded[0]),
-                         point, shown)
+    try:
+        if problem.at is not None:
+            point, kinks = at_point(naming, problem, variables, defines, groups, result, components,
+                                    wrt, shown, exprs)
+            warnings.extend(kinks)
+        if problem.update is not None:
+            update = gradient_step(naming, problem, components[0], wrt, list(result[0]),
+                                   list(expanded[0]), point, shown)
+    except EvaluationError as exc:  # a value undefined at the point: the line of at:
+        if exc.field == "at" and exc.line is None:
+            exc.line = problem.line_of("at")
+        raise
 
     return CalculusSolution(
         title=problem.title, notes=problem.notes, names=naming.names,

@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..errors import EvaluationError
 from ..functions import leaky_relu, relu, step
+from ..vocab.optimizers import DEFAULT, OPTIMIZERS
 from .magnitude import check_magnitude
 from .naming import show
 from .rules import times
@@ -37,13 +38,10 @@ def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
 
 def _why(expr: sp.Expr, values: dict) -> str:
     """'undefined: log(x - 1) is the logarithm of 0', in the words of numeric.py, without
-    its advice for networks (the data and parameters): here only the point can change."""
-    from ..numeric import ADVICE, why_undefined
+    its rule and advice for networks (the data and parameters): here only the point can change."""
+    from ..numeric import why_undefined
 
-    text = why_undefined(expr, values)
-    for advice in (*ADVICE, "; log needs a positive number"):
-        text = text.replace(advice, "")
-    return text
+    return why_undefined(expr, values).what
 
 
 def at_point(naming, problem, variables, defines, groups, result, components, wrt, shown, exprs):
@@ -96,17 +94,18 @@ def gradient_step(naming, problem, function, wrt, entries, expanded, point, show
     numbers = dict(point.values) if point else {}
     at = {line.lhs: line.value for line in point.lines} if point else {}
     lines, formulas, new = [], [], []
+    rule = OPTIMIZERS[DEFAULT]  # update: is plain gradient descent
     for w, entry, base in zip(wrt, entries, expanded):
         d = naming.derivative(function, w)
-        general = sp.Add(w, sp.Mul(-1, eta, d, evaluate=False), evaluate=False)
+        general = rule.form(w, eta, d)
         rate = lr if lr == eta else sp.Float(lr, PRECISION)  # printed as the decimal it is
         stepped = sp.Add(w, sp.Mul(-1, times(rate, show(entry, shown)), evaluate=False),
                          evaluate=False) if entry != 0 else w
-        formulas.append((w, w - lr * base))
+        formulas.append((w, rule.step(w, lr, base)))
         if point is None:
             lines.append(Line(w, (general, stepped), relation="←"))
             continue
-        value = evaluate(numbers[w] - lr * at[d], {}, w.name)
+        value = evaluate(rule.step(numbers[w], lr, at[d]), {}, w.name)
         new.append((w, value))
         put_in = {w: numbers[w], d: at[d]}
         if lr != eta:

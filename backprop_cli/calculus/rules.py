@@ -13,14 +13,16 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..functions import leaky_relu, relu, sigmoid, softplus, step
+from ..functions import step
+from ..vocab import activations
 from .softmax import softmax
 
 MAX_EXPANDED_TERMS = 2000
 
-#: A known function's rule key (render.py holds the words and formulas for each key).
-KNOWN = {sigmoid: "sigmoid", sp.tanh: "tanh", sp.log: "log", sp.exp: "exp", softplus: "softplus",
-         relu: "relu", leaky_relu: "leaky_relu", sp.Abs: "abs", softmax: "softmax", step: "step"}
+#: A known function's rule key (layout.py holds the words and formulas for each key): the
+#: activations a formula calls (vocab/activations.py), then the other functions.
+KNOWN = {**{a.function: a.name for a in activations.in_formulas()},
+         sp.log: "log", sp.exp: "exp", sp.Abs: "abs", softmax: "softmax", step: "step"}
 
 
 @dataclass(frozen=True)

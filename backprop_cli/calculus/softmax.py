@@ -9,46 +9,8 @@ quotient-rule expansion, and names the components s_1, ..., s_n for printing.
 from __future__ import annotations
 
 import sympy as sp
-from sympy import Function
-from sympy.core.function import ArgumentIndexError
 
-
-class softmax(Function):
-    """softmax(j, a_1, ..., a_n) = exp(a_j) / sum_k exp(a_k), with j 1-based."""
-
-    @classmethod
-    def eval(cls, j, *args):
-        if not (j.is_Integer and 1 <= j <= len(args)) or len(args) < 2:
-            raise ValueError("softmax(j, a_1, ..., a_n) needs 1 <= j <= n and n >= 2")
-
-    @property
-    def index(self) -> int:
-        return int(self.args[0])
-
-    @property
-    def arguments(self) -> tuple:
-        return self.args[1:]
-
-    def fdiff(self, argindex=1):
-        if argindex == 1:
-            raise ArgumentIndexError(self, argindex)
-        i = argindex - 1
-        # d s_j / d a_i = s_j (delta_ij - s_i)
-        return self * (sp.KroneckerDelta(i, self.index) - softmax(i, *self.arguments))
-
-    def _eval_rewrite_as_exp(self, j, *args, **kwargs):
-        return sp.exp(args[int(j) - 1]) / sp.Add(*[sp.exp(a) for a in args])
-
-    def _eval_evalf(self, prec):
-        return self._eval_rewrite_as_exp(*self.args)._eval_evalf(prec)
-
-    def _eval_is_real(self):
-        if all(a.is_real for a in self.arguments):
-            return True
-
-    def _eval_is_positive(self):
-        if all(a.is_real for a in self.arguments):
-            return True
+from ..functions import softmax  # the same function a layered softmax layer applies
 
 
 def to_exp(expr: sp.Expr) -> sp.Expr:

@@ -16,10 +16,9 @@ from sympy.core.basic import _args_sortkey
 
 from ..engine import Solution, solve
 from ..errors import BackpropError
-from ..functions import leaky_relu, relu, sigmoid, softmax, softplus
 from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
-from ..numeric import ADVICE
-from .spec import NetworkProblem
+from ..vocab import ACTIVATIONS, LOSSES
+from ..spec import NetworkProblem
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -89,12 +88,11 @@ def solve_network(problem: NetworkProblem) -> NetworkSolution:
     try:
         solution = solve(graph)
     except BackpropError as exc:  # the layered form has no nodes: a value is the loss's
-        if exc.field is None and "loss" in exc.message.split(":")[0]:
-            exc.field = "loss"
-            if problem.loss == "cross_entropy" and "logarithm" in exc.message \
-                    and problem.layers[-1].activation != "softmax":
-                exc.message = exc.message.replace(ADVICE[1], "") + (
-                    "; cross_entropy needs every output above 0: put softmax on the last layer")
+        if exc.field is None and exc.subject == "loss":
+            exc.field, exc.line = "loss", problem.line_of("loss")
+            advice = LOSSES[problem.loss].log_advice
+            if advice and exc.cause == "log" and problem.layers[-1].activation != "softmax":
+                exc.refine(advice=f"; {advice}")
         raise
     return NetworkSolution(problem, network, solution)
 
@@ -171,7 +169,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
             nodes.append(Node(z.entries[i], expr, display, given=True, written=display))
         alpha = sp.Rational(spec.alpha.numerator, spec.alpha.denominator)
         for i in range(sizes[l]):
-            expr, display = _activation(spec.activation, z.entries, i, alpha)
+            expr, display = ACTIVATIONS[spec.activation].unit(z.entries, i, alpha)
             nodes.append(Node(a.entries[i], expr, display, given=True, written=display))
         layers.append(LayerView(l, spec.activation, alpha, W, b, z, a, previous))
         previous = a
@@ -180,7 +178,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     if problem.loss is not None:
         loss_symbol = sp.Symbol("L:loss", real=True)
         naming.add(loss_symbol, Name("L", "L", "L"))
-        expr, display = _loss(problem.loss, previous.entries, y.entries)
+        expr, display = LOSSES[problem.loss].build(previous.entries, y.entries)
         loss = Node(loss_symbol, expr, display, given=True, written=display)
         nodes.append(loss)
 
@@ -196,7 +194,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                   targets=tuple(y.entries) if problem.loss is not None else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
-                  output=output)
+                  output=output, optimizer=problem.optimizer.type if problem.optimizer else None)
     return graph, Network(problem, x, y, tuple(layers))
 
 
@@ -212,61 +210,6 @@ def _dense_sum(terms: list, bias: sp.Symbol | None) -> sp.Expr:
     if len(products) == 1:
         return products[0]
     return sp.Add._from_args(tuple(sorted(products, key=_args_sortkey)))
-
-
-def _activation(kind: str, z: tuple, i: int, alpha):
-    v = z[i]
-    if kind == "identity":
-        return v, v
-    if kind == "sigmoid":
-        return sigmoid(v), sigmoid(v)
-    if kind == "tanh":
-        return sp.tanh(v), sp.tanh(v)
-    if kind == "relu":
-        return relu(v), relu(v)
-    if kind == "leaky_relu":  # shown with the slope as a decimal, as a formula's 0.01 is
-        return leaky_relu(v, alpha), leaky_relu(v, sp.Float(alpha, 15), evaluate=False)
-    if kind == "softplus":
-        return softplus(v), softplus(v)
-    # softmax: the k-th output, written out as e^{z_k} / sum_j e^{z_j}
-    expr = softmax(i + 1, *z)
-    display = sp.Mul(sp.exp(v, evaluate=False),
-                     sp.Pow(sp.Add(*[sp.exp(u, evaluate=False) for u in z], evaluate=False), -1,
-                            evaluate=False), evaluate=False)
-    return expr, display
-
-
-def _loss(kind: str, yhat: tuple, y: tuple):
-    K = len(yhat)
-    neg = lambda e: sp.Mul(-1, e, evaluate=False)  # noqa: E731
-    diff = lambda a, b: sp.Add(a, neg(b), evaluate=False)  # noqa: E731
-    one_minus = lambda s: sp.Add(1, neg(s), evaluate=False)  # noqa: E731
-
-    def total(parts):
-        return parts[0] if len(parts) == 1 else sp.Add(*parts, evaluate=False)
-
-    if kind in ("squared_error", "half_squared_error", "mse"):
-        expr = sp.Add(*[(a - b) ** 2 for a, b in zip(yhat, y)])
-        display = total([sp.Pow(diff(a, b), 2, evaluate=False) for a, b in zip(yhat, y)])
-        factor = {"squared_error": 1, "half_squared_error": sp.Rational(1, 2), "mse": sp.Rational(1, K)}[kind]
-        if factor != 1:
-            expr = factor * expr
-            display = sp.Mul(factor, display, evaluate=False)
-        return expr, display
-    if kind == "abs_error":
-        return (sp.Add(*[sp.Abs(a - b) for a, b in zip(yhat, y)]),
-                total([sp.Abs(diff(a, b), evaluate=False) for a, b in zip(yhat, y)]))
-    if kind == "cross_entropy":
-        expr = -sp.Add(*[b * sp.log(a) for a, b in zip(yhat, y)])
-        display = total([sp.Mul(-1, b, sp.log(a, evaluate=False), evaluate=False) for a, b in zip(yhat, y)])
-        return expr, display
-    # bce, per output, summed
-    expr = sp.Add(*[-b * sp.log(a) - (1 - b) * sp.log(1 - a) for a, b in zip(yhat, y)])
-    parts = []
-    for a, b in zip(yhat, y):
-        parts.append(sp.Mul(-1, b, sp.log(a, evaluate=False), evaluate=False))
-        parts.append(sp.Mul(-1, one_minus(b), sp.log(one_minus(a), evaluate=False), evaluate=False))
-    return expr, sp.Add(*parts, evaluate=False)
 
 
 def _samples(problem: NetworkProblem, x: Tensor, y: Tensor, naming: Naming) -> tuple:

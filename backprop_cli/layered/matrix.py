@@ -22,6 +22,7 @@ from ..graph import LEARNING_RATE, Name, Naming, superscript
 # the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
 from ..sheet.model import Mat, MatrixLine as Line, Named, Op, Scalar, Table
+from ..vocab import ACTIVATIONS, LOSSES
 from .compile import LayerView, Network
 from .spec import NetworkProblem
 
@@ -128,34 +129,8 @@ _FNAMES = {"identity": ("\\operatorname{id}", "id"), "sigmoid": ("\\sigma", "σ"
            "softplus": ("\\operatorname{softplus}", "softplus"),
            "softmax": ("\\operatorname{softmax}", "softmax")}
 
-_DERIVATIVE_RULES = {
-    "sigmoid": ("\\sigma'(z) = \\sigma(z)\\,(1 - \\sigma(z))", "σ′(z) = σ(z)(1 − σ(z))"),
-    "tanh": ("\\tanh'(z) = 1 - \\tanh^2(z)", "tanh′(z) = 1 − tanh²(z)"),
-    "relu": ("\\operatorname{ReLU}'(z) = [z > 0]", "ReLU′(z) = [z > 0]"),
-    "leaky_relu": ("\\operatorname{LeakyReLU}'(z) = 1 \\text{ if } z > 0 \\text{, else } \\alpha",
-                   "LeakyReLU′(z) = 1 if z > 0, else α"),
-    "softplus": ("\\operatorname{softplus}'(z) = \\sigma(z)", "softplus′(z) = σ(z)"),
-    "identity": ("\\operatorname{id}'(z) = 1", "id′(z) = 1"),
-    "softmax": ("\\frac{\\partial \\hat{y}_k}{\\partial z_j} = \\hat{y}_k([k = j] - \\hat{y}_j)",
-                "∂ŷₖ/∂zⱼ = ŷₖ([k = j] − ŷⱼ)"),
-}
-
-_LOSS_FORMULAS = {  # the loss of one sample over the output vector, and d loss / d yhat
-    "squared_error": (("\\sum_k (\\hat{y}_k - y_k)^2", "Σₖ (ŷₖ − yₖ)²"),
-                      ("2(\\hat{\\mathbf{y}} - \\mathbf{y})", "2(ŷ − y)")),
-    "half_squared_error": (("\\tfrac{1}{2}\\sum_k (\\hat{y}_k - y_k)^2", "½ Σₖ (ŷₖ − yₖ)²"),
-                           ("\\hat{\\mathbf{y}} - \\mathbf{y}", "ŷ − y")),
-    "mse": (("\\tfrac{1}{K}\\sum_k (\\hat{y}_k - y_k)^2", "(1/K) Σₖ (ŷₖ − yₖ)²"),
-            ("\\tfrac{2}{K}(\\hat{\\mathbf{y}} - \\mathbf{y})", "(2/K)(ŷ − y)")),
-    "abs_error": (("\\sum_k |\\hat{y}_k - y_k|", "Σₖ |ŷₖ − yₖ|"),
-                  ("\\operatorname{sign}(\\hat{\\mathbf{y}} - \\mathbf{y})", "sign(ŷ − y)")),
-    "bce": (("-\\sum_k \\bigl(y_k \\log \\hat{y}_k + (1 - y_k)\\log(1 - \\hat{y}_k)\\bigr)",
-             "−Σₖ (yₖ log ŷₖ + (1 − yₖ) log(1 − ŷₖ))"),
-            ("\\frac{\\hat{\\mathbf{y}} - \\mathbf{y}}{\\hat{\\mathbf{y}} \\odot (1 - \\hat{\\mathbf{y}})}",
-             "(ŷ − y) ⊘ (ŷ ⊙ (1 − ŷ))")),
-    "cross_entropy": (("-\\sum_k y_k \\log \\hat{y}_k", "−Σₖ yₖ log ŷₖ"),
-                      ("-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}", "−y ⊘ ŷ")),
-}
+#: f′(z) for each activation, (LaTeX, terminal): vocab/activations.py's `rule`.
+_DERIVATIVE_RULES = {name: activation.rule for name, activation in ACTIVATIONS.items()}
 
 _SIMPLIFIES = {  # (LaTeX, terminal): why the pair collapses to ŷ − y
     ("softmax", "cross_entropy"): (
@@ -170,7 +145,7 @@ _SIMPLIFIES = {  # (LaTeX, terminal): why the pair collapses to ŷ − y
 
 
 def loss_formula(kind: str) -> tuple:
-    return _LOSS_FORMULAS[kind][0]
+    return LOSSES[kind].formula
 
 
 # --- the general derivation (no numbers; also the whole answer for symbolic sizes) --
@@ -219,7 +194,7 @@ def _general(problem: NetworkProblem) -> tuple:
     # the δ recursion that the table uses
     last = problem.layers[-1]
     dl = n.dloss(n.yhat)
-    lines.append(Line((dl,), ((Named(*_LOSS_FORMULAS[problem.loss][1]),),)))
+    lines.append(Line((dl,), ((Named(*LOSSES[problem.loss].derivative),),)))
     lines.append(_delta_general(n, L, last.activation, problem.loss))
     for l in range(L - 1, 0, -1):
         lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
@@ -540,7 +515,7 @@ class _Worker:
 
     def loss_derivative(self) -> Named:
         """∂ℓ/∂ŷ of the loss, in capitals (Ŷ − Y) for a batch."""
-        tex, uni = _LOSS_FORMULAS[self.problem.loss][1]
+        tex, uni = LOSSES[self.problem.loss].derivative
         if self.m > 1:
             tex = tex.replace("\\hat{\\mathbf{y}}", "\\hat{Y}").replace("\\mathbf{y}", "Y")
             uni = uni.replace("ŷ", "\0").replace("y", "Y").replace("\0", "Ŷ")

@@ -15,13 +15,13 @@ from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.printer import Printer
 
-from ..functions import relu, sigmoid, softplus
+from ..vocab import activations
 from .numbers import shown
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-_FUNCTION_NAMES = {sigmoid: ("\\sigma", "σ"), relu: ("\\operatorname{ReLU}", "ReLU"),
-                   softplus: ("\\operatorname{softplus}", "softplus"),
-                   sp.tanh: ("\\tanh", "tanh"), sp.log: ("\\log", "log")}
+#: How a function is written, (LaTeX, Unicode): the activations' from vocab/activations.py.
+_FUNCTION_NAMES = {**{a.function: a.symbol for a in activations.in_formulas()},
+                   sp.log: ("\\log", "log")}
 
 
 def _is_terminating(r: sp.Rational) -> bool:

@@ -22,8 +22,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..spec import RESERVED, FormulaText
 from ..yamlload import Flag
+from .base import RESERVED, FormulaText, line_of
 
 KEYS = ("title", "notes", "define", "function", "wrt", "at", "update")
 MAX_COMPONENTS = 12
@@ -48,6 +48,10 @@ class CalculusProblem:
     at: tuple[tuple[str, Fraction], ...] | None  # every variable, in the order written
     update: Update | None
     kind: str = field(default="calculus", init=False)
+    lines: tuple = ()  # (field, line) of what a later stage may name: the point
+
+    def line_of(self, field: str) -> int | None:
+        return line_of(self.lines, field)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -70,7 +74,7 @@ def formula_names(text: str) -> list[str]:
 
 
 def read_calculus(reader) -> CalculusProblem:
-    """Validate the calculus form with `reader` (spec.Reader): every error names field and line."""
+    """Validate the calculus form with `reader` (spec.base.Reader): every error names field and line."""
     top = reader.doc.data
     reader.unknown_keys((), top, KEYS, "the problem")
     title = reader.text(("title",), top["title"]) if top.get("title") is not None else None
@@ -116,7 +120,7 @@ def read_calculus(reader) -> CalculusProblem:
     update = _update(reader, top, components) if top.get("update") is not None else None
     return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
-                           update=update)
+                           update=update, lines=(("at", reader.line(("at",))),) if at else ())
 
 
 def _check_formula(text: FormulaText, defined: list) -> None:
@@ -135,8 +139,8 @@ def _check_formula(text: FormulaText, defined: list) -> None:
         column = text.column
         if column is not None and exc.column is not None:
             column += exc.column
-        message = re.sub(r"split it into (several )?nodes",  # the graph form's advice
-                         "name parts of it as inner functions in define:", exc.message)
+        message = exc.message if exc.cause != "size" else \
+            f"{exc.reason}; name parts of it as inner functions in define:"  # not nodes
         raise SpecError(message, field=text.field, line=text.line, column=column) from None
 
 

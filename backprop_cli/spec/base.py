@@ -1,0 +1,252 @@
+"""What every spec form shares: the Reader's field-aware checks, the limits, the types
+more than one form uses (FormulaText, Optimizer).
+
+Every message about the user's input is written in spec/, naming the field (`params.w1`,
+`data[2].x1`) and its line. Nothing here imports SymPy: formulas stay text until the
+graph is built, and carry their position so a formula error can point at it too.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from dataclasses import dataclass
+from decimal import Decimal, localcontext
+from fractions import Fraction
+
+from ..errors import SpecError, clip
+from ..suggest import did_you_mean
+from ..vocab.activations import formula_functions
+from ..vocab.optimizers import DEFAULT, OPTIMIZERS, REQUIRED
+from ..yamlload import Document, Flag, field_name, is_number
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+MAX_NAME = 32
+MAX_NAMES = 2000
+MAX_SAMPLES = 1000
+MAX_STEPS = 50
+MAX_TEXT = 2000
+MAX_NODES = 200
+#: samples x (nodes + loss) x passes: each is a worked line (and a few ms of SymPy) forward
+#: and backward; beyond this an answer key is unreadable and takes minutes.
+MAX_WORK = 10_000
+#: The functions a formula calls, which no name may be.
+RESERVED = set(formula_functions())
+
+
+@dataclass(frozen=True)
+class FormulaText:
+    """A formula as written, with where it was written."""
+
+    text: str
+    field: str
+    line: int | None = None
+    column: int | None = None
+
+
+def line_of(lines: tuple, field: str) -> int | None:
+    """The line of `field` in a problem's `lines`, ((field, line), ...), or None."""
+    return next((line for name, line in lines if name == field), None)
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    type: str
+    lr: Fraction | None  # None: the symbol eta
+    steps: int
+
+
+#: Other names people give a key, so that the hint is the key meant, not the nearest spelling.
+_KEY_ALIASES = {"learning_rate": "lr", "rate": "lr", "eta": "lr", "step_size": "lr",
+                "alpha": "lr", "epochs": "steps", "iterations": "steps", "n_steps": "steps",
+                "target": "y", "label": "y", "input": "x", "with_respect_to": "wrt",
+                "point": "at"}
+
+#: Examples to copy in a message about a field that is not a mapping, or not a list.
+_MAPPING_LIKE = {"params": "params: {w1: 0.5, w2: null}",
+                 "nodes": "nodes: {yhat: sigmoid(w1*x1 + b)}",
+                 "optimizer": "optimizer: {type: sgd, lr: 0.1, steps: 1}",
+                 "symbols": "symbols: {yhat: '\\hat{y}'}",
+                 "network": "network: {inputs: 2, layers: [{units: 1, activation: sigmoid}]}",
+                 "network.notation": "notation: {pre: z, post: a}",
+                 "define": "define: {x: t, y: t**2}",
+                 "at": "at: {x: 1, y: 2}",
+                 "update": "update: {lr: 0.1}",
+                 "data[]": "- {x1: 1, y: 0}, one name: value for each input and target"}
+_SEQUENCE_LIKE = {"inputs": "inputs: [x1, x2]",
+                  "targets": "targets: [y]",
+                  "data": "data: [{x1: 1, y: 0}], one {...} per sample",
+                  "network.layers": "layers: [{units: 2, activation: sigmoid}, ...]"}
+
+
+class Reader:
+    """Field-aware checks shared by every spec form: each failure names the field and line."""
+
+    def __init__(self, doc: Document, source: str):
+        self.doc = doc
+        self.source = source
+
+    def fail(self, path, message: str):
+        mark = self.doc.mark(path)
+        raise SpecError(message, field=field_name(path) or None,
+                        line=mark.line if mark else None, column=mark.column if mark else None)
+
+    def line(self, path) -> int | None:
+        """The line `path` is written on, for a problem to keep: a later stage names it."""
+        mark = self.doc.mark(path)
+        return mark.line if mark else None
+
+    def get(self, path):
+        value = self.doc.data
+        for part in path:
+            value = value[part]
+        return value
+
+    def mapping(self, path, value, what: str, like: str | None = None) -> dict:
+        """`value` if it is a mapping; else a message with `like`, an example to copy."""
+        if not isinstance(value, dict):
+            like = like or _MAPPING_LIKE.get(re.sub(r"\[\d+\]", "[]", field_name(path)))
+            self.fail(path, f"{what} must be a mapping (name: value), not {_kind(value)}"
+                            + (f"; write it like {like}" if like else ""))
+        return value
+
+    def sequence(self, path, value, what: str, like: str | None = None) -> list:
+        """`value` if it is a list; else a message with `like`, an example to copy."""
+        if not isinstance(value, list):
+            like = like or _SEQUENCE_LIKE.get(field_name(path), "[a, b]")
+            self.fail(path, f"{what} must be a list, not {_kind(value)}; write it like {like}")
+        return value
+
+    def text(self, path, value) -> str:
+        if isinstance(value, (dict, list)) or value is None:
+            self.fail(path, f"must be text, not {_kind(value)} (put it in quotes if it contains "
+                            f"': ', '{{' or '[')")
+        value = _plain(value)
+        if len(value) > MAX_TEXT:
+            self.fail(path, f"is {len(value)} characters long; the limit is {MAX_TEXT}")
+        control = next((ch for ch in value if not ch.isprintable() and ch not in "\n\t"), None)
+        if control is not None:
+            self.fail(path, f"contains the control character U+{ord(control):04X}; "
+                            f"write plain text (a \\ escape in double quotes makes one)")
+        return value
+
+    def number(self, path, value, *, allow_null: bool) -> Fraction | None:
+        if value is None:
+            if allow_null:
+                return None
+            self.fail(path, "needs a number here, not null; write one like 0.5")
+        if isinstance(value, Flag):
+            self.fail(path, f"YAML reads '{value}' as true/false, not a number; "
+                            f"write a number (or quote it if you meant text)")
+        if is_number(value):
+            return Fraction(value)
+        if isinstance(value, str):
+            mark = self.doc.mark(path)
+            looks_numeric = _looks_numeric(value)
+            if looks_numeric and mark is not None and mark.quoted:
+                self.fail(path, f"'{clip(value)}' is text, not a number, because it is in "
+                                f"quotes; write it without quotes, like {clip(value.strip())}")
+            if looks_numeric:
+                self.fail(path, f"YAML does not read '{clip(value)}' as a number; write it "
+                                f"plainly, like 0.5, -2, 1e-3 or 10")
+            self.fail(path, f"'{clip(value)}' is text, not a number; write a number like 0.5 "
+                            f"(or null to keep it a symbol)" if allow_null else
+                            f"'{clip(value)}' is text, not a number; write a number like 0.5")
+        self.fail(path, f"must be a number, like 0.5, not {_kind(value)}")
+
+    def name(self, path, value, what: str) -> str:
+        if not isinstance(value, str):
+            self.fail(path, f"{what} must be a name like x1 or w_out, not {_kind(value)}")
+        value = str(value)
+        if not NAME.match(value):
+            comma = " (in {w: 1,5} the comma starts a new entry: write 1.5)" \
+                if value.isdigit() else ""
+            self.fail(path, f"'{clip(value)}' is not a valid name: use letters, digits and _, "
+                            f"starting with a letter (like x1, w_out, yhat){comma}")
+        if len(value) > MAX_NAME:
+            self.fail(path, f"the name '{value[:20]}...' is longer than {MAX_NAME} characters; "
+                            f"use a shorter one, like w_out")
+        if keyword.iskeyword(value) or value in ("True", "False", "None"):
+            self.fail(path, f"'{value}' is a reserved word; choose another name")
+        if value in RESERVED:
+            self.fail(path, f"'{value}' is the name of a function; choose another name")
+        return value
+
+    def unknown_keys(self, path, mapping: dict, allowed, what: str):
+        for key in mapping:
+            if key not in allowed:
+                alias = _KEY_ALIASES.get(str(key).lower())
+                hint = f"; write it as '{alias}:'" if alias in allowed else \
+                    did_you_mean(key, allowed) or f" (allowed: {', '.join(allowed)})"
+                self.fail(tuple(path) + (key,), f"unknown key '{clip(key)}' in {what}{hint}")
+
+    # the problem --------------------------------------------------------------
+
+    def formula(self, path, value) -> FormulaText:
+        if is_number(value):
+            value = _exact_decimal(Fraction(value))
+        if not isinstance(value, str) or isinstance(value, Flag):
+            self.fail(path, f"must be a formula like sigmoid(w1*x1 + b), not {_kind(value)}")
+        mark = self.doc.mark(path)
+        column = None
+        if mark is not None:
+            column = mark.column + (1 if mark.quoted else 0)
+        return FormulaText(str(value), field_name(path), mark.line if mark else None, column)
+
+    def optimizer(self, top) -> Optimizer:
+        """optimizer: {type: ..., and its settings}; the types and settings are those of
+        vocab/optimizers.py."""
+        path = ("optimizer",)
+        value = self.mapping(path, top["optimizer"], "optimizer")
+        kind = value.get("type", DEFAULT)
+        rule = OPTIMIZERS.get(kind) if isinstance(kind, str) else None
+        settings = (rule or OPTIMIZERS[DEFAULT]).settings
+        self.unknown_keys(path, value, ("type",) + tuple(s.name for s in settings), "optimizer")
+        if rule is None:
+            shown = f"'{clip(kind)}'" if isinstance(kind, str) else _kind(kind)
+            known = " and ".join(f"'{name}' ({r.description})" for name, r in OPTIMIZERS.items())
+            self.fail(path + ("type",), f"unknown optimizer {shown}; only {known} is supported: "
+                                        f"write type: {DEFAULT}, or leave type out")
+        if "lr" not in value and rule.default("lr") is REQUIRED:
+            self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
+        lr = self.number(path + ("lr",), value["lr"], allow_null=True)
+        steps = value.get("steps", rule.default("steps"))
+        if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
+            self.fail(path + ("steps",), f"must be a whole number from 1 to {MAX_STEPS}, like "
+                                         f"steps: 1, not {_kind(steps)}")
+        return Optimizer(type=kind, lr=lr, steps=steps)
+
+
+def _looks_numeric(text: str) -> bool:
+    """'0.5', '1e3', '09', '1,5': text someone meant as a number."""
+    return bool(re.fullmatch(r"\s*[-+]?(\d[\d_,]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*", text))
+
+
+def _exact_decimal(value: Fraction) -> str:
+    """A fraction read from a YAML decimal, written back with every digit."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    with localcontext() as ctx:
+        ctx.prec = 400
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+
+
+def _plain(value) -> str:
+    if isinstance(value, Fraction):
+        return str(float(value)) if value.denominator != 1 else str(value.numerator)
+    return str(value)
+
+
+def _kind(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, Flag):
+        return f"true/false ('{value}')"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return f"the text '{value}'" if len(value) < 40 else "text"
+    return f"the number {_plain(value)}"
+

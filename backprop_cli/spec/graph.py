@@ -1,0 +1,252 @@
+"""The graph form (`nodes:`): YAML -> a frozen GraphProblem, every name declared once.
+
+Named nodes, each a formula over earlier names; the formulas stay text (graph.py parses
+them), with the field and line they were written at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import clip
+from ..suggest import did_you_mean
+from ..yamlload import Flag, field_name
+from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
+from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, MAX_WORK, NAME, FormulaText, Optimizer,
+                   Reader, _kind)
+
+#: The losses the graph form (one scalar output) takes by name: vocab/losses.py.
+NAMED_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.graph == name)
+
+# Commands allowed in `symbols:` overrides: accents, fonts and Greek letters, nothing that
+# reads files, defines macros or changes catcodes.
+_GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu "
+          "nu xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega Gamma "
+          "Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega ell").split()
+_SAFE_COMMANDS = set(_GREEK) | {"hat", "bar", "tilde", "vec", "dot", "ddot", "mathbf", "mathrm",
+                                "mathit", "mathcal", "boldsymbol", "prime", "widehat", "widetilde",
+                                "overline", "text", "partial", "nabla", "operatorname"}
+_SAFE_LATEX = re.compile(r"^(?:\\[A-Za-z]+|[A-Za-z0-9 _^{}(),.'+\-*/|=<>\[\]])*$")
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    field: str
+    line: int | None
+    formula: FormulaText | None = None  # loss: (yhat - y)**2
+    type: str | None = None  # loss: {type: bce, output: yhat, target: y}
+    output: str | None = None
+    target: str | None = None
+
+
+@dataclass(frozen=True)
+class GraphProblem:
+    """The graph form: named nodes, each a formula over earlier names."""
+
+    source: str
+    title: str | None
+    notes: str | None
+    inputs: tuple[str, ...]
+    targets: tuple[str, ...]
+    params: tuple[tuple[str, Fraction | None], ...]
+    nodes: tuple[tuple[str, FormulaText], ...]
+    loss: LossSpec | None
+    data: tuple[tuple[tuple[str, Fraction | None], ...], ...]
+    reduction: str
+    optimizer: Optimizer | None
+    symbols: tuple[tuple[str, str], ...]
+
+
+_EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
+             "nodes": "nodes: {yhat: sigmoid(w1*x1 + w2*x2)} (the quantities to compute)"}
+_DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; rename this "
+                   "one, or list the targets yourself (like targets: [t], or targets: [] "
+                   "for none)")
+
+GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
+              "reduction", "optimizer", "symbols")
+
+
+def read_graph(reader: Reader) -> GraphProblem:
+    """Validate the graph form; the dispatcher (spec/__init__.py) has chosen it."""
+    return _GraphReader(reader.doc, reader.source).problem()
+
+
+class _GraphReader(Reader):
+    def problem(self) -> GraphProblem:
+        top = self.doc.data
+        self.unknown_keys((), top, GRAPH_KEYS, "the problem")
+        for required in ("inputs", "nodes"):
+            if required not in top:
+                self.fail((), f"the problem needs '{required}:', like {_EXAMPLES[required]}")
+
+        title = self.text(("title",), top["title"]) if top.get("title") is not None else None
+        notes = self.text(("notes",), top["notes"]) if top.get("notes") is not None else None
+        declared: dict[str, tuple] = {}
+
+        def declare(path, value, what):
+            name = self.name(path, value, what)
+            if name in declared and declared[name] == ("targets", 0) and "targets" not in top:
+                self.fail(path, _DEFAULT_TARGET)
+            if name in declared:
+                self.fail(path, f"'{name}' is already declared at {field_name(declared[name])}; "
+                                f"each name is declared once, so rename one of them")
+            declared[name] = tuple(path)
+            if len(declared) > MAX_NAMES:
+                self.fail(path, f"more than {MAX_NAMES} names")
+            return name
+
+        inputs = tuple(declare(("inputs", i), v, "an input")
+                       for i, v in enumerate(self.sequence(("inputs",), top["inputs"], "inputs")))
+        if "targets" not in top and "y" in declared:
+            self.fail(declared["y"], _DEFAULT_TARGET)
+        raw_targets = top.get("targets", ["y"])
+        targets = tuple(declare(("targets", i), v, "a target")
+                        for i, v in enumerate(self.sequence(("targets",), raw_targets, "targets")))
+        raw_params = self.mapping(("params",), top.get("params") or {}, "params")
+        params = tuple((declare(("params", k), k, "a parameter"),
+                        self.number(("params", k), v, allow_null=True))
+                       for k, v in raw_params.items())
+        raw_nodes = self.mapping(("nodes",), top["nodes"], "nodes")
+        if not raw_nodes:
+            self.fail(("nodes",), "needs at least one node, like  yhat: sigmoid(w1*x1 + b)")
+        if len(raw_nodes) > MAX_NODES:
+            self.fail(("nodes",), f"has {len(raw_nodes)} nodes; the limit is {MAX_NODES}")
+        nodes = tuple((declare(("nodes", k), k, "a node"), self.formula(("nodes", k), v))
+                      for k, v in raw_nodes.items())
+
+        loss = self.loss(top, declared) if top.get("loss") is not None else None
+        data = self.data(top, inputs, targets, loss is not None)
+        reduction = top.get("reduction", "mean")
+        if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
+            shown = f"'{clip(reduction)}'" if isinstance(reduction, str) else _kind(reduction)
+            self.fail(("reduction",), f"must be 'mean' or 'sum', not {shown}")
+        optimizer = self.optimizer(top) if top.get("optimizer") is not None else None
+        if optimizer is not None and loss is None:
+            self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
+        passes = 1 + (optimizer.steps if optimizer is not None else 0)
+        work = len(data) * (len(nodes) + 1) * passes
+        if work > MAX_WORK:
+            self.fail(("data",) if len(data) > 1 else ("nodes",),
+                      f"{len(data)} samples x {len(nodes) + 1} quantities (nodes and loss) "
+                      f"x {passes} passes = {work} worked steps; the limit is {MAX_WORK}: "
+                      f"use fewer samples, nodes or optimizer steps")
+        symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
+        return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
+                            targets=targets, params=params, nodes=nodes, loss=loss, data=data,
+                            reduction=reduction, optimizer=optimizer, symbols=symbols)
+    def loss(self, top, declared=None) -> LossSpec:
+        """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
+        `declared` (the names so far) tells a misspelt named loss from a formula."""
+        value = top["loss"]
+        mark = self.doc.mark(("loss",))
+        line = mark.line if mark else None
+        if isinstance(value, str) and not isinstance(value, Flag) and value in NAMED_LOSSES:
+            return LossSpec(field="loss", line=line, type=value)
+        if isinstance(value, dict):
+            self.unknown_keys(("loss",), value, ("type", "output", "target"), "loss")
+            kind = value.get("type")
+            if "type" not in value:
+                self.fail(("loss",), f"needs 'type:', one of {', '.join(NAMED_LOSSES)}")
+            if not isinstance(kind, str) or kind not in NAMED_LOSSES:
+                shown = clip(kind) if isinstance(kind, str) else _kind(kind)
+                meant = self.meant(("loss", "type"), kind) if isinstance(kind, str) else None
+                hint = (f"; write {meant.graph}" if meant is not None else
+                        did_you_mean(kind, NAMED_LOSSES) if isinstance(kind, str) else "")
+                self.fail(("loss", "type"), f"unknown loss type '{shown}'{hint} "
+                                            f"(known: {', '.join(NAMED_LOSSES)})")
+            output = self.name(("loss", "output"), value["output"], "output") if "output" in value else None
+            target = self.name(("loss", "target"), value["target"], "target") if "target" in value else None
+            return LossSpec(field="loss", line=line, type=kind, output=output, target=target)
+        if isinstance(value, str) and NAME.match(value) and declared is not None \
+                and value not in declared:
+            # A single word that is no declared name: meant as one of the named losses.
+            meant = self.meant(("loss",), value)
+            hint = f"; write {meant.graph}" if meant is not None else \
+                did_you_mean(value, NAMED_LOSSES)
+            self.fail(("loss",), f"unknown loss '{clip(value)}'{hint} (the named losses are "
+                                 f"{', '.join(NAMED_LOSSES)}; or write a formula like "
+                                 f"(yhat - y)**2)")
+        return LossSpec(field="loss", line=line, formula=self.formula(("loss",), value))
+
+    def meant(self, path, written: str) -> Loss | None:
+        """The loss `written` names (another library's name, or one the graph form writes
+        otherwise: mse is the squared error with one output), or None; a loss with no
+        meaning for one output (cross_entropy) is refused here, saying what to write."""
+        loss = lookup(written)
+        if loss is None or written.lower() in NAMED_LOSSES:
+            return None
+        if loss.graph is None:
+            self.fail(path, graph_refusal(clip(written), loss))
+        return loss
+
+    def data(self, top, inputs, targets, needs_targets: bool):
+        if "data" not in top or top["data"] is None:
+            # No data: one sample, every input and target a symbol.
+            return (tuple((n, None) for n in inputs + (targets if needs_targets else ())),)
+        samples = self.sequence(("data",), top["data"], "data")
+        if not samples:
+            self.fail(("data",), "needs at least one sample, like  - {x1: 1, y: 0}")
+        if len(samples) > MAX_SAMPLES:
+            self.fail(("data",), f"has {len(samples)} samples; the limit is {MAX_SAMPLES}")
+        wanted = inputs + (targets if needs_targets else ())
+        allowed = inputs + targets
+        result = []
+        for i, sample in enumerate(samples):
+            path = ("data", i)
+            sample = self.mapping(path, sample, f"data[{i}]")
+            for key in sample:
+                if key not in allowed:
+                    hint = did_you_mean(key, allowed) or \
+                        f" (inputs: {', '.join(inputs) or 'none'}; targets: {', '.join(targets) or 'none'})"
+                    self.fail(path + (key,), f"'{clip(key)}' is not an input or a target{hint}")
+            missing = [n for n in wanted if n not in sample]
+            if missing:
+                self.fail(path, f"sample {i + 1} has no value for {', '.join(missing)}; every "
+                                f"sample gives every input" + (" and target" if needs_targets else "")
+                                + f": add it, like {missing[0]}: 0.5 (or {missing[0]}: null for "
+                                  f"a symbol)")
+            result.append(tuple((n, self.number(path + (n,), sample[n], allow_null=True))
+                                for n in allowed if n in sample))
+        return tuple(result)
+    def symbols(self, top, declared) -> tuple:
+        path = ("symbols",)
+        value = self.mapping(path, top["symbols"], "symbols")
+        result = []
+        for name, latex in value.items():
+            if name not in declared:
+                self.fail(path + (name,), f"'{clip(name)}' is not a declared name"
+                          + (did_you_mean(name, declared) or
+                             "; symbols: gives LaTeX for the inputs, targets, params and nodes"))
+            latex = self.text(path + (name,), latex)
+            check_symbol_latex(latex, lambda msg: self.fail(path + (name,), msg))
+            result.append((name, latex))
+        return tuple(result)
+
+
+def check_symbol_latex(latex: str, fail) -> None:
+    """Allow letters, sub/superscripts, accents and Greek; refuse anything else."""
+    if not latex.strip():
+        fail("the LaTeX for a symbol is empty; write one like '\\hat{y}', or leave the name out")
+    if len(latex) > 100:
+        fail("the LaTeX for a symbol is longer than 100 characters; a symbol needs a few, "
+             "like '\\hat{y}'")
+    if "^^" in latex:  # TeX's ^^5c is a backslash in disguise
+        fail(f"{latex!r} contains '^^', which TeX reads as a character code; write ^{{...}}")
+    if not _SAFE_LATEX.match(latex):
+        fail(f"{latex!r} contains characters not allowed in a symbol "
+             f"(use letters, digits, _ ^ {{ }} and commands like \\hat, \\alpha)")
+    for command in re.findall(r"\\([A-Za-z]+)", latex):
+        if command not in _SAFE_COMMANDS:
+            fail(f"the LaTeX command \\{command} is not allowed in a symbol "
+                 f"(allowed: accents like \\hat, fonts like \\mathbf, Greek letters)")
+    depth = 0
+    for ch in latex:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            break
+    if depth != 0:
+        fail(f"the braces in {latex!r} do not match; close every {{ with a }}")
+

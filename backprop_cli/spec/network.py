@@ -1,0 +1,461 @@
+"""The `network:` form: YAML -> a frozen NetworkProblem, every shape checked.
+
+Messages name the parameter and both shapes ("params.W1 is 2×2, but layer 1 needs 2×3
+(units × inputs)"). Nothing missing is made up: every weight matrix and bias vector must
+be written, as numbers or as null for a symbolic one.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from fractions import Fraction
+
+from ..errors import clip
+from ..suggest import closest
+from ..yamlload import Flag, field_name, is_number
+from ..vocab import activations as _activations
+from ..vocab import losses as _losses
+from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
+from ..vocab.losses import LOSSES as LOSS_TABLE
+from .base import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric, line_of
+
+#: The names a layer's activation and the loss may take: vocab/activations.py, vocab/losses.py.
+ACTIVATIONS = tuple(ACTIVATION_TABLE)
+LOSSES = tuple(LOSS_TABLE)
+CONVENTIONS = ("column", "row")
+TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer")
+NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
+LAYER_KEYS = ("units", "activation", "bias", "alpha")
+NOTATION_KEYS = ("pre", "post")
+MAX_UNITS = 512
+MAX_LAYERS = 20
+MAX_WEIGHTS = 50_000
+DEFAULT_ALPHA = ACTIVATION_TABLE["leaky_relu"].parameter[1]
+
+Size = "int | str"  # a number of units, or a name for a symbolic size
+
+
+@dataclass(frozen=True)
+class Layer:
+    units: int | str
+    activation: str
+    bias: bool
+    alpha: Fraction  # leaky_relu only
+
+
+@dataclass(frozen=True)
+class Sample:
+    x: tuple | None  # Fraction | None per input; None: symbolic
+    y: tuple | None  # Fraction | None per output; None: symbolic (or no loss)
+    label: int | None = None  # the class index, when y was written as one
+
+
+@dataclass(frozen=True)
+class NetworkProblem:
+    kind = "network"
+    source: str
+    title: str | None
+    notes: str | None
+    inputs: int | str
+    input_names: tuple | None  # names given in `inputs: [x1, x2]`
+    convention: str
+    layers: tuple  # Layers
+    params: tuple  # (name, value): value None (symbolic) or a tuple of rows / a tuple
+    loss: str | None
+    data: tuple  # Samples
+    reduction: str
+    optimizer: Optimizer | None
+    pre: str  # the letters of the notation: z = W a + b, a = f(z)
+    post: str
+    lines: tuple = ()  # (field, line) of what a later stage may name: the loss
+
+    def line_of(self, field: str) -> int | None:
+        return line_of(self.lines, field)
+
+    @property
+    def symbolic_sizes(self) -> bool:
+        return any(isinstance(s, str) for s in self.sizes)
+
+    @property
+    def sizes(self) -> tuple:
+        return (self.inputs,) + tuple(layer.units for layer in self.layers)
+
+
+def read_network(reader: Reader) -> NetworkProblem:
+    return _NetworkReader(reader).problem()
+
+
+class _NetworkReader:
+    def __init__(self, reader: Reader):
+        self.r = reader
+        self.fail = reader.fail
+
+    def problem(self) -> NetworkProblem:
+        r = self.r
+        top = r.doc.data
+        for key in top:  # layers: or inputs: written beside network: instead of inside it
+            if key in NETWORK_KEYS and key not in TOP_KEYS:
+                self.fail((key,), f"'{key}' belongs inside 'network:'; indent it under network:, "
+                                  f"like network: {{inputs: 2, layers: [...]}}")
+        r.unknown_keys((), top, TOP_KEYS, "a layered problem (with 'network:')")
+        net = r.mapping(("network",), top["network"], "network")
+        r.unknown_keys(("network",), net, NETWORK_KEYS, "network")
+        if "inputs" not in net:
+            self.fail(("network",), "needs 'inputs:' (the number of inputs, or a list of their "
+                                    "names), like inputs: 2 or inputs: [x1, x2]")
+        if "layers" not in net:
+            self.fail(("network",), "needs 'layers:', a list like layers: [{units: 2, activation: "
+                                    "sigmoid}, {units: 1, activation: sigmoid}]")
+        inputs, input_names = self.inputs(net["inputs"])
+        convention = net.get("convention", "column")
+        if convention not in CONVENTIONS:
+            self.choice(("network", "convention"), convention, CONVENTIONS, "convention", {})
+        default_bias = self.flag(("network", "bias"), net.get("bias", True))
+        layers = self.layers(net["layers"], default_bias)
+        pre, post = self.notation(net.get("notation"))
+        loss = None
+        if top.get("loss") is not None:
+            loss = top["loss"]
+            if not isinstance(loss, str) or isinstance(loss, Flag) or loss not in LOSSES:
+                self.choice(("loss",), loss, LOSSES, "loss", _losses.aliases(),
+                            extra=" (the layered form takes a named loss)")
+        for i, layer in enumerate(layers[:-1]):
+            if layer.activation == "softmax":
+                self.fail(("network", "layers", i, "activation"),
+                          f"softmax is only allowed on the last layer; use another activation "
+                          f"for layer {i + 1}, like sigmoid, tanh or relu")
+        sizes = (inputs,) + tuple(layer.units for layer in layers)
+        symbolic = any(isinstance(s, str) for s in sizes)
+        params = self.params(top, layers, sizes, symbolic)
+        data = self.data(top, sizes, loss, layers[-1], symbolic)
+        reduction = top.get("reduction", "mean")
+        if reduction not in ("mean", "sum"):
+            self.fail(("reduction",), f"must be 'mean' or 'sum', not {_kind(reduction)}")
+        optimizer = r.optimizer(top) if top.get("optimizer") is not None else None
+        if optimizer is not None and loss is None:
+            self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
+        if optimizer is not None and symbolic:
+            self.fail(("optimizer",), "with symbolic sizes there are no entries to update; "
+                                      "give every layer a number of units")
+        title = r.text(("title",), top["title"]) if top.get("title") is not None else None
+        notes = r.text(("notes",), top["notes"]) if top.get("notes") is not None else None
+        return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
+                              input_names=input_names, convention=convention, layers=layers,
+                              params=params, loss=loss, data=data, reduction=reduction,
+                              optimizer=optimizer, pre=pre, post=post,
+                              lines=(("loss", r.line(("loss",))),) if loss is not None else ())
+
+    # helpers ------------------------------------------------------------------
+    def choice(self, path, value, allowed, what, aliases, extra=""):
+        """Refuse `value`, suggesting what its alias names (other libraries' names, in any
+        case), else the closest of `allowed`."""
+        aliases = {alias.lower(): name for alias, name in aliases.items()}
+        text = str(value) if isinstance(value, str) else None
+        close = [] if text is None else [aliases[text.lower()]] if text.lower() in aliases \
+            else closest(text, allowed, most=1) \
+            or difflib.get_close_matches(text, allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean '{close[0]}'?" if close else f"; use one of: {', '.join(allowed)}"
+        if text is not None:
+            self.fail(path, f"unknown {what} '{clip(value)}'{extra}{hint}")
+        self.fail(path, f"the {what} must be a name{extra}, not {_kind(value)}{hint}")
+
+    def flag(self, path, value) -> bool:
+        if isinstance(value, Flag):
+            return bool(value)
+        if value is True or value is False:
+            return value
+        self.fail(path, f"must be true or false, not {_kind(value)}; write bias: true or "
+                        f"bias: false")
+
+    def size(self, path, value, what) -> int | str:
+        if is_number(value) and not isinstance(value, (int, Flag)) and float(value).is_integer():
+            value = int(value)  # 1e3 or 2.0: YAML reads a float, the size is a whole number
+        if isinstance(value, int) and not isinstance(value, bool) and not isinstance(value, Flag):
+            if not 1 <= value <= MAX_UNITS:
+                self.fail(path, f"{what} must be at least 1 (and at most {MAX_UNITS}), not {value}; "
+                                + ("write 1 or more" if value < 1 else f"use {MAX_UNITS} or fewer"))
+            return value
+        if isinstance(value, str) and not isinstance(value, Flag) and NAME.match(value):
+            return str(value)  # a symbolic size, like n1
+        quoted = isinstance(value, str) and _looks_numeric(value)
+        self.fail(path, f"{what} must be a whole number (or a name like n1 for a symbolic "
+                        f"size), not {_kind(value)}"
+                        + (f"; write it without quotes, like {value.strip()}" if quoted else ""))
+
+    def inputs(self, value):
+        path = ("network", "inputs")
+        if isinstance(value, list):
+            if not value:
+                self.fail(path, "needs at least one input name, like inputs: [x1, x2] (or the "
+                                "number of inputs, like inputs: 2)")
+            names = []
+            for i, v in enumerate(value):
+                name = self.r.name(path + (i,), v, "an input")
+                if name in names:
+                    self.fail(path + (i,), f"'{name}' is listed twice; give each input its own "
+                                           f"name, like x1, x2")
+                names.append(name)
+            if len(names) > MAX_UNITS:
+                self.fail(path, f"lists {len(names)} inputs; the limit is {MAX_UNITS}: use fewer "
+                                f"inputs")
+            return len(names), tuple(names)
+        return self.size(path, value, "the number of inputs"), None
+
+    def layers(self, value, default_bias):
+        path = ("network", "layers")
+        raw = self.r.sequence(path, value, "network.layers",
+                              like="layers: [{units: 2, activation: sigmoid}, ...], one {...} "
+                                   "per layer")
+        if not raw:
+            self.fail(path, "needs at least one layer, like - {units: 1, activation: sigmoid}")
+        if len(raw) > MAX_LAYERS:
+            self.fail(path, f"has {len(raw)} layers; the limit is {MAX_LAYERS}: use fewer layers")
+        layers = []
+        for i, entry in enumerate(raw):
+            at = path + (i,)
+            entry = self.r.mapping(at, entry, f"layer {i + 1}",
+                                   like="- {units: 2, activation: sigmoid}")
+            self.r.unknown_keys(at, entry, LAYER_KEYS, f"layer {i + 1}")
+            if "units" not in entry:
+                self.fail(at, f"layer {i + 1} needs 'units:' (how many units it has), like "
+                              f"{{units: 2, activation: sigmoid}}")
+            units = self.size(at + ("units",), entry["units"], "units")
+            activation = entry.get("activation", "identity")
+            if not isinstance(activation, str) or activation not in ACTIVATIONS:
+                self.choice(at + ("activation",), activation, ACTIVATIONS, "activation",
+                            _activations.aliases())
+            bias = self.flag(at + ("bias",), entry["bias"]) if "bias" in entry else default_bias
+            alpha = DEFAULT_ALPHA
+            if "alpha" in entry:
+                if activation != "leaky_relu":
+                    self.fail(at + ("alpha",), "'alpha' is the slope of leaky_relu; this layer "
+                                               f"is {activation}: remove alpha, or write "
+                                               f"activation: leaky_relu")
+                alpha = self.r.number(at + ("alpha",), entry["alpha"], allow_null=False)
+            layers.append(Layer(units=units, activation=str(activation), bias=bias, alpha=alpha))
+        return tuple(layers)
+
+    def notation(self, value):
+        if value is None:
+            return "z", "a"
+        path = ("network", "notation")
+        value = self.r.mapping(path, value, "notation")
+        self.r.unknown_keys(path, value, NOTATION_KEYS, "notation")
+        letters = []
+        for key, default in (("pre", "z"), ("post", "a")):
+            letter = value.get(key, default)
+            if not isinstance(letter, str) or isinstance(letter, Flag) or len(letter) != 1 \
+                    or not ("a" <= letter.lower() <= "z") or letter in "xyWbL":
+                self.fail(path + (key,), f"must be one letter from a to z or A to Z, other "
+                                         f"than x, y, W, b and L, not {_kind(letter)}")
+            letters.append(str(letter))
+        if letters[0] == letters[1]:
+            self.fail(path, f"pre and post must be different letters, not both "
+                            f"'{letters[0]}'; write them like {{pre: z, post: a}}")
+        return tuple(letters)
+
+    def params(self, top, layers, sizes, symbolic):
+        path = ("params",)
+        raw = self.r.mapping(path, top.get("params") or {}, "params",
+                             like="params: {W1: [[0.1, 0.2]], b1: [0]}") if "params" in top else None
+        wanted = {}
+        for l, layer in enumerate(layers, start=1):
+            wanted[f"W{l}"] = ("matrix", sizes[l], sizes[l - 1], l)
+            if layer.bias:
+                wanted[f"b{l}"] = ("vector", sizes[l], None, l)
+        total = sum(_count(None, want) for want in wanted.values())
+        if total > MAX_WEIGHTS:  # symbolic ones too: each is a symbol in every formula
+            self.fail(("network", "layers"), f"the network has {total} weights and biases; the "
+                                             f"limit is {MAX_WEIGHTS}: use fewer or smaller layers")
+        if raw is None:  # no params at all: every one symbolic (nothing is made up)
+            return tuple((name, None) for name in wanted)
+        for key in raw:
+            if key not in wanted:
+                close = closest(str(key), list(wanted), most=1) or \
+                    difflib.get_close_matches(str(key), list(wanted), n=1, cutoff=0.5)
+                hint = f"; did you mean '{close[0]}'?" if close else \
+                    f" (this network has {', '.join(wanted)}); remove it"
+                extra = ""
+                if isinstance(key, str) and key[:1] == "b" and key[1:].isdigit() \
+                        and int(key[1:]) <= len(layers):
+                    extra = (f"; layer {key[1:]} has bias: false: remove {key}, or write "
+                             f"bias: true in layer {key[1:]}")
+                    hint = ""
+                elif isinstance(key, str) and key[:1] in "Wb" and key[1:].isdigit() \
+                        and int(key[1:]) > len(layers):
+                    extra = f"; the network has {len(layers)} layer{'s' * (len(layers) != 1)}"
+                    hint = f" (its parameters are {', '.join(wanted)}): remove it, or add a layer"
+                self.fail(path + (key,), f"'{key}' is not a parameter of this network{extra}{hint}")
+        result = []
+        for name, (kind, rows, cols, l) in wanted.items():
+            if name not in raw:
+                shape = f"{_dim(rows)}×{_dim(cols)} matrix" if kind == "matrix" else \
+                    f"list of {_dim(rows)} numbers"
+                self.fail(path + (name,), f"'{name}' is missing: layer {l} needs it "
+                                f"(a {shape}, or null for a symbolic one)")
+            value = raw[name]
+            if value is None:
+                result.append((name, None))
+                continue
+            if symbolic:
+                self.fail(path + (name,), "with symbolic sizes (like units: n1) the parameters "
+                                          "have no entries: write null, or give every layer a "
+                                          "number of units")
+            if kind == "matrix":
+                result.append((name, self.matrix(path + (name,), value, rows, cols, l)))
+            else:
+                units = f"layer {l} has {rows} unit{'s' * (rows != 1)}"
+                result.append((name, self.vector(path + (name,), value, rows, units, kind="b")))
+        return tuple(result)
+
+    def matrix(self, path, value, rows, cols, l):
+        need = f"layer {l} needs {rows}×{cols} (units × inputs)" if l == 1 else \
+            f"layer {l} needs {rows}×{cols} (units × units of layer {l - 1})"
+        write = f"write {_count_of(rows, 'row')} of {_count_of(cols, 'number')}"
+        if not isinstance(value, list):
+            self.fail(path, f"must be a matrix, a list of rows like [[0.1, 0.2], [0.3, 0.4]], "
+                            f"not {_kind(value)}; {need}: {write}")
+        if rows == 1 and value and all(is_number(v) or v is None for v in value) \
+                and not isinstance(value[0], list):
+            value = [value]  # a one-row matrix may be written as one list
+            flat = True
+        else:
+            flat = False
+            if value and all(is_number(v) or v is None for v in value):
+                self.fail(path, f"is a flat list of {len(value)} numbers, but {need}: {write}, "
+                                f"as a list of rows, [[...], [...]]")
+        for i, row in enumerate(value):
+            if not isinstance(row, list):
+                self.fail(path + (i,), f"row {i + 1} must be a list of numbers; "
+                                       f"write the matrix as a list of rows, [[...], [...]]")
+        shape = (len(value), len(value[0]) if value else 0)
+        ragged = [i for i, row in enumerate(value) if len(row) != shape[1]]
+        if ragged:
+            i = ragged[0]
+            self.fail(path + (i,), f"row {i + 1} has {len(value[i])} entries but row 1 has "
+                                   f"{shape[1]}; {need}: {write}")
+        if shape != (rows, cols):
+            self.fail(path, f"is {shape[0]}×{shape[1]}, but {need}: {write}")
+        return tuple(tuple(self.r.number(path + ((j,) if flat else (i, j)), v, allow_null=True)
+                           for j, v in enumerate(row)) for i, row in enumerate(value))
+
+    def vector(self, path, value, size, need, kind="x"):
+        if is_number(value) and size == 1:
+            value = [value]
+        like = f"write it like {_example(size, kind)}"
+        if not isinstance(value, list):
+            self.fail(path, f"must be a list of {size} number{'s' * (size != 1)} ({need}), "
+                            f"not {_kind(value)}; {like}")
+        if value and isinstance(value[0], list):
+            if all(isinstance(v, list) and len(v) == 1 for v in value):
+                value = [v[0] for v in value]  # a column written as [[1], [2]]
+            else:
+                self.fail(path, f"must be a flat list of {size} numbers ({need}), not a list of "
+                                f"rows; {like}")
+        if len(value) != size:
+            self.fail(path, f"has {len(value)} entr{'ies' if len(value) != 1 else 'y'}, but {need}: "
+                            f"write {_count_of(size, 'number')}, like {_example(size, kind)}")
+        return tuple(self.r.number(path + (i,), v, allow_null=True) for i, v in enumerate(value))
+
+    def data(self, top, sizes, loss, last, symbolic):
+        n_in, n_out = sizes[0], sizes[-1]
+        if top.get("data") is None:
+            return (Sample(x=None, y=None),)
+        if symbolic:
+            self.fail(("data",), "with symbolic sizes the data must be symbolic too; "
+                                 "leave 'data:' out")
+        samples = self.r.sequence(("data",), top["data"], "data",
+                                  like="data: [{x: [1, 2], y: 0}], one {...} per sample")
+        if not samples:
+            self.fail(("data",), "needs at least one sample, like - {x: [1, 2], y: 0}")
+        if len(samples) > MAX_SAMPLES:
+            self.fail(("data",), f"has {len(samples)} samples; the limit is {MAX_SAMPLES}")
+        result = []
+        for i, sample in enumerate(samples):
+            at = ("data", i)
+            sample = self.r.mapping(at, sample, f"data[{i}]", like="- {x: [1, 2], y: 0}")
+            self.r.unknown_keys(at, sample, ("x", "y"), f"data[{i}] (a sample has x and y)")
+            if "x" not in sample:
+                self.fail(at, f"sample {i + 1} (data[{i}]) has no 'x' (a list of {n_in} inputs); "
+                              f"add it, like x: {_example(n_in)}")
+            x = None if sample["x"] is None else self.vector(
+                at + ("x",), sample["x"], n_in, f"the network has {n_in} input{'s' * (n_in != 1)}")
+            y, label = None, None
+            if loss is not None:
+                if "y" not in sample:
+                    self.fail(at, f"sample {i + 1} (data[{i}]) has no 'y' (the target), which the "
+                                   f"loss needs; add it, like y: {_example(n_out, 'y').split(' (')[0]}, or leave "
+                                   f"out 'loss:' for the forward pass only")
+                y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
+            elif "y" in sample and sample["y"] is not None:
+                y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
+            result.append(Sample(x=x, y=y, label=label))
+        return tuple(result)
+
+    def target(self, path, value, n_out, loss, softmax=False):
+        """y of one sample, checked as the loss's entry in vocab/losses.py says: a class
+        distribution (or its index) for cross_entropy, probabilities for bce."""
+        if value is None:
+            return None, None
+        targets = LOSS_TABLE[loss].targets if loss is not None else "any"
+        classes = targets == "distribution"
+        if classes and isinstance(value, int) and not isinstance(value, Flag):
+            if not 0 <= value < n_out:
+                self.fail(path, f"the class index {value} is out of range: with {n_out} "
+                                f"outputs it is 0 to {n_out - 1} (counted from 0), so the last "
+                                f"class is y: {n_out - 1}")
+            return tuple(Fraction(int(k == value)) for k in range(n_out)), value
+        need = f"the network has {n_out} output{'s' * (n_out != 1)}"
+        if classes and is_number(value) and n_out > 1:
+            self.fail(path, f"a class index is a whole number from 0 to {n_out - 1}, not "
+                            f"{_kind(value)}; or write y as a list of {n_out} probabilities")
+        y = self.vector(path, value, n_out, need, kind="y")
+        if classes and any(v is not None and v < 0 for v in y):
+            negative = next(v for v in y if v is not None and v < 0)
+            self.fail(path, f"y has the negative value {float(negative):g}, but for {loss} "
+                            f"y must be probabilities (0 to 1, like the one-hot [0, 1, 0]) or a "
+                            f"class index counted from 0, like y: 1")
+        if classes and softmax and all(v is not None for v in y) and sum(y) != 1:
+            self.fail(path, f"with softmax and {loss}, y must add up to 1 (it adds up to "
+                            f"{float(sum(y)):g}): a one-hot list like [0, 1, 0], or a class index")
+        if targets == "probabilities" and any(v is not None and not 0 <= v <= 1 for v in y):
+            outside = next(v for v in y if v is not None and not 0 <= v <= 1)
+            self.fail(path, f"for {loss}, every target must be between 0 and 1, not "
+                            f"{float(outside):g}; write a probability like 0, 1 or 0.3")
+        return y, None
+
+
+def _count_of(n: int, what: str) -> str:
+    """'2 rows', '1 number'."""
+    return f"{n} {what}{'s' * (n != 1)}"
+
+
+def _example(size: int, kind: str = "x") -> str:
+    """`size` numbers to copy: [1, 2] for inputs (x), [0, 0] for a bias (b), [1, 0, 0] or 1
+    for a target (y); [1, 2, ..., 9] when long."""
+    if kind == "y":
+        if size == 1:
+            return "1 (or [1])"
+        return "[" + ", ".join(["1"] + ["0"] * (size - 1)) + "]" if size <= 4 else \
+            f"[1, 0, ..., 0] ({size} numbers)"
+    if kind == "b":
+        return "[" + ", ".join(["0"] * size) + "]" if size <= 4 else \
+            f"[0, 0, ..., 0] ({size} numbers)"
+    if size <= 4:
+        return "[" + ", ".join(str(k) for k in range(1, size + 1)) + "]"
+    return f"[1, 2, ..., {size}] ({size} numbers)"
+
+
+def _dim(size) -> str:
+    return str(size)
+
+
+def _count(value, want) -> int:
+    kind, rows, cols, _ = want
+    if not isinstance(rows, int) or (kind == "matrix" and not isinstance(cols, int)):
+        return 0
+    return rows * cols if kind == "matrix" else rows
+
+
+__all__ = ["NetworkProblem", "Layer", "Sample", "read_network", "field_name"]

@@ -1,0 +1,166 @@
+"""The losses: one entry each, and one meaning for each name in every form.
+
+An entry builds the loss of one sample from the output vector ŷ and the target y (summed
+over the outputs), says how it and its derivative ∂ℓ/∂ŷ are written, and lists the names
+other libraries give it. The graph form has one scalar output: `graph` is the loss it
+writes for the name (mse is the squared error there), or None where the name has no
+meaning with one output (cross_entropy, −Σₖ yₖ log ŷₖ over a softmax). A new loss is one
+entry here.
+
+Nothing is imported from SymPy until a loss is built: the spec reads the names here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Loss:
+    name: str
+    description: str
+    build: Callable  # (yhat, y), tuples of symbols -> (expr, display)
+    formula: tuple[str, str]  # the loss of one sample, (LaTeX, Unicode)
+    derivative: tuple[str, str]  # ∂ℓ/∂ŷ in vector notation, (LaTeX, Unicode)
+    graph: str | None  # the name the graph form (one output) writes for it; None: none
+    aliases: tuple[str, ...] = ()
+    instead: str = ""  # with `graph` None: what to write with one output
+    #: what y may be: 'any' number; 'probabilities', each from 0 to 1; 'distribution', a
+    #: class index (one-hot) or probabilities, adding up to 1 after a softmax
+    targets: str = "any"
+    #: said when a layered network's output is outside the log's domain and the last layer
+    #: is not a softmax (bce's own hint comes from numeric.py, which sees log(1 - ŷ))
+    log_advice: str = ""
+
+
+def _neg(e):
+    import sympy as sp
+
+    return sp.Mul(-1, e, evaluate=False)
+
+
+def _diff(a, b):
+    import sympy as sp
+
+    return sp.Add(a, _neg(b), evaluate=False)
+
+
+def _one_minus(s):
+    import sympy as sp
+
+    return sp.Add(1, _neg(s), evaluate=False)
+
+
+def _total(parts):
+    import sympy as sp
+
+    return parts[0] if len(parts) == 1 else sp.Add(*parts, evaluate=False)
+
+
+def _squared(factor):
+    """Σₖ (ŷₖ − yₖ)², times `factor(K)` (1, 1/2 or 1/K)."""
+    def build(yhat, y):
+        import sympy as sp
+
+        expr = sp.Add(*[(a - b) ** 2 for a, b in zip(yhat, y)])
+        display = _total([sp.Pow(_diff(a, b), 2, evaluate=False) for a, b in zip(yhat, y)])
+        scale = factor(len(yhat))
+        if scale != 1:
+            expr = scale * expr
+            display = sp.Mul(scale, display, evaluate=False)
+        return expr, display
+    return build
+
+
+def _abs_error(yhat, y):
+    import sympy as sp
+
+    return (sp.Add(*[sp.Abs(a - b) for a, b in zip(yhat, y)]),
+            _total([sp.Abs(_diff(a, b), evaluate=False) for a, b in zip(yhat, y)]))
+
+
+def _bce(yhat, y):
+    """−y log ŷ − (1 − y) log(1 − ŷ) per output, summed."""
+    import sympy as sp
+
+    expr = sp.Add(*[-b * sp.log(a) - (1 - b) * sp.log(1 - a) for a, b in zip(yhat, y)])
+    parts = []
+    for a, b in zip(yhat, y):
+        parts.append(sp.Mul(-1, b, sp.log(a, evaluate=False), evaluate=False))
+        parts.append(sp.Mul(-1, _one_minus(b), sp.log(_one_minus(a), evaluate=False),
+                            evaluate=False))
+    return expr, sp.Add(*parts, evaluate=False)
+
+
+def _cross_entropy(yhat, y):
+    import sympy as sp
+
+    expr = -sp.Add(*[b * sp.log(a) for a, b in zip(yhat, y)])
+    display = _total([sp.Mul(-1, b, sp.log(a, evaluate=False), evaluate=False)
+                      for a, b in zip(yhat, y)])
+    return expr, display
+
+
+def _rational(p: int, q: int):
+    import sympy as sp
+
+    return sp.Rational(p, q)
+
+
+#: In the order the messages list them.
+LOSSES = {loss.name: loss for loss in (
+    Loss("squared_error", "the squared error", _squared(lambda K: 1),
+         ("\\sum_k (\\hat{y}_k - y_k)^2", "Σₖ (ŷₖ − yₖ)²"),
+         ("2(\\hat{\\mathbf{y}} - \\mathbf{y})", "2(ŷ − y)"),
+         graph="squared_error", aliases=("l2", "squared")),
+    Loss("half_squared_error", "half the squared error", _squared(lambda K: _rational(1, 2)),
+         ("\\tfrac{1}{2}\\sum_k (\\hat{y}_k - y_k)^2", "½ Σₖ (ŷₖ − yₖ)²"),
+         ("\\hat{\\mathbf{y}} - \\mathbf{y}", "ŷ − y"),
+         graph="half_squared_error", aliases=("half_mse",)),
+    Loss("mse", "the mean of the squared errors over the outputs",
+         _squared(lambda K: _rational(1, K)),
+         ("\\tfrac{1}{K}\\sum_k (\\hat{y}_k - y_k)^2", "(1/K) Σₖ (ŷₖ − yₖ)²"),
+         ("\\tfrac{2}{K}(\\hat{\\mathbf{y}} - \\mathbf{y})", "(2/K)(ŷ − y)"),
+         graph="squared_error",  # one output: the squared error itself
+         aliases=("mean_squared_error",)),
+    Loss("abs_error", "the absolute error", _abs_error,
+         ("\\sum_k |\\hat{y}_k - y_k|", "Σₖ |ŷₖ − yₖ|"),
+         ("\\operatorname{sign}(\\hat{\\mathbf{y}} - \\mathbf{y})", "sign(ŷ − y)"),
+         graph="abs_error", aliases=("mae", "l1", "absolute_error")),
+    Loss("bce", "binary cross-entropy", _bce,
+         ("-\\sum_k \\bigl(y_k \\log \\hat{y}_k + (1 - y_k)\\log(1 - \\hat{y}_k)\\bigr)",
+          "−Σₖ (yₖ log ŷₖ + (1 − yₖ) log(1 − ŷₖ))"),
+         ("\\frac{\\hat{\\mathbf{y}} - \\mathbf{y}}{\\hat{\\mathbf{y}} \\odot (1 - \\hat{\\mathbf{y}})}",
+          "(ŷ − y) ⊘ (ŷ ⊙ (1 − ŷ))"),
+         graph="bce", aliases=("binary_cross_entropy", "binary_crossentropy", "log_loss",
+                               "logloss", "bce_loss", "logistic"),
+         targets="probabilities"),
+    Loss("cross_entropy", "categorical cross-entropy", _cross_entropy,
+         ("-\\sum_k y_k \\log \\hat{y}_k", "−Σₖ yₖ log ŷₖ"),
+         ("-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}", "−y ⊘ ŷ"),
+         graph=None,  # over a softmax's outputs; the graph form has one output
+         aliases=("categorical_crossentropy", "categorical_cross_entropy", "crossentropy",
+                  "nll"),
+         instead="for a single sigmoid output write bce (binary cross-entropy)",
+         targets="distribution",
+         log_advice="cross_entropy needs every output above 0: put softmax on the last layer"),
+)}
+
+
+def aliases() -> dict[str, str]:
+    """Another name for a loss -> its name in the table."""
+    return {alias: loss.name for loss in LOSSES.values() for alias in loss.aliases}
+
+
+def lookup(name: str) -> Loss | None:
+    """The loss `name` or one of its aliases means, in any case; None if none."""
+    key = name.lower()
+    return LOSSES.get(key) or LOSSES.get(aliases().get(key, ""))
+
+
+def graph_refusal(written: str, loss: Loss) -> str:
+    """Why the graph form (one scalar output) refuses `loss`, written `written`, and what to
+    write instead."""
+    return (f"'{written}' is the {loss.description} {loss.formula[1]} over several outputs "
+            f"(a softmax), and a graph has one output: {loss.instead}")
