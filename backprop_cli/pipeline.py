@@ -43,7 +43,7 @@ def solve_text(text: str | bytes, source: str = "<spec>"):
 
             return solve_calculus(problem)
         if kind == "network":
-            from .layered.compile import solve_network
+            from .layered.solve import solve_network
 
             return solve_network(problem)
         return solve(build_graph(problem))

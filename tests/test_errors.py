@@ -104,7 +104,7 @@ def test_a_value_undefined_while_solving_names_its_line_without_the_yaml(text, f
     """The problem keeps the lines a later stage names, so an error has its line where it
     is raised (the pipeline need not find it again from the field's text)."""
     from backprop_cli.calculus.engine import solve_calculus
-    from backprop_cli.layered.compile import solve_network
+    from backprop_cli.layered.solve import solve_network
     from backprop_cli.spec import load_problem
 
     problem = load_problem(text)

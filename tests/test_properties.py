@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from backprop_cli.errors import EvaluationError, SpecError
 from backprop_cli.formula import FormulaError, parse_formula
 from backprop_cli.functions import relu, sigmoid, softplus
-from backprop_cli.render.latex import escape_tex
+from backprop_cli.render.tex import escape_tex
 from backprop_cli.render.printers import UnicodePrinter
 from backprop_cli.spec import _SAFE_COMMANDS, check_symbol_latex
 import oracle

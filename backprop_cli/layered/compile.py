@@ -14,8 +14,6 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
-from ..engine import Solution, solve
-from ..errors import BackpropError
 from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
@@ -67,34 +65,6 @@ class Network:
 
     def tensors(self) -> list:
         return [t for layer in self.layers for t in (layer.W, layer.b) if t is not None]
-
-
-@dataclass(frozen=True)
-class NetworkSolution:
-    kind = "network"
-    problem: NetworkProblem
-    network: Network | None  # None with symbolic sizes: there are no entries
-    scalar: Solution | None
-
-    @property
-    def warnings(self) -> tuple:
-        return self.scalar.warnings if self.scalar is not None else ()
-
-
-def solve_network(problem: NetworkProblem) -> NetworkSolution:
-    if problem.symbolic_sizes:
-        return NetworkSolution(problem, None, None)
-    graph, network = build_network_graph(problem)
-    try:
-        solution = solve(graph)
-    except BackpropError as exc:  # the layered form has no nodes: a value is the loss's
-        if exc.field is None and exc.subject == "loss":
-            exc.field, exc.line = "loss", problem.line_of("loss")
-            advice = LOSSES[problem.loss].log_advice
-            if advice and exc.cause == "log" and problem.layers[-1].activation != "softmax":
-                exc.refine(advice=f"; {advice}")
-        raise
-    return NetworkSolution(problem, network, solution)
 
 
 # --- naming ------------------------------------------------------------------------

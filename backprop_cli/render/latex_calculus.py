@@ -7,7 +7,7 @@ template's `tex` escaping filter.
 from __future__ import annotations
 
 from ..sheet import model as m
-from .latex import escape_tex, worked_lines
+from .tex import escape_tex, worked_lines
 from ..settings import Settings
 from .worked import printer
 

@@ -4,7 +4,7 @@ its derivation in matrix notation, the passes in matrix and/or scalar form."""
 from __future__ import annotations
 
 from ..sheet import model as m
-from .latex import section_dicts, title_tex, worked_lines
+from .tex import section_dicts, title_tex, worked_lines
 from .pieces import convention, describe, form_box, form_latex
 from .printers import latex
 from ..settings import Settings

@@ -7,7 +7,7 @@ This is the stage after solving: the matrix layout reads the engine's solution.
 
 from __future__ import annotations
 
-from ..layered.compile import NetworkSolution
+from ..layered.solve import NetworkSolution
 from ..layered.matrix import general_work, loss_formula, matrix_work
 from ..engine import Step
 from . import graph as scalar_sheet

@@ -1,0 +1,44 @@
+"""The graph form's LaTeX context (also the layered form's scalar view uses its sections)."""
+
+from __future__ import annotations
+
+from ..settings import Settings
+from ..sheet import model as m
+from .tex import section_dicts
+from .worked import printer
+
+
+def context(sheet: m.Worksheet, settings: Settings) -> dict:
+    names, digits = sheet.names, settings.digits
+    latex = printer("graph", "latex")
+    tex = lambda e, **kw: latex(e, names=names, digits=digits, **kw)  # noqa: E731
+    ctx = {"equations": [], "loss_definition": None, "reduction": "mean", "several": False,
+           "params": [], "data": {"columns": [], "rows": []}, "lr": None, "steps": 0,
+           "sections": section_dicts(sheet.sections, sheet, digits), "gradients": [],
+           "trained": False, "loss": None, "losses_after": [], "loss_symbol": ""}
+    for block in sheet.given + sheet.summary:
+        if isinstance(block, m.Definitions):
+            ctx["equations"] = [(tex(lhs), tex(rhs)) for lhs, rhs in block.equations]
+            if block.loss is not None:
+                ctx["loss_definition"] = (tex(block.loss[1]), tex(block.loss[2]))
+            ctx["reduction"], ctx["several"] = block.reduction, block.several
+        elif isinstance(block, m.Parameters):
+            ctx["params"] = [(tex(p), tex(v, decimals=True) if v is not None else "\\text{symbolic}")
+                             for p, v in block.values]
+        elif isinstance(block, m.Samples):
+            given = [dict(values) for _, values in block.samples]
+            columns = [c for c in given[0] if any(g[c].is_number for g in given)]
+            ctx["data"] = {"columns": [tex(c) for c in columns],
+                           "rows": [[tex(g[c], decimals=True) for c in columns] for g in given]}
+        elif isinstance(block, m.Training):
+            ctx["lr"], ctx["steps"] = tex(block.lr, decimals=True), block.steps
+        elif isinstance(block, m.GradientTable):
+            ctx["gradients"] = [(tex(p), tex(v, decimals=True) if v.is_number else "\\text{symbolic}",
+                                 tex(g, decimals=True)) for p, v, g in block.rows]
+            ctx["trained"] = block.trained
+            ctx["loss_symbol"] = tex(block.loss)
+        elif isinstance(block, m.Losses):
+            ctx["loss"] = tex(block.value, decimals=True)
+            ctx["losses_after"] = [(k, tex(v, decimals=True)) for k, v in block.after]
+            ctx["loss_symbol"] = tex(block.symbol)
+    return ctx

@@ -1,0 +1,95 @@
+"""What every form's LaTeX shares: the Jinja environment and its escaping filter, our
+own headings, warnings, and worked lines as the templates' dicts.
+
+Templates use LaTeX-friendly delimiters: ((* block *)), ((( variable ))), ((= comment =)).
+User text (title, notes) goes through the `tex` escaping filter; only LaTeX this program
+produced is inserted raw.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+
+from ..sheet import model as m
+from .worked import printed, printer
+
+#: Above this many characters (in the terminal rendering) a worked line is split over
+#: rows, by form (the calculus form's lines carry a rule in a tag: less room).
+ONE_LINE = {"graph": 95, "network": 95, "calculus": 80}
+
+_TEX_SPECIALS = {
+    "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+    "^": r"\textasciicircum{}", "_": r"\_", "~": r"\textasciitilde{}", "%": r"\%",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+_TEX_RE = re.compile("|".join(re.escape(k) for k in _TEX_SPECIALS))
+
+
+def escape_tex(text: str) -> str:
+    """Plain text -> LaTeX that prints it literally. Non-Latin-1 characters are dropped
+    to '?', since pdflatex cannot typeset them."""
+    text = _TEX_RE.sub(lambda m: _TEX_SPECIALS[m.group()], str(text))
+    return "".join(ch if ord(ch) < 256 and (ch.isprintable() or ch in "\n\t") else "?" for ch in text)
+
+
+def template_dirs() -> list[Path]:
+    here = Path(__file__).resolve().parent.parent
+    # Installed wheel: backprop_cli/templates; source checkout: templates/ beside the package.
+    return [d for d in (here / "templates", here.parent / "templates") if d.is_dir()]
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in template_dirs()]),
+        block_start_string="((*", block_end_string="*))",
+        variable_start_string="(((", variable_end_string=")))",
+        comment_start_string="((=", comment_end_string="=))",
+        undefined=jinja2.StrictUndefined, autoescape=False,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["tex"] = escape_tex
+    return env
+
+
+def title_tex(title: str) -> str:
+    """One of our own headings in LaTeX: escaped, with δ as math."""
+    return "$\\delta$".join(escape_tex(part) for part in title.split("δ"))
+
+
+def base_context(sheet: m.Worksheet) -> dict:
+    return {"title": sheet.title or "Worked solution", "notes": sheet.notes,
+            "warnings": [warning_tex(w, sheet.names) for w in sheet.warnings]}
+
+
+def warning_tex(warning: m.Warning, names: dict) -> str:
+    """Its text escaped, its symbols printed as math (z⁽¹⁾₁ is $z^{(1)}_{1}$, not z???)."""
+    return "".join(escape_tex(p) if isinstance(p, str) else f"${printer('graph', 'latex')(p, names=names)}$"
+                   for p in warning.parts)
+
+
+def worked_lines(lines, sheet: m.Worksheet, digits: int, limit: int | None = None) -> list[dict]:
+    """Worked lines as the templates' dicts; a line longer than `limit` columns in the
+    terminal is set one '=' a row."""
+    limit = limit or ONE_LINE[sheet.form]
+    out = []
+    for line in lines:
+        p = printed(line, sheet.form, sheet.names, digits, "latex")
+        length = sum(len(part) for part in printed(line, sheet.form, sheet.names, digits, "unicode").rhs)
+        out.append({"lhs": p.lhs, "relation": p.relation, "rhs": list(p.rhs), "rule": p.rule,
+                    "one_line": length <= limit, "note": None})
+    return out
+
+
+def section_dicts(sections, sheet: m.Worksheet, digits: int) -> list[dict]:
+    """The graph form's passes (also the layered form's scalar view)."""
+    names = sheet.names
+    tex = printer("graph", "latex")
+    return [{"title": s.title,
+             "subtitle": ",\\quad ".join(f"{tex(k, names=names)} = {tex(v, names=names, decimals=True)}"
+                                         for k, v in s.subtitle) or None,
+             "lines": worked_lines(s.blocks, sheet, digits, ONE_LINE["graph"])} for s in sections]
