@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import tempfile
 import traceback
 from pathlib import Path
 
@@ -120,6 +119,7 @@ def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, view, de
         from .api import Solution
         from .pipeline import read_spec, solve_text
 
+        _check_output(output)
         source, text = read_spec(spec)
         settings = _settings(digits, fragment, color, output, view)
         _deliver(Solution(solve_text(text, source), settings), fmt, as_pdf, output)
@@ -149,11 +149,13 @@ def _output_format(fmt, as_latex: bool, as_pdf: bool, fragment: bool) -> str:
 
 def _deliver(solution, fmt: str, as_pdf: bool, output) -> None:
     """Render a solution and write it where the options say: stdout, a file, or a PDF."""
+    from .output import write
+
     result = solution.render(fmt)
     if as_pdf:
         from .render.pdf import build_pdf
 
-        _write(output, build_pdf(result))
+        write(output, build_pdf(result))
         click.echo(f"wrote {output}", err=True)
     elif output in (None, "-"):
         try:
@@ -165,7 +167,7 @@ def _deliver(solution, fmt: str, as_pdf: bool, output) -> None:
         except OSError as exc:  # a full disk: the output is incomplete, and we say so
             raise SpecError(f"cannot write the output: {exc.strerror or exc}") from None
     else:
-        _write(output, result.encode("utf-8"))
+        write(output, result.encode("utf-8"))
 
 
 def _run(debug: bool, action) -> None:
@@ -182,6 +184,14 @@ def _run(debug: bool, action) -> None:
         sys.exit(EXIT_INTERNAL)
 
 
+def _check_output(output: str | None) -> None:
+    """Before any work: an output that can never be written (a folder) is an error."""
+    if output not in (None, "-"):
+        from .output import check_target
+
+        check_target(output)
+
+
 def _refuse_overwriting_input(spec: str, output: str | None) -> None:
     if spec == "-" or output in (None, "-"):
         return
@@ -189,31 +199,6 @@ def _refuse_overwriting_input(spec: str, output: str | None) -> None:
     same = a.resolve() == b.resolve() or (a.exists() and b.exists() and os.path.samefile(a, b))
     if same:
         raise click.BadParameter("the output would overwrite the problem file", param_hint="-o")
-
-
-def _write(path: str, data: bytes) -> None:
-    """Write atomically: a temporary file in the same folder, renamed into place."""
-    target = Path(path)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise SpecError(f"cannot write {path}: the folder {folder} does not exist")
-    try:
-        fd, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=folder)
-    except OSError as exc:
-        raise SpecError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp makes it private; a key is not
-        os.replace(temporary, target)
-    except OSError as exc:  # a full disk, a target that is a folder: nothing half-written
-        Path(temporary).unlink(missing_ok=True)
-        raise SpecError(f"cannot write {path}: {exc.strerror or exc}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _terminal_width() -> int:
@@ -257,6 +242,7 @@ def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, frag
     def action():
         from .api import Solution
 
+        _check_output(output)
         settings = _settings(digits, fragment, color, output)
         solution = Solution(_derive_solution(formulas, wrt, point, defines, lr, title), settings)
         _deliver(solution, fmt, as_pdf, output)
