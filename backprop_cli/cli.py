@@ -171,8 +171,20 @@ def _deliver(solution, fmt: str, as_pdf: bool, output) -> None:
 
 
 def _run(debug: bool, action) -> None:
+    """Run a command's work: input errors are ClickExceptions (status 2, or 3 for TeX); a
+    stop signal (SIGTERM, SIGHUP, SIGINT) ends it cleanly, nothing half-written, with the
+    shell's status 128 + n; anything else is a bug (status 1)."""
+    import signal
+
+    from .render.pdf import Interrupted, stop_on_signals
+
     try:
-        action()
+        with stop_on_signals():
+            action()
+    except Interrupted as exc:
+        name = signal.Signals(exc.signum).name
+        click.echo(f"stopped by {name}", err=True)
+        sys.exit(128 + exc.signum)
     except (click.ClickException, click.exceptions.Exit, KeyboardInterrupt):
         raise
     except Exception as exc:  # a bug in backprop, not in the user's input

@@ -1,5 +1,12 @@
 """LaTeX -> PDF with latexmk, locked down: no shell escape, no rc files, no reading or
-writing outside the build folder, a time limit, stdin closed, nothing left behind."""
+writing outside the build folder, a time limit, stdin closed, nothing left behind.
+
+latexmk runs in the caller's process group, so whoever stops that group (a grader's
+`timeout`, a kill of the job) stops the build too. When this process is told to stop
+(SIGTERM, SIGHUP, SIGINT) or the time is up, latexmk and everything it started (pdflatex,
+the shell between them) are stopped as one tree, the build folder is removed, and the
+signal is reported as `Interrupted`, which the command line turns into status 128 + n.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TexError
@@ -22,6 +31,19 @@ INSTALL_HINT = ("install TeX Live: on Debian or Ubuntu, apt-get install --no-ins
                 "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk")
 
 
+#: The signals that stop a build (the shell's kill, a closed terminal, Ctrl-C).
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+
+
+class Interrupted(BaseException):
+    """The process was told to stop by `signum` while building; everything is cleaned up.
+    A BaseException, like KeyboardInterrupt: no `except Exception` may swallow it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
 def tex_available() -> bool:
     return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
 
@@ -30,7 +52,7 @@ def build_pdf(document: str) -> bytes:
     """Compile a complete LaTeX document; return the PDF's bytes."""
     if not tex_available():
         raise TexError(f"cannot build a PDF: latexmk and pdflatex are not installed; {INSTALL_HINT}")
-    with tempfile.TemporaryDirectory(prefix="backprop-") as folder:
+    with stop_on_signals(), tempfile.TemporaryDirectory(prefix="backprop-") as folder:
         source = Path(folder) / "solution.tex"
         source.write_text(document, encoding="utf-8")
         returncode, output = _run(COMMAND, folder)
@@ -44,36 +66,96 @@ def build_pdf(document: str) -> bytes:
 
 def _run(command: list[str], folder: str) -> tuple[int, str]:
     """Run latexmk in `folder`, locked down; stop it and everything it started (pdflatex)
-    when the time is up, so that nothing keeps running or writing into the folder."""
+    when the time is up or a signal arrives, so that nothing keeps running or writing
+    into the folder."""
     env = {**os.environ, **ENVIRONMENT}
     process = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               errors="replace", start_new_session=True)
+                               errors="replace")
     try:
         output, _ = process.communicate(timeout=TIME_LIMIT)
     except subprocess.TimeoutExpired:
         raise TexError(f"the PDF build took longer than {TIME_LIMIT} s and was stopped") from None
     finally:
-        if process.poll() is None or _group_alive(process.pid):
-            _stop_group(process)
+        _stop_tree(process)
     return process.returncode, output
 
 
-def _group_alive(pgid: int) -> bool:
+@contextmanager
+def stop_on_signals():
+    """While building, a stop signal raises Interrupted (once: a second one during the
+    clean-up is ignored, so the clean-up finishes). Only the main thread can do this; in
+    another thread the caller's own handlers stay."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    raised = []
+
+    def stop(signum, frame):
+        if not raised:
+            raised.append(signum)
+            raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
     try:
-        os.killpg(pgid, 0)
-    except (ProcessLookupError, PermissionError, AttributeError):
-        return False
-    return True
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
-def _stop_group(process: subprocess.Popen) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # latexmk's own session: it and its children
-    except (ProcessLookupError, PermissionError, AttributeError):
-        process.kill()
+def _stop_tree(process: subprocess.Popen) -> None:
+    """Stop latexmk and all its descendants: first each is paused (SIGSTOP), repeatedly,
+    until no new one appears, so none can start another or leave an orphan; then all are
+    killed, and latexmk is reaped."""
+    if process.poll() is None or _children(process.pid):
+        found: set = set()
+        for _ in range(50):
+            new = _tree(process.pid) - found
+            if not new:
+                break
+            for pid in new:
+                _signal(pid, signal.SIGSTOP)
+            found |= new
+        for pid in found | {process.pid}:
+            _signal(pid, signal.SIGKILL)
     if process.returncode is None:
         process.communicate()  # reap it and close the pipe
+
+
+def _tree(root: int) -> set:
+    """`root` and its descendants, from /proc (Linux); just `root` where there is none."""
+    parents: dict = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return {root}
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as handle:
+                    fields = handle.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(entry))
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in tree:
+            tree.add(pid)
+            todo.extend(parents.get(pid, ()))
+    return tree
+
+
+def _children(pid: int) -> bool:
+    return len(_tree(pid)) > 1
+
+
+def _signal(pid: int, sig: int) -> None:
+    try:
+        os.kill(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 def _first_error(log: str) -> str:
