@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import sympy as sp
 
@@ -28,10 +29,11 @@ def number(value, names: dict | None = None):
         return None
     if value.is_number:
         number = float(value)
-        if math.isfinite(number):
+        if math.isfinite(number) and (abs(number) >= sys.float_info.min or value == 0):
             return number
-        # Beyond the range of a double (a saturated unit's 1/(1 - yhat) can be e^800): the
-        # number as text, which sympify reads exactly and float() reads as inf.
+        # Beyond the range of a double (a saturated unit's 1/(1 - yhat) can be e^800, an
+        # underflowed loss e^-800): the number as text, which sympify reads exactly and
+        # float() reads as inf or 0; a double would say inf, or 0 for a value that is not.
         return sp.sstr(sp.Float(value, 17))
     names = names or {}
     plain = {s: sp.Symbol(names[s].plain, real=True) for s in value.free_symbols
@@ -81,12 +83,10 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
 
 
 def render_json(sheet: Worksheet, settings: Settings) -> str:
-    if sheet.form == "calculus":
-        return json.dumps(calculus_data(sheet, settings), indent=2, ensure_ascii=False) + "\n"
-    if sheet.form == "network":
-        return json.dumps(network_data(sheet, settings), indent=2, ensure_ascii=False) + "\n"
+    data = {"calculus": calculus_data, "network": network_data}.get(
+        sheet.form, lambda sheet, settings: solution_data(sheet, sheet.solution, settings))
     # allow_nan=False: the output is always valid JSON (no Infinity or NaN).
-    return json.dumps(solution_data(sheet, sheet.solution, settings), indent=2, ensure_ascii=False,
+    return json.dumps(data(sheet, settings), indent=2, ensure_ascii=False,
                       allow_nan=False) + "\n"
 
 
@@ -147,7 +147,7 @@ def _formula(expr, names: dict) -> str:
 
 
 def _value(value, names: dict):
-    return float(value) if value.is_number else _formula(value, names)
+    return number(value) if value.is_number else _formula(value, names)
 
 
 def calculus_data(sheet: Worksheet, settings: Settings) -> dict:
@@ -166,12 +166,12 @@ def calculus_data(sheet: Worksheet, settings: Settings) -> dict:
         "jacobian": [[_formula(v, names) for v in row] for row in solution.expanded],
     }
     if solution.point is not None:
-        data["point"] = {plain(v): float(n) for v, n in solution.point.values}
-        data["at"] = [[float(v) for v in row] for row in solution.point.matrix]
+        data["point"] = {plain(v): number(n) for v, n in solution.point.values}
+        data["at"] = [[number(v) for v in row] for row in solution.point.matrix]
     if solution.update is not None:
         update = solution.update
         data["update"] = {
-            "lr": float(update.lr) if update.lr.is_number else names[update.lr].plain,
+            "lr": number(update.lr) if update.lr.is_number else names[update.lr].plain,
             "formulas": {plain(w): _formula(f, names) for w, f in update.formulas},
         }
         if update.values is not None:
