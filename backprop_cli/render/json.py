@@ -8,10 +8,13 @@ built-ins so `sympy.sympify` reads it back.
 from __future__ import annotations
 
 import json
+import builtins
 import math
 import sys
+from functools import lru_cache
 
 import sympy as sp
+from sympy.printing.str import StrPrinter
 
 from ..calculus.softmax import to_exp
 from ..functions import to_elementary
@@ -38,7 +41,28 @@ def number(value, names: dict | None = None):
     names = names or {}
     plain = {s: sp.Symbol(names[s].plain, real=True) for s in value.free_symbols
              if s in names and names[s].plain != s.name}
-    return sp.sstr(to_elementary(value.xreplace(plain)))
+    return formula_text(to_elementary(value.xreplace(plain)))
+
+
+def formula_text(expr) -> str:
+    """`expr` as text that plain `sympy.sympify` reads back to it: a symbol whose name
+    sympify would take for one of its own (E, I, S, N, gamma, ln, max, ...) is written
+    Symbol('E')."""
+    return _Plain().doprint(expr)
+
+
+class _Plain(StrPrinter):
+    def _print_Symbol(self, expr):
+        return f"Symbol('{expr.name}')" if expr.name in _sympify_names() else expr.name
+
+
+@lru_cache(maxsize=1)
+def _sympify_names() -> frozenset:
+    """The names sympify resolves to something other than a new symbol: SymPy's
+    `from sympy import *` and Python's builtins (fixed text here, never a spec's)."""
+    names: dict = {}
+    exec("from sympy import *", names)  # noqa: S102
+    return frozenset(names) | frozenset(vars(builtins))
 
 
 def solution_data(sheet: Worksheet, solution, settings: Settings,
@@ -143,7 +167,7 @@ def _formula(expr, names: dict) -> str:
     """A formula string in the variables' plain names that `sympy.sympify` reads back."""
     expr = to_elementary(to_exp(expr))
     plain = {s: sp.Symbol(names[s].plain) for s in expr.free_symbols if s in names}
-    return sp.sstr(expr.xreplace(plain))
+    return formula_text(expr.xreplace(plain))
 
 
 def _value(value, names: dict):
