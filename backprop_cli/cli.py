@@ -52,6 +52,7 @@ def run() -> None:
     a coverage tool is watching. (Tests call `main`.)
     """
     gc.set_threshold(20_000, 50, 100)
+    _standard_streams()
     try:
         main()
         code = 0
@@ -64,13 +65,31 @@ def run() -> None:
         sys.exit(code)  # under a profiler or coverage: let them write what they measured
     for stream in (sys.stdout, sys.stderr):
         try:
-            stream.flush()
+            if stream is not None:
+                stream.flush()
         except (BrokenPipeError, ValueError):  # a closed pipe (| head): nothing more to say
             pass
         except OSError as exc:  # a full disk: the output is incomplete, and we say so
             os.write(2, f"error: cannot write the output: {exc.strerror or exc}\n".encode())
             code = code or 2
     os._exit(code or 0)
+
+
+def _standard_streams() -> None:
+    """Any locale, and streams a caller closed (`<&-`, `>&-`, `2>&-`): the output is UTF-8
+    wherever the locale's encoding cannot write it (an ISO-8859-1 or ASCII locale would
+    end in an encoding error at the first ∂), and a closed stderr swallows messages
+    instead of failing on them (the exit status still tells). A closed stdin or stdout is
+    an input error where it is used (pipeline.read_spec, _deliver)."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            "∂ŷ⁽¹⁾₁ ← η·σ′".encode(stream.encoding or "ascii")
+        except (UnicodeEncodeError, LookupError):
+            stream.reconfigure(encoding="utf-8")
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process)
 
 
 def _output_options(command):
@@ -132,7 +151,8 @@ def _settings(digits: int, fragment: bool, color, output, view: str = "matrix"):
     from .api import make_settings
 
     if color is None:
-        color = output in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        color = output in (None, "-") and sys.stdout is not None and sys.stdout.isatty() \
+            and "NO_COLOR" not in os.environ
     return make_settings(digits=digits, fragment=fragment, color=bool(color),
                          width=_terminal_width(), view=view)
 
@@ -158,6 +178,8 @@ def _deliver(solution, fmt: str, as_pdf: bool, output) -> None:
         write(output, build_pdf(result))
         click.echo(f"wrote {output}", err=True)
     elif output in (None, "-"):
+        if sys.stdout is None:
+            raise SpecError("standard output is closed; write the result to a file with -o FILE")
         try:
             click.echo(result, nl=False, color=solution.settings.color)
             sys.stdout.flush()

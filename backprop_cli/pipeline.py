@@ -16,6 +16,8 @@ from .yamlload import MAX_BYTES, load_yaml
 def read_spec(path: str) -> tuple[str, bytes]:
     """(name for messages, raw bytes) of a spec file, or of standard input for '-'."""
     if path == "-":
+        if sys.stdin is None:
+            raise SpecError("standard input is closed; give the problem's file instead of -")
         data = sys.stdin.buffer.read(MAX_BYTES + 1)
         return "<stdin>", data
     file = Path(path)
