@@ -12,11 +12,35 @@ as decimals.
 from __future__ import annotations
 
 import math
+import sys
+from contextlib import contextmanager
 
 import mpmath
 import sympy as sp
 
 from .functions import leaky_relu, relu, sigmoid, softplus, step
+
+
+@contextmanager
+def long_integers():
+    """While backprop works, no limit on converting exact integers to and from text.
+
+    SymPy turns exact integers into text all the time (Float(Rational), every printer),
+    and Python refuses integers over 4300 digits there by default, a guard against
+    quadratic parsing of untrusted text: an exact 10^4500, well inside the values allowed
+    here, crashed the printer. Untrusted text never reaches int() unbounded (the YAML
+    reader takes at most 300 digits a number; values are bounded below), so the guard is
+    lifted for the work and put back after."""
+    previous = sys.get_int_max_str_digits() if hasattr(sys, "get_int_max_str_digits") else None
+    if previous is None:  # Python before 3.11 has no such limit
+        yield
+        return
+    sys.set_int_max_str_digits(0)
+    try:
+        yield
+    finally:
+        sys.set_int_max_str_digits(previous)
+
 
 MAX_DIGITS = 10_000  # every value computed is 0 or between 10**-MAX_DIGITS and 10**MAX_DIGITS
 MAX_EXACT_BITS = 20_000  # larger exact fractions are computed to PRECISION digits instead

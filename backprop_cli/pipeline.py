@@ -6,6 +6,7 @@ import re
 import sys
 from pathlib import Path
 
+from .bounds import long_integers
 from .engine import solve
 from .errors import BackpropError, SpecError
 from .graph import build_graph
@@ -39,22 +40,28 @@ def solve_text(text: str | bytes, source: str = "<spec>"):
     try:
         doc = load_yaml(text)
         problem = Reader(doc, source).problem()
-        kind = getattr(problem, "kind", "graph")
-        if kind == "calculus":
-            from .calculus.engine import solve_calculus
-
-            return solve_calculus(problem)
-        if kind == "network":
-            from .layered.solve import solve_network
-
-            return solve_network(problem)
-        return solve(build_graph(problem))
+        with long_integers():  # after reading: the spec's own text keeps Python's guard
+            return solve_problem(problem)
     except BackpropError as exc:
         if doc is not None and exc.field and exc.line is None:
             mark = doc.mark(_path_of(exc.field))  # a value undefined while solving: its line
             if mark is not None and exc.field.split(".")[0].split("[")[0] in (doc.data or {}):
                 exc.line = mark.line
         raise exc.located(source) from None
+
+
+def solve_problem(problem):
+    """A read problem of any form, built and solved by its form's stages."""
+    kind = getattr(problem, "kind", "graph")
+    if kind == "calculus":
+        from .calculus.engine import solve_calculus
+
+        return solve_calculus(problem)
+    if kind == "network":
+        from .layered.solve import solve_network
+
+        return solve_network(problem)
+    return solve(build_graph(problem))
 
 
 def _path_of(field: str) -> tuple:
@@ -67,6 +74,11 @@ def render(solution, fmt: str, settings) -> str:
     """Text for `fmt` (text, json, latex; markdown and mathjax for a notebook): the
     solution's worksheet, given to the renderer of that output. A new output is one
     module in render/ and one branch here."""
+    with long_integers():
+        return _render(solution, fmt, settings)
+
+
+def _render(solution, fmt: str, settings) -> str:
     from .sheet import build_sheet
 
     sheet = build_sheet(solution, settings)
