@@ -32,7 +32,7 @@ def number(value, names: dict | None = None):
         return None
     if value.is_number:
         number = float(value)
-        if math.isfinite(number) and (abs(number) >= sys.float_info.min or value == 0):
+        if math.isfinite(number) and (abs(number) >= sys.float_info.min or value.is_zero):
             return number
         # Beyond the range of a double (a saturated unit's 1/(1 - yhat) can be e^800, an
         # underflowed loss e^-800): the number as text, which sympify reads exactly and
