@@ -261,7 +261,7 @@ def build_graph(problem: GraphProblem) -> Graph:
     optimizer = None
     if problem.optimizer is not None:
         eta = LEARNING_RATE
-        naming.add(eta, Name("\\eta", "η", "eta"))
+        naming.add(eta, learning_rate_name(naming, symbols.values()))
         lr = _rational(problem.optimizer.lr) if problem.optimizer.lr is not None else eta
         steps = problem.optimizer.steps
         optimizer = problem.optimizer.type
@@ -269,6 +269,22 @@ def build_graph(problem: GraphProblem) -> Graph:
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
                  names=naming, output=output, optimizer=optimizer)
+
+
+#: How the learning rate is written: η, unless the problem has a quantity written so.
+_RATE_NAMES = (Name("\\eta", "η", "eta"), Name("\\alpha", "α", "alpha"),
+               Name("\\mathrm{lr}", "lr", "lr"), Name("\\eta_{\\mathrm{lr}}", "η_lr", "learning_rate"))
+
+
+def learning_rate_name(naming: Naming, symbols) -> Name:
+    """η, or where a parameter `eta` is written η (and its update would read
+    η ← η − η ∂L/∂η), the first of α, lr, ... that no quantity of the problem is written
+    or named as: one printed symbol for one thing."""
+    taken = set()
+    for symbol in symbols:
+        name = naming[symbol]
+        taken |= {name.latex, name.unicode, name.plain}
+    return next(n for n in _RATE_NAMES if not {n.latex, n.unicode, n.plain} & taken)
 
 
 def _rational(value: Fraction | None):

@@ -13,7 +13,7 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
     latex = printer("graph", "latex")
     tex = lambda e, **kw: latex(e, names=names, digits=digits, **kw)  # noqa: E731
     ctx = {"equations": [], "loss_definition": None, "reduction": "mean", "several": False,
-           "params": [], "data": {"columns": [], "rows": []}, "lr": None, "steps": 0,
+           "params": [], "data": {"columns": [], "rows": []}, "lr": None, "eta": "\\eta", "steps": 0,
            "sections": section_dicts(sheet.sections, sheet, digits), "gradients": [],
            "trained": False, "loss": None, "losses_after": [], "loss_symbol": ""}
     for block in sheet.given + sheet.summary:
@@ -32,6 +32,7 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
                            "rows": [[tex(g[c], decimals=True) for c in columns] for g in given]}
         elif isinstance(block, m.Training):
             ctx["lr"], ctx["steps"] = tex(block.lr, decimals=True), block.steps
+            ctx["eta"] = tex(block.symbol) if block.symbol is not None else "\\eta"
         elif isinstance(block, m.GradientTable):
             ctx["gradients"] = [(tex(p), tex(v, decimals=True) if v.is_number else "\\text{symbolic}",
                                  tex(g, decimals=True)) for p, v, g in block.rows]

@@ -162,7 +162,8 @@ class _Text:
         return [f"  sample {k}: {self.pairs(given)}" for k, given in known]
 
     def _Training(self, block: m.Training) -> list[str]:
-        return [f"  learning rate η = {self.u(block.lr, decimals=True)}, "
+        eta = self.u(block.symbol) if block.symbol is not None else "η"
+        return [f"  learning rate {eta} = {self.u(block.lr, decimals=True)}, "
                 f"{block.steps} step{'s' if block.steps != 1 else ''} of gradient descent"]
 
     def _GradientTable(self, block: m.GradientTable) -> list[str]:

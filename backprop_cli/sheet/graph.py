@@ -7,6 +7,7 @@ Nothing is computed here: the engine's Steps become worked lines as they are.
 from __future__ import annotations
 
 from ..engine import Pass, Solution, Step
+from ..graph import LEARNING_RATE
 from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
                     Training, Warning, Worked, Worksheet)
 
@@ -39,7 +40,7 @@ def given(solution: Solution) -> tuple:
            Parameters(tuple(graph.param_values.items())),
            Samples(tuple((s.index, tuple(s.given.items())) for s in solution.first.samples))]
     if graph.lr is not None:
-        out.append(Training(graph.lr, graph.steps))
+        out.append(Training(graph.lr, graph.steps, LEARNING_RATE))
     return tuple(out)
 
 

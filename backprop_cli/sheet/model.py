@@ -171,6 +171,7 @@ class Samples:
 class Training:
     lr: sp.Expr  # a number, or the learning-rate symbol
     steps: int
+    symbol: sp.Symbol | None = None  # how the rate is written (its name); None: η
 
 
 @dataclass(frozen=True)
