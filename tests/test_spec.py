@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -266,3 +269,46 @@ def test_taken_pre_activation_letters_do_not_crash_the_graph(names):
     text = f"inputs: [{', '.join(names)}]\nparams: {{w: 1}}\nnodes:\n  yhat: w*z + s\n"
     graph = build_graph(load_problem(text))
     assert [str(n.symbol) for n in graph.nodes] == ["yhat"]
+
+
+CALCULUS_PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
+
+
+@pytest.mark.parametrize("example", ["seed003_q13c_chain", "seed003_q18_softmax"])
+def test_reading_a_calculus_spec_imports_no_sympy(example):
+    """The spec stage checks a formula's shape with formula_syntax.py alone: SymPy (and
+    formula.py, which builds SymPy) belong to a later stage."""
+    code = ("import sys, backprop_cli.spec as s; "
+            "p = s.load_problem(open(sys.argv[1]).read()); assert p.kind == 'calculus'; "
+            "print(sorted(m for m in ('sympy', 'backprop_cli.formula') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(CALCULUS_PROBLEMS / f"{example}.yaml")],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("__import__('os').system('x')", "attribute access ('.') cannot be used"),
+    ("x +", "this is not a valid formula"),
+    ("sigmod(x)", "unknown function 'sigmod'; did you mean 'sigmoid'?"),
+    ("x + 'y'", "text in quotes ('y') is not a number or a name"),
+    ("relu + x", "'relu' is a function; call it as relu(...)"),
+])
+def test_a_calculus_formula_that_is_no_formula_is_refused_before_its_names(formula, message):
+    """Its own error, not one about wrt: naming a word of it."""
+    text = f"function: {formula!r}\nwrt: [nowhere]\n"
+    with pytest.raises(SpecError) as info:
+        load_problem(text)
+    assert info.value.field == "function" and info.value.line == 1
+    assert message in info.value.message
+
+
+def test_a_value_only_sympy_sees_is_reported_when_built_with_its_field_and_line():
+    """9**9 is a number only once computed; the engine reports it, at the formula."""
+    from backprop_cli.pipeline import solve_text
+
+    text = "title: t\nfunction: 9**9**9*x + y\n"
+    load_problem(text)  # the shape is a formula
+    with pytest.raises(SpecError) as info:
+        solve_text(text)
+    assert (info.value.field, info.value.line, info.value.column) == ("function", 2, 14)
+    assert "the exponent 387420489 is too large: use a power of at most 64" in info.value.message

@@ -10,8 +10,9 @@
 
 The variables are the names the formulas use that `define` does not define; nothing
 else is declared. Names are read from the formula text here, so that `wrt` and `at` can
-be checked with their lines; the formulas themselves are parsed (by formula.py, safely)
-in the engine, which reports their errors with the field and line kept below.
+be checked with their lines, after each formula's shape has been checked (by
+formula_syntax.py, which imports no SymPy); the formulas are built (by formula.py,
+safely) in the engine, which reports what only values show with the field and line kept.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .. import formula_syntax
+from ..errors import SpecError
 from ..yamlload import Flag
 from .base import RESERVED, FormulaText, line_of
 
@@ -62,7 +65,7 @@ class CalculusProblem:
 def formula_names(text: str) -> list[str]:
     """The names a formula uses, in order, without the functions it calls.
 
-    Only a first reading: formula.py parses the text and rejects what is not a formula."""
+    Only a first reading: formula_syntax.py rejects what is not a formula."""
     names = []
     for match in _IDENTIFIER.finditer(text):
         name = match.group()
@@ -124,18 +127,16 @@ def read_calculus(reader) -> CalculusProblem:
 
 
 def _check_formula(text: FormulaText, defined: list) -> None:
-    """Parse `text` (safely, formula.py) with every name it uses, so that what is not a
-    formula (attribute access, a call of an unknown function, a string, a lambda) is
-    reported as such, before its words are taken for variables in wrt: and at:."""
-    from ..errors import SpecError
-    from ..formula import FormulaError, parse_formula
-    import sympy as sp
-
-    names = {n: sp.Symbol(n) for n in formula_names(text.text) + list(defined)
-             if n.isidentifier() and not keyword.iskeyword(n)}
+    """Check `text` is a formula (formula_syntax.py: its shape, no SymPy) with every name
+    it uses, so that what is not a formula (attribute access, a call of an unknown function,
+    a string, a lambda) is reported as such, before its words are taken for variables in
+    wrt: and at:. What only its values show (a division by zero, a power too large) is
+    reported, with the same field and line, when the engine builds it."""
+    names = [n for n in formula_names(text.text) + list(defined)
+             if n.isidentifier() and not keyword.iskeyword(n)]
     try:
-        parse_formula(text.text, names)
-    except FormulaError as exc:
+        formula_syntax.check(text.text, dict.fromkeys(names))
+    except formula_syntax.FormulaError as exc:
         column = text.column
         if column is not None and exc.column is not None:
             column += exc.column
