@@ -2,8 +2,9 @@
 
 Python's own parser (`ast`) reads the text into a tree; every node is checked against a
 whitelist (formula_syntax.py, which the spec stage uses alone) and turned into SymPy
-objects directly. `eval`, `sympify` and `parse_expr` are never called on spec text. Sizes are capped *before* SymPy sees anything, so `9**9**9`
-is refused instead of computed.
+objects directly. `eval`, `sympify` and `parse_expr` are never called on spec text.
+Sizes are capped *before* SymPy sees anything, so `9**9**9` is refused instead of
+computed.
 
 Each formula gives two trees: `expr`, the canonical SymPy expression used for all
 computing, and `display`, the same formula unevaluated, in the order it was written

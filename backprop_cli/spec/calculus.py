@@ -147,6 +147,7 @@ def _check_formula(text: FormulaText, defined: list, spelling: Spelling) -> None
             column += exc.column
         message = exc.message if exc.cause != "size" else \
             f"{exc.reason}; name parts of it as inner functions {spelling.within('define')}"
+        # (the advice of a formula too large: inner functions here, not the graph's nodes)
         raise SpecError(message, field=text.field, line=text.line, column=column) from None
 
 

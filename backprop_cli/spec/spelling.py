@@ -19,7 +19,7 @@ class Spelling:
     """A YAML file's words: fields like at.x, keys written as `at:`."""
 
     def field(self, path) -> str | None:
-        """The field `path` names, in messages and SpecError.field: ('data', 2, 'x') -> data[2].x."""
+        """The field `path` names, in messages and SpecError.field: data[2].x."""
         return field_name(path) or None
 
     def key(self, key: str) -> str:
