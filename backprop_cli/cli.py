@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import EXIT_INTERNAL, BackpropError, SpecError, one_line
+from .errors import EXIT_INTERNAL, SpecError, one_line
 
 FORMATS = ("text", "json", "latex")
 
@@ -244,11 +244,6 @@ def _terminal_width() -> int:
 
 # -- derive: the calculus form from the command line ---------------------------------------
 
-#: Where each part of a derive command lands in the spec, for messages that name the option.
-_DERIVE_FIELDS = {"function": "FORMULA", "define": "--define", "wrt": "--wrt", "at": "--at",
-                  "update": "--lr", "title": "--title"}
-
-
 @main.command()
 @click.argument("formulas", nargs=-1, required=True, metavar="FORMULA...")
 @click.option("--wrt", default=None, help="Variables to differentiate by, comma separated "
@@ -288,6 +283,7 @@ def _derive_solution(formulas, wrt, point, defines, lr, title):
     """The command's arguments as a calculus spec, through the same checks as a YAML file."""
     from .calculus.engine import solve_calculus
     from .spec import Reader
+    from .spec.spelling import Options
     from .yamlload import Document
 
     data: dict = {"function": formulas[0] if len(formulas) == 1 else list(formulas)}
@@ -306,31 +302,16 @@ def _derive_solution(formulas, wrt, point, defines, lr, title):
             [_pair(p, "--at", "x=1,y=2") for p in point.split(",")], "--at").items()}
     if lr is not None:
         data["update"] = {"lr": lr.strip() if lr.strip() in ("eta", "η") else _number(lr, "--lr")}
-    try:
-        return solve_calculus(Reader(Document(data=data, marks={}), "derive").problem())
-    except BackpropError as exc:
-        exc.field = _option_of(exc.field)
-        exc.line = exc.column = None
-        exc.message = _in_options(exc.message)
-        raise
+    spelling = Options(_DERIVE_OPTIONS, numbered=("function",), named=("at", "define"),
+                       given_with=("define",))
+    problem = Reader(Document(data=data, marks={}), "derive", spelling).problem()
+    return solve_calculus(problem)  # its messages say --at, not at:, from the spelling
 
 
-#: The spec's words in a message, as the command line says them: "choose values in at:"
-#: is "choose values in --at" when the point was typed as --at x=1.
-_OPTION_WORDS = ((r"\b(in|from) at:", r"\1 --at"), (r"\(define:\)", "(--define)"),
-                 (r"\bin define:", "with --define"), (r"leave 'wrt:' out", "leave --wrt out"),
-                 (r"remove update:", "leave --lr out"),
-                 (r"like wrt: \[([^\]]*)\]", lambda m: f"like --wrt {m[1].replace(', ', ',')}"),
-                 (r"like (\w+): t\*\*2", r"like --define \1=t**2"),
-                 (r"add it, like (\w+): (\d+)", r"add \1=\2 to --at"))
-
-
-def _in_options(message: str) -> str:
-    import re
-
-    for spec_words, option_words in _OPTION_WORDS:
-        message = re.sub(spec_words, option_words, message)
-    return message
+#: The option (or argument) that gives each key of the calculus spec derive builds: its
+#: messages name the options, "choose values in --at".
+_DERIVE_OPTIONS = {"function": "FORMULA", "define": "--define", "wrt": "--wrt", "at": "--at",
+                   "update": "--lr", "title": "--title"}
 
 
 def _pairs(pairs: list, option: str) -> dict:
@@ -342,22 +323,6 @@ def _pairs(pairs: list, option: str) -> dict:
                             f"give each name once", field=f"{option} {name}")
         result[name] = value
     return result
-
-
-def _option_of(field: str | None) -> str | None:
-    """wrt[1] -> --wrt, at.x -> --at x, function[0] -> FORMULA 1, define.y -> --define y."""
-    import re
-
-    match = re.fullmatch(r"(\w+)(?:\[(\d+)\]|\.(\w+))?.*", field or "")
-    if match is None or match.group(1) not in _DERIVE_FIELDS:
-        return field
-    head, index, key = match.groups()
-    option = _DERIVE_FIELDS[head]
-    if head == "function" and index is not None:
-        return f"{option} {int(index) + 1}"
-    if head in ("at", "define") and key is not None:
-        return f"{option} {key}"
-    return option
 
 
 def _pair(text: str, option: str, example: str) -> tuple[str, str]:

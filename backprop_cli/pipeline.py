@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -36,17 +35,12 @@ def read_spec(path: str) -> tuple[str, bytes]:
 
 def solve_text(text: str | bytes, source: str = "<spec>"):
     """Load, build and solve; every input error names `source`."""
-    doc = None
     try:
         doc = load_yaml(text)
         problem = Reader(doc, source).problem()
         with long_integers():  # after reading: the spec's own text keeps Python's guard
             return solve_problem(problem)
     except BackpropError as exc:
-        if doc is not None and exc.field and exc.line is None:
-            mark = doc.mark(_path_of(exc.field))  # a value undefined while solving: its line
-            if mark is not None and exc.field.split(".")[0].split("[")[0] in (doc.data or {}):
-                exc.line = mark.line
         raise exc.located(source) from None
 
 
@@ -62,12 +56,6 @@ def solve_problem(problem):
 
         return solve_network(problem)
     return solve(build_graph(problem))
-
-
-def _path_of(field: str) -> tuple:
-    """'data[1].x' -> ('data', 1, 'x'), the inverse of yamlload.field_name."""
-    return tuple(int(index) if index else key
-                 for key, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field))
 
 
 def render(solution, fmt: str, settings) -> str:

@@ -623,3 +623,79 @@ def test_a_reader_that_goes_away_is_not_an_internal_error():
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=120) == 1
     assert stderr == "", stderr
+
+
+DEEP = "exp(" * 45 + "x" + ")" * 45
+
+#: `backprop derive` messages, byte for byte: the calculus reader and engine say them in the
+#: words of the command line (--at, --define, --wrt, --lr, FORMULA n), from the Spelling they
+#: are given, as the same code says at:, define:, wrt: and update: for a file.
+DERIVE_MESSAGES = [
+    ([DEEP],
+     'error: in FORMULA: the formula is nested more than 40 levels deep; name parts of it as inner functions with --define'),
+    (["x*" * 300 + "x"],
+     'error: in FORMULA: the formula is nested more than 40 levels deep; name parts of it as inner functions with --define'),
+    (['1/(x - 1)', '--at', 'x=1'],
+     'error: in --at: df/dx is undefined: a division by zero, as x - 1 = 0 here; choose values in --at where it is defined'),
+    (['sqrt(x)', '--at', 'x=-1'],
+     'error: in --at: df/dx is not a real number: x = -1 is negative, and its square root (or power -1/2) is not real; choose values in --at where it is defined'),
+    (['exp(exp(exp(x)))', '--at', 'x=10'],
+     'error: in --at: df/dx is too large to compute at the point (the exponential of 9.39e+9565); use smaller values in --at (or smaller numbers in the formula)'),
+    (['x**y', '--at', 'x=10,y=1e200'],
+     'error: in --at: df/dx is too large to compute at the point (a power with more than a million bits); use smaller values in --at (or smaller numbers in the formula)'),
+    (['x**2', '--define', 'x=t', '--at', 'x=1'],
+     "error: in --at x: 'x' is an inner function (--define); its value follows from the variables: remove it from --at and give values for t"),
+    (['x**2', '--define', 'x=t', '--wrt', 'x'],
+     "error: in --wrt: 'x' is an inner function (--define); differentiate by the variables it is made of: t"),
+    (['x*y', '--at', 'x=1'],
+     'error: in --at: needs a value for every variable; missing: y (add y=1 to --at)'),
+    (['x', '--define', 'x=x'],
+     "error: in --define x: 'x' is defined in terms of itself; write it in the variables, like --define x=t**2"),
+    (['x + y', '--define', 'x=t', '--define', 'y=x'],
+     "error: in --define y: 'y' uses 'x', another inner function; write each inner function in the variables (one level, like F(G(t)))"),
+    (['x**2', 'y', '--lr', '0.1'],
+     'error: in --lr: a gradient-descent step needs one function (a gradient), not 2: leave --lr out, or differentiate one function'),
+    (['x', '--at', 'x y=1'],
+     "error: in --at x: 'x y' does not appear in any formula; did you mean 'x'?"),
+    (['x', '--at', '-x=1'],
+     "error: in --at: '-x' does not appear in any formula; did you mean 'x'?"),
+    (['x', '--at', 'x=1,x.y=2'],
+     "error: in --at x: 'x.y' does not appear in any formula; did you mean 'x'?"),
+    (['x +'],
+     'error: in FORMULA: this is not a valid formula (write it like sigmoid(w1*x1 + w2*x2 + b), with * for every product)'),
+    (['x', 'y**'],
+     'error: in FORMULA 2: this is not a valid formula (write it like sigmoid(w1*x1 + w2*x2 + b), with * for every product)'),
+    (['9**9**9*x'],
+     'error: in FORMULA: the exponent 387420489 is too large: use a power of at most 64'),
+    (['x/(y-y)'],
+     'error: in FORMULA: this divides by zero (the divisor is 0 whatever the values); change the formula'),
+    (['x', '--title', 'a\x07b'],
+     'error: in --title: contains the control character U+0007; write plain text (a \\ escape in double quotes makes one)'),
+    (["__import__('os')"],
+     "error: in FORMULA: unknown function '__import__' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs)"),
+    (['x**2', '--wrt', 'z'],
+     "error: in --wrt: 'z' does not appear in any formula (variables: x); remove it, or check its spelling"),
+    (['x**2', '--wrt', 'x,xx'],
+     "error: in --wrt: 'xx' does not appear in any formula; did you mean 'x'?"),
+    (['relu + x'],
+     "error: in FORMULA: 'relu' is a function; call it as relu(...)"),
+    (['x', '--define', '1x=t'],
+     "error: in --define 1x: '1x' is not a valid name: use letters, digits and _, starting with a letter (like x1, w_out, yhat)"),
+    (['x', '--define', 'exp=t'],
+     "error: in --define exp: 'exp' is the name of a function; choose another name"),
+    (['5'],
+     'error: in FORMULA: the formulas use no variables; there is nothing to differentiate: write a formula in variables, like x**2 + 3*y'),
+    (['log(x)', '--define', 'x=t', '--at', 't=0'],
+     'error: in --at: df/dt is undefined: a division by zero, as t = 0 here; choose values in --at where it is defined'),
+    (['x', '--at', 'x=1', '--lr', '1e400'],
+     "error: in --lr: the number '1e400' is out of range; numbers must be between 1e-300 and 1e300 in size"),
+    (['softmax(x)'],
+     "error: in FORMULA: unknown function 'softmax' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs)"),
+]
+
+
+@pytest.mark.parametrize("args, message", DERIVE_MESSAGES, ids=[str(i) for i in range(len(DERIVE_MESSAGES))])
+def test_derive_messages_are_in_the_options_words(runner, args, message):
+    result = runner.invoke(main, ["derive", *args])
+    assert result.exit_code == 2
+    assert result.stderr == message + "\n"

@@ -383,3 +383,53 @@ def test_zero_to_a_symbolic_power_is_refused():
     # Found by hypothesis: (9-9)**(-x1) became -zoo**x1 instead of an error.
     with pytest.raises(FormulaError, match="undefined"):
         parse_formula("-((9-9)**(-(x1)))", {"x1": sp.Symbol("x1", real=True)})
+
+
+# --- the shape alone (formula_syntax.py, what the spec stage checks) -----------------------
+
+#: What only a formula's values show, found by formula.py while it builds SymPy.
+VALUE_ERRORS = re.compile(r"not a real number|undefined|divides by zero|exponent .* too large|"
+                          r"power is too large|combined exponent")
+_ATOMS = st.sampled_from(["x1", "w1", "b", "0", "2", "-1", "0.5", "9", "65", "1e40", "'a'",
+                          "None", "relu", "zz", "x1.real", "[1]", "lambda: 1", "0x10", "1j"])
+_FORMULAS = st.recursive(_ATOMS, lambda inner: st.one_of(
+    st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "^", "%", "<", " and "]), inner)
+    .map(lambda t: f"({t[0]}){t[1]}({t[2]})"),
+    st.tuples(st.sampled_from(["-", "~", "not "]), inner).map("".join),
+    st.tuples(st.sampled_from(["exp", "log", "sqrt", "abs", "sigmoid", "leaky_relu", "sigmod",
+                               "x1.f", "(x1)"]), st.lists(inner, max_size=3))
+    .map(lambda t: f"{t[0]}({', '.join(t[1])})")), max_leaves=12)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(_FORMULAS)
+def test_the_shape_check_refuses_what_the_parser_refuses_by_shape(text):
+    """formula_syntax.check, with no SymPy, says what parse_formula says about a formula's
+    shape, word for word and at the same column; it passes what only values refuse."""
+    from backprop_cli import formula_syntax
+
+    try:
+        formula_syntax.check(text, NAMES)
+        shape = None
+    except FormulaError as exc:
+        shape = (exc.message, exc.column)
+    try:
+        parse_formula(text, NAMES)
+        built = None
+    except FormulaError as exc:
+        built = (exc.message, exc.column)
+    note(f"shape: {shape}; built: {built}")
+    if shape is None:
+        assert built is None or VALUE_ERRORS.search(built[0])
+    else:  # the same error, unless a value error comes before it in the formula
+        assert built == shape or VALUE_ERRORS.search(built[0])
+        assert not VALUE_ERRORS.search(shape[0])
+
+
+@pytest.mark.parametrize("text", ["9**9**9*x1", "x1/(w1 - w1)", "sqrt(-4)*x1", "log(0) + b",
+                                  "(x1**64)**65"])
+def test_the_shape_check_passes_what_only_values_refuse(text):
+    from backprop_cli import formula_syntax
+
+    formula_syntax.check(text, NAMES)
+    refused(text)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -266,3 +269,103 @@ def test_taken_pre_activation_letters_do_not_crash_the_graph(names):
     text = f"inputs: [{', '.join(names)}]\nparams: {{w: 1}}\nnodes:\n  yhat: w*z + s\n"
     graph = build_graph(load_problem(text))
     assert [str(n.symbol) for n in graph.nodes] == ["yhat"]
+
+
+CALCULUS_PROBLEMS = Path(__file__).resolve().parent.parent / "problems"
+
+
+@pytest.mark.parametrize("example", ["seed003_q13c_chain", "seed003_q18_softmax"])
+def test_reading_a_calculus_spec_imports_no_sympy(example):
+    """The spec stage checks a formula's shape with formula_syntax.py alone: SymPy (and
+    formula.py, which builds SymPy) belong to a later stage."""
+    code = ("import sys, backprop_cli.spec as s; "
+            "p = s.load_problem(open(sys.argv[1]).read()); assert p.kind == 'calculus'; "
+            "print(sorted(m for m in ('sympy', 'backprop_cli.formula') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code, str(CALCULUS_PROBLEMS / f"{example}.yaml")],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("formula, message", [
+    ("__import__('os').system('x')", "attribute access ('.') cannot be used"),
+    ("x +", "this is not a valid formula"),
+    ("sigmod(x)", "unknown function 'sigmod'; did you mean 'sigmoid'?"),
+    ("x + 'y'", "text in quotes ('y') is not a number or a name"),
+    ("relu + x", "'relu' is a function; call it as relu(...)"),
+])
+def test_a_calculus_formula_that_is_no_formula_is_refused_before_its_names(formula, message):
+    """Its own error, not one about wrt: naming a word of it."""
+    text = f"function: {formula!r}\nwrt: [nowhere]\n"
+    with pytest.raises(SpecError) as info:
+        load_problem(text)
+    assert info.value.field == "function" and info.value.line == 1
+    assert message in info.value.message
+
+
+def test_a_value_only_sympy_sees_is_reported_when_built_with_its_field_and_line():
+    """9**9 is a number only once computed; the engine reports it, at the formula."""
+    from backprop_cli.pipeline import solve_text
+
+    text = "title: t\nfunction: 9**9**9*x + y\n"
+    load_problem(text)  # the shape is a formula
+    with pytest.raises(SpecError) as info:
+        solve_text(text)
+    assert (info.value.field, info.value.line, info.value.column) == ("function", 2, 14)
+    assert "the exponent 387420489 is too large: use a power of at most 64" in info.value.message
+
+
+def _options():
+    from backprop_cli.spec.spelling import Options
+
+    return Options({"function": "FORMULA", "define": "--define", "wrt": "--wrt", "at": "--at",
+                    "update": "--lr"}, numbered=("function",), named=("at", "define"),
+                   given_with=("define",))
+
+
+@pytest.mark.parametrize("data, field, file_words, option_words", [
+    ({"function": "x*y", "wrt": []}, ("wrt", "--wrt"),
+     "like wrt: [x, y]; or leave 'wrt:' out for every variable",
+     "like --wrt x,y; or leave --wrt out for every variable"),
+    ({"function": ["x", "y"], "update": {"lr": 1}}, ("update", "--lr"),
+     "not 2: remove update:, or differentiate one function",
+     "not 2: leave --lr out, or differentiate one function"),
+    ({"function": "x", "define": {"x": "x"}}, ("define.x", "--define x"),
+     "like x: t**2", "like --define x=t**2"),
+    ({"function": "x*y", "at": {"x": 1}}, ("at", "--at"),
+     "(add it, like y: 1)", "(add y=1 to --at)"),
+    ({"function": "u", "define": {"u": "t"}, "at": {"u": 1}}, ("at.u", "--at u"),
+     "'u' is an inner function (define:); its value follows from the variables: remove it "
+     "from at: and", "'u' is an inner function (--define); its value follows from the "
+                    "variables: remove it from --at and"),
+    ({"function": ["x", "y", "x**" + "(x" * 45 + ")" * 45]}, ("function[2]", "FORMULA 3"),
+     "inner functions in define:", "inner functions with --define"),
+])
+def test_one_message_in_the_words_of_its_source(data, field, file_words, option_words):
+    """The calculus reader composes each message from the Spelling it is given: a file's
+    keys, or the options of `backprop derive`."""
+    from backprop_cli.spec import read_problem
+    from backprop_cli.yamlload import Document
+
+    for spelling, name, words in ((None, field[0], file_words), (_options(), field[1], option_words)):
+        with pytest.raises(SpecError) as info:
+            doc = Document(data=data, marks={})
+            read_problem(doc, "t") if spelling is None else read_problem(doc, "t", spelling)
+        assert info.value.field == name
+        assert words in info.value.message, info.value.message
+
+
+def test_the_point_is_named_in_the_words_of_its_source():
+    """The engine's messages about the point too: 'in at:' in a file, 'in --at' typed."""
+    from backprop_cli.calculus.engine import solve_calculus
+    from backprop_cli.errors import EvaluationError
+    from backprop_cli.spec import read_problem
+    from backprop_cli.yamlload import Document
+
+    data = {"function": "log(x)", "at": {"x": 0}}
+    for spelling, field, words in ((None, "at", "choose values in at: where"),
+                                   (_options(), "--at", "choose values in --at where")):
+        doc = Document(data=data, marks={})
+        problem = read_problem(doc, "t") if spelling is None else read_problem(doc, "t", spelling)
+        with pytest.raises(EvaluationError) as info:
+            solve_calculus(problem)
+        assert info.value.field == field and words in info.value.message

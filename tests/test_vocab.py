@@ -181,7 +181,7 @@ def test_an_unknown_optimizer_names_the_known_ones():
 @pytest.mark.parametrize("example", ["softmax_classifier", "seed000_sparse_sigmoid"])
 def test_reading_a_graph_or_layered_spec_imports_no_sympy(example):
     """The spec and the tables it reads stay free of SymPy: the tables import it only to
-    build an entry. (A calculus spec parses its formulas, so it does.)"""
+    build an entry."""
     code = ("import sys, backprop_cli.spec as s; "
             "s.load_problem(open(sys.argv[1]).read()); print('sympy' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code, str(PROBLEMS / f"{example}.yaml")],

@@ -74,7 +74,7 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
             update = gradient_step(naming, problem, components[0], wrt, list(result[0]),
                                    list(expanded[0]), point, shown)
     except EvaluationError as exc:  # a value undefined at the point: the line of at:
-        if exc.field == "at" and exc.line is None:
+        if exc.field == problem.spelling.field(("at",)) and exc.line is None:
             exc.line = problem.line_of("at")
         raise
 

@@ -22,32 +22,43 @@ _MP = mpmath.MPContext()
 _MP.dps = 15
 
 
-def check_magnitude(expr: sp.Expr, values: dict, what: str) -> None:
-    """Raise EvaluationError if `expr` at `values` is too large to compute."""
-    _estimate(expr, values, what)
+def check_magnitude(expr: sp.Expr, values: dict, what: str, spelling) -> None:
+    """Raise EvaluationError if `expr` at `values` is too large to compute, naming the
+    point as `spelling` (the problem's source) writes it."""
+    try:
+        _estimate(expr, values)
+    except _TooLarge as exc:
+        raise EvaluationError(f"{what} is too large to compute at the point ({exc.detail}); "
+                              f"use smaller values {spelling.within('at')} (or smaller numbers "
+                              f"in the formula)", field=spelling.field(("at",))) from None
 
 
-def _fail(what: str, detail: str):
-    raise EvaluationError(f"{what} is too large to compute at the point ({detail}); use "
-                          f"smaller values in at: (or smaller numbers in the formula)", field="at")
+class _TooLarge(Exception):
+    def __init__(self, detail: str):
+        super().__init__(detail)
+        self.detail = detail  # what is too large: "the exponential of 9.39e+9565"
 
 
-def _estimate(expr, values, what):
+def _fail(detail: str):
+    raise _TooLarge(detail)
+
+
+def _estimate(expr, values):
     """An mpf estimate of the value, or None where it is unknown (no check above it)."""
     if expr in values:
-        return _estimate(values[expr], {}, what)
+        return _estimate(values[expr], {})
     if expr.is_Number:
         return _MP.mpf(float(expr)) if not expr.is_Rational else _MP.mpf(int(expr.p)) / int(expr.q)
-    args = [_estimate(a, values, what) for a in expr.args]
+    args = [_estimate(a, values) for a in expr.args]
     if any(a is None for a in args) or not args:
         return None
     try:
-        return _apply(expr, args, what)
+        return _apply(expr, args)
     except (ValueError, ZeroDivisionError, OverflowError, TypeError):
         return None
 
 
-def _apply(expr, args, what):
+def _apply(expr, args):
     if expr.is_Add:
         return _MP.fsum(args)
     if expr.is_Mul:
@@ -55,18 +66,18 @@ def _apply(expr, args, what):
     if expr.is_Pow:
         base, exponent = args
         if base != 0 and abs(exponent) * abs(_MP.log(abs(base), 2)) > MAX_BITS:
-            _fail(what, "a power with more than a million bits")
+            _fail("a power with more than a million bits")
         return _MP.power(base, exponent)
     exponential = {sp.exp: 1, sigmoid: -1, softplus: 1}
     for kind, sign in exponential.items():
         if isinstance(expr, kind):
             if abs(args[0]) > MAX_ARGUMENT:
-                _fail(what, f"the exponential of {_MP.nstr(args[0], 3)}")
+                _fail(f"the exponential of {_MP.nstr(args[0], 3)}")
             e = _MP.exp(sign * args[0])
             return {sp.exp: e, sigmoid: 1 / (1 + e), softplus: _MP.log(1 + e)}[kind]
     if isinstance(expr, softmax):
         if any(abs(a) > MAX_ARGUMENT for a in args[1:]):
-            _fail(what, "the exponential of a softmax argument")
+            _fail("the exponential of a softmax argument")
         exps = [_MP.exp(a) for a in args[1:]]
         return exps[int(args[0]) - 1] / _MP.fsum(exps)
     simple = {sp.log: _MP.log, sp.tanh: _MP.tanh, sp.Abs: abs, sp.sign: _MP.sign,

@@ -20,20 +20,25 @@ PRECISION = 50
 _KINKS = {relu: "ReLU", leaky_relu: "LeakyReLU", sp.Abs: "|·|", step: "[· > 0]"}
 
 
-def evaluate(expr: sp.Expr, values: dict, what: str) -> sp.Expr:
-    """The exact value where there is one, else PRECISION digits; undefined -> EvaluationError."""
-    check_magnitude(expr, values, what)
+def evaluate(expr: sp.Expr, values: dict, what: str, spelling) -> sp.Expr:
+    """The exact value where there is one, else PRECISION digits; undefined -> EvaluationError
+    naming the point as `spelling` (the problem's source) writes it."""
+    check_magnitude(expr, values, what, spelling)
     result = expr.xreplace(values)
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
-        raise EvaluationError(f"{what} is {_why(expr, values)}; choose values in at: "
-                              f"where it is defined", field="at")
+        raise _undefined(expr, values, what, spelling)
     if result.free_symbols or result.is_Rational:
         return result
     number = result.evalf(PRECISION)
     if not number.is_finite or not number.is_real:
-        raise EvaluationError(f"{what} is {_why(expr, values)}; choose values in at: "
-                              f"where it is defined", field="at")
+        raise _undefined(expr, values, what, spelling)
     return number
+
+
+def _undefined(expr, values, what, spelling) -> EvaluationError:
+    return EvaluationError(f"{what} is {_why(expr, values)}; choose values "
+                           f"{spelling.within('at')} where it is defined",
+                           field=spelling.field(("at",)))
 
 
 def _why(expr: sp.Expr, values: dict) -> str:
@@ -50,13 +55,13 @@ def at_point(naming, problem, variables, defines, groups, result, components, wr
     values = dict(given)
     inner_lines = []
     for d, formula, expr in defines:
-        values[d] = evaluate(expr, given, d.name)
+        values[d] = evaluate(expr, given, d.name, problem.spelling)
         inner_lines.append(Line(d, (formula.display,), (), formula.display, given, values[d],
                                 written=True))
     for outputs, arguments in groups:
         for k, s in enumerate(outputs, start=1):
             definition = softmax(k, *arguments)
-            values[s] = evaluate(definition, values, naming.names[s].plain)
+            values[s] = evaluate(definition, values, naming.names[s].plain, problem.spelling)
             written = definition.rewrite(sp.exp)
             inner_lines.append(Line(s, (written,), (), written, values, values[s]))
     numbers = {**values, **{o: values[s] for o, s in shown.items()}}
@@ -66,7 +71,7 @@ def at_point(naming, problem, variables, defines, groups, result, components, wr
         for j, w in enumerate(wrt):
             entry = result[i][j]
             d = naming.derivative(c, w)
-            value = evaluate(entry, numbers, naming.names[d].plain)
+            value = evaluate(entry, numbers, naming.names[d].plain, problem.spelling)
             shown_entry = show(entry, shown)
             lines.append(Line(d, (shown_entry,), (), shown_entry, values, value))
             row.append(value)
@@ -105,7 +110,7 @@ def gradient_step(naming, problem, function, wrt, entries, expanded, point, show
         if point is None:
             lines.append(Line(w, (general, stepped), relation="←"))
             continue
-        value = evaluate(rule.step(numbers[w], lr, at[d]), {}, w.name)
+        value = evaluate(rule.step(numbers[w], lr, at[d]), {}, w.name, problem.spelling)
         new.append((w, value))
         put_in = {w: numbers[w], d: at[d]}
         if lr != eta:

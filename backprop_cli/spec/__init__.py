@@ -1,6 +1,7 @@
 """YAML text in, a validated, frozen problem out: the one place that tells the forms apart.
 
     base.py      the Reader's field-aware checks, limits and types every form shares
+    spelling.py  how the source writes fields (a file's at:, derive's --at), for messages
     graph.py     `nodes:`    -> GraphProblem
     network.py   `network:`  -> NetworkProblem (the layered form)
     calculus.py  `function:` -> CalculusProblem
@@ -20,6 +21,7 @@ from .calculus import CalculusProblem, read_calculus
 from .graph import (GRAPH_KEYS, NAMED_LOSSES, _SAFE_COMMANDS, GraphProblem, LossSpec,
                     check_symbol_latex, read_graph)
 from .network import Layer, NetworkProblem, Sample, read_network
+from .spelling import FILE, Spelling
 
 #: The key that makes a problem of each form, in the order a conflict is reported.
 FORMS = {"function": read_calculus, "network": read_network, "nodes": read_graph}
@@ -48,9 +50,10 @@ class Reader(base.Reader):
         return read_graph(self)
 
 
-def read_problem(doc: Document, source: str):
-    """The problem `doc` describes, of whichever form; SpecError names the field and line."""
-    return Reader(doc, source).problem()
+def read_problem(doc: Document, source: str, spelling: Spelling = FILE):
+    """The problem `doc` describes, of whichever form; SpecError names the field and line,
+    in the words of `spelling` (a file's unless told)."""
+    return Reader(doc, source, spelling).problem()
 
 
 def load_problem(text: str | bytes, source: str = "<spec>"):
@@ -63,5 +66,5 @@ def load_problem(text: str | bytes, source: str = "<spec>"):
 
 __all__ = ["CalculusProblem", "FormulaText", "GraphProblem", "Layer", "LossSpec",
            "MAX_SAMPLES", "NAME", "NAMED_LOSSES", "NetworkProblem", "Optimizer", "RESERVED",
-           "Reader", "Sample", "_SAFE_COMMANDS", "check_symbol_latex", "load_problem",
+           "Reader", "Sample", "Spelling", "_SAFE_COMMANDS", "check_symbol_latex", "load_problem",
            "read_problem"]

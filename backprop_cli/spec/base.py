@@ -19,6 +19,7 @@ from ..suggest import did_you_mean
 from ..vocab.activations import formula_functions
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS, REQUIRED
 from ..yamlload import Document, Flag, field_name, is_number
+from .spelling import FILE, Spelling
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 MAX_NAME = 32
@@ -82,13 +83,14 @@ _SEQUENCE_LIKE = {"inputs": "inputs: [x1, x2]",
 class Reader:
     """Field-aware checks shared by every spec form: each failure names the field and line."""
 
-    def __init__(self, doc: Document, source: str):
+    def __init__(self, doc: Document, source: str, spelling: Spelling = FILE):
         self.doc = doc
         self.source = source
+        self.spelling = spelling  # how the source writes fields: a file's, or derive's options
 
     def fail(self, path, message: str):
         mark = self.doc.mark(path)
-        raise SpecError(message, field=field_name(path) or None,
+        raise SpecError(message, field=self.spelling.field(path),
                         line=mark.line if mark else None, column=mark.column if mark else None)
 
     def line(self, path) -> int | None:
@@ -191,7 +193,8 @@ class Reader:
         column = None
         if mark is not None:
             column = mark.column + (1 if mark.quoted else 0)
-        return FormulaText(str(value), field_name(path), mark.line if mark else None, column)
+        return FormulaText(str(value), self.spelling.field(path), mark.line if mark else None,
+                           column)
 
     def optimizer(self, top) -> Optimizer:
         """optimizer: {type: ..., and its settings}; the types and settings are those of

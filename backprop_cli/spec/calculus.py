@@ -10,8 +10,9 @@
 
 The variables are the names the formulas use that `define` does not define; nothing
 else is declared. Names are read from the formula text here, so that `wrt` and `at` can
-be checked with their lines; the formulas themselves are parsed (by formula.py, safely)
-in the engine, which reports their errors with the field and line kept below.
+be checked with their lines, after each formula's shape has been checked (by
+formula_syntax.py, which imports no SymPy); the formulas are built (by formula.py,
+safely) in the engine, which reports what only values show with the field and line kept.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from .. import formula_syntax
+from ..errors import SpecError
 from ..yamlload import Flag
 from .base import RESERVED, FormulaText, line_of
+from .spelling import FILE, Spelling
 
 KEYS = ("title", "notes", "define", "function", "wrt", "at", "update")
 MAX_COMPONENTS = 12
@@ -49,6 +53,8 @@ class CalculusProblem:
     update: Update | None
     kind: str = field(default="calculus", init=False)
     lines: tuple = ()  # (field, line) of what a later stage may name: the point
+    #: How the source writes fields, for a later stage's messages: "choose values in at:"
+    spelling: Spelling = field(default=FILE, compare=False)
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -62,7 +68,7 @@ class CalculusProblem:
 def formula_names(text: str) -> list[str]:
     """The names a formula uses, in order, without the functions it calls.
 
-    Only a first reading: formula.py parses the text and rejects what is not a formula."""
+    Only a first reading: formula_syntax.py rejects what is not a formula."""
     names = []
     for match in _IDENTIFIER.finditer(text):
         name = match.group()
@@ -84,15 +90,16 @@ def read_calculus(reader) -> CalculusProblem:
     defined = [name for name, _ in defines]
     paths, components = _components(reader, top["function"])
 
+    spelling = reader.spelling
     for _, text in defines + components:  # a formula's own errors first: injection, syntax
-        _check_formula(text, defined)
+        _check_formula(text, defined, spelling)
     variables: list[str] = []
     for name, text in defines:
         path = ("define", name)
         for used in formula_names(text.text):
             if used == name:
                 reader.fail(path, f"'{name}' is defined in terms of itself; write it in the "
-                                  f"variables, like {name}: t**2")
+                                  f"variables, like {spelling.entry('define', name, 't**2')}")
             if used in defined:
                 reader.fail(path, f"'{name}' uses '{used}', another inner function; write each "
                                   f"inner function in the variables (one level, like F(G(t)))")
@@ -120,27 +127,27 @@ def read_calculus(reader) -> CalculusProblem:
     update = _update(reader, top, components) if top.get("update") is not None else None
     return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
-                           update=update, lines=(("at", reader.line(("at",))),) if at else ())
+                           update=update, lines=(("at", reader.line(("at",))),) if at else (),
+                           spelling=spelling)
 
 
-def _check_formula(text: FormulaText, defined: list) -> None:
-    """Parse `text` (safely, formula.py) with every name it uses, so that what is not a
-    formula (attribute access, a call of an unknown function, a string, a lambda) is
-    reported as such, before its words are taken for variables in wrt: and at:."""
-    from ..errors import SpecError
-    from ..formula import FormulaError, parse_formula
-    import sympy as sp
-
-    names = {n: sp.Symbol(n) for n in formula_names(text.text) + list(defined)
-             if n.isidentifier() and not keyword.iskeyword(n)}
+def _check_formula(text: FormulaText, defined: list, spelling: Spelling) -> None:
+    """Check `text` is a formula (formula_syntax.py: its shape, no SymPy) with every name
+    it uses, so that what is not a formula (attribute access, a call of an unknown function,
+    a string, a lambda) is reported as such, before its words are taken for variables in
+    wrt: and at:. What only its values show (a division by zero, a power too large) is
+    reported, with the same field and line, when the engine builds it."""
+    names = [n for n in formula_names(text.text) + list(defined)
+             if n.isidentifier() and not keyword.iskeyword(n)]
     try:
-        parse_formula(text.text, names)
-    except FormulaError as exc:
+        formula_syntax.check(text.text, dict.fromkeys(names))
+    except formula_syntax.FormulaError as exc:
         column = text.column
         if column is not None and exc.column is not None:
             column += exc.column
         message = exc.message if exc.cause != "size" else \
-            f"{exc.reason}; name parts of it as inner functions in define:"  # not nodes
+            f"{exc.reason}; name parts of it as inner functions {spelling.within('define')}"
+        # (the advice of a formula too large: inner functions here, not the graph's nodes)
         raise SpecError(message, field=text.field, line=text.line, column=column) from None
 
 
@@ -196,15 +203,18 @@ def _wrt(reader, value, variables: list, defined: list) -> tuple:
         return tuple(variables)
     items = value if isinstance(value, list) else [value]
     if not items:
-        reader.fail(path, f"needs at least one variable, like wrt: [{', '.join(variables[:2])}]; "
-                          f"or leave 'wrt:' out for every variable")
+        spelling = reader.spelling
+        reader.fail(path, f"needs at least one variable, like "
+                          f"{spelling.listing('wrt', variables[:2])}; "
+                          f"or {spelling.leave_out('wrt')} for every variable")
     wrt = []
     for i, item in enumerate(items):
         where = path + (i,) if isinstance(value, list) else path
         name = reader.name(where, item, "a variable")
         if name in defined:
-            reader.fail(where, f"'{name}' is an inner function (define:); differentiate by the "
-                               f"variables it is made of: {', '.join(variables)}")
+            reader.fail(where, f"'{name}' is an inner function ({reader.spelling.key('define')}); "
+                               f"differentiate by the variables it is made of: "
+                               f"{', '.join(variables)}")
         if name not in variables:
             reader.fail(where, f"'{name}' does not appear in any formula{_hint(name, variables)}")
         if name in wrt:
@@ -215,19 +225,21 @@ def _wrt(reader, value, variables: list, defined: list) -> tuple:
 
 def _at(reader, value, variables: list, defined: list) -> tuple:
     path = ("at",)
+    spelling = reader.spelling
     raw = reader.mapping(path, value, "at")
     for key in raw:
         if key in defined:
-            reader.fail(path + (key,), f"'{key}' is an inner function (define:); its value "
-                                       f"follows from the variables: remove it from at: and "
-                                       f"give values for {', '.join(variables)}")
+            reader.fail(path + (key,), f"'{key}' is an inner function ({spelling.key('define')}); "
+                                       f"its value follows from the variables: remove it from "
+                                       f"{spelling.key('at')} and give values for "
+                                       f"{', '.join(variables)}")
         if key not in variables:
             reader.fail(path + (key,), f"'{key}' does not appear in any formula"
                                        f"{_hint(str(key), variables)}")
     missing = [v for v in variables if v not in raw]
     if missing:
         reader.fail(path, f"needs a value for every variable; missing: {', '.join(missing)} "
-                          f"(add it, like {missing[0]}: 1)")
+                          f"({spelling.add_entry('at', missing[0], '1')})")
     return tuple((v, reader.number(path + (v,), raw[v], allow_null=False)) for v in raw)
 
 
@@ -237,7 +249,8 @@ def _update(reader, top, components) -> Update:
     reader.unknown_keys(path, raw, ("lr",), "update")
     if len(components) != 1:
         reader.fail(path, "a gradient-descent step needs one function (a gradient), "
-                          f"not {len(components)}: remove update:, or differentiate one function")
+                          f"not {len(components)}: {reader.spelling.remove('update')}, or "
+                          f"differentiate one function")
     if "lr" not in raw:
         reader.fail(path, "needs a learning rate 'lr:' (a number, or null or eta for the symbol η)")
     lr = raw["lr"]

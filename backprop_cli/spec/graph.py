@@ -71,7 +71,7 @@ GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", 
 
 def read_graph(reader: Reader) -> GraphProblem:
     """Validate the graph form; the dispatcher (spec/__init__.py) has chosen it."""
-    return _GraphReader(reader.doc, reader.source).problem()
+    return _GraphReader(reader.doc, reader.source, reader.spelling).problem()
 
 
 class _GraphReader(Reader):
