@@ -17,7 +17,6 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from ..engine import Solution, evaluate
-from ..functions import leaky_relu, sigmoid, step
 from ..graph import LEARNING_RATE, Name, Naming, superscript
 # the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
@@ -119,33 +118,17 @@ class Notation:
         z = self.z(l)
         if activation == "relu":
             return (Named(f"\\left[{z.latex} > 0\\right]", f"[{z.unicode} > 0]"),)
-        name = _FNAMES[activation]
+        name = ACTIVATIONS[activation].symbol
         return (Named(f"{name[0]}'\\left({z.latex}\\right)", f"{name[1]}′({z.unicode})"),)
 
 
-_FNAMES = {"identity": ("\\operatorname{id}", "id"), "sigmoid": ("\\sigma", "σ"),
-           "tanh": ("\\tanh", "tanh"), "relu": ("\\operatorname{ReLU}", "ReLU"),
-           "leaky_relu": ("\\operatorname{LeakyReLU}", "LeakyReLU"),
-           "softplus": ("\\operatorname{softplus}", "softplus"),
-           "softmax": ("\\operatorname{softmax}", "softmax")}
-
-#: f′(z) for each activation, (LaTeX, terminal): vocab/activations.py's `rule`.
-_DERIVATIVE_RULES = {name: activation.rule for name, activation in ACTIVATIONS.items()}
-
-_SIMPLIFIES = {  # (LaTeX, terminal): why the pair collapses to ŷ − y
-    ("softmax", "cross_entropy"): (
-        "softmax with cross-entropy: the softmax Jacobian times $-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}$ "
-        "is $\\hat{\\mathbf{y}} \\sum\\nolimits_k y_k - \\mathbf{y}$, and $\\sum\\nolimits_k y_k = 1$",
-        "softmax with cross-entropy: the softmax Jacobian times −y ⊘ ŷ is ŷ(Σₖ yₖ) − y, and Σₖ yₖ = 1"),
-    ("sigmoid", "bce"): (
-        "sigmoid with binary cross-entropy: $\\sigma'(z) = \\hat{y}(1 - \\hat{y})$ cancels the "
-        "denominator of $\\partial\\ell/\\partial\\hat{y}$",
-        "sigmoid with binary cross-entropy: σ′(z) = ŷ(1 − ŷ) cancels the denominator of ∂ℓ/∂ŷ"),
-}
+#: The letters a layer's rules are written in: z, and for softmax's Jacobian its outputs ŷ.
+_ARGUMENT, _OUTPUTS = "z", ("\\hat{y}", "ŷ")
 
 
-def loss_formula(kind: str) -> tuple:
-    return LOSSES[kind].formula
+def _cancellation(activation: str, loss: str):
+    """Why δ of the last layer is ŷ − y (vocab/losses.py), or None."""
+    return LOSSES[loss].cancellation(activation)
 
 
 # --- the general derivation (no numbers; also the whole answer for symbolic sizes) --
@@ -166,12 +149,12 @@ def _general(problem: NetworkProblem) -> tuple:
             linear += [Op("+"), n.b(l)]
         forward.append(((Named(f"\\text{{Linear}}_{{{l}}}", f"Linear{_sub(l)}"),),
                         (n.a(l - 1),), (n.z(l), Op("=")) + tuple(linear)))
-        name = _FNAMES[layer.activation]
+        name = ACTIVATIONS[layer.activation].symbol
         applied = n.z(l) if layer.activation == "identity" else \
             Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
         forward.append(((Named(f"{name[0]}", name[1]),), (n.z(l),), (n.a(l), Op("="), applied)))
     if problem.loss is not None:
-        formula = loss_formula(problem.loss)
+        formula = LOSSES[problem.loss].formula
         forward.append(((Named("\\text{Loss}", "Loss"),), (n.yhat, Op(","), n.y),
                         (n.loss, Op("="), Named(*formula))))
     tables = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(forward))]
@@ -200,7 +183,7 @@ def _general(problem: NetworkProblem) -> tuple:
         lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
         lines.append(Line((n.delta(l),), (n.hidden_delta(problem.layers[l - 1].activation, l),)))
     rules = sorted({layer.activation for layer in problem.layers})
-    used = [_DERIVATIVE_RULES[r] for r in rules if r != "identity"]
+    used = [ACTIVATIONS[r].rule(_ARGUMENT, _OUTPUTS) for r in rules if r != "identity"]
     intro = ("with " + "; ".join(f"${tex}$" for tex, _ in used),
              "with " + "; ".join(text for _, text in used)) if used else None
     return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro),)
@@ -215,7 +198,7 @@ def _expanded_delta(n: Notation, problem: NetworkProblem, l: int) -> tuple:
     L = len(problem.layers)
     layer = problem.layers[l - 1]
     if l == L:
-        if (layer.activation, problem.loss) in _SIMPLIFIES:
+        if _cancellation(layer.activation, problem.loss):
             return (n.yhat, Op("−"), n.y)
         return tuple(_delta_general(n, L, layer.activation, problem.loss).forms[0])
     inner = _wrap(_expanded_delta(n, problem, l + 1))
@@ -243,7 +226,7 @@ def _delta_general(n: Notation, L: int, activation: str, loss: str, batch=False)
     else:
         form = (dl, Op("⊙")) + n.fprime(activation, L)
     forms = [form]
-    note = _SIMPLIFIES.get((activation, loss))
+    note = _cancellation(activation, loss)
     if note:
         forms.append((n.yhat, Op("−"), n.y))
     return Line((n.delta(L),), tuple(forms), note=note)
@@ -404,7 +387,7 @@ class _Worker:
                     general += [Op("+"), n.b(l)]
                 subst += [Op("+"), self.vectors([bias] * self.m)]
             lines.append(self.line((n.z(l),), general, subst if explicit else [], [self.vectors(z)]))
-            name = _FNAMES[layer.activation]
+            name = ACTIVATIONS[layer.activation].symbol
             f_general = Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
             if layer.activation == "identity":
                 f_general = n.z(l)
@@ -550,8 +533,7 @@ class _Worker:
     def output_delta(self, layer, dl_formula, fp_formula) -> list:
         """δ^{(L)} entries in named quantities, simplified where the pair allows."""
         yhat, y = self.net.output.entries, self.net.y.entries
-        pair = (layer.activation, self.problem.loss)
-        if pair in _SIMPLIFIES:
+        if _cancellation(layer.activation, self.problem.loss):
             return [a - b for a, b in zip(yhat, y)]
         if layer.activation == "softmax":
             K = len(yhat)
@@ -568,7 +550,7 @@ class _Worker:
                 general += [Op("+"), Named("\\mathbf{1}", "1"), n.b(l).T] if self.row else \
                     [Op("+"), n.b(l), Named("\\mathbf{1}^{\\top}", "1ᵀ")]
             lines.append(Line((n.z(l),), (tuple(general),)))
-            name = _FNAMES[layer.activation]
+            name = ACTIVATIONS[layer.activation].symbol
             applied = n.z(l) if layer.activation == "identity" else \
                 Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
             lines.append(Line((n.a(l),), ((applied,),)))
@@ -594,22 +576,14 @@ class _Worker:
         return lines
 
     def fprime(self, layer: LayerView, i: int):
-        """f'(z_i) in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0] for ReLU."""
+        """f'(z_i) in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0] for ReLU
+        (vocab/activations.py); softmax's is the diagonal of its Jacobian, a(1 − a), shown
+        only as the full product."""
         z, a = layer.z.entries[i], layer.a.entries[i]
-        kind = layer.activation
-        if kind == "identity":
-            return sp.Integer(1)
-        if kind == "sigmoid":
+        derivative = ACTIVATIONS[layer.activation].derivative
+        if derivative is None:
             return a * (1 - a)
-        if kind == "tanh":
-            return 1 - a ** 2
-        if kind == "relu":
-            return step(z)
-        if kind == "leaky_relu":
-            return sp.diff(leaky_relu(z, layer.alpha), z)
-        if kind == "softplus":
-            return sigmoid(z)
-        return a * (1 - a)  # softmax: the diagonal of its Jacobian (shown only as the full product)
+        return derivative(z, a, layer.alpha)
 
     def update(self, current, update) -> tuple:
         n, lines = self.n, []
