@@ -8,7 +8,7 @@ significant digits. Rounding happens only when printing. Nothing here prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -18,11 +18,16 @@ from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
+from .vocab.activations import in_formulas
 from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
 #: log(1 - yhat) and (yhat - 1)**2 keep their digits when the unit saturates.
 _KEEP_EXACT = (sigmoid, sp.tanh, softplus, sp.exp)
+
+#: The activations a unit applies to one argument (relu(z), leaky_relu(z, alpha)): the
+#: value of each such unit's local derivative da/dz is kept, for the layouts to show.
+_UNIT_FUNCTIONS = tuple(a.function for a in in_formulas())
 
 
 class Notice(str):
@@ -64,6 +69,11 @@ class SamplePass:
     values: dict  # node Symbol -> value (number or expression)
     full: dict  # node Symbol -> expression in parameters and inputs only
     loss: sp.Expr | None
+    #: (a, z) -> the number da/dz, for each unit a = f(z) of one argument (an activation
+    #: of the vocabulary, or the identity a = z) the backward pass went through: the
+    #: entries of f'(z) a layered layout shows. A symbolic one is not kept (the layout
+    #: writes it in the unit's names).
+    local_derivatives: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -283,11 +293,12 @@ class _Solver:
             if value.is_number:
                 env[node.symbol] = value
                 exact_env.add(node, value)
-        steps = self.backward(index, env, exact_env, full_env) if backward else ()
+        local_derivatives: dict = {}
+        steps = self.backward(index, env, exact_env, full_env, local_derivatives) if backward else ()
         loss = values[graph.loss.symbol] if graph.loss is not None else None
         given = {s: (v if v is not None else s) for s, v in sample.items()}
         return SamplePass(index=index, given=given, forward=tuple(forward), backward=tuple(steps),
-                          values=values, full=full, loss=loss)
+                          values=values, full=full, loss=loss, local_derivatives=local_derivatives)
 
     def loss_lhs(self, index: int) -> sp.Symbol:
         if self.m > 1:
@@ -310,7 +321,9 @@ class _Solver:
     def adjoint_symbol(self, symbol: sp.Symbol, index: int) -> sp.Symbol:
         return self.names.derivative(self.sample_loss, symbol, index if self.m > 1 else None)
 
-    def backward(self, index: int, env: dict, exact_env: "_Exact", full_env: dict) -> list:
+    def backward(self, index: int, env: dict, exact_env: "_Exact", full_env: dict,
+                 local_derivatives: dict) -> list:
+        """The sample's backward Steps; fills `local_derivatives` (see SamplePass)."""
         graph = self.graph
         adjoint = {graph.loss.symbol: sp.Integer(1)}
         full_adjoint = {graph.loss.symbol: sp.Integer(1)}
@@ -337,6 +350,10 @@ class _Solver:
                 # keeps its digits when a unit saturates.
                 raw = self.raw_local(c, symbol) if c is not graph.loss else local
                 canonical.append((adjoint[c.symbol], raw, local))
+                if _unit_of(c.expr, symbol) and exact_env.numeric(raw):
+                    local_derivatives[(c.symbol, symbol)] = raw if raw.is_Integer else \
+                        exact_env.evaluate(raw, f"∂{self.names[c.symbol].plain}/"
+                                                f"∂{self.names[symbol].plain}{_in_sample(index)}", c)
             for term in written:
                 shown.update({s: env[s] for s in term.free_symbols if s in env})
             forms = (_sum(rule), _sum(written))
@@ -589,6 +606,16 @@ def _diff_term(term: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
         if len(others) == len(term.args) - 1 and not any(a.has(symbol) for a in others):
             return sp.Mul(*others)
     return sp.diff(term, symbol)
+
+
+def _unit_of(expr: sp.Expr, symbol: sp.Symbol) -> bool:
+    """Whether expr is a unit a = f(symbol): an activation of the one argument (its other
+    arguments numbers, as leaky_relu's slope) or the identity. One per unit, so keeping
+    their local derivatives costs no more than the units do."""
+    if expr.is_Symbol:
+        return expr == symbol
+    return isinstance(expr, _UNIT_FUNCTIONS) and expr.args[0] == symbol and \
+        all(a.is_number for a in expr.args[1:])
 
 
 def _sum(terms):

@@ -4,10 +4,10 @@
 Each line is `lhs = form = form ... = result`, a form being a row of pieces: named
 matrices (W^{(1)}, δ^{(2)}, with an optional transpose), explicit matrices of entries,
 operators and scalar factors. Every value is the engine's: node values, ∂ℓ/∂ŷ, δ and
-∂ℓ/∂a (the adjoints of ŷ, z and a) and the gradients; a symbolic problem reads in named
-quantities (δ, a, [z > 0]), written per symbol (δ^{(3)} a^{(2)}_1). One thing is still
-evaluated here: the entries of f'(z), from the engine's a and z (the engine does not keep
-its local derivatives' values). Renderers only print the pieces.
+∂ℓ/∂a (the adjoints of ŷ, z and a), the entries of f'(z) (each unit's local derivative
+∂a/∂z) and the gradients; a symbolic problem reads in named quantities (δ, a, [z > 0]),
+written per symbol (δ^{(3)} a^{(2)}_1), with the numbers that are known put in. Nothing is
+evaluated or differentiated here. Renderers only print the pieces.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from ..engine import Solution, evaluate
+from ..engine import Solution
 from ..graph import LEARNING_RATE, Name, Naming, superscript
 # the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
@@ -308,9 +308,6 @@ class _Worker:
         return next((step.value for step in current.samples[k - 1].backward if step.lhs == lhs),
                     sp.Integer(0))
 
-    def ev(self, expr, env):
-        return evaluate(sp.sympify(expr), env, "a matrix entry")
-
     # the shape of things: one column per sample (column) or one row per sample (row) ---
     def vectors(self, columns: list) -> Mat:
         """Per-sample vectors (lists of entries) as a matrix in this convention."""
@@ -417,10 +414,19 @@ class _Worker:
         return steps
 
     def entry(self, symbol, formula, env):
-        """The engine's number for `symbol` when there is one, else its formula."""
+        """The engine's number for `symbol` when there is one, else its formula in named
+        quantities with the numbers known put in: the engine has every number, so what is
+        left is symbolic."""
         if symbol in env:
             return env[symbol]
-        return self.ev(formula, env)
+        return formula.xreplace(env)
+
+    def local_derivatives(self, current, k: int, layer: LayerView, formulas: list) -> list:
+        """The entries of f'(z) in sample k: the engine's ∂a/∂z of each unit, or where it
+        has no number (a symbolic unit), f'(z) in the unit's names, a(1 − a) or [z > 0]."""
+        known = current.samples[k - 1].local_derivatives
+        return [known.get((a, z), formula)
+                for a, z, formula in zip(layer.a.entries, layer.z.entries, formulas)]
 
     def backward(self, current) -> tuple:
         n, lines, net = self.n, [], self.net
@@ -441,8 +447,9 @@ class _Worker:
         for layer in reversed(net.layers):
             l = layer.index
             size = len(layer.z.entries)
-            fp_formula = [self.fprime(layer, i) for i in range(size)]
-            fp = per(lambda env, k: [self.ev(f, env) for f in fp_formula])
+            fp_formula = self.fprime(layer)  # None for softmax: its Jacobian is not written out
+            fp = per(lambda env, k: self.local_derivatives(current, k, layer, fp_formula)) \
+                if fp_formula is not None else None
             if layer is last:
                 delta_formula = self.output_delta(layer, dl_formula, fp_formula)
                 general = _delta_general(n, L, layer.activation, problem.loss, batch=self.m > 1)
@@ -575,15 +582,14 @@ class _Worker:
                 lines.append(Line((n.d(n.loss, n.b(l)),), (n.bias_gradient(l, self.row, tuple(scale)),)))
         return lines
 
-    def fprime(self, layer: LayerView, i: int):
-        """f'(z_i) in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0] for ReLU
-        (vocab/activations.py); softmax's is the diagonal of its Jacobian, a(1 − a), shown
-        only as the full product."""
-        z, a = layer.z.entries[i], layer.a.entries[i]
+    def fprime(self, layer: LayerView) -> list | None:
+        """f'(z) of each unit in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0]
+        for ReLU (vocab/activations.py); None for softmax, whose δ is the Jacobian's
+        product, written as a whole."""
         derivative = ACTIVATIONS[layer.activation].derivative
         if derivative is None:
-            return a * (1 - a)
-        return derivative(z, a, layer.alpha)
+            return None
+        return [derivative(z, a, layer.alpha) for z, a in zip(layer.z.entries, layer.a.entries)]
 
     def update(self, current, update) -> tuple:
         n, lines = self.n, []
