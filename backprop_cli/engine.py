@@ -28,6 +28,9 @@ _KEEP_EXACT = (sigmoid, sp.tanh, softplus, sp.exp)
 #: The activations a unit applies to one argument (relu(z), leaky_relu(z, alpha)): the
 #: value of each such unit's local derivative da/dz is kept, for the layouts to show.
 _UNIT_FUNCTIONS = tuple(a.function for a in in_formulas())
+#: An activation's derivative as a worked line writes it, where SymPy's reads oddly.
+_WRITTEN_DERIVATIVES = {a.function: a.written_derivative for a in in_formulas()
+                        if a.written_derivative is not None}
 
 
 class Notice(str):
@@ -197,17 +200,17 @@ class _Solver:
         return self.locals[key]
 
     def written_local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
-        """local(), as a person writes it where SymPy's form reads oddly: LeakyReLU′ as
-        [z > 0] + α(1 − [z > 0]), not (1 + 4[z > 0])/5, and sign(ŷ − y), not −sign(y − ŷ).
+        """local(), as a person writes it where SymPy's form reads oddly: an activation's
+        as its table entry writes it (LeakyReLU′ as [z > 0] + α(1 − [z > 0]), not
+        (1 + 4[z > 0])/5), and sign(ŷ − y), not −sign(y − ŷ).
         Only for display: values come from raw_local()."""
         local = self.local(consumer, symbol)
         expr = consumer.expr
-        if isinstance(expr, leaky_relu) and expr.args[0] == symbol and expr.args[1].is_number:
-            alpha = consumer.display.args[1] if isinstance(consumer.display, leaky_relu) \
-                else expr.args[1]  # the slope as the spec writes it: 0.2, not 1/5
-            bracket = step(symbol)
-            rest = _written(sp.Add, sp.S.One, _written(sp.Mul, sp.S.NegativeOne, bracket))
-            return _written(sp.Add, bracket, _written(sp.Mul, alpha, rest))
+        written = _WRITTEN_DERIVATIVES.get(type(expr))
+        if written is not None and _unit_of(expr, symbol):
+            # its settings as the spec writes them: the slope 0.2, not 1/5
+            shown = consumer.display if type(consumer.display) is type(expr) else expr
+            return written(symbol, *shown.args[1:])
         if local.is_Mul and len(local.args) == 2 and local.args[0] is sp.S.NegativeOne \
                 and isinstance(local.args[1], sp.sign) and local.args[1].args[0].is_Add:
             return sp.sign(-local.args[1].args[0], evaluate=False)

@@ -185,6 +185,18 @@ def test_each_activations_written_derivative_is_sympys_derivative_of_its_unit(na
         assert abs(got - want) < sp.Float("1e-25"), (name, point, got, want)
 
 
+@pytest.mark.parametrize("name", [n for n, a in ACTIVATIONS.items() if a.written_derivative])
+def test_a_derivative_written_for_a_worked_line_has_the_derivatives_value(name):
+    """[z > 0] + α(1 − [z > 0]) for the leaky ReLU, kept as built, is its derivative."""
+    entry = ACTIVATIONS[name]
+    alpha = sp.Rational(1, 5)
+    written = entry.written_derivative(z1, alpha)
+    oracle = sp.diff(to_elementary(entry.unit((z1,), 0, alpha)[0]), z1)
+    assert written != sp.simplify(written)  # not SymPy's own form: as a person writes it
+    for point in _POINTS:
+        assert sp.N(written.subs(z1, point) - oracle.subs(z1, point), 30) == 0
+
+
 def test_the_written_derivatives_are_in_the_units_names_not_its_argument():
     a = sp.Symbol("a", real=True)
     alpha = sp.Rational(1, 5)

@@ -388,7 +388,7 @@ class _Worker:
             f_general = Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
             if layer.activation == "identity":
                 f_general = n.z(l)
-            elif layer.activation == "leaky_relu":
+            elif ACTIVATIONS[layer.activation].parameter is not None:  # the slope α
                 alpha = f"{float(layer.alpha):g}"  # 0.01, as the spec writes it, not 1/100
                 f_general = Named(f"{name[0]}_{{{alpha}}}\\left({n.z(l).latex}\\right)",
                                   f"{name[1]}_{alpha}({n.z(l).unicode})")

@@ -78,7 +78,7 @@ def describe(block: Architecture, kind: str) -> str:
     parts = [f"{size(block.inputs)} input{'s' * (block.inputs != 1)}"]
     for units, activation, alpha in block.layers:
         word = ACTIVATIONS[activation].word[0 if tex else 1]
-        if activation == "leaky_relu":
+        if ACTIVATIONS[activation].parameter is not None:  # its slope, α
             alpha_is = ("\\alpha" if tex else "α") + f" = {float(alpha):g}"
             word += f" ({math(alpha_is)})"
         parts.append(f"{size(units)} {word}")

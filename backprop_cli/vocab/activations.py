@@ -35,6 +35,9 @@ class Activation:
     #: a(1 − a) for σ, [z > 0] for ReLU; what a symbolic layer writes for f′(z). None for
     #: softmax, whose derivative is a Jacobian over the layer, not one unit's
     derivative: Callable | None
+    #: (z, *its settings as the spec writes them) -> f′(z) as a worked line writes it,
+    #: unevaluated, where SymPy's own form reads oddly; None: SymPy's is as written
+    written_derivative: Callable | None = None
     in_formulas: bool = False  # a formula may call it: name(z)
     arguments: tuple[int, ...] = (1,)  # how many arguments a formula may give it
     parameter: tuple[str, Fraction] | None = None  # its one setting and default (alpha)
@@ -113,6 +116,16 @@ def _leaky_relu_derivative(z, a, alpha):
     return step(z) + alpha * (1 - step(z))
 
 
+def _leaky_relu_written(z, alpha):
+    """[z > 0] + α(1 − [z > 0]), as built (SymPy's own form is (1 + 4[z > 0])/5)."""
+    import sympy as sp
+
+    from ..functions import step
+    bracket = step(z)
+    rest = sp.Add._from_args((sp.S.One, sp.Mul._from_args((sp.S.NegativeOne, bracket))))
+    return sp.Add._from_args((bracket, sp.Mul._from_args((alpha, rest))))
+
+
 def _softplus_derivative(z, a, alpha):
     from ..functions import sigmoid
 
@@ -137,7 +150,8 @@ ACTIVATIONS = {a.name: a for a in (
     Activation("leaky_relu", ("\\operatorname{LeakyReLU}", "LeakyReLU"), ("LeakyReLU", "LeakyReLU"),
                ("\\operatorname{LeakyReLU}'($x) = [$x > 0] + \\alpha [$x \\le 0]",
                 "LeakyReLU′($x) = [$x > 0] + α[$x ≤ 0]"),
-               _leaky_relu, _leaky_relu_derivative, in_formulas=True, arguments=(1, 2),
+               _leaky_relu, _leaky_relu_derivative, _leaky_relu_written,
+               in_formulas=True, arguments=(1, 2),
                parameter=("alpha", Fraction(1, 100)),  # PyTorch's default slope
                aliases=("LeakyReLU", "leakyrelu", "lrelu")),
     Activation("softplus", ("\\operatorname{softplus}", "softplus"), ("softplus", "softplus"),
