@@ -211,3 +211,26 @@ def test_a_symbolic_unit_writes_its_derivative_in_its_names():
     assert list(kept.values()) == [1]  # the identity output's; no ReLU unit's is a number
     assert "δ⁽²⁾ = ∂ℓ/∂h⁽²⁾ ⊙ [z⁽²⁾ > 0] = [δ⁽³⁾W⁽³⁾₁,₁  δ⁽³⁾W⁽³⁾₁,₂] ⊙ [[z⁽²⁾₁ > 0]  [z⁽²⁾₂ > 0]]" \
         in render(solution, "text", Settings())
+
+
+def test_a_symbolic_leaky_unit_writes_its_derivative_as_the_scalar_view_does():
+    """One wording of LeakyReLU′ in every view: [z > 0] + α(1 − [z > 0]) with the slope as
+    written, not SymPy's 0.1 + 9[z > 0]/10."""
+    spec = """
+network:
+  inputs: 2
+  bias: false
+  layers:
+    - {units: 2, activation: leaky_relu, alpha: 0.1}
+    - {units: 1, activation: identity}
+params: {W1: null, W2: null}
+loss: half_squared_error
+data:
+  - {x: [1, 2], y: 1}
+"""
+    solution = solve_text(spec)
+    matrix = render(solution, "text", Settings())
+    scalar = render(solution, "text", Settings(view="scalar"))
+    assert "[z⁽¹⁾₁ > 0] + 0.1(1 − [z⁽¹⁾₁ > 0])" in matrix
+    assert "[z⁽¹⁾₁ > 0] + 0.1(1 − [z⁽¹⁾₁ > 0])" in scalar
+    assert "0.9" not in matrix

@@ -586,10 +586,13 @@ class _Worker:
         """f'(z) of each unit in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0]
         for ReLU (vocab/activations.py); None for softmax, whose δ is the Jacobian's
         product, written as a whole."""
-        derivative = ACTIVATIONS[layer.activation].derivative
-        if derivative is None:
+        entry = ACTIVATIONS[layer.activation]
+        if entry.derivative is None:
             return None
-        return [derivative(z, a, layer.alpha) for z, a in zip(layer.z.entries, layer.a.entries)]
+        if entry.written_derivative is not None:  # as the scalar view writes it, the slope 0.2
+            slope = sp.Float(layer.alpha, 15)  # as the unit's display writes it
+            return [entry.written_derivative(z, slope) for z in layer.z.entries]
+        return [entry.derivative(z, a, layer.alpha) for z, a in zip(layer.z.entries, layer.a.entries)]
 
     def update(self, current, update) -> tuple:
         n, lines = self.n, []
