@@ -8,7 +8,7 @@ significant digits. Rounding happens only when printing. Nothing here prints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import sympy as sp
 
@@ -18,11 +18,19 @@ from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
+from .vocab.activations import in_formulas
 from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
 #: log(1 - yhat) and (yhat - 1)**2 keep their digits when the unit saturates.
 _KEEP_EXACT = (sigmoid, sp.tanh, softplus, sp.exp)
+
+#: The activations a unit applies to one argument (relu(z), leaky_relu(z, alpha)): the
+#: value of each such unit's local derivative da/dz is kept, for the layouts to show.
+_UNIT_FUNCTIONS = tuple(a.function for a in in_formulas())
+#: An activation's derivative as a worked line writes it, where SymPy's reads oddly.
+_WRITTEN_DERIVATIVES = {a.function: a.written_derivative for a in in_formulas()
+                        if a.written_derivative is not None}
 
 
 class Notice(str):
@@ -64,6 +72,11 @@ class SamplePass:
     values: dict  # node Symbol -> value (number or expression)
     full: dict  # node Symbol -> expression in parameters and inputs only
     loss: sp.Expr | None
+    #: (a, z) -> the number da/dz, for each unit a = f(z) of one argument (an activation
+    #: of the vocabulary, or the identity a = z) the backward pass went through: the
+    #: entries of f'(z) a layered layout shows. A symbolic one is not kept (the layout
+    #: writes it in the unit's names).
+    local_derivatives: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -187,17 +200,17 @@ class _Solver:
         return self.locals[key]
 
     def written_local(self, consumer: Node, symbol: sp.Symbol) -> sp.Expr:
-        """local(), as a person writes it where SymPy's form reads oddly: LeakyReLU′ as
-        [z > 0] + α(1 − [z > 0]), not (1 + 4[z > 0])/5, and sign(ŷ − y), not −sign(y − ŷ).
+        """local(), as a person writes it where SymPy's form reads oddly: an activation's
+        as its table entry writes it (LeakyReLU′ as [z > 0] + α(1 − [z > 0]), not
+        (1 + 4[z > 0])/5), and sign(ŷ − y), not −sign(y − ŷ).
         Only for display: values come from raw_local()."""
         local = self.local(consumer, symbol)
         expr = consumer.expr
-        if isinstance(expr, leaky_relu) and expr.args[0] == symbol and expr.args[1].is_number:
-            alpha = consumer.display.args[1] if isinstance(consumer.display, leaky_relu) \
-                else expr.args[1]  # the slope as the spec writes it: 0.2, not 1/5
-            bracket = step(symbol)
-            rest = _written(sp.Add, sp.S.One, _written(sp.Mul, sp.S.NegativeOne, bracket))
-            return _written(sp.Add, bracket, _written(sp.Mul, alpha, rest))
+        written = _WRITTEN_DERIVATIVES.get(type(expr))
+        if written is not None and _unit_of(expr, symbol):
+            # its settings as the spec writes them: the slope 0.2, not 1/5
+            shown = consumer.display if type(consumer.display) is type(expr) else expr
+            return written(symbol, *shown.args[1:])
         if local.is_Mul and len(local.args) == 2 and local.args[0] is sp.S.NegativeOne \
                 and isinstance(local.args[1], sp.sign) and local.args[1].args[0].is_Add:
             return sp.sign(-local.args[1].args[0], evaluate=False)
@@ -283,11 +296,12 @@ class _Solver:
             if value.is_number:
                 env[node.symbol] = value
                 exact_env.add(node, value)
-        steps = self.backward(index, env, exact_env, full_env) if backward else ()
+        local_derivatives: dict = {}
+        steps = self.backward(index, env, exact_env, full_env, local_derivatives) if backward else ()
         loss = values[graph.loss.symbol] if graph.loss is not None else None
         given = {s: (v if v is not None else s) for s, v in sample.items()}
         return SamplePass(index=index, given=given, forward=tuple(forward), backward=tuple(steps),
-                          values=values, full=full, loss=loss)
+                          values=values, full=full, loss=loss, local_derivatives=local_derivatives)
 
     def loss_lhs(self, index: int) -> sp.Symbol:
         if self.m > 1:
@@ -310,7 +324,9 @@ class _Solver:
     def adjoint_symbol(self, symbol: sp.Symbol, index: int) -> sp.Symbol:
         return self.names.derivative(self.sample_loss, symbol, index if self.m > 1 else None)
 
-    def backward(self, index: int, env: dict, exact_env: "_Exact", full_env: dict) -> list:
+    def backward(self, index: int, env: dict, exact_env: "_Exact", full_env: dict,
+                 local_derivatives: dict) -> list:
+        """The sample's backward Steps; fills `local_derivatives` (see SamplePass)."""
         graph = self.graph
         adjoint = {graph.loss.symbol: sp.Integer(1)}
         full_adjoint = {graph.loss.symbol: sp.Integer(1)}
@@ -337,6 +353,10 @@ class _Solver:
                 # keeps its digits when a unit saturates.
                 raw = self.raw_local(c, symbol) if c is not graph.loss else local
                 canonical.append((adjoint[c.symbol], raw, local))
+                if _unit_of(c.expr, symbol) and exact_env.numeric(raw):
+                    local_derivatives[(c.symbol, symbol)] = raw if raw.is_Integer else \
+                        exact_env.evaluate(raw, f"∂{self.names[c.symbol].plain}/"
+                                                f"∂{self.names[symbol].plain}{_in_sample(index)}", c)
             for term in written:
                 shown.update({s: env[s] for s in term.free_symbols if s in env})
             forms = (_sum(rule), _sum(written))
@@ -589,6 +609,16 @@ def _diff_term(term: sp.Expr, symbol: sp.Symbol) -> sp.Expr:
         if len(others) == len(term.args) - 1 and not any(a.has(symbol) for a in others):
             return sp.Mul(*others)
     return sp.diff(term, symbol)
+
+
+def _unit_of(expr: sp.Expr, symbol: sp.Symbol) -> bool:
+    """Whether expr is a unit a = f(symbol): an activation of the one argument (its other
+    arguments numbers, as leaky_relu's slope) or the identity. One per unit, so keeping
+    their local derivatives costs no more than the units do."""
+    if expr.is_Symbol:
+        return expr == symbol
+    return isinstance(expr, _UNIT_FUNCTIONS) and expr.args[0] == symbol and \
+        all(a.is_number for a in expr.args[1:])
 
 
 def _sum(terms):

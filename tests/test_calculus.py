@@ -283,7 +283,7 @@ def test_seed003_q18_softmax_derivative(runner):
     path = PROBLEMS / "seed003_q18_softmax.yaml"
     text = run(runner, "solve", path).stdout
     assert "(s₁, s₂, s₃) = softmax(z₁, z₂, z₃)" in text
-    assert re.search(r"∂f₁/∂z₁ = s₁\(1 − s₁\) +softmax derivative, ∂sⱼ/∂zᵢ = sⱼ\(δᵢⱼ − sᵢ\)", text)
+    assert re.search(r"∂f₁/∂z₁ = s₁\(1 − s₁\) +softmax derivative, ∂sₖ/∂zⱼ = sₖ\(\[k = j\] − sⱼ\)", text)
     assert "∂f₁/∂z₂ = −s₁s₂" in text
     assert "∂f₃/∂z₃ = s₃(1 − s₃)" in text
     data = json_of(runner, "solve", path)

@@ -139,3 +139,98 @@ def test_the_calculus_form_writes_coefficients_by_hand_and_names_its_rules():
     assert shown.rule == "chain rule with σ′(u) = σ(u)(1 − σ(u))"
     assert printed(line, "graph", {}, 5, "unicode").rhs == ("1.5 · x",)
     assert rule_text(("power",), "latex") == "power rule, $(u^n)' = n u^{n-1}$"
+
+
+# -- values from the engine only: the entries of f'(z) ------------------------------------------
+
+UNITS_LAYERED = """
+network:
+  inputs: 2
+  layers:
+    - {units: 3, activation: leaky_relu, alpha: 0.2}
+    - {units: 2, activation: tanh}
+    - {units: 2, activation: relu}
+    - {units: 1, activation: sigmoid}
+params:
+  W1: [[1, -1], [0.5, 0.25], [-0.3, 0.1]]
+  b1: [0, 0.1, 0]
+  W2: [[0.3, -0.1, 0.2], [0.1, 0.4, -0.2]]
+  b2: [0.1, 0.2]
+  W3: [[1, 0], [0.5, -2]]
+  b3: [0, 0]
+  W4: [[0.5, -0.6]]
+  b4: [0.05]
+loss: squared_error
+data:
+  - {x: [1, 1], y: 1}
+  - {x: [0.5, -1], y: 0}
+"""
+
+
+def _units(solution):
+    for layer in solution.network.layers:
+        yield from ((layer, a, z) for a, z in zip(layer.a.entries, layer.z.entries))
+
+
+def test_the_engine_keeps_each_units_local_derivative_once():
+    """da/dz of every unit of every sample, one each (linear in the units), equal to SymPy's
+    derivative of the unit's elementary form at the engine's z; at a kink, PyTorch's."""
+    from backprop_cli.functions import to_elementary
+
+    solution = solve_text(UNITS_LAYERED)
+    units = list(_units(solution))
+    nodes = {node.symbol: node for node in solution.scalar.graph.nodes}
+    for sample in solution.scalar.first.samples:
+        assert set(sample.local_derivatives) == {(a, z) for _, a, z in units}
+        for layer, a, z in units:
+            oracle = sp.diff(to_elementary(nodes[a].expr), z).subs(z, sample.values[z])
+            got = sample.local_derivatives[(a, z)]
+            assert got.is_number and abs(sp.N(got - oracle, 30)) < 1e-25, (a, got, oracle)
+    first = solution.scalar.first.samples[0]
+    [leaky] = [(a, z) for layer, a, z in units if layer.index == 1 and first.values[z] == 0]
+    assert first.local_derivatives[leaky] == sp.Rational(1, 5)  # the slope at the kink
+
+
+def test_the_matrix_layout_shows_the_engines_local_derivatives_and_computes_none():
+    """The f'(z) entries are read from the solution: change one there and the layout shows
+    the change."""
+    solution = solve_text(UNITS_LAYERED)
+    layer = solution.network.layers[1]  # tanh
+    key = (layer.a.entries[0], layer.z.entries[0])
+    solution.scalar.first.samples[1].local_derivatives[key] = sp.Integer(777)
+    sheet = build_sheet(solution)
+    entries = [e for s in sheet.sections for b in s.blocks if isinstance(b, model.MatrixLine)
+               for form in b.forms for p in form if isinstance(p, model.Mat)
+               for row in p.rows for e in row]
+    assert sp.Integer(777) in entries
+
+
+def test_a_symbolic_unit_writes_its_derivative_in_its_names():
+    solution = solve_text((PROBLEMS / "seed004_single_sample_symbolic.yaml").read_bytes())
+    kept = solution.scalar.first.samples[0].local_derivatives
+    assert list(kept.values()) == [1]  # the identity output's; no ReLU unit's is a number
+    assert "δ⁽²⁾ = ∂ℓ/∂h⁽²⁾ ⊙ [z⁽²⁾ > 0] = [δ⁽³⁾W⁽³⁾₁,₁  δ⁽³⁾W⁽³⁾₁,₂] ⊙ [[z⁽²⁾₁ > 0]  [z⁽²⁾₂ > 0]]" \
+        in render(solution, "text", Settings())
+
+
+def test_a_symbolic_leaky_unit_writes_its_derivative_as_the_scalar_view_does():
+    """One wording of LeakyReLU′ in every view: [z > 0] + α(1 − [z > 0]) with the slope as
+    written, not SymPy's 0.1 + 9[z > 0]/10."""
+    spec = """
+network:
+  inputs: 2
+  bias: false
+  layers:
+    - {units: 2, activation: leaky_relu, alpha: 0.1}
+    - {units: 1, activation: identity}
+params: {W1: null, W2: null}
+loss: half_squared_error
+data:
+  - {x: [1, 2], y: 1}
+"""
+    solution = solve_text(spec)
+    matrix = render(solution, "text", Settings())
+    scalar = render(solution, "text", Settings(view="scalar"))
+    assert "[z⁽¹⁾₁ > 0] + 0.1(1 − [z⁽¹⁾₁ > 0])" in matrix
+    assert "[z⁽¹⁾₁ > 0] + 0.1(1 − [z⁽¹⁾₁ > 0])" in scalar
+    assert "0.9" not in matrix

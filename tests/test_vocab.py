@@ -11,7 +11,8 @@ import sympy as sp
 
 from backprop_cli import formula
 from backprop_cli.errors import SpecError
-from backprop_cli.functions import leaky_relu, sigmoid, softmax
+from backprop_cli.render.worked import rule_text
+from backprop_cli.functions import leaky_relu, sigmoid, softmax, to_elementary
 from backprop_cli.spec import NAMED_LOSSES, RESERVED, load_problem
 from backprop_cli.spec import network as network_spec
 from backprop_cli.vocab import ACTIVATIONS, LOSSES, OPTIMIZERS
@@ -144,11 +145,73 @@ def test_every_activation_alias_names_one_activation():
     assert "linear" not in formula.ALIASES  # identity is no function a formula calls
 
 
-def test_every_activation_has_its_derivative_rule_written_both_ways():
+def test_every_activation_has_its_derivative_rule_written_both_ways_in_any_letter():
     for entry in ACTIVATIONS.values():
-        latex, unicode = entry.rule
+        latex, unicode = entry.rule("u")
         assert "'" in latex or "\\partial" in latex
         assert "′" in unicode or "∂" in unicode
+        assert "$" not in latex + unicode  # every placeholder filled in
+        assert entry.rule() != entry.rule("u")  # the argument's letter is the caller's
+
+
+def test_one_wording_of_each_rule_for_every_form():
+    """The layered derivation and the calculus form's chain rule say the same thing: the
+    leaky ReLU's and softmax's rules in Iverson brackets, in the letter each form uses."""
+    assert ACTIVATIONS["leaky_relu"].rule()[1] == "LeakyReLU′(z) = [z > 0] + α[z ≤ 0]"
+    assert rule_text(("chain", "leaky_relu"), "unicode") == \
+        "chain rule with LeakyReLU′(u) = [u > 0] + α[u ≤ 0]"
+    assert rule_text(("chain", "sigmoid"), "latex") == \
+        f"chain rule with ${ACTIVATIONS['sigmoid'].rule('u')[0]}$"
+    assert ACTIVATIONS["softmax"].rule("z", ("\\hat{y}", "ŷ"))[1] == "∂ŷₖ/∂zⱼ = ŷₖ([k = j] − ŷⱼ)"
+    assert rule_text(("softmax",), "unicode") == "softmax derivative, ∂sₖ/∂zⱼ = sₖ([k = j] − sⱼ)"
+
+
+_POINTS = (sp.Rational(-3, 2), sp.Rational(-1, 5), sp.Rational(1, 3), sp.Integer(2))
+
+
+@pytest.mark.parametrize("name", [n for n, a in ACTIVATIONS.items() if a.derivative is not None])
+def test_each_activations_written_derivative_is_sympys_derivative_of_its_unit(name):
+    """The table's f′ in the unit's names (a(1 − a), 1 − a², [z > 0]) against SymPy's
+    derivative of the unit the layer builds, written in SymPy's own functions (so that the
+    oracle is not functions.py's fdiff), at points on both sides of every kink."""
+    entry = ACTIVATIONS[name]
+    alpha = sp.Rational(1, 5)
+    expr, _ = entry.unit((z1,), 0, alpha)
+    written = entry.derivative(z1, expr, alpha)  # a = f(z): the unit's output in its place
+    oracle = sp.diff(to_elementary(expr), z1)
+    for point in _POINTS:
+        got = sp.N(written.subs(z1, point), 30)
+        want = sp.N(oracle.subs(z1, point), 30)
+        assert abs(got - want) < sp.Float("1e-25"), (name, point, got, want)
+
+
+@pytest.mark.parametrize("name", [n for n, a in ACTIVATIONS.items() if a.written_derivative])
+def test_a_derivative_written_for_a_worked_line_has_the_derivatives_value(name):
+    """[z > 0] + α(1 − [z > 0]) for the leaky ReLU, kept as built, is its derivative."""
+    entry = ACTIVATIONS[name]
+    alpha = sp.Rational(1, 5)
+    written = entry.written_derivative(z1, alpha)
+    oracle = sp.diff(to_elementary(entry.unit((z1,), 0, alpha)[0]), z1)
+    assert written != sp.simplify(written)  # not SymPy's own form: as a person writes it
+    for point in _POINTS:
+        assert sp.N(written.subs(z1, point) - oracle.subs(z1, point), 30) == 0
+
+
+def test_the_written_derivatives_are_in_the_units_names_not_its_argument():
+    a = sp.Symbol("a", real=True)
+    alpha = sp.Rational(1, 5)
+    assert ACTIVATIONS["sigmoid"].derivative(z1, a, alpha) == a * (1 - a)
+    assert ACTIVATIONS["tanh"].derivative(z1, a, alpha) == 1 - a ** 2
+    assert ACTIVATIONS["leaky_relu"].derivative(z1, a, alpha) == sp.diff(leaky_relu(z1, alpha), z1)
+    assert ACTIVATIONS["softmax"].derivative is None  # a Jacobian over the layer
+
+
+def test_each_pair_that_cancels_to_yhat_minus_y_is_one_losss_entry():
+    assert {name: loss.cancels[0] for name, loss in LOSSES.items() if loss.cancels} == \
+        {"bce": "sigmoid", "cross_entropy": "softmax"}
+    assert LOSSES["bce"].cancellation("sigmoid")[1].startswith("sigmoid with binary cross-entropy")
+    assert LOSSES["bce"].cancellation("tanh") is None
+    assert LOSSES["mse"].cancellation("sigmoid") is None
 
 
 # --- optimizers --------------------------------------------------------------------------

@@ -4,10 +4,10 @@
 Each line is `lhs = form = form ... = result`, a form being a row of pieces: named
 matrices (W^{(1)}, δ^{(2)}, with an optional transpose), explicit matrices of entries,
 operators and scalar factors. Every value is the engine's: node values, ∂ℓ/∂ŷ, δ and
-∂ℓ/∂a (the adjoints of ŷ, z and a) and the gradients; a symbolic problem reads in named
-quantities (δ, a, [z > 0]), written per symbol (δ^{(3)} a^{(2)}_1). One thing is still
-evaluated here: the entries of f'(z), from the engine's a and z (the engine does not keep
-its local derivatives' values). Renderers only print the pieces.
+∂ℓ/∂a (the adjoints of ŷ, z and a), the entries of f'(z) (each unit's local derivative
+∂a/∂z) and the gradients; a symbolic problem reads in named quantities (δ, a, [z > 0]),
+written per symbol (δ^{(3)} a^{(2)}_1), with the numbers that are known put in. Nothing is
+evaluated or differentiated here. Renderers only print the pieces.
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import sympy as sp
 
-from ..engine import Solution, evaluate
-from ..functions import leaky_relu, sigmoid, step
+from ..engine import Solution
 from ..graph import LEARNING_RATE, Name, Naming, superscript
 # the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
@@ -119,33 +118,17 @@ class Notation:
         z = self.z(l)
         if activation == "relu":
             return (Named(f"\\left[{z.latex} > 0\\right]", f"[{z.unicode} > 0]"),)
-        name = _FNAMES[activation]
+        name = ACTIVATIONS[activation].symbol
         return (Named(f"{name[0]}'\\left({z.latex}\\right)", f"{name[1]}′({z.unicode})"),)
 
 
-_FNAMES = {"identity": ("\\operatorname{id}", "id"), "sigmoid": ("\\sigma", "σ"),
-           "tanh": ("\\tanh", "tanh"), "relu": ("\\operatorname{ReLU}", "ReLU"),
-           "leaky_relu": ("\\operatorname{LeakyReLU}", "LeakyReLU"),
-           "softplus": ("\\operatorname{softplus}", "softplus"),
-           "softmax": ("\\operatorname{softmax}", "softmax")}
-
-#: f′(z) for each activation, (LaTeX, terminal): vocab/activations.py's `rule`.
-_DERIVATIVE_RULES = {name: activation.rule for name, activation in ACTIVATIONS.items()}
-
-_SIMPLIFIES = {  # (LaTeX, terminal): why the pair collapses to ŷ − y
-    ("softmax", "cross_entropy"): (
-        "softmax with cross-entropy: the softmax Jacobian times $-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}$ "
-        "is $\\hat{\\mathbf{y}} \\sum\\nolimits_k y_k - \\mathbf{y}$, and $\\sum\\nolimits_k y_k = 1$",
-        "softmax with cross-entropy: the softmax Jacobian times −y ⊘ ŷ is ŷ(Σₖ yₖ) − y, and Σₖ yₖ = 1"),
-    ("sigmoid", "bce"): (
-        "sigmoid with binary cross-entropy: $\\sigma'(z) = \\hat{y}(1 - \\hat{y})$ cancels the "
-        "denominator of $\\partial\\ell/\\partial\\hat{y}$",
-        "sigmoid with binary cross-entropy: σ′(z) = ŷ(1 − ŷ) cancels the denominator of ∂ℓ/∂ŷ"),
-}
+#: The letters a layer's rules are written in: z, and for softmax's Jacobian its outputs ŷ.
+_ARGUMENT, _OUTPUTS = "z", ("\\hat{y}", "ŷ")
 
 
-def loss_formula(kind: str) -> tuple:
-    return LOSSES[kind].formula
+def _cancellation(activation: str, loss: str):
+    """Why δ of the last layer is ŷ − y (vocab/losses.py), or None."""
+    return LOSSES[loss].cancellation(activation)
 
 
 # --- the general derivation (no numbers; also the whole answer for symbolic sizes) --
@@ -166,12 +149,12 @@ def _general(problem: NetworkProblem) -> tuple:
             linear += [Op("+"), n.b(l)]
         forward.append(((Named(f"\\text{{Linear}}_{{{l}}}", f"Linear{_sub(l)}"),),
                         (n.a(l - 1),), (n.z(l), Op("=")) + tuple(linear)))
-        name = _FNAMES[layer.activation]
+        name = ACTIVATIONS[layer.activation].symbol
         applied = n.z(l) if layer.activation == "identity" else \
             Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
         forward.append(((Named(f"{name[0]}", name[1]),), (n.z(l),), (n.a(l), Op("="), applied)))
     if problem.loss is not None:
-        formula = loss_formula(problem.loss)
+        formula = LOSSES[problem.loss].formula
         forward.append(((Named("\\text{Loss}", "Loss"),), (n.yhat, Op(","), n.y),
                         (n.loss, Op("="), Named(*formula))))
     tables = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(forward))]
@@ -200,7 +183,7 @@ def _general(problem: NetworkProblem) -> tuple:
         lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
         lines.append(Line((n.delta(l),), (n.hidden_delta(problem.layers[l - 1].activation, l),)))
     rules = sorted({layer.activation for layer in problem.layers})
-    used = [_DERIVATIVE_RULES[r] for r in rules if r != "identity"]
+    used = [ACTIVATIONS[r].rule(_ARGUMENT, _OUTPUTS) for r in rules if r != "identity"]
     intro = ("with " + "; ".join(f"${tex}$" for tex, _ in used),
              "with " + "; ".join(text for _, text in used)) if used else None
     return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro),)
@@ -215,7 +198,7 @@ def _expanded_delta(n: Notation, problem: NetworkProblem, l: int) -> tuple:
     L = len(problem.layers)
     layer = problem.layers[l - 1]
     if l == L:
-        if (layer.activation, problem.loss) in _SIMPLIFIES:
+        if _cancellation(layer.activation, problem.loss):
             return (n.yhat, Op("−"), n.y)
         return tuple(_delta_general(n, L, layer.activation, problem.loss).forms[0])
     inner = _wrap(_expanded_delta(n, problem, l + 1))
@@ -243,7 +226,7 @@ def _delta_general(n: Notation, L: int, activation: str, loss: str, batch=False)
     else:
         form = (dl, Op("⊙")) + n.fprime(activation, L)
     forms = [form]
-    note = _SIMPLIFIES.get((activation, loss))
+    note = _cancellation(activation, loss)
     if note:
         forms.append((n.yhat, Op("−"), n.y))
     return Line((n.delta(L),), tuple(forms), note=note)
@@ -325,9 +308,6 @@ class _Worker:
         return next((step.value for step in current.samples[k - 1].backward if step.lhs == lhs),
                     sp.Integer(0))
 
-    def ev(self, expr, env):
-        return evaluate(sp.sympify(expr), env, "a matrix entry")
-
     # the shape of things: one column per sample (column) or one row per sample (row) ---
     def vectors(self, columns: list) -> Mat:
         """Per-sample vectors (lists of entries) as a matrix in this convention."""
@@ -404,11 +384,11 @@ class _Worker:
                     general += [Op("+"), n.b(l)]
                 subst += [Op("+"), self.vectors([bias] * self.m)]
             lines.append(self.line((n.z(l),), general, subst if explicit else [], [self.vectors(z)]))
-            name = _FNAMES[layer.activation]
+            name = ACTIVATIONS[layer.activation].symbol
             f_general = Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
             if layer.activation == "identity":
                 f_general = n.z(l)
-            elif layer.activation == "leaky_relu":
+            elif ACTIVATIONS[layer.activation].parameter is not None:  # the slope α
                 alpha = f"{float(layer.alpha):g}"  # 0.01, as the spec writes it, not 1/100
                 f_general = Named(f"{name[0]}_{{{alpha}}}\\left({n.z(l).latex}\\right)",
                                   f"{name[1]}_{alpha}({n.z(l).unicode})")
@@ -434,10 +414,19 @@ class _Worker:
         return steps
 
     def entry(self, symbol, formula, env):
-        """The engine's number for `symbol` when there is one, else its formula."""
+        """The engine's number for `symbol` when there is one, else its formula in named
+        quantities with the numbers known put in: the engine has every number, so what is
+        left is symbolic."""
         if symbol in env:
             return env[symbol]
-        return self.ev(formula, env)
+        return formula.xreplace(env)
+
+    def local_derivatives(self, current, k: int, layer: LayerView, formulas: list) -> list:
+        """The entries of f'(z) in sample k: the engine's ∂a/∂z of each unit, or where it
+        has no number (a symbolic unit), f'(z) in the unit's names, a(1 − a) or [z > 0]."""
+        known = current.samples[k - 1].local_derivatives
+        return [known.get((a, z), formula)
+                for a, z, formula in zip(layer.a.entries, layer.z.entries, formulas)]
 
     def backward(self, current) -> tuple:
         n, lines, net = self.n, [], self.net
@@ -458,8 +447,9 @@ class _Worker:
         for layer in reversed(net.layers):
             l = layer.index
             size = len(layer.z.entries)
-            fp_formula = [self.fprime(layer, i) for i in range(size)]
-            fp = per(lambda env, k: [self.ev(f, env) for f in fp_formula])
+            fp_formula = self.fprime(layer)  # None for softmax: its Jacobian is not written out
+            fp = per(lambda env, k: self.local_derivatives(current, k, layer, fp_formula)) \
+                if fp_formula is not None else None
             if layer is last:
                 delta_formula = self.output_delta(layer, dl_formula, fp_formula)
                 general = _delta_general(n, L, layer.activation, problem.loss, batch=self.m > 1)
@@ -550,8 +540,7 @@ class _Worker:
     def output_delta(self, layer, dl_formula, fp_formula) -> list:
         """δ^{(L)} entries in named quantities, simplified where the pair allows."""
         yhat, y = self.net.output.entries, self.net.y.entries
-        pair = (layer.activation, self.problem.loss)
-        if pair in _SIMPLIFIES:
+        if _cancellation(layer.activation, self.problem.loss):
             return [a - b for a, b in zip(yhat, y)]
         if layer.activation == "softmax":
             K = len(yhat)
@@ -568,7 +557,7 @@ class _Worker:
                 general += [Op("+"), Named("\\mathbf{1}", "1"), n.b(l).T] if self.row else \
                     [Op("+"), n.b(l), Named("\\mathbf{1}^{\\top}", "1ᵀ")]
             lines.append(Line((n.z(l),), (tuple(general),)))
-            name = _FNAMES[layer.activation]
+            name = ACTIVATIONS[layer.activation].symbol
             applied = n.z(l) if layer.activation == "identity" else \
                 Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
             lines.append(Line((n.a(l),), ((applied,),)))
@@ -593,23 +582,17 @@ class _Worker:
                 lines.append(Line((n.d(n.loss, n.b(l)),), (n.bias_gradient(l, self.row, tuple(scale)),)))
         return lines
 
-    def fprime(self, layer: LayerView, i: int):
-        """f'(z_i) in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0] for ReLU."""
-        z, a = layer.z.entries[i], layer.a.entries[i]
-        kind = layer.activation
-        if kind == "identity":
-            return sp.Integer(1)
-        if kind == "sigmoid":
-            return a * (1 - a)
-        if kind == "tanh":
-            return 1 - a ** 2
-        if kind == "relu":
-            return step(z)
-        if kind == "leaky_relu":
-            return sp.diff(leaky_relu(z, layer.alpha), z)
-        if kind == "softplus":
-            return sigmoid(z)
-        return a * (1 - a)  # softmax: the diagonal of its Jacobian (shown only as the full product)
+    def fprime(self, layer: LayerView) -> list | None:
+        """f'(z) of each unit in named quantities: a(1 − a) for σ, 1 − a² for tanh, [z > 0]
+        for ReLU (vocab/activations.py); None for softmax, whose δ is the Jacobian's
+        product, written as a whole."""
+        entry = ACTIVATIONS[layer.activation]
+        if entry.derivative is None:
+            return None
+        if entry.written_derivative is not None:  # as the scalar view writes it, the slope 0.2
+            slope = sp.Float(layer.alpha, 15)  # as the unit's display writes it
+            return [entry.written_derivative(z, slope) for z in layer.z.entries]
+        return [entry.derivative(z, a, layer.alpha) for z, a in zip(layer.z.entries, layer.a.entries)]
 
     def update(self, current, update) -> tuple:
         n, lines = self.n, []

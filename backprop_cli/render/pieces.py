@@ -6,6 +6,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..sheet.model import Architecture, Mat, Named, Op, Scalar
+from ..vocab import ACTIVATIONS
 from . import boxes
 from .printers import latex, unicode
 
@@ -68,13 +69,6 @@ def form_text(pieces, names: dict, digits: int) -> str:
 
 # --- the layered form's network in words ------------------------------------------------------
 
-#: An activation as the network's description names it: (terminal, LaTeX).
-_ACTIVATIONS = {"identity": ("identity", "identity"), "sigmoid": ("σ", "$\\sigma$"),
-                "tanh": ("tanh", "$\\tanh$"), "relu": ("ReLU", "ReLU"),
-                "leaky_relu": ("LeakyReLU", "LeakyReLU"), "softplus": ("softplus", "softplus"),
-                "softmax": ("softmax", "softmax")}
-
-
 def describe(block: Architecture, kind: str) -> str:
     """4 inputs → 3 ReLU → 1 identity, in the terminal (`kind` 'unicode') or LaTeX; sizes
     may be symbols: n0 inputs → n1 σ."""
@@ -83,8 +77,8 @@ def describe(block: Architecture, kind: str) -> str:
     size = lambda n: str(n) if isinstance(n, int) else math(n)  # noqa: E731
     parts = [f"{size(block.inputs)} input{'s' * (block.inputs != 1)}"]
     for units, activation, alpha in block.layers:
-        word = _ACTIVATIONS[activation][tex]
-        if activation == "leaky_relu":
+        word = ACTIVATIONS[activation].word[0 if tex else 1]
+        if ACTIVATIONS[activation].parameter is not None:  # its slope, α
             alpha_is = ("\\alpha" if tex else "α") + f" = {float(alpha):g}"
             word += f" ({math(alpha_is)})"
         parts.append(f"{size(units)} {word}")

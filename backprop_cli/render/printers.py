@@ -19,8 +19,10 @@ from ..vocab import activations
 from .numbers import shown
 
 _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
-#: How a function is written, (LaTeX, Unicode): the activations' from vocab/activations.py.
+#: How a function is written, (LaTeX, Unicode): the activations' from vocab/activations.py
+#: (softmax too: a layer's, which formulas call through the calculus form), then log.
 _FUNCTION_NAMES = {**{a.function: a.symbol for a in activations.in_formulas()},
+                   activations.ACTIVATIONS["softmax"].function: activations.ACTIVATIONS["softmax"].symbol,
                    sp.log: ("\\log", "log")}
 
 
@@ -162,30 +164,28 @@ class MathLatexPrinter(LatexPrinter):
         head = name if exp is None else f"{name}^{{{exp}}}"
         return f"{head}\\left({inner}\\right)"
 
-    def _print_sigmoid(self, expr, exp=None):
-        return self._function("\\sigma", expr.args, exp)
-
-    def _print_relu(self, expr, exp=None):
-        return self._function("\\operatorname{ReLU}", expr.args, exp)
-
-    def _print_softplus(self, expr, exp=None):
-        return self._function("\\operatorname{softplus}", expr.args, exp)
+    def _print_Function(self, expr, exp=None):
+        """An activation as its table entry writes it (σ, ReLU, tanh); other functions as
+        SymPy does."""
+        written = _FUNCTION_NAMES.get(type(expr))
+        if written is None:
+            return super()._print_Function(expr, exp)
+        return self._function(written[0], expr.args, exp)
 
     def _print_leaky_relu(self, expr, exp=None):
         x, alpha = expr.args
-        return self._function(f"\\operatorname{{LeakyReLU}}_{{{self._print(alpha)}}}", [x], exp)
+        name = _FUNCTION_NAMES[type(expr)][0]
+        return self._function(f"{name}_{{{self._print(alpha)}}}", [x], exp)
 
     def _print_step(self, expr, exp=None):
         return f"\\left[{self._argument(expr.args[0])} > 0\\right]"
 
     def _print_softmax(self, expr, exp=None):
-        return self._function(f"\\operatorname{{softmax}}_{{{expr.args[0]}}}", expr.args[1:], exp)
+        name = _FUNCTION_NAMES[type(expr)][0]
+        return self._function(f"{name}_{{{expr.args[0]}}}", expr.args[1:], exp)
 
     def _print_log(self, expr, exp=None):
         return self._function("\\log", expr.args, exp)
-
-    def _print_tanh(self, expr, exp=None):
-        return self._function("\\tanh", expr.args, exp)
 
 
 class UnicodePrinter(Printer):
@@ -323,13 +323,13 @@ class UnicodePrinter(Printer):
 
     def _print_leaky_relu(self, expr):
         x, alpha = expr.args
-        return f"LeakyReLU_{self._print(alpha)}({self._argument(x)})"
+        return f"{_FUNCTION_NAMES[type(expr)][1]}_{self._print(alpha)}({self._argument(x)})"
 
     def _print_step(self, expr):
         return f"[{self._argument(expr.args[0])} > 0]"
 
     def _print_softmax(self, expr):
-        return self._call(f"softmax_{expr.args[0]}", expr.args[1:])
+        return self._call(f"{_FUNCTION_NAMES[type(expr)][1]}_{expr.args[0]}", expr.args[1:])
 
     def _print_exp(self, expr):
         arg = expr.args[0]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import handwritten
 from ..sheet.model import Worked
+from ..vocab import ACTIVATIONS
 from . import printers
 
 
@@ -60,19 +61,15 @@ def one_latex(line: Worked, form: str, names: dict, digits: int) -> str:
 _WORDS = {"sum": "sum rule", "product": "product rule", "quotient": "quotient rule",
           "constant": "constant factor", "chain": "chain rule", "power": "power rule",
           "exponential": "exponential rule", "softmax": "softmax derivative"}
-#: What a rule says, (terminal, LaTeX); u is the argument. The chain rule multiplies by u′.
+#: What a calculus rule says, (terminal, LaTeX); u is the argument. The chain rule
+#: multiplies by u′. Only the rules of calculus and of the elementary functions are here:
+#: an activation's rule (σ′, ReLU′, softmax's) is its entry's in vocab/activations.py, the
+#: one wording every form uses.
 _FORMULAS = {
-    "sigmoid": ("σ′(u) = σ(u)(1 − σ(u))", r"$\sigma'(u) = \sigma(u)(1 - \sigma(u))$"),
-    "tanh": ("tanh′(u) = 1 − tanh²(u)", r"$\tanh'(u) = 1 - \tanh^2(u)$"),
     "log": ("log′(u) = 1/u", r"$\log'(u) = 1/u$"),
     "exp": ("exp′(u) = exp(u)", r"$\exp'(u) = \exp(u)$"),
-    "softplus": ("softplus′(u) = σ(u)", r"$\operatorname{softplus}'(u) = \sigma(u)$"),
-    "relu": ("ReLU′(u) = [u > 0]", r"$\operatorname{ReLU}'(u) = [u > 0]$"),
-    "leaky_relu": ("LeakyReLU′(u) = [u > 0] + α[u ≤ 0]",
-                   r"$\operatorname{LeakyReLU}'(u) = [u > 0] + \alpha [u \le 0]$"),
     "abs": ("|u|′ = sign(u)", r"$|u|' = \operatorname{sign}(u)$"),
     "step": ("[u > 0]′ = 0", r"$[u > 0]' = 0$"),
-    "softmax": ("∂sⱼ/∂zᵢ = sⱼ(δᵢⱼ − sᵢ)", r"$\partial s_j / \partial z_i = s_j(\delta_{ij} - s_i)$"),
     "power": ("(uⁿ)′ = nuⁿ⁻¹", r"$(u^n)' = n u^{n-1}$"),
     "exponential": ("(aᵘ)′ = aᵘ log a", r"$(a^u)' = a^u \log a$"),
     "product": ("(uv)′ = u′v + uv′", r"$(uv)' = u'v + uv'$"),
@@ -80,14 +77,25 @@ _FORMULAS = {
 }
 
 
+def _formula(key: str, kind: str) -> str | None:
+    """What rule `key` says, in the terminal's Unicode or LaTeX (in $...$); None if nothing."""
+    activation = ACTIVATIONS.get(key)
+    if activation is not None:
+        # u, the argument of a chained function; softmax keeps its usual letters, s and z
+        latex, text = activation.rule("z" if key == "softmax" else "u")
+        return f"${latex}$" if kind == "latex" else text
+    if key in _FORMULAS:
+        return _FORMULAS[key][1 if kind == "latex" else 0]
+    return None
+
+
 def rule_text(keys: tuple, kind: str) -> str:
     """('chain', 'sigmoid') -> "chain rule with σ′(u) = σ(u)(1 − σ(u))"; ('power',) ->
     "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('constant', 'sum') -> "constant factor; sum rule".
     The softmax rule is written in its usual letters s and z, whatever the names here."""
-    column = 1 if kind == "latex" else 0
     words: list[str] = []
     for key in keys:
-        formula = _FORMULAS[key][column] if key in _FORMULAS else None
+        formula = _formula(key, kind)
         if words and words[-1] == "chain rule" and formula:
             words[-1] = f"chain rule with {formula}"
         elif key in _WORDS:

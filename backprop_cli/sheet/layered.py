@@ -7,10 +7,11 @@ This is the stage after solving: the matrix layout reads the engine's solution.
 
 from __future__ import annotations
 
+from ..layered.matrix import general_work, matrix_work
 from ..layered.solve import NetworkSolution
-from ..layered.matrix import general_work, loss_formula, matrix_work
 from ..engine import Step
 from . import graph as scalar_sheet
+from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
                     Tensors, Training, Vectors, Worksheet)
 
@@ -62,7 +63,7 @@ def given(solution: NetworkSolution) -> tuple:
                                               for layer in problem.layers),
                         problem.convention, any(layer.bias for layer in problem.layers))]
     if problem.loss:
-        out.append(LossRule(Named(*loss_formula(problem.loss)), len(problem.data), problem.reduction))
+        out.append(LossRule(Named(*LOSSES[problem.loss].formula), len(problem.data), problem.reduction))
     if solution.scalar is None:
         return tuple(out)
     graph = solution.scalar.graph

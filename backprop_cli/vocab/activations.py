@@ -1,10 +1,13 @@
 """The activations: one entry each, read by every form.
 
-An entry says how a layer applies it to unit i (`unit`), how it and its derivative are
-written, the names other libraries give it, and whether a formula may call it (then its
-SymPy function is the one of the same name in functions.py, with PyTorch's conventions at
-the kinks). A new activation is one entry here, plus its SymPy function in functions.py
-if formulas call it.
+An entry says how a layer applies it to unit i (`unit`), how it is written (its symbol,
+its word in a sentence) and how its derivative is (the rule, in any argument letter; the
+derivative in the unit's own names, a(1 − a) for σ), the names other libraries give it,
+and whether a formula may call it (then its SymPy function is the one of the same name in
+functions.py, with PyTorch's conventions at the kinks). Every form's written forms of an
+activation come from here: the layered derivation writes the rule in z, the calculus
+form's chain rule in u. A new activation is one entry here, plus its SymPy function in
+functions.py if formulas call it.
 
 Nothing is imported from SymPy until a unit is built: the spec reads the names here and
 stays free of SymPy.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from string import Template
 from typing import Callable
 
 
@@ -21,9 +25,19 @@ from typing import Callable
 class Activation:
     name: str
     symbol: tuple[str, str]  # f itself, (LaTeX, Unicode): \sigma, σ
-    rule: tuple[str, str]  # f′(z) as a derivation writes it, (LaTeX, Unicode)
+    word: tuple[str, str]  # f in a sentence ("4 inputs → 3 σ"), (LaTeX text, Unicode)
+    #: f′ written with $x for the argument's letter (and, for softmax, $s for its
+    #: outputs'), (LaTeX, Unicode): one wording for every form; rule() fills it in
+    derivative_rule: tuple[str, str]
     #: (z, i, alpha) -> (expr, display): unit i of a layer whose pre-activations are z
     unit: Callable
+    #: (z, a, alpha) -> f′(z) in the unit's own names, z its input and a = f(z) its output:
+    #: a(1 − a) for σ, [z > 0] for ReLU; what a symbolic layer writes for f′(z). None for
+    #: softmax, whose derivative is a Jacobian over the layer, not one unit's
+    derivative: Callable | None
+    #: (z, *its settings as the spec writes them) -> f′(z) as a worked line writes it,
+    #: unevaluated, where SymPy's own form reads oddly; None: SymPy's is as written
+    written_derivative: Callable | None = None
     in_formulas: bool = False  # a formula may call it: name(z)
     arguments: tuple[int, ...] = (1,)  # how many arguments a formula may give it
     parameter: tuple[str, Fraction] | None = None  # its one setting and default (alpha)
@@ -35,6 +49,12 @@ class Activation:
         from .. import functions
 
         return getattr(functions, self.name)
+
+    def rule(self, argument: str = "z", outputs: tuple[str, str] = ("s", "s")) -> tuple[str, str]:
+        """f′ as (LaTeX, Unicode), in the letter `argument` (z in a layer, u in a calculus
+        rule); softmax's also in its outputs' letter, (LaTeX, Unicode): s, or ŷ in a layer."""
+        return tuple(Template(text).substitute(x=argument, s=output)
+                     for text, output in zip(self.derivative_rule, outputs))
 
 
 def _identity(z, i, alpha):
@@ -70,34 +90,77 @@ def _softmax(z, i, alpha):
     return softmax(i + 1, *z), display
 
 
+def _identity_derivative(z, a, alpha):
+    import sympy as sp
+
+    return sp.Integer(1)
+
+
+def _sigmoid_derivative(z, a, alpha):
+    return a * (1 - a)
+
+
+def _tanh_derivative(z, a, alpha):
+    return 1 - a ** 2
+
+
+def _relu_derivative(z, a, alpha):
+    from ..functions import step
+
+    return step(z)
+
+
+def _leaky_relu_derivative(z, a, alpha):
+    from ..functions import step
+
+    return step(z) + alpha * (1 - step(z))
+
+
+def _leaky_relu_written(z, alpha):
+    """[z > 0] + α(1 − [z > 0]), as built (SymPy's own form is (1 + 4[z > 0])/5)."""
+    import sympy as sp
+
+    from ..functions import step
+    bracket = step(z)
+    rest = sp.Add._from_args((sp.S.One, sp.Mul._from_args((sp.S.NegativeOne, bracket))))
+    return sp.Add._from_args((bracket, sp.Mul._from_args((alpha, rest))))
+
+
+def _softplus_derivative(z, a, alpha):
+    from ..functions import sigmoid
+
+    return sigmoid(z)
+
+
 #: In the order the layered form lists them.
 ACTIVATIONS = {a.name: a for a in (
-    Activation("identity", ("\\operatorname{id}", "id"),
-               ("\\operatorname{id}'(z) = 1", "id′(z) = 1"), _identity,
-               aliases=("linear", "none")),
-    Activation("sigmoid", ("\\sigma", "σ"),
-               ("\\sigma'(z) = \\sigma(z)\\,(1 - \\sigma(z))", "σ′(z) = σ(z)(1 − σ(z))"),
-               _same("sigmoid"), in_formulas=True,
+    Activation("identity", ("\\operatorname{id}", "id"), ("identity", "identity"),
+               ("\\operatorname{id}'($x) = 1", "id′($x) = 1"), _identity,
+               _identity_derivative, aliases=("linear", "none")),
+    Activation("sigmoid", ("\\sigma", "σ"), ("$\\sigma$", "σ"),
+               ("\\sigma'($x) = \\sigma($x)(1 - \\sigma($x))", "σ′($x) = σ($x)(1 − σ($x))"),
+               _same("sigmoid"), _sigmoid_derivative, in_formulas=True,
                aliases=("logistic", "sig", "σ", "sigma", "logistic_sigmoid")),
-    Activation("tanh", ("\\tanh", "tanh"),
-               ("\\tanh'(z) = 1 - \\tanh^2(z)", "tanh′(z) = 1 − tanh²(z)"),
-               _same("tanh"), in_formulas=True, aliases=("th",)),
-    Activation("relu", ("\\operatorname{ReLU}", "ReLU"),
-               ("\\operatorname{ReLU}'(z) = [z > 0]", "ReLU′(z) = [z > 0]"),
-               _same("relu"), in_formulas=True, aliases=("ReLU",)),
-    Activation("leaky_relu", ("\\operatorname{LeakyReLU}", "LeakyReLU"),
-               ("\\operatorname{LeakyReLU}'(z) = 1 \\text{ if } z > 0 \\text{, else } \\alpha",
-                "LeakyReLU′(z) = 1 if z > 0, else α"),
-               _leaky_relu, in_formulas=True, arguments=(1, 2),
+    Activation("tanh", ("\\tanh", "tanh"), ("$\\tanh$", "tanh"),
+               ("\\tanh'($x) = 1 - \\tanh^2($x)", "tanh′($x) = 1 − tanh²($x)"),
+               _same("tanh"), _tanh_derivative, in_formulas=True, aliases=("th",)),
+    Activation("relu", ("\\operatorname{ReLU}", "ReLU"), ("ReLU", "ReLU"),
+               ("\\operatorname{ReLU}'($x) = [$x > 0]", "ReLU′($x) = [$x > 0]"),
+               _same("relu"), _relu_derivative, in_formulas=True, aliases=("ReLU",)),
+    Activation("leaky_relu", ("\\operatorname{LeakyReLU}", "LeakyReLU"), ("LeakyReLU", "LeakyReLU"),
+               ("\\operatorname{LeakyReLU}'($x) = [$x > 0] + \\alpha [$x \\le 0]",
+                "LeakyReLU′($x) = [$x > 0] + α[$x ≤ 0]"),
+               _leaky_relu, _leaky_relu_derivative, _leaky_relu_written,
+               in_formulas=True, arguments=(1, 2),
                parameter=("alpha", Fraction(1, 100)),  # PyTorch's default slope
                aliases=("LeakyReLU", "leakyrelu", "lrelu")),
-    Activation("softplus", ("\\operatorname{softplus}", "softplus"),
-               ("\\operatorname{softplus}'(z) = \\sigma(z)", "softplus′(z) = σ(z)"),
-               _same("softplus"), in_formulas=True),
-    Activation("softmax", ("\\operatorname{softmax}", "softmax"),
-               ("\\frac{\\partial \\hat{y}_k}{\\partial z_j} = \\hat{y}_k([k = j] - \\hat{y}_j)",
-                "∂ŷₖ/∂zⱼ = ŷₖ([k = j] − ŷⱼ)"),
-               _softmax),  # a layer's only: it needs every z of the layer
+    Activation("softplus", ("\\operatorname{softplus}", "softplus"), ("softplus", "softplus"),
+               ("\\operatorname{softplus}'($x) = \\sigma($x)", "softplus′($x) = σ($x)"),
+               _same("softplus"), _softplus_derivative, in_formulas=True),
+    Activation("softmax", ("\\operatorname{softmax}", "softmax"), ("softmax", "softmax"),
+               ("\\partial ${s}_k / \\partial ${x}_j = ${s}_k([k = j] - ${s}_j)",
+                "∂${s}ₖ/∂${x}ⱼ = ${s}ₖ([k = j] − ${s}ⱼ)"),
+               _softmax, None),  # a layer's only: it needs every z of the layer
 )}
 
 #: The other functions a formula may call (formula.py maps them to SymPy's own).

@@ -32,6 +32,15 @@ class Loss:
     #: said when a layered network's output is outside the log's domain and the last layer
     #: is not a softmax (bce's own hint comes from numeric.py, which sees log(1 - ŷ))
     log_advice: str = ""
+    #: the output activation whose derivative cancels this loss's, so that ∂ℓ/∂z of the
+    #: last layer is ŷ − y, and why, (LaTeX, Unicode); None when there is none
+    cancels: tuple[str, tuple[str, str]] | None = None
+
+    def cancellation(self, activation: str) -> tuple[str, str] | None:
+        """Why ∂ℓ/∂z is ŷ − y after `activation`, (LaTeX, Unicode); None if it is not."""
+        if self.cancels is not None and self.cancels[0] == activation:
+            return self.cancels[1]
+        return None
 
 
 def _neg(e):
@@ -135,7 +144,11 @@ LOSSES = {loss.name: loss for loss in (
           "(ŷ − y) ⊘ (ŷ ⊙ (1 − ŷ))"),
          graph="bce", aliases=("binary_cross_entropy", "binary_crossentropy", "log_loss",
                                "logloss", "bce_loss", "logistic"),
-         targets="probabilities"),
+         targets="probabilities",
+         cancels=("sigmoid", (
+             "sigmoid with binary cross-entropy: $\\sigma'(z) = \\hat{y}(1 - \\hat{y})$ cancels the "
+             "denominator of $\\partial\\ell/\\partial\\hat{y}$",
+             "sigmoid with binary cross-entropy: σ′(z) = ŷ(1 − ŷ) cancels the denominator of ∂ℓ/∂ŷ"))),
     Loss("cross_entropy", "categorical cross-entropy", _cross_entropy,
          ("-\\sum_k y_k \\log \\hat{y}_k", "−Σₖ yₖ log ŷₖ"),
          ("-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}", "−y ⊘ ŷ"),
@@ -144,7 +157,13 @@ LOSSES = {loss.name: loss for loss in (
                   "nll"),
          instead="for a single sigmoid output write bce (binary cross-entropy)",
          targets="distribution",
-         log_advice="cross_entropy needs every output above 0: put softmax on the last layer"),
+         log_advice="cross_entropy needs every output above 0: put softmax on the last layer",
+         cancels=("softmax", (
+             "softmax with cross-entropy: the softmax Jacobian times $-\\mathbf{y} \\oslash "
+             "\\hat{\\mathbf{y}}$ is $\\hat{\\mathbf{y}} \\sum\\nolimits_k y_k - \\mathbf{y}$, and "
+             "$\\sum\\nolimits_k y_k = 1$",
+             "softmax with cross-entropy: the softmax Jacobian times −y ⊘ ŷ is ŷ(Σₖ yₖ) − y, and "
+             "Σₖ yₖ = 1"))),
 )}
 
 
