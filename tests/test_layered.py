@@ -147,3 +147,24 @@ def test_dense_sums_are_the_expressions_sympy_builds():
             reference = sp.Add(*[w * v for w, v in zip(W, a)]) + (bias if bias is not None else 0)
             assert built == reference and built.args == reference.args
             assert type(built) is type(reference)
+
+
+@pytest.mark.parametrize("view", ["matrix", "scalar", "both"])
+@pytest.mark.parametrize("fmt", ["text", "json", "latex"])
+def test_a_forward_pass_without_a_loss(runner, tmp_path, view, fmt):
+    """A layered spec without loss: is a forward pass (README); it was an internal error
+    (the matrix layout asked for the loss's adjoints)."""
+    spec = tmp_path / "forward.yaml"
+    spec.write_text("network: {inputs: 2, layers: [{units: 2, activation: tanh},"
+                    " {units: 1, activation: sigmoid}]}\n"
+                    "params: {W1: [[1, -1], [0.5, 2]], b1: [0, 0.1], W2: [[1, 1]], b2: [0]}\n"
+                    "data: [{x: [1, 2]}, {x: [0, 1]}]\n")
+    out = run(runner, spec, "--view", view, "--format", fmt)
+    if fmt == "json":
+        data = json.loads(out)
+        assert data["loss"] is None and data["gradients"] == {}
+        z1 = data["samples"][0]["values"]["z1"]
+        assert z1 == [-1.0, 4.6]  # W1 x + b1 for x = (1, 2)
+    else:
+        assert "Backward" not in out and "backward" not in out
+        assert ("4.6" in out) and ("0.99" in out)  # z⁽¹⁾₂ and tanh(4.6) = 0.99980

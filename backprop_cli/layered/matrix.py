@@ -278,6 +278,8 @@ class _Worker:
         env = {s: v for s, v in sample.given.items() if v.is_number}
         env.update({p: v for p, v in current.params.items() if v.is_number})
         env.update({s: v for s, v in sample.values.items() if v.is_number})
+        if not sample.backward:  # a forward pass only (no loss), or no backward pass yet
+            return env
         adjoints = {step.lhs: step.value for step in sample.backward}
         index = k if self.m > 1 else None
         top = self.sol.sample_loss
