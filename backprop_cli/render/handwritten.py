@@ -70,8 +70,10 @@ def _split(factors):
     return sign, above, below
 
 
-class CalculusUnicodePrinter(UnicodePrinter):
-    _default_settings = {**UnicodePrinter._default_settings, "written": False}
+class _Handwritten:
+    """What both calculus printers do alike: an integer value of 16 digits or more is
+    rounded like any other number, and a product the user wrote is written as they wrote
+    it; any other product goes to the printer's own `_print_product`."""
 
     def _print_Integer(self, expr):
         if self._settings["decimals"] and abs(expr) >= 10**15:
@@ -84,6 +86,17 @@ class CalculusUnicodePrinter(UnicodePrinter):
             return super()._print_Mul(expr)
         if self._settings["written"] or _written(expr):
             return self._written(expr)
+        return self._print_product(expr)
+
+    def _plain_product(self, expr):
+        """The base printer's product (from a subclass, super() would come back here)."""
+        return super()._print_Mul(expr)
+
+
+class CalculusUnicodePrinter(_Handwritten, UnicodePrinter):
+    _default_settings = {**UnicodePrinter._default_settings, "written": False}
+
+    def _print_product(self, expr):
         factors = _sums_last(expr)
         head = factors[0]
         if self._settings["decimals"] and head.is_Rational and not head.is_Integer \
@@ -98,7 +111,7 @@ class CalculusUnicodePrinter(UnicodePrinter):
             if _starts_a_name(rest_text) and "/" not in rest_text:
                 below = f"/{head.q}" if head.q != 1 else ""
                 return ("−" if head < 0 else "") + str(abs(head.p)) + rest_text + below
-        return super()._print_Mul(sp.Mul(*factors, evaluate=False))
+        return self._plain_product(sp.Mul(*factors, evaluate=False))
 
     def _written(self, expr):
         sign, above, below = _split(list(expr.args))
@@ -144,23 +157,13 @@ class CalculusUnicodePrinter(UnicodePrinter):
         return out
 
 
-class CalculusLatexPrinter(MathLatexPrinter):
+class CalculusLatexPrinter(_Handwritten, MathLatexPrinter):
     _default_settings = {**MathLatexPrinter._default_settings, "written": False}
 
-    def _print_Integer(self, expr):
-        if self._settings["decimals"] and abs(expr) >= 10**15:
-            return self.number(expr)
-        return super()._print_Integer(expr)
-
-    def _print_Mul(self, expr):
-        # SymPy's LaTeX printer hands x**-1 to _print_Mul as it is: not a product here
-        if self._settings["values"] or not expr.is_Mul:
-            return super()._print_Mul(expr)
-        if self._settings["written"] or _written(expr):
-            return self._written(expr)
+    def _print_product(self, expr):
         if expr.args[0] is sp.S.One:  # the base printer asking for a fraction: leave it be
-            return super()._print_Mul(expr)
-        return super()._print_Mul(sp.Mul(*_sums_last(expr), evaluate=False))
+            return self._plain_product(expr)
+        return self._plain_product(sp.Mul(*_sums_last(expr), evaluate=False))
 
     def _print_Add(self, expr, order=None):
         """A sum the engine wrote keeps its terms: 1 · y + (−1) · 1, not 1 y − 1."""
