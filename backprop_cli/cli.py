@@ -9,7 +9,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import traceback
 from pathlib import Path
 
 import click
@@ -198,7 +197,7 @@ def _run(debug: bool, action) -> None:
     shell's status 128 + n; anything else is a bug (status 1)."""
     import signal
 
-    from .render.pdf import Interrupted, stop_on_signals
+    from .signals import Interrupted, stop_on_signals
 
     try:
         with stop_on_signals():
@@ -211,6 +210,8 @@ def _run(debug: bool, action) -> None:
         raise
     except Exception as exc:  # a bug in backprop, not in the user's input
         if debug:
+            import traceback
+
             traceback.print_exc()
         else:
             click.echo(f"internal error: {type(exc).__name__}: {exc} "

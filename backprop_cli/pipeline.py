@@ -69,7 +69,7 @@ def render(solution, fmt: str, settings) -> str:
 def _render(solution, fmt: str, settings) -> str:
     from .sheet import build_sheet
 
-    sheet = build_sheet(solution, settings)
+    sheet = build_sheet(solution, settings, matrix_lines=fmt in ("text", "latex"))
     if fmt in ("markdown", "mathjax"):
         from .render.notebook import render_markdown, render_math
 

@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "backprop_cli"
 #: its own stage and earlier ones.
 STAGES = [
     ("base", ["errors", "suggest", "settings", "yamlload", "functions", "arith", "bounds",
-              "numeric"]),
+              "numeric", "signals"]),
     ("tables", ["vocab"]),
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "layered.spec"]),

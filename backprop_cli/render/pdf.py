@@ -16,11 +16,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 from ..errors import TexError
+from ..signals import stop_on_signals
 
 TIME_LIMIT = 120  # seconds
 COMMAND = ["latexmk", "-pdf", "-norc", "-no-shell-escape", "-halt-on-error",
@@ -29,19 +28,6 @@ COMMAND = ["latexmk", "-pdf", "-norc", "-no-shell-escape", "-halt-on-error",
 ENVIRONMENT = {"openin_any": "p", "openout_any": "p", "shell_escape": "f"}
 INSTALL_HINT = ("install TeX Live: on Debian or Ubuntu, apt-get install --no-install-recommends "
                 "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk")
-
-
-#: The signals that stop a build (the shell's kill, a closed terminal, Ctrl-C).
-STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
-
-
-class Interrupted(BaseException):
-    """The process was told to stop by `signum` while building; everything is cleaned up.
-    A BaseException, like KeyboardInterrupt: no `except Exception` may swallow it."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 def tex_available() -> bool:
@@ -79,29 +65,6 @@ def _run(command: list[str], folder: str) -> tuple[int, str]:
     finally:
         _stop_tree(process)
     return process.returncode, output
-
-
-@contextmanager
-def stop_on_signals():
-    """While building, a stop signal raises Interrupted (once: a second one during the
-    clean-up is ignored, so the clean-up finishes). Only the main thread can do this; in
-    another thread the caller's own handlers stay."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    raised = []
-
-    def stop(signum, frame):
-        if not raised:
-            raised.append(signum)
-            raise Interrupted(signum)
-
-    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
 
 
 def _stop_tree(process: subprocess.Popen) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from .model import Worksheet
 
 
-def build_sheet(solution, settings=None) -> Worksheet:
+def build_sheet(solution, settings=None, matrix_lines: bool = True) -> Worksheet:
     """The worksheet of a solved problem of any form (`settings.view`: the layered form's
-    matrix view, scalar view or both)."""
+    matrix view, scalar view or both; `matrix_lines=False`: without the layered form's
+    worked passes in matrix notation, for outputs that show only worked lines)."""
     kind = getattr(solution, "kind", "graph")
     if kind == "calculus":
         from .calculus import build_calculus_sheet
@@ -17,7 +18,7 @@ def build_sheet(solution, settings=None) -> Worksheet:
     if kind == "network":
         from .layered import build_network_sheet
 
-        return build_network_sheet(solution, getattr(settings, "view", "matrix"))
+        return build_network_sheet(solution, getattr(settings, "view", "matrix"), matrix_lines)
     from .graph import build_graph_sheet
 
     return build_graph_sheet(solution)

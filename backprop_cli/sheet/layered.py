@@ -7,6 +7,8 @@ This is the stage after solving: the matrix layout reads the engine's solution.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..layered.matrix import general_work, matrix_work
 from ..layered.solve import NetworkSolution
 from ..engine import Step
@@ -19,14 +21,23 @@ GENERAL = "The network in matrix form"
 SCALAR = "Entry by entry (scalar view)"
 
 
-def build_network_sheet(solution: NetworkSolution, view: str = "matrix") -> Worksheet:
+def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
+                        matrix_lines: bool = True) -> Worksheet:
+    """`matrix_lines=False` leaves out the worked passes in matrix notation, for outputs
+    that show only the worked lines (the JSON, a notebook): laying them out is a third of
+    a large network's JSON time."""
     problem = solution.problem
     scalar = solution.scalar
-    work = general_work(problem) if scalar is None else matrix_work(solution.network, scalar)
+    if scalar is None or not matrix_lines:
+        work = general_work(problem)
+        if scalar is not None:
+            work = replace(work, names=scalar.graph.names.names)
+    else:
+        work = matrix_work(solution.network, scalar)
     sections = [Section(GENERAL, tuple(work.general), level=0)]  # Tables and Derivations
     worked = scalar_sheet.sections(scalar) if scalar is not None else []
     if scalar is not None:
-        if view in ("matrix", "both"):
+        if view in ("matrix", "both") and matrix_lines:
             sections += [Section(block.title, tuple(_lines(block.lines)), matrix=True)
                          for block in work.blocks]
         if view in ("scalar", "both"):

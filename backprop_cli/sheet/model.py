@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
+#: The model's classes: frozen, compared by identity. Value equality (and the hash that
+#: comes with it) is never asked of a document's parts, and generating it for some thirty
+#: classes was a tenth of a small problem's whole run.
+record = dataclass(frozen=True, eq=False)
+
 
 # --- the document -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Worksheet:
     form: str  # "graph", "network" or "calculus": the notation and the LaTeX template
     title: str | None
@@ -31,7 +36,7 @@ class Worksheet:
     solution: object = None  # the solution it lays out, for the JSON contract's values
 
 
-@dataclass(frozen=True)
+@record
 class Section:
     title: str  # plain text
     blocks: tuple = ()
@@ -43,7 +48,7 @@ class Section:
 # --- blocks ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Worked:
     """`lhs relation forms[0] = forms[1] = ... = substituted|values = value`."""
 
@@ -62,7 +67,7 @@ class Worked:
     dotted: bool = False  # products written with a dot in LaTeX (the chain rule's)
 
 
-@dataclass(frozen=True)
+@record
 class Warning:
     """A warning: its text, and the same as parts, plain text and SymPy symbols (which a
     LaTeX renderer prints as math)."""
@@ -71,7 +76,7 @@ class Warning:
     parts: tuple = ()
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """A sentence of plain text (`latex`: the same with its math set, when it has some)."""
 
@@ -82,7 +87,7 @@ class Note:
 # matrix notation (the layered form): a form is a row of pieces
 
 
-@dataclass(frozen=True)
+@record
 class Named:
     """A named matrix or vector, W^{(1)} / W⁽¹⁾, or a short formula, in both notations."""
 
@@ -95,21 +100,21 @@ class Named:
         return Named(self.latex, self.unicode, not self.transpose)
 
 
-@dataclass(frozen=True)
+@record
 class Mat:
     """Explicit entries (SymPy expressions), a tuple of rows."""
 
     rows: tuple
 
 
-@dataclass(frozen=True)
+@record
 class Op:
     """An operator or bracket: + − ⊙ ( ) and the like."""
 
     text: str
 
 
-@dataclass(frozen=True)
+@record
 class Scalar:
     """A scalar factor such as 1/m (exact: written as a fraction) or η."""
 
@@ -117,7 +122,7 @@ class Scalar:
     exact: bool = False
 
 
-@dataclass(frozen=True)
+@record
 class MatrixLine:
     """`lhs = form = form ... = result`, each a tuple of pieces."""
 
@@ -127,14 +132,14 @@ class MatrixLine:
     note: tuple | None = None  # one sentence under the line: (LaTeX, terminal)
 
 
-@dataclass(frozen=True)
+@record
 class Table:
     title: str
     header: tuple
     rows: tuple  # tuples of cells, each a tuple of pieces
 
 
-@dataclass(frozen=True)
+@record
 class Derivation:
     """Matrix-notation lines under a title, with an optional sentence before them."""
 
@@ -146,7 +151,7 @@ class Derivation:
 # --- the given part and the summary -----------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Definitions:
     """The formulas of the graph form: `lhs = rhs`, the loss last (`loss`: its node,
     the per-sample name it is written under, and its formula)."""
@@ -157,31 +162,31 @@ class Definitions:
     reduction: str = "mean"
 
 
-@dataclass(frozen=True)
+@record
 class Parameters:
     values: tuple  # (symbol, number or None for symbolic)
 
 
-@dataclass(frozen=True)
+@record
 class Samples:
     samples: tuple  # (index, ((symbol, value), ...)) per sample; a symbolic value stays a symbol
 
 
-@dataclass(frozen=True)
+@record
 class Training:
     lr: sp.Expr  # a number, or the learning-rate symbol
     steps: int
     symbol: sp.Symbol | None = None  # how the rate is written (its name); None: η
 
 
-@dataclass(frozen=True)
+@record
 class GradientTable:
     rows: tuple  # (parameter, value or None, dL/dparameter)
     loss: sp.Symbol
     trained: bool  # there are updates: the gradients are at the given parameters
 
 
-@dataclass(frozen=True)
+@record
 class Losses:
     """Loss: L = ...; after step k: L = ..."""
 
@@ -193,7 +198,7 @@ class Losses:
 # --- the calculus form -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Softmax:
     """(s₁, …, sₙ) = softmax(a₁, …, aₙ): outputs the engine recognised as one softmax."""
 
@@ -201,7 +206,7 @@ class Softmax:
     arguments: tuple
 
 
-@dataclass(frozen=True)
+@record
 class Differentiate:
     """Differentiate with respect to `wrt`, at `point` ((variable, number), …) if any."""
 
@@ -209,13 +214,13 @@ class Differentiate:
     point: tuple = ()
 
 
-@dataclass(frozen=True)
+@record
 class LearningRate:
     symbol: sp.Symbol  # η
     lr: sp.Expr  # a number, or the symbol itself
 
 
-@dataclass(frozen=True)
+@record
 class Result:
     """The assembled answer: ∇f = (…, …) or J_F as a matrix; with `numbers`, its value at
     the point (`point`: the numbers ∇f is written at, ∇f(1, 2), or () )."""
@@ -227,7 +232,7 @@ class Result:
     point: tuple = ()
 
 
-@dataclass(frozen=True)
+@record
 class ChainProduct:
     """J = ∂(f₁, …)/∂(u₁, …) · ∂(u₁, …)/∂(w₁, …): the outer and inner Jacobians, their
     product as written, and the result."""
@@ -246,7 +251,7 @@ class ChainProduct:
 # --- the layered form --------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Architecture:
     """4 inputs → 3 ReLU → 1 identity, and the convention (sizes may be symbols)."""
 
@@ -256,7 +261,7 @@ class Architecture:
     biases: bool
 
 
-@dataclass(frozen=True)
+@record
 class LossRule:
     """ℓ = the loss of one sample; L its mean or sum over `samples` samples."""
 
@@ -265,21 +270,21 @@ class LossRule:
     reduction: str
 
 
-@dataclass(frozen=True)
+@record
 class Tensors:
     """The parameters' values: (name, Mat), or (name, None) when symbolic."""
 
     items: tuple
 
 
-@dataclass(frozen=True)
+@record
 class Vectors:
     """Each sample's x and y as vectors: (x Mat, y Mat or None, class label or None)."""
 
     samples: tuple
 
 
-@dataclass(frozen=True)
+@record
 class Gradients:
     """∂L/∂W⁽¹⁾ = […] for each parameter tensor: (name, Mat)."""
 
