@@ -259,7 +259,9 @@ def _update(reader, top, components) -> Update:
             return Update(lr=None)
         reader.fail(path + ("lr",), f"'{lr}' is not a number; write a number, or eta (or null) "
                                     f"for the symbol η")
-    return Update(lr=reader.number(path + ("lr",), lr, allow_null=True))
+    lr = reader.number(path + ("lr",), lr, allow_null=True)
+    reader.check_lr(path + ("lr",), lr)
+    return Update(lr=lr)
 
 
 def _hint(name: str, variables: list) -> str:

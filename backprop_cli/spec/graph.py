@@ -126,6 +126,7 @@ class _GraphReader(Reader):
         optimizer = self.optimizer(top) if top.get("optimizer") is not None else None
         if optimizer is not None and loss is None:
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
+        self.steps_with_numbers(optimizer, _first_symbol(top, params, data, inputs, targets))
         passes = 1 + (optimizer.steps if optimizer is not None else 0)
         work = len(data) * (len(nodes) + 1) * passes
         if work > MAX_WORK:
@@ -224,6 +225,21 @@ class _GraphReader(Reader):
             check_symbol_latex(latex, lambda msg: self.fail(path + (name,), msg))
             result.append((name, latex))
         return tuple(result)
+
+
+def _first_symbol(top, params, data, inputs, targets) -> tuple | None:
+    """The path of the first symbolic (null) value a step works with, () for data left
+    out (every input a symbol), or None when every one is a number."""
+    for name, value in params:
+        if value is None:
+            return ("params", name)
+    if top.get("data") is None:
+        return ()
+    for i, sample in enumerate(data):
+        for name, value in sample:
+            if value is None:
+                return ("data", i, name)
+    return None
 
 
 def check_symbol_latex(latex: str, fail) -> None:

@@ -138,6 +138,7 @@ class _NetworkReader:
         if optimizer is not None and symbolic:
             self.fail(("optimizer",), "with symbolic sizes there are no entries to update; "
                                       "give every layer a number of units")
+        r.steps_with_numbers(optimizer, _first_symbol(top, params, data, loss))
         title = r.text(("title",), top["title"]) if top.get("title") is not None else None
         notes = r.text(("notes",), top["notes"]) if top.get("notes") is not None else None
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
@@ -424,6 +425,28 @@ class _NetworkReader:
             self.fail(path, f"for {loss}, every target must be between 0 and 1, not "
                             f"{float(outside):g}; write a probability like 0, 1 or 0.3")
         return y, None
+
+
+def _first_symbol(top, params, data, loss) -> tuple | None:
+    """The path of the first symbolic (null) entry a step works with, () for data left
+    out, or None when every one is a number."""
+    for name, value in params:
+        if value is None:
+            return ("params", name)
+        rows = value if isinstance(value[0], tuple) else (value,)
+        for i, row in enumerate(rows):
+            if None in row:
+                j = row.index(None)
+                return ("params", name, i, j) if rows is value else ("params", name, j)
+    if top.get("data") is None:
+        return ()
+    for i, sample in enumerate(data):
+        for key, values in (("x", sample.x), ("y", sample.y if loss else ())):
+            if values is None:
+                return ("data", i, key)
+            if None in values:
+                return ("data", i, key, values.index(None))
+    return None
 
 
 def _count_of(n: int, what: str) -> str:
