@@ -364,7 +364,8 @@ def graph_specs(draw, scale: int = 1):
     lines.append(f"reduction: {draw(st.sampled_from(['mean', 'sum']))}")
     if draw(st.integers(0, 3)) == 0:
         lr = draw(st.one_of(decimals(1, 500), st.just("null")))
-        steps = 1 if lr == "null" else draw(st.integers(1, 2))  # a symbolic rate: one step
+        symbolic = lr == "null" or "null" in "".join(lines)  # a symbolic step: only one
+        steps = 1 if symbolic else draw(st.integers(1, 2))
         lines.append(f"optimizer: {{lr: {lr}, steps: {steps}}}")
     return "\n".join(lines) + "\n"
 

@@ -28,9 +28,7 @@ MAX_SAMPLES = 1000
 MAX_STEPS = 50
 MAX_TEXT = 2000
 MAX_NODES = 200
-#: samples x (nodes + loss) x passes: each is a worked line (and a few ms of SymPy) forward
-#: and backward; beyond this an answer key is unreadable and takes minutes.
-MAX_WORK = 10_000
+# The work of the whole problem (samples x passes x its size) is budget.py's, for every form.
 #: The functions a formula calls, which no name may be.
 RESERVED = set(formula_functions())
 
