@@ -5,8 +5,8 @@ CPU time of a separate process (not wall-clock: a loaded machine does not make i
 A sigmoid nest 35 deep never ended and a tanh nest 11 deep took 90 s: SymPy's evalf of
 1/(1 + exp(-x)) retried each level at a higher precision, evaluating the levels below
 again each time (functions.py now evaluates the argument once), and the point's value was
-the exact nest simplified level by level, then evalf'd (calculus/point.py now evaluates
-innermost first, each application once).
+the exact nest simplified level by level, then evalf'd (calculus/point.py, and numeric.py for a
+deep nest in a graph, now evaluate innermost first, each application once).
 """
 
 from __future__ import annotations
@@ -63,11 +63,7 @@ optimizer: {{lr: 0.1, steps: 1}}
 
 
 @pytest.mark.parametrize("point", ["0.5", "3"])
-@pytest.mark.parametrize("function", [
-    pytest.param(f, marks=pytest.mark.xfail(strict=True, reason=(
-        "not yet: numeric.evaluate_with_sympy puts exact values into the nest, and SymPy "
-        "simplifies each level of log(log(1/2)) with assumptions queries on the nest below")))
-    if f == "log" else f for f in FUNCTIONS])
+@pytest.mark.parametrize("function", FUNCTIONS)
 def test_a_nest_40_deep_in_the_graph_form(function, point):
     spec = GRAPH.format(formula=nest(function, 39, "w*x"), point=point)  # w*x: the 40th level
     cpu, result = cpu_of(["solve", "-", "--format", "json"], stdin=spec)

@@ -8,6 +8,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import EvaluationError
+from ..numeric import innermost_first
 from ..functions import leaky_relu, relu, step
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS
 from .magnitude import check_magnitude
@@ -27,7 +28,7 @@ def evaluate(expr: sp.Expr, values: dict, what: str, spelling) -> sp.Expr:
     check_magnitude(expr, values, what, spelling)
     if expr.free_symbols - set(values):
         return expr.xreplace(values)
-    result = _bottom_up(expr, values)
+    result = innermost_first(expr, values, PRECISION + GUARD)
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise _undefined(expr, values, what, spelling)
     if result.is_Rational:
@@ -36,32 +37,6 @@ def evaluate(expr: sp.Expr, values: dict, what: str, spelling) -> sp.Expr:
     if not number.is_finite or not number.is_real:
         raise _undefined(expr, values, what, spelling)
     return number
-
-
-def _bottom_up(expr: sp.Expr, values: dict) -> sp.Expr:
-    """`expr` at `values` (every symbol), each function application replaced by its value
-    as soon as its argument is known, innermost first, each distinct one once, at GUARD
-    more digits; exact where no function needs a decimal (relu(1/2), x**2 + 1).
-    Not xreplace then evalf: SymPy simplifies each level of an exact nest as it is made
-    (log(log(1/2)) = log(log(2)) + iπ, with assumptions queries on the whole nest below),
-    and its evalf of a nest retries an outer level at a higher precision, evaluating every
-    inner level again each time: log(log(...(x))) ten deep, or a derivative with the nest
-    in each factor, took minutes. Here a nest costs one evaluation per level."""
-    done: dict = {}
-
-    def walk(expr):
-        if expr.is_Atom:
-            return values.get(expr, expr)
-        if expr in done:
-            return done[expr]
-        args = tuple(walk(a) for a in expr.args)
-        value = expr.func(*args) if args != expr.args else expr
-        if isinstance(value, sp.Function) and value.is_number:
-            value = value.evalf(PRECISION + GUARD)
-        done[expr] = value
-        return value
-
-    return walk(expr)
 
 
 def _undefined(expr, values, what, spelling) -> EvaluationError:
