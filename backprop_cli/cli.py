@@ -40,6 +40,37 @@ class _Main(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
+class _OnceCommand(click.Command):
+    """A command whose single-valued options may be given once: click keeps the last of
+    `--wrt x --wrt y` and drops x without a word, so a second one is a usage error."""
+
+    def make_parser(self, ctx: click.Context):
+        parser = super().make_parser(ctx)
+        parse = parser.parse_args
+
+        def parse_once(args):
+            opts, rest, order = parse(args)  # order: each parameter once per occurrence
+            seen = set()
+            for param in order:
+                if not isinstance(param, click.Option) or param.multiple or param.count \
+                        or param.is_flag:
+                    continue
+                if param.name in seen:
+                    name = "/".join(param.opts)
+                    raise click.UsageError(f"{name} is given twice; give it once"
+                                           + _ONCE_HINTS.get(param.opts[-1], ""), ctx=ctx)
+                seen.add(param.name)
+            return opts, rest, order
+
+        parser.parse_args = parse_once
+        return parser
+
+
+#: What to write instead of repeating an option that can take several values at once.
+_ONCE_HINTS = {"--wrt": ", listing the variables with commas, like --wrt x,y",
+               "--at": ", with every value, like --at x=1,y=2"}
+
+
 def run() -> None:
     """`backprop` as a process: the console script and `python -m backprop_cli`.
 
@@ -119,7 +150,7 @@ def main() -> None:
     by the chain rule, gradients and updates, from a YAML problem file."""
 
 
-@main.command()
+@main.command(cls=_OnceCommand)
 @click.argument("spec", type=click.Path(dir_okay=False, allow_dash=True))
 @_output_options
 @click.option("--view", type=click.Choice(("matrix", "scalar", "both")), default="matrix",
@@ -245,7 +276,7 @@ def _terminal_width() -> int:
 
 # -- derive: the calculus form from the command line ---------------------------------------
 
-@main.command()
+@main.command(cls=_OnceCommand)
 @click.argument("formulas", nargs=-1, required=True, metavar="FORMULA...")
 @click.option("--wrt", default=None, help="Variables to differentiate by, comma separated "
                                           "(default: every variable).")

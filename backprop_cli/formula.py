@@ -67,7 +67,7 @@ class _Builder(Checks):
     def build(self, node: ast.AST):
         self.kind(node)
         expr, display = getattr(self, "_" + type(node).__name__)(node)
-        if expr.is_number and expr.is_real is False:
+        if expr.is_number and expr.is_real is False or expr.has(sp.I):  # sqrt(-9**x) = 3**x i
             self.fail("this is not a real number (a square root or fractional power of a "
                       "negative number): take the root of a number that is 0 or more", node)
         if expr.has(sp.zoo, sp.nan, sp.oo):

@@ -145,7 +145,11 @@ def _check_size(tree: ast.AST) -> None:
         if depth > MAX_DEPTH:
             raise FormulaError(f"the formula is nested more than {MAX_DEPTH} levels deep",
                                advice="split it into several nodes", cause="size")
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+        # A level is an operation (a call, a sum, a power): f(g(x)) is 2 deep, as a person
+        # counts, not its names, contexts and operators, which are AST nodes too.
+        stack.extend((child, depth + (isinstance(child, ast.expr)
+                                      and not isinstance(child, (ast.Name, ast.Constant))))
+                     for child in ast.iter_child_nodes(node))
 
 
 def _suggest(name: str, candidates) -> str:

@@ -18,6 +18,20 @@ def _real_number(x):
     return None
 
 
+GUARD_BITS = 64
+
+
+def _argument(x, prec: int):
+    """The argument of sigmoid or softplus as an mpf's tuple, or None while symbolic: evaluated
+    once (a nest costs one evaluation per level), with GUARD_BITS more bits: sigma(x) and
+    softplus(x) keep the relative precision of x less the bits of |x|, and every |x| whose
+    sigma is within the range of values (bounds.py: 10^-10000) has fewer than 64."""
+    value = x.evalf(mpmath.libmp.prec_to_dps(prec + GUARD_BITS))
+    if not value.is_Float:
+        return None
+    return value._mpf_  # made an mpf inside the caller's workprec: mpf() rounds to the context
+
+
 class sigmoid(Function):
     """The logistic function 1 / (1 + e^-x)."""
 
@@ -34,8 +48,16 @@ class sigmoid(Function):
         return 1 / (1 + sp.exp(-x))
 
     def _eval_evalf(self, prec):
-        # mpmath has an unbounded exponent, so sigma(-800) is tiny, not an overflow.
-        return self._eval_rewrite_as_exp(self.args[0])._eval_evalf(prec)
+        # The argument once, then mpmath (its exponent is unbounded, so sigma(-800) is tiny,
+        # not an overflow). Not 1/(1 + exp(-x)) to SymPy's evalf: its sum retries at a
+        # higher precision, each retry evaluating the argument again, so a nest of 35
+        # sigmoids took 2^35 evaluations.
+        x = _argument(self.args[0], prec)
+        if x is None:
+            return None  # symbolic or not real: leave it to SymPy
+        with mpmath.workprec(prec + GUARD_BITS):
+            value = 1 / (1 + mpmath.exp(-mpmath.mpf(x)))
+        return sp.Float._new(value._mpf_, prec)
 
     def _eval_is_real(self):
         return self.args[0].is_real
@@ -130,11 +152,11 @@ class softplus(Function):
         # log(1 + e^x) written so that neither end loses its digits: softplus(-800) is
         # e^-800 (log(1 + e^-800) would round 1 + e^-800 to 1 and give 0), softplus(800)
         # is 800 + log(1 + e^-800).
-        x = self.args[0].evalf(mpmath.libmp.prec_to_dps(prec) + 5)
-        if not x.is_Float:
+        x = _argument(self.args[0], prec)
+        if x is None:
             return None  # symbolic or not real: leave it to SymPy
-        with mpmath.workprec(prec + 10):
-            x = mpmath.mpf(x._mpf_)
+        with mpmath.workprec(prec + GUARD_BITS):
+            x = mpmath.mpf(x)
             value = mpmath.log1p(mpmath.exp(x)) if x <= 0 else x + mpmath.log1p(mpmath.exp(-x))
         return sp.Float._new(value._mpf_, prec)
 

@@ -46,7 +46,9 @@ def evaluate_with_sympy(expr: sp.Expr, env: dict, what: str = "a value", where=N
         env = {s: sp.Float(v, PRECISION) if isinstance(v, sp.Rational) else v
                for s, v in env.items()}
     try:
-        value = expr.xreplace(env)
+        # A deep nest, log(log(...(w*x))): its numbers put in level by level (see below).
+        value = innermost_first(expr, env, PRECISION + 20) if _nesting(expr) > DEEP_NEST \
+            else expr.xreplace(env)
     except (TypeError, KeyError):
         # SymPy's automatic simplification of some nests of closed forms fails inside its
         # assumptions (log(log(σ(r))**-2): "Invalid comparison of non-real log(σ(r))"):
@@ -92,6 +94,46 @@ def sized(expr: sp.Expr, what: str, where=None) -> sp.Expr:
                            f"long to write out; give numbers to some of the parameters or "
                            f"inputs that are null (symbolic)", where)
     return expr
+
+
+def innermost_first(expr: sp.Expr, values: dict, digits: int) -> sp.Expr:
+    """`expr` at `values` (every symbol), each function application replaced by its value
+    as soon as its argument is known, innermost first, each distinct one once, at
+    `digits`; exact where no function needs a decimal (relu(1/2), x**2 + 1).
+    Not xreplace then evalf: SymPy simplifies each level of an exact nest as it is made
+    (log(log(1/2)) = log(log(2)) + iπ, with assumptions queries on the whole nest below),
+    and its evalf of a nest retries an outer level at a higher precision, evaluating every
+    inner level again each time: log(log(...(x))) ten deep, or a derivative with the nest
+    in each factor, took minutes. Here a nest costs one evaluation per level."""
+    done: dict = {}
+
+    def walk(expr):
+        if expr.is_Atom:
+            return values.get(expr, expr)
+        if expr in done:
+            return done[expr]
+        args = tuple(walk(a) for a in expr.args)
+        value = expr.func(*args) if args != expr.args else expr
+        if isinstance(value, sp.Function) and value.is_number:
+            value = value.evalf(digits)
+        done[expr] = value
+        return value
+
+    return walk(expr)
+
+
+DEEP_NEST = 8  # function applications inside each other; the examples have at most 4
+
+
+def _nesting(expr: sp.Expr) -> int:
+    """How many function applications are inside each other in `expr`, at most."""
+    depth: dict = {}
+    for part in sp.postorder_traversal(expr):
+        if part.is_Atom:
+            continue
+        inner = max((depth.get(a, 0) for a in part.args), default=0)
+        depth[part] = inner + isinstance(part, sp.Function)
+    return depth.get(expr, 0)
 
 
 def exact(value: sp.Expr) -> sp.Expr:

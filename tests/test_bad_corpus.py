@@ -248,6 +248,17 @@ DERIVE_BAD = [
     (["x**2", "--wrt", ""], "--wrt", "needs variable names separated by commas, like --wrt x,y"),
     (["x**2", "--digits", "99"], None, "--help shows the options"),
     (["x**2", "--bogus"], None, "No such option '--bogus'"),
+    # A single-valued option given twice: click would keep the last one without a word.
+    (["x*y", "--wrt", "x", "--wrt", "y"], None, "--wrt is given twice; give it once, listing "
+                                                "the variables with commas, like --wrt x,y"),
+    (["x*y", "--wrt=x", "--wrt=y"], None, "--wrt is given twice"),
+    (["x*y", "--at", "x=1", "--at", "y=2"], None, "--at is given twice; give it once, with "
+                                                  "every value, like --at x=1,y=2"),
+    (["x**2", "--lr", "0.1", "--lr", "0.2"], None, "--lr is given twice; give it once"),
+    (["x**2", "--title", "a", "--title", "b"], None, "--title is given twice; give it once"),
+    (["x**2", "-d", "3", "--digits", "4"], None, "-d/--digits is given twice; give it once"),
+    (["x**2", "-f", "json", "--format", "text"], None, "-f/--format is given twice"),
+    (["x**2", "-o", "a.txt", "-o", "b.txt"], None, "-o/--output is given twice; give it once"),
     ([], None, "Missing argument 'FORMULA...'"),
 ]
 

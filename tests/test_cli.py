@@ -699,3 +699,20 @@ def test_derive_messages_are_in_the_options_words(runner, args, message):
     result = runner.invoke(main, ["derive", *args])
     assert result.exit_code == 2
     assert result.stderr == message + "\n"
+
+
+@pytest.mark.parametrize("args,named", [
+    (["--view", "scalar", "--view", "matrix"], "--view"),
+    (["-d", "3", "-d", "4"], "-d/--digits"),
+    (["--format", "json", "-f", "text"], "-f/--format"),
+    (["-o", "a.txt", "--output", "b.txt"], "-o/--output"),
+])
+def test_a_single_valued_option_given_twice_is_an_error(runner, tmp_path, args, named):
+    """click keeps the last of two and drops the first without a word: one line, status 2,
+    naming the option, and nothing written."""
+    result = runner.invoke(main, ["solve", str(EXAMPLES[0]), *args], catch_exceptions=False)
+    assert result.exit_code == 2, result.stderr
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1
+    assert f"error: {named} is given twice; give it once" in result.stderr
+    assert not (tmp_path / "a.txt").exists() and not Path("a.txt").exists()

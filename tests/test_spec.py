@@ -369,3 +369,36 @@ def test_the_point_is_named_in_the_words_of_its_source():
         with pytest.raises(EvaluationError) as info:
             solve_calculus(problem)
         assert info.value.field == field and words in info.value.message
+
+
+# -- one work budget (spec/budget.py) ------------------------------------------------------
+
+def _network(sizes, samples: int, steps: int) -> str:
+    layers = "".join(f"\n    - {{units: {n}, activation: sigmoid}}" for n in sizes[1:])
+    params = "".join(f"\n  W{l}: [{', '.join(['[' + ', '.join(['0.1'] * sizes[l - 1]) + ']'] * sizes[l])}]"
+                     f"\n  b{l}: [{', '.join(['0'] * sizes[l])}]" for l in range(1, len(sizes)))
+    data = "".join(f"\n  - {{x: [{', '.join(['1'] * sizes[0])}], y: [{', '.join(['0'] * sizes[-1])}]}}"
+                   for _ in range(samples))
+    return (f"network:\n  inputs: {sizes[0]}\n  layers:{layers}\nparams:{params}\nloss: mse\n"
+            f"data:{data}\noptimizer: {{lr: 0.1, steps: {steps}}}\n")
+
+
+def test_the_budget_keeps_the_largest_benchmark_and_refuses_the_product_beyond():
+    from backprop_cli.spec import budget
+
+    # 64-64-10, one sample, one step (README's Performance, 2 s): 2 x 4884 units
+    assert load_problem(_network([64, 64, 10], 1, 1)).optimizer.steps == 1
+    assert budget.network_work(1, 4810, 74, 1, False) == 9768 <= budget.LIMIT
+    # the same network with two samples is over: the product, not any one size, is capped
+    with pytest.raises(SpecError) as exc:
+        load_problem(_network([64, 64, 10], 2, 1))
+    assert exc.value.field == "data"
+    assert "2 samples x 2 passes x (4810 weights and biases + 74 units)" in str(exc.value)
+
+
+def test_the_budget_of_a_graph_counts_nodes_parameters_samples_and_passes():
+    from backprop_cli.spec import budget
+
+    assert budget.graph_work(1000, 1, 1, 0) == 1000 * (8 + 1)  # accepted: 1.9 s measured
+    assert budget.graph_work(1000, 9, 9, 0) == 46_000  # the old cap's 9,000 steps: 2 minutes
+    assert budget.over(budget.graph_work(1, 80, 80, 50))

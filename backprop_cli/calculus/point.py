@@ -8,6 +8,7 @@ from fractions import Fraction
 import sympy as sp
 
 from ..errors import EvaluationError
+from ..numeric import innermost_first
 from ..functions import leaky_relu, relu, step
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS
 from .magnitude import check_magnitude
@@ -17,6 +18,7 @@ from .softmax import softmax
 from .solution import Line, Point, Update
 
 PRECISION = 50
+GUARD = 20  # digits more for each function value than the result needs
 _KINKS = {relu: "ReLU", leaky_relu: "LeakyReLU", sp.Abs: "|·|", step: "[· > 0]"}
 
 
@@ -24,10 +26,12 @@ def evaluate(expr: sp.Expr, values: dict, what: str, spelling) -> sp.Expr:
     """The exact value where there is one, else PRECISION digits; undefined -> EvaluationError
     naming the point as `spelling` (the problem's source) writes it."""
     check_magnitude(expr, values, what, spelling)
-    result = expr.xreplace(values)
+    if expr.free_symbols - set(values):
+        return expr.xreplace(values)
+    result = innermost_first(expr, values, PRECISION + GUARD)
     if result.has(sp.zoo, sp.nan, sp.oo, -sp.oo):
         raise _undefined(expr, values, what, spelling)
-    if result.free_symbols or result.is_Rational:
+    if result.is_Rational:
         return result
     number = result.evalf(PRECISION)
     if not number.is_finite or not number.is_real:

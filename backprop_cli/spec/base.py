@@ -28,9 +28,7 @@ MAX_SAMPLES = 1000
 MAX_STEPS = 50
 MAX_TEXT = 2000
 MAX_NODES = 200
-#: samples x (nodes + loss) x passes: each is a worked line (and a few ms of SymPy) forward
-#: and backward; beyond this an answer key is unreadable and takes minutes.
-MAX_WORK = 10_000
+# The work of the whole problem (samples x passes x its size) is budget.py's, for every form.
 #: The functions a formula calls, which no name may be.
 RESERVED = set(formula_functions())
 
@@ -213,11 +211,38 @@ class Reader:
         if "lr" not in value and rule.default("lr") is REQUIRED:
             self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
         lr = self.number(path + ("lr",), value["lr"], allow_null=True)
+        self.check_lr(path + ("lr",), lr)
         steps = value.get("steps", rule.default("steps"))
         if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
             self.fail(path + ("steps",), f"must be a whole number from 1 to {MAX_STEPS}, like "
                                          f"steps: 1, not {_kind(steps)}")
         return Optimizer(type=kind, lr=lr, steps=steps)
+
+    def check_lr(self, path, lr: Fraction | None) -> None:
+        """A learning rate as torch.optim.SGD takes it: 0 or more ("Invalid learning rate"
+        below 0, which would climb the loss instead of descending it)."""
+        if lr is not None and lr < 0:
+            self.fail(path, f"the learning rate is negative ({float(lr):g}), which would climb "
+                            f"the loss (PyTorch refuses it too: 'Invalid learning rate'); write "
+                            f"0 or a positive number, like {float(-lr):g}")
+
+    def steps_with_numbers(self, optimizer: Optimizer | None, symbolic: tuple | None) -> None:
+        """More than one step needs numbers: a step with a symbol in it (the rate, a
+        parameter, an input: the path `symbolic` names) is a formula, and the next step
+        would be worked on that formula blown up; so it is refused, not cut to one step."""
+        if optimizer is None or optimizer.steps == 1:
+            return
+        n = optimizer.steps
+        if optimizer.lr is None:
+            self.fail(("optimizer", "steps"),
+                      f"a symbolic learning rate (lr: null) writes one step, as a formula; "
+                      f"with steps: {n} give lr a number, like lr: 0.1, or write steps: 1")
+        if symbolic is not None:
+            what = self.spelling.field(symbolic) if symbolic else "the data (left out)"
+            self.fail(("optimizer", "steps"),
+                      f"{what} is symbolic (null), so the first step is a formula and there are "
+                      f"no numbers for a second; with steps: {n} give it a number, or write "
+                      f"steps: 1")
 
 
 def _looks_numeric(text: str) -> bool:

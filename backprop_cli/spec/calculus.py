@@ -26,6 +26,7 @@ from fractions import Fraction
 from .. import formula_syntax
 from ..errors import SpecError
 from ..yamlload import Flag
+from . import budget
 from .base import RESERVED, FormulaText, line_of
 from .spelling import FILE, Spelling
 
@@ -125,6 +126,15 @@ def read_calculus(reader) -> CalculusProblem:
     wrt = _wrt(reader, top.get("wrt"), variables, defined)
     at = _at(reader, top["at"], variables, defined) if top.get("at") is not None else None
     update = _update(reader, top, components) if top.get("update") is not None else None
+    work = budget.calculus_work(len(wrt), len(defines),
+                                [budget.parts(text.text) for _, text in components],
+                                sum(budget.parts(text.text) for _, text in defines))
+    if budget.over(work):
+        reader.fail(("define",) if defines else ("function",),
+                    f"{len(components)} function{'s' * (len(components) != 1)} x "
+                    f"{len(wrt)} variables x ({len(defines)} inner functions + the formulas' "
+                    f"parts / 10) = {budget.describe(work)}: differentiate by fewer "
+                    f"variables, or use fewer inner functions or shorter formulas")
     return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
                            update=update, lines=(("at", reader.line(("at",))),) if at else (),
@@ -259,7 +269,9 @@ def _update(reader, top, components) -> Update:
             return Update(lr=None)
         reader.fail(path + ("lr",), f"'{lr}' is not a number; write a number, or eta (or null) "
                                     f"for the symbol η")
-    return Update(lr=reader.number(path + ("lr",), lr, allow_null=True))
+    lr = reader.number(path + ("lr",), lr, allow_null=True)
+    reader.check_lr(path + ("lr",), lr)
+    return Update(lr=lr)
 
 
 def _hint(name: str, variables: list) -> str:

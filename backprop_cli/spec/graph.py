@@ -14,7 +14,8 @@ from ..errors import clip
 from ..suggest import did_you_mean
 from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
-from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, MAX_WORK, NAME, FormulaText, Optimizer,
+from . import budget
+from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer,
                    Reader, _kind)
 
 #: The losses the graph form (one scalar output) takes by name: vocab/losses.py.
@@ -126,13 +127,16 @@ class _GraphReader(Reader):
         optimizer = self.optimizer(top) if top.get("optimizer") is not None else None
         if optimizer is not None and loss is None:
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
-        passes = 1 + (optimizer.steps if optimizer is not None else 0)
-        work = len(data) * (len(nodes) + 1) * passes
-        if work > MAX_WORK:
-            self.fail(("data",) if len(data) > 1 else ("nodes",),
-                      f"{len(data)} samples x {len(nodes) + 1} quantities (nodes and loss) "
-                      f"x {passes} passes = {work} worked steps; the limit is {MAX_WORK}: "
-                      f"use fewer samples, nodes or optimizer steps")
+        self.steps_with_numbers(optimizer, _first_symbol(top, params, data, inputs, targets))
+        steps = optimizer.steps if optimizer is not None else 0
+        work = budget.graph_work(len(data), len(nodes), len(params), steps)
+        if budget.over(work):
+            where = ("data",) if len(data) > 1 else ("optimizer", "steps") if steps > 1 \
+                else ("nodes",)
+            self.fail(where, f"{len(data)} sample{'s' * (len(data) != 1)} x {1 + steps} "
+                             f"pass{'es' * (steps > 0)} x ({len(nodes)} nodes and the loss, "
+                             f"{len(params)} parameters) = {budget.describe(work)}: use fewer "
+                             f"samples, optimizer steps or nodes")
         symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
         return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
@@ -224,6 +228,21 @@ class _GraphReader(Reader):
             check_symbol_latex(latex, lambda msg: self.fail(path + (name,), msg))
             result.append((name, latex))
         return tuple(result)
+
+
+def _first_symbol(top, params, data, inputs, targets) -> tuple | None:
+    """The path of the first symbolic (null) value a step works with, () for data left
+    out (every input a symbol), or None when every one is a number."""
+    for name, value in params:
+        if value is None:
+            return ("params", name)
+    if top.get("data") is None:
+        return ()
+    for i, sample in enumerate(data):
+        for name, value in sample:
+            if value is None:
+                return ("data", i, name)
+    return None
 
 
 def check_symbol_latex(latex: str, fail) -> None:

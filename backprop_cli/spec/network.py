@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass
 from fractions import Fraction
 
+from . import budget
 from ..errors import clip
 from ..suggest import closest
 from ..yamlload import Flag, field_name, is_number
@@ -138,6 +139,10 @@ class _NetworkReader:
         if optimizer is not None and symbolic:
             self.fail(("optimizer",), "with symbolic sizes there are no entries to update; "
                                       "give every layer a number of units")
+        first_symbol = _first_symbol(top, params, data, loss)
+        r.steps_with_numbers(optimizer, first_symbol)
+        if not symbolic:
+            self.within_budget(layers, sizes, data, optimizer, first_symbol is not None)
         title = r.text(("title",), top["title"]) if top.get("title") is not None else None
         notes = r.text(("notes",), top["notes"]) if top.get("notes") is not None else None
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
@@ -145,6 +150,25 @@ class _NetworkReader:
                               params=params, loss=loss, data=data, reduction=reduction,
                               optimizer=optimizer, pre=pre, post=post,
                               lines=(("loss", r.line(("loss",))),) if loss is not None else ())
+
+    def within_budget(self, layers, sizes, data, optimizer, symbolic: bool):
+        """Refuse, before any work, a problem beyond budget.py's limit, saying its shape."""
+        weights = sum(sizes[l] * sizes[l - 1] + sizes[l] * layer.bias
+                      for l, layer in enumerate(layers, start=1))
+        units = sum(sizes[1:])
+        steps = optimizer.steps if optimizer is not None else 0
+        work = budget.network_work(len(data), weights, units, steps, symbolic)
+        if not budget.over(work):
+            return
+        where = ("data",) if len(data) > 1 else ("optimizer", "steps") if steps > 1 \
+            else ("network", "layers")
+        size = (f"{units} units x {weights} weights and biases x 12 (symbolic weights or "
+                f"inputs write growing formulas)" if symbolic else
+                f"({weights} weights and biases + {units} units)")
+        advice = "give the weights and inputs numbers, or use " if symbolic else "use "
+        self.fail(where, f"{len(data)} sample{'s' * (len(data) != 1)} x {1 + steps} "
+                         f"pass{'es' * (steps > 0)} x {size} = {budget.describe(work)}: "
+                         f"{advice}fewer samples, optimizer steps or smaller layers")
 
     # helpers ------------------------------------------------------------------
     def choice(self, path, value, allowed, what, aliases, extra=""):
@@ -424,6 +448,28 @@ class _NetworkReader:
             self.fail(path, f"for {loss}, every target must be between 0 and 1, not "
                             f"{float(outside):g}; write a probability like 0, 1 or 0.3")
         return y, None
+
+
+def _first_symbol(top, params, data, loss) -> tuple | None:
+    """The path of the first symbolic (null) entry a step works with, () for data left
+    out, or None when every one is a number."""
+    for name, value in params:
+        if value is None:
+            return ("params", name)
+        rows = value if isinstance(value[0], tuple) else (value,)
+        for i, row in enumerate(rows):
+            if None in row:
+                j = row.index(None)
+                return ("params", name, i, j) if rows is value else ("params", name, j)
+    if top.get("data") is None:
+        return ()
+    for i, sample in enumerate(data):
+        for key, values in (("x", sample.x), ("y", sample.y if loss else ())):
+            if values is None:
+                return ("data", i, key)
+            if None in values:
+                return ("data", i, key, values.index(None))
+    return None
 
 
 def _count_of(n: int, what: str) -> str:
