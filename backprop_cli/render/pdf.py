@@ -27,7 +27,7 @@ COMMAND = ["latexmk", "-pdf", "-norc", "-no-shell-escape", "-halt-on-error",
 #: kpathsea: read and write only in the build folder (no absolute paths, no ..), no \write18.
 ENVIRONMENT = {"openin_any": "p", "openout_any": "p", "shell_escape": "f"}
 INSTALL_HINT = ("install TeX Live: on Debian or Ubuntu, apt-get install --no-install-recommends "
-                "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk")
+                "texlive-latex-base texlive-latex-recommended texlive-pictures lmodern latexmk")
 
 
 def tex_available() -> bool:
