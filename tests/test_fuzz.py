@@ -7,11 +7,15 @@ never status 1 (an internal error), a traceback, or more than 10 s of CPU.
 Most examples run in this process (CliRunner, fast); a few run as `python -m
 backprop_cli` under the fuzz driver's resource limits. The big run (10,000 specs and
 more) is `python tests/fuzz/run.py`; what it found and is not fixed yet is listed in
-tests/fuzz/KNOWN.md and kept out of these examples by `known_failure` below.
+tests/fuzz/KNOWN.md and kept out of these examples by `known_failure` below; so are
+the specs at the limits (strategies.STRESS_BUILDERS), which take seconds each and which
+the work budget of issue 12 is to bound: the big run tries them.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -24,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent / "fuzz"))
 from strategies import Case, case  # noqa: E402
 
 from backprop_cli.cli import main  # noqa: E402
+from run import _format, _refuse_constant  # noqa: E402
 
 CPU_SECONDS = 10.0
 
@@ -31,9 +36,13 @@ CPU_SECONDS = 10.0
 def known_failure(drawn: Case) -> str | None:
     """Why `drawn` would fail today for a reason listed in tests/fuzz/KNOWN.md, or None.
     Remove an entry (and its reason here) when the fix is merged."""
+    if re.search(r"exp\(\W*(1e\+?30|1e5|123456789012345678901234567890)\b", drawn.text):
+        return "KNOWN.md 4: SymPy asks the sign of a function of exp(1e30): OverflowError"
+    if len(re.findall(r"\b(sigmoid|tanh|softplus|exp|log|leaky_relu)\(", drawn.text)) >= 10:
+        return "KNOWN.md 2: nests of functions take exponential time at a point"
     try:
         spec = yaml.safe_load(drawn.text)
-    except yaml.YAMLError:
+    except Exception:  # not YAML, or too deep for PyYAML: the tool's own reader decides
         return None
     if isinstance(spec, dict) and isinstance(spec.get("network"), dict) \
             and spec.get("loss") is None:
@@ -55,7 +64,7 @@ def check_answer(status: int, stdout: str, stderr: str) -> None:
 @settings(max_examples=120, deadline=None, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                  HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture])
-@given(drawn=case())
+@given(drawn=case(stress=False))
 def test_generated_specs_are_solved_or_refused_in_one_line(drawn, runner, tmp_path):
     if known_failure(drawn):
         return
@@ -69,6 +78,8 @@ def test_generated_specs_are_solved_or_refused_in_one_line(drawn, runner, tmp_pa
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     check_answer(result.exit_code, result.stdout, result.stderr)
+    if result.exit_code == 0 and _format(drawn.options) == "json":
+        json.loads(result.stdout, parse_constant=_refuse_constant)
     assert elapsed < CPU_SECONDS, f"took {elapsed:.1f} s of CPU"
 
 
@@ -81,7 +92,7 @@ def test_generated_specs_as_a_process_under_the_limits(form, data, tmp_path):
     time and peak memory measured by wait4."""
     from run import run_one
 
-    drawn = data.draw(case(form).filter(lambda c: not known_failure(c)))
+    drawn = data.draw(case(form, stress=False).filter(lambda c: not known_failure(c)))
     note(drawn.text)
     record = run_one(0, drawn, tmp_path)
     assert not record["problems"], (record["problems"], record["message"])

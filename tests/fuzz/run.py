@@ -40,6 +40,7 @@ BATCH = 50
 CPU_LIMIT = 10  # seconds: the bound
 MEMORY_LIMIT = 1 << 30  # bytes of resident memory: the bound
 ADDRESS_SPACE = 3 << 29  # 1.5 GB of address space: stops a runaway a little above the bound
+NEW_WORKER = 3  # a worker's exit status: it went over MEMORY_LIMIT, start another
 WALL_LIMIT = 60  # a process that waits without computing (a hang on input) is killed here
 
 
@@ -116,7 +117,14 @@ def run_batch(cases: list[tuple[int, Case]], workdir: Path) -> list[dict]:
                                 stderr=subprocess.DEVNULL, preexec_fn=_worker_limits,
                                 start_new_session=True, cwd=workdir, text=True)
         running = None
+        # A spec stuck inside one long C call (GMP, a SymPy polynomial) never sees the
+        # profiling timer: a spec that says nothing for WALL_LIMIT s is killed from here.
+        timer = threading.Timer(WALL_LIMIT, lambda: os.killpg(proc.pid, signal.SIGKILL))
+        timer.start()
         for line in proc.stdout:
+            timer.cancel()
+            timer = threading.Timer(WALL_LIMIT, lambda: os.killpg(proc.pid, signal.SIGKILL))
+            timer.start()
             item = json.loads(line)
             if "start" in item:
                 running = item["start"]
@@ -124,6 +132,7 @@ def run_batch(cases: list[tuple[int, Case]], workdir: Path) -> list[dict]:
                 running = None
                 records.append(item)
         code = proc.wait()
+        timer.cancel()
         jobs.unlink()
         by_index = dict(todo)
         done = {r["index"] for r in records}
@@ -137,7 +146,7 @@ def run_batch(cases: list[tuple[int, Case]], workdir: Path) -> list[dict]:
                             "command": _command(drawn), "stdout_tail": ""})
             done.add(running)
         todo = [(i, c) for i, c in todo if i not in done]
-        if running is None and todo:  # the worker stopped without saying why
+        if running is None and todo and code != NEW_WORKER:  # it stopped without saying why
             raise RuntimeError(f"the worker exited {code} before spec {todo[0][0]}")
     return records
 
@@ -197,6 +206,8 @@ def worker(jobs_path: str) -> int:
             record.update(text=text, command=_command(drawn),
                           stdout_tail=stdout.decode("utf-8", "replace")[-2000:])
         print(json.dumps(record), file=report, flush=True)
+        if record["rss_mb"] * (1 << 20) > MEMORY_LIMIT:
+            return NEW_WORKER  # the peak stays: the next spec gets a fresh process
     return 0
 
 
@@ -219,7 +230,26 @@ def problems(record: dict, stdout: bytes, stderr: bytes) -> list[str]:
         found.append("status 2 with output on stdout")
     if code not in (0, 1, 2) and code >= 0:
         found.append(f"exit {code}")
+    if code == 0 and _format(record["options"]) == "json":
+        try:  # the JSON is a public contract: strict JSON, no NaN or Infinity
+            json.loads(stdout, parse_constant=_refuse_constant)
+        except ValueError as exc:
+            found.append(f"invalid JSON: {str(exc)[:80]}")
     return found
+
+
+def _format(options: list[str]) -> str:
+    fmt = "text"
+    for k, option in enumerate(options):
+        if option in ("--format", "-f") and k + 1 < len(options):
+            fmt = options[k + 1]
+        elif option == "--latex":
+            fmt = "latex"
+    return fmt
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} in the JSON")
 
 
 def main() -> int:

@@ -388,9 +388,16 @@ def _paths(value, prefix=()):
             yield from _paths(v, prefix + (i,))
 
 
+class _Plain(yaml.SafeDumper):
+    """Repeated samples written out, not as anchors and aliases (which the reader refuses)."""
+
+    def ignore_aliases(self, data):
+        return True
+
+
 def dump(spec: dict) -> str:
-    return yaml.safe_dump(spec, sort_keys=False, allow_unicode=True, width=10**6,
-                          default_flow_style=None)
+    return yaml.dump(spec, Dumper=_Plain, sort_keys=False, allow_unicode=True, width=10**6,
+                     default_flow_style=None)
 
 
 @st.composite
@@ -437,14 +444,101 @@ def mangled(draw, text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# --- at the limits ---------------------------------------------------------------------------
+
+@st.composite
+def graph_stress(draw) -> dict:
+    """A graph near the work cap (samples x (nodes + loss) x passes = 10,000), with
+    symbolic parameters, or with exact numbers of thousands of digits."""
+    # samples x (hidden nodes + yhat + loss) x (steps + 1) = 10,000, or just under
+    shape = draw(st.sampled_from([(1000, 3, 1), (100, 8, 9), (50, 198, 0), (200, 3, 9),
+                                  (1000, 0, 4), (10, 28, 30), (1, 198, 49), (999, 3, 1)]))
+    samples, n_nodes, steps = shape
+    symbolic = draw(st.booleans())
+    params = {"w1": None if symbolic else 0.5, "w2": draw(st.sampled_from([None, -0.25, 3])),
+              "b": draw(NUMBER)}
+    nodes, previous = {}, "x1"
+    for k in range(n_nodes):
+        f = draw(st.sampled_from(["sigmoid", "tanh", "relu", "softplus", ""]))
+        nodes[f"h{k + 1}"] = f"{f}(w1*{previous} + w2*x2 + b)"
+        previous = f"h{k + 1}"
+    nodes["yhat"] = draw(st.sampled_from([f"sigmoid({previous})", f"{previous}**3",
+                                          f"{previous} * {previous}"]))
+    spec = {"inputs": ["x1", "x2"], "params": params, "nodes": nodes,
+            "loss": draw(st.sampled_from(["squared_error", "bce", "abs_error"])),
+            "data": [{"x1": draw(NUMBER), "x2": draw(st.sampled_from([1, None, 0.5])),
+                      "y": draw(st.sampled_from([0, 1]))} for _ in range(min(samples, 5))]
+            * max(samples // 5, 1)}
+    if steps:
+        spec["optimizer"] = {"type": "sgd", "lr": draw(st.sampled_from([0.1, None, 1e-5])),
+                             "steps": steps}
+    if draw(st.integers(0, 3)) == 0:  # exact integers of thousands of digits
+        spec = {"inputs": ["x1"], "params": {"w1": 10**29},
+                "nodes": {"h1": "x1**64", "h2": f"h1**{draw(st.sampled_from([2, 3, 5]))}",
+                          "yhat": "h2*w1"},
+                "data": [{"x1": draw(st.sampled_from([10**29, 123456789, 1e-5, 99999]))}]}
+    return spec
+
+
+@st.composite
+def network_stress(draw) -> dict:
+    """A layered net of many weights, samples or steps: what the work budget must bound."""
+    units = draw(st.sampled_from([[64, 64, 10], [200, 200, 1], [512, 1], [32] * 10 + [1],
+                                  [8, 8, 1], [3, 1]]))
+    n_in = draw(st.sampled_from([2, 16, 100]))
+    samples = draw(st.sampled_from([1, 10, 100, 1000]))
+    steps = draw(st.sampled_from([0, 1, 5, 50]))
+    acts = [draw(st.sampled_from(ACTIVATIONS)) for _ in units[:-1]] + ["sigmoid"]
+    spec = {"network": {"inputs": n_in,
+                        "layers": [{"units": u, "activation": a} for u, a in zip(units, acts)]},
+            "params": {}, "loss": "squared_error"}
+    sizes = [n_in] + units
+    for l in range(1, len(sizes)):
+        spec["params"][f"W{l}"] = [[0.01 * ((i + j) % 7 - 3) for j in range(sizes[l - 1])]
+                                   for i in range(sizes[l])]
+        spec["params"][f"b{l}"] = [0] * sizes[l]
+    if draw(st.integers(0, 3)) == 0:
+        spec["params"] = {name: None for name in spec["params"]}
+        steps = 0
+    spec["data"] = [{"x": [0.5] * n_in, "y": [1] * units[-1]}] * samples
+    if steps:
+        spec["optimizer"] = {"type": "sgd", "lr": 0.1, "steps": steps}
+    return spec
+
+
+@st.composite
+def calculus_stress(draw) -> dict:
+    """Nests of functions, towers of powers and products of sums: exponential symbolic work."""
+    f = draw(st.sampled_from(FUNCTIONS1 + ["leaky_relu"]))
+    depth = draw(st.sampled_from([5, 11, 20, 35, 40]))
+    text = draw(st.sampled_from([
+        f"{f}(" * depth + "x" + ")" * depth,
+        "sigmoid(" * depth + "x*y" + ")" * depth,
+        "*".join(f"(x + {k}*y + 1)" for k in range(depth)),
+        "+".join(f"{f}(x*{k} + y)" for k in range(depth)),
+        "exp(exp(exp(exp(x))))", "x**x**x**x", "((x + y)**64)**64", "log(log(log(log(x))))",
+        "tanh(x)**64 * sigmoid(y)**64"]))
+    spec = {"function": text}
+    if draw(st.booleans()):
+        spec["at"] = {v: draw(NUMBER) for v in ("x", "y") if re.search(rf"\b{v}\b", text)}
+    if draw(st.booleans()):
+        spec["update"] = {"lr": 0.1}
+    return spec
+
+
+STRESS_BUILDERS = {"graph": graph_stress, "network": network_stress,
+                   "calculus": calculus_stress}
 SPEC_BUILDERS = {"graph": graph_spec, "network": network_spec, "calculus": calculus_spec}
 
 
 @st.composite
-def case(draw, form: str | None = None) -> Case:
+def case(draw, form: str | None = None, stress: bool = True) -> Case:
+    """A spec of `form` (any form unless told): one in 60 at the limits (STRESS_BUILDERS),
+    the rest ordinary; a fifth of those carry a mistake and a tenth are mangled as text."""
     form = form or draw(st.sampled_from(list(SPEC_BUILDERS)))
-    spec = draw(SPEC_BUILDERS[form]())
-    kind = draw(st.integers(0, 19))
+    stress = stress and draw(st.integers(0, 59)) == 0
+    spec = draw((STRESS_BUILDERS if stress else SPEC_BUILDERS)[form]())
+    kind = draw(st.integers(0, 19)) if not stress else 0
     if 14 <= kind <= 17:  # a fifth carry one mistake; a tenth are mangled as text
         spec = draw(mistaken(spec))
     text = dump(spec)
