@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -312,6 +313,14 @@ def summary(results_path: Path) -> None:
         print(f"  {form:9} {sum(counts.values()):6}  by exit status: {counts}")
     failing = [r for r in records if r["problems"]]
     print(f"failures: {len(failing)}  {Counter(p for r in failing for p in r['problems'])}")
+    groups: dict[str, list] = {}
+    for r in failing:  # one line per distinct failure: its kind and message, numbers out
+        message = re.sub(r"^error: [^:]*(, line \d+)?(, column \d+)?", "error: SPEC", r["message"])
+        shape = re.sub(r"[-+]?\d[\d.e+-]*", "N", message)[:90]
+        key = f"{r['form']} {r['problems'][0]}: {shape}"
+        groups.setdefault(key, []).append(r["index"])
+    for key, indexes in sorted(groups.items(), key=lambda kv: -len(kv[1])):
+        print(f"  {len(indexes):5} x {key}  (#{', #'.join(map(str, indexes[:6]))})")
     for key, what in (("cpu", "CPU s"), ("rss_mb", "max RSS MB"), ("wall", "wall s")):
         top = sorted(records, key=lambda r: -r[key])[:5]
         print(f"largest {what}: " + ", ".join(f"#{r['index']} {r['form']} {r[key]} "

@@ -152,7 +152,7 @@ OPTIONS = st.lists(_weighted(
     (6, st.sampled_from([["--view", "matrix"], ["--view", "scalar"], ["--view", "both"]])),
     (1, st.sampled_from([["--digits", "0"], ["--digits", "16"], ["--view", "rows"],
                          ["--format", "json", "--format", "text"]])),
-), max_size=3, unique_by=lambda g: g[0]).map(lambda groups: [o for g in groups for o in g])
+), max_size=3, unique_by=lambda g: "--format" if g[0] in ("--format", "--latex") else g[0]).map(lambda groups: [o for g in groups for o in g])
 
 
 @dataclass(frozen=True)
@@ -194,8 +194,8 @@ def graph_spec(draw) -> dict:
     has_loss = draw(st.integers(0, 3)) > 0 and targets
     if has_loss:
         spec["loss"] = draw(st.one_of(
-            st.sampled_from(["squared_error", "half_squared_error", "abs_error", "bce", "mse",
-                             "cross_entropy", "sqaured_error", "l2"]),
+            st.sampled_from(["squared_error", "half_squared_error", "abs_error", "bce"] * 4
+                            + ["mse", "cross_entropy", "sqaured_error", "l2"]),
             st.just({"type": "bce", "output": out, "target": targets[0]}),
             st.just({"type": "squared_error"}),
             st.sampled_from([f"({out} - {targets[0]})**2", f"abs({out} - {targets[0]})",
@@ -262,6 +262,7 @@ def network_spec(draw) -> dict:
         net["bias"] = False
     if draw(st.integers(0, 5)) == 0:
         net["notation"] = draw(st.sampled_from([{"pre": "s", "post": "h"}, {"pre": "u"},
+                                                {"post": "h"}, {"pre": "Z", "post": "A"},
                                                 {"pre": "z", "post": "z"}, {"pre": "x"}]))
     spec = {}
     if draw(st.booleans()):
@@ -297,8 +298,6 @@ def network_spec(draw) -> dict:
         if draw(st.integers(0, 30)) == 0:
             samples = samples * draw(st.sampled_from([100, 400, 1000]))
         spec["data"] = samples
-    elif symbolic and draw(st.booleans()):
-        spec["data"] = [{"x": None, "y": None}]
     if draw(st.integers(0, 4)) == 0:
         spec["reduction"] = draw(st.sampled_from(["mean", "sum"]))
     if loss is not None and not symbolic and draw(st.booleans()):
@@ -324,12 +323,18 @@ def calculus_spec(draw) -> dict:
         inner = inner_names
     usable = inner or variables
     shape = draw(st.sampled_from(["one", "one", "list", "map"]))
+    def with_a_variable(text):  # a formula of numbers alone is refused: keep that rare
+        if _used({"function": text}, usable) or draw(st.integers(0, 19)) == 0:
+            return text
+        return f"{text} + {draw(st.sampled_from(usable))}"
+
     if shape == "one":
-        spec["function"] = draw(formula(usable + variables[:1], max_leaves=10))
+        spec["function"] = with_a_variable(draw(formula(usable + variables[:1], max_leaves=10)))
     elif shape == "list":
-        spec["function"] = draw(st.lists(formula(usable, max_leaves=6), min_size=1, max_size=3))
+        spec["function"] = [with_a_variable(t) for t in
+                            draw(st.lists(formula(usable, max_leaves=6), min_size=1, max_size=3))]
     else:
-        spec["function"] = {f"f{k}": draw(formula(usable, max_leaves=6))
+        spec["function"] = {f"f{k}": with_a_variable(draw(formula(usable, max_leaves=6)))
                             for k in range(draw(st.integers(1, 3)))}
     used = _used(spec, variables)
     if draw(st.integers(0, 3)) == 0:
