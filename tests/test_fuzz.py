@@ -8,7 +8,7 @@ Most examples run in this process (CliRunner, fast); a few run as `python -m
 backprop_cli` under the fuzz driver's resource limits. The big run (10,000 specs and
 more) is `python tests/fuzz/run.py`; what it found and is not fixed yet is listed in
 tests/fuzz/KNOWN.md and kept out of these examples by `known_failure` below; so are
-the specs at the limits (strategies.STRESS_BUILDERS), which take seconds each and which
+the specs at the limits (forms.STRESS_BUILDERS), which take seconds each and which
 the work budget of issue 12 is to bound: the big run tries them.
 """
 
