@@ -264,7 +264,21 @@ def _scalar(node, path: Path):
             _fail(f"the number '{clip(text)}' is out of range; numbers must be between "
                   f"1e-{MAX_DIGITS} and 1e{MAX_DIGITS} in size", node, path)
         return Fraction(value)
-    return text
+    return _joined_surrogates(text, node, path)
+
+
+def _joined_surrogates(text: str, node, path: Path) -> str:
+    """JSON writes a character beyond U+FFFF as two escapes, "\\ud83d\\ude42"; PyYAML keeps
+    them as two halves, which no later check should meet. Join each pair into its
+    character; a half without its pair is not text."""
+    if not any("\ud800" <= ch <= "\udfff" for ch in text):
+        return text
+    try:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le")
+    except UnicodeDecodeError:
+        half = next(ch for ch in text if "\ud800" <= ch <= "\udfff")
+        _fail(f"contains \\u{ord(half):04x}, half of a UTF-16 surrogate pair without the other "
+              f"half; write the character itself", node, path)
 
 
 def _integer(node, cleaned: str, path: Path) -> int:

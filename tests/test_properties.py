@@ -5,8 +5,9 @@ text, tokens, str() round trips) and test_oracle.py (random graphs against the o
   Formula or a FormulaError, each within a second;
 - what the terminal printer writes means what was parsed: its layout (brackets, signs,
   fractions) in the formula language parses back to the same expression;
-- escaped text contains no LaTeX special character outside an escape, and a symbol
-  override that is accepted contains no command outside the safe list;
+- escaped text contains no LaTeX special character outside an escape, nor one the
+  document cannot show (texchars.py), and a symbol override that is accepted contains
+  no command outside the safe list;
 - large pre-activations (|z| up to 5000) give the loss and gradient of the closed forms
   to 40 digits, where a float would overflow or round 1 - sigma(z) to 0;
 - random graphs with larger weights than test_oracle.py's match central differences.
@@ -28,6 +29,7 @@ from backprop_cli.errors import EvaluationError, SpecError
 from backprop_cli.formula import FormulaError, parse_formula
 from backprop_cli.functions import relu, sigmoid, softplus
 from backprop_cli.render.tex import escape_tex
+from backprop_cli.texchars import can_show
 from backprop_cli.render.printers import UnicodePrinter
 from backprop_cli.spec import _SAFE_COMMANDS, check_symbol_latex
 import oracle
@@ -191,8 +193,8 @@ def test_escaped_text_has_no_special_character_outside_an_escape(text):
     for token in _TOKEN.findall(escaped):
         if len(token) == 1:
             assert token not in _SPECIAL, f"{token!r} unescaped in {escaped!r}"
-            assert token in "\n\t" or (token.isprintable() and ord(token) < 256), \
-                f"{token!r} (not printable Latin-1) reached the LaTeX"
+            assert can_show(token), f"{token!r} (not a character the document shows, " \
+                                    f"texchars.py) reached the LaTeX"
 
 
 SYMBOL_TOKENS = ["\\hat", "\\alpha", "\\mathbf", "\\input", "\\csname", "\\def", "\\catcode",

@@ -14,8 +14,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "backprop_cli"
 #: The stages in order, each the modules (by prefix) that belong to it. A module may import
 #: its own stage and earlier ones.
 STAGES = [
-    ("base", ["errors", "suggest", "settings", "yamlload", "functions", "arith", "bounds",
-              "numeric", "signals"]),
+    ("base", ["errors", "suggest", "settings", "yamlload", "texchars", "functions", "arith",
+              "bounds", "numeric", "signals"]),
     ("tables", ["vocab"]),
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "layered.spec"]),

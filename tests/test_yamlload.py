@@ -213,3 +213,16 @@ def test_mark_of_a_missing_path_is_the_nearest_enclosing_value():
 ])
 def test_field_name(path, name):
     assert field_name(path) == name
+
+
+# --- JSON's surrogate pairs -----------------------------------------------------------------
+
+def test_a_json_surrogate_pair_is_one_character():
+    # JSON (and so a YAML file written by json.dumps) writes 🙂 as two escapes.
+    assert data('title: "\\ud83d\\ude42 and \\u00fe"\n') == {"title": "\U0001f642 and þ"}
+
+
+def test_half_a_surrogate_pair_is_refused_with_its_line():
+    exc = error('nodes: {}\ntitle: "a \\ud83d b"\n')
+    assert exc.field == "title" and exc.line == 2
+    assert "\\ud83d, half of a UTF-16 surrogate pair" in exc.message

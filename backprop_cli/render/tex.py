@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from ..sheet import model as m
+from ..texchars import can_show
 from .worked import printed, printer
 
 #: Above this many characters (in the terminal rendering) a worked line is split over
@@ -30,10 +31,11 @@ _TEX_RE = re.compile("|".join(re.escape(k) for k in _TEX_SPECIALS))
 
 
 def escape_tex(text: str) -> str:
-    """Plain text -> LaTeX that prints it literally. Non-Latin-1 characters are dropped
-    to '?', since pdflatex cannot typeset them."""
+    """Plain text -> LaTeX that prints it literally. A character the document cannot show
+    (texchars.py: CJK, emoji, control characters) is written '?', so that pdflatex never
+    stops at one; the spec reader refuses those in what the user writes."""
     text = _TEX_RE.sub(lambda m: _TEX_SPECIALS[m.group()], str(text))
-    return "".join(ch if ord(ch) < 256 and (ch.isprintable() or ch in "\n\t") else "?" for ch in text)
+    return "".join(ch if can_show(ch) else "?" for ch in text)
 
 
 def template_dirs() -> list[Path]:
