@@ -18,7 +18,7 @@ import warnings
 from decimal import Decimal, InvalidOperation
 
 from .errors import clip
-from .suggest import did_you_mean
+from .suggest import did_you_mean, foreign
 from .vocab import activations
 
 MAX_LENGTH = 2000
@@ -206,7 +206,7 @@ class Checks:
             self.fail(f"'{node.id}' is a function; call it as {node.id}(...)", node)
         hint = _suggest(node.id, self.names) or \
             f"; declare it first, like params: {{{clip(node.id)}: 0.5}} or inputs: [{clip(node.id)}]"
-        self.fail(f"unknown name '{clip(node.id)}'{hint} "
+        self.fail(f"unknown name '{clip(node.id)}'{foreign(node.id)}{hint} "
                   f"(a formula may use the names declared under inputs, targets and "
                   f"params, and the nodes above it)", node)
 

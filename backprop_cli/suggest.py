@@ -8,6 +8,7 @@ that counts a swap of two letters as one edit does.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 
 
 def did_you_mean(word: str, candidates) -> str:
@@ -53,3 +54,18 @@ def edit_distance(a: str, b: str) -> int:
                 current[j] = min(current[j], previous2[j - 2] + 1)
         previous2, previous = previous, current
     return previous[len(b)]
+
+
+def foreign(word: str) -> str:
+    """" (its 'а' is CYRILLIC SMALL LETTER A, not a Latin letter)" for the first letter of
+    `word` outside ASCII, which usually looks like a Latin one (pasted from a PDF, or typed
+    on another keyboard layout), or "" when there is none."""
+    for ch in str(word):
+        if ord(ch) > 127 and (ch.isalpha() or ch.isdigit()):
+            return f" (its '{ch}' is {character_name(ch)}, not a Latin letter: retype it)"
+    return ""
+
+
+def character_name(ch: str) -> str:
+    """'NO-BREAK SPACE (U+00A0)': how a message names a character one cannot see."""
+    return f"{unicodedata.name(ch, 'an unnamed character')} (U+{ord(ch):04X})"

@@ -34,8 +34,25 @@ _INVISIBLE = {0x00AD, 0x200C, 0xFEFF}
 SHOWN = frozenset(c for low, high in _RANGES for c in range(low, high + 1)) - _INVISIBLE
 
 
+#: Letters and signs a title or a note may use that text fonts lack, set as math: the
+#: Greek of a course's notation (σ, η, ∂) and the signs of its formulas.
+MATH = {
+    **{chr(0x03B1 + i): "\\" + name for i, name in enumerate(
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi o pi rho "
+        "varsigma sigma tau upsilon phi chi psi omega".split()) if name != "o"},
+    "Γ": "\\Gamma", "Δ": "\\Delta", "Θ": "\\Theta", "Λ": "\\Lambda", "Ξ": "\\Xi", "Π": "\\Pi",
+    "Σ": "\\Sigma", "Φ": "\\Phi", "Ψ": "\\Psi", "Ω": "\\Omega", "ϕ": "\\phi", "ϵ": "\\epsilon",
+    "∂": "\\partial", "∇": "\\nabla", "∑": "\\sum", "∏": "\\prod", "∫": "\\int", "√": "\\surd",
+    "∞": "\\infty", "≤": "\\le", "≥": "\\ge", "≠": "\\ne", "≈": "\\approx", "−": "-",
+    "∈": "\\in", "∉": "\\notin", "⊙": "\\odot", "⊗": "\\otimes", "∘": "\\circ", "⋅": "\\cdot",
+    "↦": "\\mapsto", "⇒": "\\Rightarrow", "′": "'", "ℓ": "\\ell", "ℝ": "\\mathbb{R}",
+    **{chr(0x2080 + d): f"_{{{d}}}" for d in range(10)},
+    **{ch: f"^{{{d}}}" for d, ch in enumerate("⁰¹²³⁴⁵⁶⁷⁸⁹")},
+}
+
+
 def can_show(ch: str) -> bool:
     """True if `ch` prints in our LaTeX documents: printable ASCII, tab and newline
-    (escaped where LaTeX gives them a meaning), or a character of SHOWN."""
+    (escaped where LaTeX gives them a meaning), a character of SHOWN, or one of MATH."""
     code = ord(ch)
-    return (32 <= code < 127) or ch in "\n\t" or code in SHOWN
+    return (32 <= code < 127) or ch in "\n\t" or code in SHOWN or ch in MATH

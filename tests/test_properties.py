@@ -29,7 +29,7 @@ from backprop_cli.errors import EvaluationError, SpecError
 from backprop_cli.formula import FormulaError, parse_formula
 from backprop_cli.functions import relu, sigmoid, softplus
 from backprop_cli.render.tex import escape_tex
-from backprop_cli.texchars import can_show
+from backprop_cli.texchars import MATH, can_show
 from backprop_cli.render.printers import UnicodePrinter
 from backprop_cli.spec import _SAFE_COMMANDS, check_symbol_latex
 import oracle
@@ -180,7 +180,10 @@ def test_the_printed_formula_parses_back_to_the_same_expression(text):
 
 _ESCAPES = [r"\textbackslash{}", r"\textasciicircum{}", r"\textasciitilde{}", r"\textless{}",
             r"\textgreater{}", r"\textbar{}", r"\{", r"\}", r"\$", r"\&", r"\#", r"\_", r"\%"]
-_TOKEN = re.compile("|".join(re.escape(e) for e in _ESCAPES) + "|.", re.S)
+#: A Greek letter or a sign set as math: one token, whose content must be the table's.
+_MATH = ["\\ensuremath{" + latex + "}" for latex in MATH.values()]
+_TOKEN = re.compile("|".join(re.escape(e) for e in sorted(_ESCAPES + _MATH, key=len, reverse=True))
+                    + "|.", re.S)
 _SPECIAL = set("\\{}$&#^_~%<>|")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from ..sheet import model as m
-from ..texchars import can_show
+from ..texchars import MATH, can_show
 from .worked import printed, printer
 
 #: Above this many characters (in the terminal rendering) a worked line is split over
@@ -33,9 +33,11 @@ _TEX_RE = re.compile("|".join(re.escape(k) for k in _TEX_SPECIALS))
 def escape_tex(text: str) -> str:
     """Plain text -> LaTeX that prints it literally. A character the document cannot show
     (texchars.py: CJK, emoji, control characters) is written '?', so that pdflatex never
-    stops at one; the spec reader refuses those in what the user writes."""
+    stops at one; the spec reader refuses those in what the user writes. Greek letters
+    and the signs of formulas (σ, ∂, ≤, ₁) are set as math."""
     text = _TEX_RE.sub(lambda m: _TEX_SPECIALS[m.group()], str(text))
-    return "".join(ch if can_show(ch) else "?" for ch in text)
+    return "".join(f"\\ensuremath{{{MATH[ch]}}}" if ch in MATH else ch if can_show(ch) else "?"
+                   for ch in text)
 
 
 def template_dirs() -> list[Path]:

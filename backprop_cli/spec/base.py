@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import keyword
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
 from ..errors import SpecError, clip
-from ..suggest import did_you_mean
+from ..suggest import character_name, did_you_mean, foreign
+from ..texchars import can_show
 from ..vocab.activations import formula_functions
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS, REQUIRED
 from ..yamlload import Document, Flag, field_name, is_number
@@ -78,6 +80,11 @@ _SEQUENCE_LIKE = {"inputs": "inputs: [x1, x2]",
                   "network.layers": "layers: [{units: 2, activation: sigmoid}, ...]"}
 
 
+#: Unicode categories of characters that show nothing: controls, format characters (zero
+#: width spaces, direction marks, the soft hyphen) and line or paragraph separators.
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
+
+
 class Reader:
     """Field-aware checks shared by every spec form: each failure names the field and line."""
 
@@ -124,10 +131,20 @@ class Reader:
         value = _plain(value)
         if len(value) > MAX_TEXT:
             self.fail(path, f"is {len(value)} characters long; the limit is {MAX_TEXT}")
-        control = next((ch for ch in value if not ch.isprintable() and ch not in "\n\t"), None)
-        if control is not None:
+        control = next((ch for ch in value if unicodedata.category(ch) in _INVISIBLE
+                        and ch not in "\n\t"), None)
+        if control is not None and unicodedata.category(control) == "Cc":
             self.fail(path, f"contains the control character U+{ord(control):04X}; "
                             f"write plain text (a \\ escape in double quotes makes one)")
+        if control is not None:
+            self.fail(path, f"contains the invisible character {character_name(control)}; "
+                            f"write plain text (text pasted from a PDF or a web page can "
+                            f"bring one)")
+        unshown = next((ch for ch in value if not can_show(ch)), None)
+        if unshown is not None:
+            self.fail(path, f"contains {character_name(unshown)}, which the LaTeX answer key "
+                            f"cannot show; write it with Latin letters (accents are fine), "
+                            f"Greek letters or math signs")
         return value
 
     def number(self, path, value, *, allow_null: bool) -> Fraction | None:
@@ -162,7 +179,8 @@ class Reader:
             comma = " (in {w: 1,5} the comma starts a new entry: write 1.5)" \
                 if value.isdigit() else ""
             self.fail(path, f"'{clip(value)}' is not a valid name: use letters, digits and _, "
-                            f"starting with a letter (like x1, w_out, yhat){comma}")
+                            f"starting with a letter (like x1, w_out, yhat){comma}"
+                            f"{foreign(value)}")
         if len(value) > MAX_NAME:
             self.fail(path, f"the name '{value[:20]}...' is longer than {MAX_NAME} characters; "
                             f"use a shorter one, like w_out")
