@@ -59,6 +59,16 @@ def parse_formula(text: str, names: dict[str, sp.Symbol]) -> Formula:
     return Formula(text=text, expr=expr, display=display)
 
 
+def _not_real(expr) -> bool:
+    """Whether SymPy knows `expr` is not real. Asking evaluates a number, and a function of
+    exp(1e30) overflows there in mpmath (as a hash seed may order the queries): too large
+    to tell here, it is left to the numeric stage, which bounds it first and says so."""
+    try:
+        return bool(expr.is_number and expr.is_real is False or expr.has(sp.I))
+    except OverflowError:
+        return False
+
+
 class _Builder(Checks):
     """SymPy from a tree, node by node: each node passes formula_syntax's check of its kind
     (in the order a walk of the syntax alone would check it) and then the checks that need
@@ -67,7 +77,7 @@ class _Builder(Checks):
     def build(self, node: ast.AST):
         self.kind(node)
         expr, display = getattr(self, "_" + type(node).__name__)(node)
-        if expr.is_number and expr.is_real is False or expr.has(sp.I):  # sqrt(-9**x) = 3**x i
+        if _not_real(expr):  # sqrt(-9**x) = 3**x i
             self.fail("this is not a real number (a square root or fractional power of a "
                       "negative number): take the root of a number that is 0 or more", node)
         if expr.has(sp.zoo, sp.nan, sp.oo):

@@ -50,12 +50,25 @@ def tidy(expr: sp.Expr) -> sp.Expr:
     candidates = [sp.factor_terms(expr), expr] if expr.is_Mul else [expr]
     if expanded_terms(expr) > MAX_EXPANDED_TERMS:
         return candidates[0]  # (a + ... + h)**20 multiplied out would not fit in memory
+    if _huge_exponent(expr):
+        return candidates[0]  # exp(x + 1e30): factor would build a polynomial of that degree
     for rewrite in (sp.expand, sp.factor):
         try:
             candidates.append(rewrite(expr))
         except (sp.PolynomialError, NotImplementedError, TypeError, ValueError):
             pass
     return min(candidates, key=sp.count_ops)  # min keeps the first of equals
+
+
+def _huge_exponent(expr) -> bool:
+    """An exponent (of exp or a power) holding a number over 1000 in size: expanding or
+    factoring treats exp(x + c) as exp(x)·exp(c), and the polynomial code a power of
+    degree c."""
+    for part in expr.atoms(sp.exp, sp.Pow):
+        exponent = part.args[0] if isinstance(part, sp.exp) else part.exp
+        if any(abs(n) > 1000 for n in exponent.atoms(sp.Number)):
+            return True
+    return False
 
 
 def expanded_terms(expr) -> int:

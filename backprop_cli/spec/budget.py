@@ -28,10 +28,15 @@ import re
 LIMIT = 15_000
 
 
-def graph_work(samples: int, nodes: int, params: int, steps: int) -> int:
-    """The units of a graph problem: samples x passes x (4 per node and loss + 2/3 per
-    parameter)."""
-    return samples * (1 + steps) * (4 * (nodes + 1) + (2 * params + 2) // 3)
+def graph_work(samples: int, nodes: int, params: int, steps: int, node_parts=(),
+               symbolic_samples: int = 0) -> int:
+    """The units of a graph problem: samples x passes x (4 per node and loss, and one more
+    for each 3 parts of a formula beyond 12 + 2/3 per parameter); a sample with a
+    symbolic value counts 3 times (its values are formulas that grow with each node:
+    600 samples of a 9-deep sigmoid nest, half of them symbolic, took 14 s)."""
+    per_sample = 4 * (nodes + 1) + sum(max(0, p - 12) // 3 for p in node_parts) \
+        + (2 * params + 2) // 3
+    return (samples + 2 * symbolic_samples) * (1 + steps) * per_sample
 
 
 def network_work(samples: int, weights: int, units: int, steps: int, symbolic: bool) -> int:

@@ -129,11 +129,14 @@ class _GraphReader(Reader):
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
         self.steps_with_numbers(optimizer, _first_symbol(top, params, data, inputs, targets))
         steps = optimizer.steps if optimizer is not None else 0
-        work = budget.graph_work(len(data), len(nodes), len(params), steps)
+        symbolic = sum(1 for sample in data if any(v is None for _, v in sample))
+        work = budget.graph_work(len(data), len(nodes), len(params), steps,
+                                 [budget.parts(text.text) for _, text in nodes], symbolic)
         if budget.over(work):
             where = ("data",) if len(data) > 1 else ("optimizer", "steps") if steps > 1 \
                 else ("nodes",)
-            self.fail(where, f"{len(data)} sample{'s' * (len(data) != 1)} x {1 + steps} "
+            several = f" ({symbolic} with a symbolic value, counted 3 times)" if symbolic else ""
+            self.fail(where, f"{len(data)} sample{'s' * (len(data) != 1)}{several} x {1 + steps} "
                              f"pass{'es' * (steps > 0)} x ({len(nodes)} nodes and the loss, "
                              f"{len(params)} parameters) = {budget.describe(work)}: use fewer "
                              f"samples, optimizer steps or nodes")
