@@ -71,14 +71,8 @@ def _split(factors):
 
 
 class _Handwritten:
-    """What both calculus printers do alike: an integer value of 16 digits or more is
-    rounded like any other number, and a product the user wrote is written as they wrote
-    it; any other product goes to the printer's own `_print_product`."""
-
-    def _print_Integer(self, expr):
-        if self._settings["decimals"] and abs(expr) >= 10**15:
-            return self.number(expr)  # a value: 2.8823·10¹⁸, rounded like any other
-        return super()._print_Integer(expr)
+    """What both calculus printers do alike: a product the user wrote is written as they
+    wrote it; any other product goes to the printer's own `_print_product`."""
 
     def _print_Mul(self, expr):
         # SymPy's LaTeX printer hands x**-1 to _print_Mul as it is: not a product here

@@ -80,6 +80,8 @@ class MathLatexPrinter(LatexPrinter):
         return super()._print_Rational(expr)
 
     def _print_Integer(self, expr):
+        if self._settings["decimals"] and abs(expr.p) >= 10**15:
+            return self.number(expr)  # a value: 1 \times 10^{300}, at the digits asked for
         return str(expr.p)
 
     def _print_Symbol(self, expr, style="plain"):
@@ -222,6 +224,8 @@ class UnicodePrinter(Printer):
         return names[expr].unicode if expr in names else expr.name
 
     def _print_Integer(self, expr):
+        if self._settings["decimals"] and abs(expr.p) >= 10**15:
+            return self.number(expr)  # a value: 1·10³⁰⁰, at the digits asked for
         return ("−" if expr < 0 else "") + str(abs(expr.p))
 
     def _print_Rational(self, expr):
@@ -302,6 +306,8 @@ class UnicodePrinter(Printer):
         if exp.is_Number and exp < 0:
             return self._print_Mul(sp.Mul(1, expr, evaluate=False))
         base_text = self.paren(base, PRECEDENCE["Pow"], strict=True)
+        if not base_text.startswith("(") and ("·" in base_text or "/" in base_text):
+            base_text = f"({base_text})"  # (1·10⁻⁵)³ and (1/3)², not 1·10⁻⁵³ and 1/3²
         if exp.is_Integer and exp > 0:
             return base_text + str(exp.p).translate(_SUPER)
         return f"{base_text}^{self.paren(exp, PRECEDENCE['Pow'], strict=True)}"
