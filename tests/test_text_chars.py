@@ -44,3 +44,34 @@ def test_what_cannot_be_shown_is_refused_by_name(char, name):
     with pytest.raises(bp.SpecError) as caught:
         bp.solve(dict(SPEC, title=f"a{char}b"))
     assert caught.value.field == "title" and name in caught.value.message
+
+
+SYMBOL_PIECES = ["\\hat", "\\bar", "\\mathbf", "\\alpha", "\\text", "\\prime", "{", "}", "^", "_",
+                 "w", "x", "1", "2", " ", "(", ")", ",", "'", "\\partial", "\\operatorname"]
+
+
+@pytest.mark.latex
+def test_every_accepted_symbol_compiles():
+    """Random symbols: what check_symbol_latex accepts, set in one document, compiles (an
+    accepted x_1_2 or \\hat alone stopped pdflatex, reported as a TeX log line)."""
+    import random
+
+    from backprop_cli.render.pdf import build_pdf
+    from backprop_cli.spec.graph import check_symbol_latex
+
+    def refuse(message):
+        raise ValueError(message)
+
+    rng = random.Random(12)
+    accepted = set()
+    while len(accepted) < 1000:
+        latex = "".join(rng.choice(SYMBOL_PIECES) for _ in range(rng.randint(1, 8)))
+        try:
+            check_symbol_latex(latex, refuse)
+        except ValueError:
+            continue
+        accepted.add(latex)
+    body = "\n".join(f"${latex}$\\par" for latex in sorted(accepted))
+    document = ("\\documentclass{article}\\usepackage{amsmath,amssymb}\\begin{document}\n"
+                + body + "\n\\end{document}\n")
+    assert build_pdf(document).startswith(b"%PDF")

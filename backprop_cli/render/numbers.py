@@ -7,8 +7,10 @@ rounded, and only for printing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import decimal
 from decimal import Decimal, localcontext
 
+import mpmath
 import sympy as sp
 
 
@@ -39,6 +41,24 @@ def to_decimal(value) -> Decimal:
         return Decimal(str(sp.Float(value, 55)))
 
 
+def _shown_far(value, digits: int) -> Shown:
+    """A value whose decimal exponent Decimal cannot hold, rounded with mpmath, which
+    keeps any exponent: the mantissa to `digits` digits and the power of ten."""
+    rough = abs(int(mpmath.log10(abs(mpmath.mpf(sp.Float(value, 15)._mpf_)))))
+    # the exponent's own digits are needed too, or the mantissa is off by powers of ten
+    with mpmath.workdps(digits + 10 + len(str(rough))):
+        number = mpmath.mpf(sp.Float(value, mpmath.mp.dps)._mpf_)
+        negative, number = number < 0, abs(number)
+        exponent = int(mpmath.floor(mpmath.log10(number)))
+        mantissa = number / mpmath.power(10, exponent)
+        if mantissa >= 10:  # log10 rounded down across a power of ten
+            mantissa, exponent = mantissa / 10, exponent + 1
+        text = mpmath.nstr(mantissa, digits, strip_zeros=True, min_fixed=-1, max_fixed=2)
+    if text.startswith("10"):  # 9.99995 rounded up to 10
+        text, exponent = "1", exponent + 1
+    return Shown(_trim(text), exponent, bool(negative))
+
+
 _SHOWN: dict = {}  # (exact key of the value, digits) -> Shown
 
 
@@ -67,7 +87,10 @@ def shown(value, digits: int) -> Shown:
 def _shown(value, digits: int) -> Shown:
     if value.is_Integer and abs(value) < 10**15:
         return Shown(str(abs(int(value))), None, value < 0)
-    number = to_decimal(value)
+    try:
+        number = to_decimal(value)
+    except decimal.Overflow:  # beyond 10^±999999 (σ′(1e30) = e^(-1e30)): in mpmath instead
+        return _shown_far(value, digits)
     if number == 0:
         return Shown("0", None, False)
     negative = number < 0

@@ -29,6 +29,10 @@ _GREEK = ("alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iot
 _SAFE_COMMANDS = set(_GREEK) | {"hat", "bar", "tilde", "vec", "dot", "ddot", "mathbf", "mathrm",
                                 "mathit", "mathcal", "boldsymbol", "prime", "widehat", "widetilde",
                                 "overline", "text", "partial", "nabla", "operatorname"}
+#: The commands that take an argument: \\hat x, \\mathbf{W}; without one TeX stops.
+_TAKES_ARGUMENT = {"hat", "bar", "tilde", "vec", "dot", "ddot", "mathbf", "mathrm", "mathit",
+                   "mathcal", "boldsymbol", "widehat", "widetilde", "overline", "text",
+                   "operatorname"}
 _SAFE_LATEX = re.compile(r"^(?:\\[A-Za-z]+|[A-Za-z0-9 _^{}(),.'+\-*/|=<>\[\]])*$")
 
 
@@ -271,4 +275,90 @@ def check_symbol_latex(latex: str, fail) -> None:
             break
     if depth != 0:
         fail(f"the braces in {latex!r} do not match; close every {{ with a }}")
+    problem = _math_problem(latex)
+    if problem:
+        fail(f"{latex!r} would stop LaTeX: {problem}")
+
+
+_TOKEN = re.compile(r"\\[A-Za-z]+|\\.|.", re.S)
+
+
+def _math_problem(latex: str) -> str | None:
+    """What TeX would stop at in `latex` as math, or None: a _ or ^ with nothing after
+    it, two of them on one base (x_1_2), an accent or font with no argument (\\hat)."""
+    tokens = _TOKEN.findall(latex)
+    used: set = set()  # the scripts the current base already has
+
+    def argument(i: int, of_command: bool = False) -> int | None:
+        """The index after the argument starting at token i, or None if there is none (a
+        command's argument that is itself a command needs braces: \\operatorname{\\partial})."""
+        while i < len(tokens) and tokens[i] == " ":
+            i += 1
+        if i >= len(tokens) or tokens[i] in ("}", "_", "^", "'"):
+            return None
+        if tokens[i] == "{":
+            depth = 0
+            for j in range(i, len(tokens)):
+                depth += {"{": 1, "}": -1}.get(tokens[j], 0)
+                if depth == 0:
+                    return j + 1
+            return None
+        if tokens[i].startswith("\\") and (of_command or tokens[i][1:] in _TAKES_ARGUMENT):
+            return None  # \\hat\\mathbf x: \\hat takes \\mathbf alone; braces are needed
+        return i + 1
+
+    def start(i: int) -> int:
+        while i < len(tokens) and tokens[i] == " ":
+            i += 1
+        return i
+
+    stack: list = []  # per open brace: (the scripts of the base outside, a script's group?)
+    script_group = False
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token == "{":
+            stack.append((used, script_group))
+            used, script_group = set(), False
+            i += 1
+            continue
+        if token == "}":
+            outside, was_script = stack.pop() if stack else (set(), False)
+            used = outside if was_script else set()  # {x_1} is a base; x_{1} keeps x's _
+            i += 1
+            continue
+        if token in ("_", "^"):
+            if token == "^" and "'" in used and tokens[i - 1] != "'":
+                return "a superscript after a prime must follow it directly, like x'^2"
+            if token in used:
+                return (f"two {token} on one symbol; group them, like x{token}{{1,2}} or "
+                        f"{{x{token}1}}{token}2")
+            after = argument(i + 1)
+            if after is None:
+                return f"{token} needs something after it, like x{token}{{1}} (in braces when it is a command)"
+            used = used | {token}
+            if tokens[start(i + 1)] == "{":  # look inside the group too
+                script_group, i = True, start(i + 1)
+            else:
+                i = after
+            continue
+        if token == "'":  # a prime is a superscript: x'^2 is fine, x^2' is two
+            if "^" in used:
+                return "a prime after a superscript (x^2'); write the prime first, like x'^2"
+            used = used | {"'"}
+            i += 1
+            continue
+        if token.startswith("\\") and token[1:] in _TAKES_ARGUMENT:
+            after = argument(i + 1, of_command=True)
+            if after is None:
+                return f"{token} needs an argument in braces, like {token}{{y}}"
+            if token == "\\text" and any(t.startswith("\\") for t in tokens[i + 1:after]):
+                return "\\text takes plain text, no commands; write \\text{in} or \\partial alone"
+            used = set()
+            i = start(i + 1) if tokens[start(i + 1)] == "{" else after
+            continue
+        if token != " ":
+            used = set()
+        i += 1
+    return None
 
