@@ -220,6 +220,7 @@ def build_graph(problem: GraphProblem) -> Graph:
                             field=text.field, line=text.line, column=text.column)
         parsed.append((name, formula, text))
         declare(name)
+    _one_symbol_each(naming, symbols, problem)
 
     taken = set(symbols)
     splits = [f for _, f, _ in parsed if _splits(f.expr)]
@@ -269,6 +270,26 @@ def build_graph(problem: GraphProblem) -> Graph:
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
                  names=naming, output=output, optimizer=optimizer)
+
+
+def _one_symbol_each(naming: Naming, symbols: dict, problem: GraphProblem) -> None:
+    """Two names the solution would print alike (x_1 and x1 are both x₁) would make one
+    symbol stand for two things: refuse the second, where it is declared."""
+    fields = {n: "inputs" for n in problem.inputs}
+    fields.update({n: "targets" for n in problem.targets})
+    fields.update({n: f"params.{n}" for n, _ in problem.params})
+    lines = {n: text.line for n, text in problem.nodes}
+    fields.update({n: f"nodes.{n}" for n, _ in problem.nodes})
+    seen: dict = {}
+    for name, symbol in symbols.items():
+        written = naming[symbol]
+        for shown in (written.unicode, written.latex):
+            first = seen.setdefault(shown, name)
+            if first != name:
+                raise SpecError(f"'{first}' and '{name}' would both be written {written.unicode} "
+                                f"({written.latex} in LaTeX), one symbol for two things; "
+                                f"rename one (like {name}b)",
+                                field=fields.get(name), line=lines.get(name))
 
 
 #: How the learning rate is written: η, unless the problem has a quantity written so.
