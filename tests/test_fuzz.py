@@ -35,8 +35,6 @@ def known_failure(drawn: Case) -> str | None:
     """Why `drawn` would fail today for a reason listed in tests/fuzz/KNOWN.md, or None.
     Remove an entry (and its reason here) when the fix is merged. (None is open now: the
     reproducers of what was listed are in tests/bad/, where the corpus runs them.)"""
-    if drawn.text.count("/") >= 12:
-        return "KNOWN.md 1: a chain of divisions takes exponential time in the calculus form"
     return None
 
 

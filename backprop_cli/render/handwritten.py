@@ -111,12 +111,15 @@ class CalculusUnicodePrinter(_Handwritten, UnicodePrinter):
         sign, above, below = _split(list(expr.args))
         if below and len(above) == 1 and _negation(above[0]):
             sign, above = ("" if sign else "-"), [above[0].args[1]]  # −x/2, not (−x)/2
-        text = self._chain(above) if above else "1"
+        # each factor printed once: printing one twice doubled the work at every level of
+        # a written quotient, and x / x / ... / x (21 levels) took minutes
+        if not below:
+            text = self._chain(above) if above else "1"
+        elif len(above) == 1:
+            text = self.paren(above[0], PRECEDENCE["Pow"])
+        else:
+            text = f"({self._chain(above)})" if above else "1"
         if below:
-            if len(above) == 1:
-                text = self.paren(above[0], PRECEDENCE["Pow"])
-            elif len(above) > 1:
-                text = f"({text})"
             under = self.paren(below[0], PRECEDENCE["Pow"]) if len(below) == 1 \
                 else f"({self._chain(below)})"
             text = f"{text}/{under}"
@@ -178,9 +181,11 @@ class CalculusLatexPrinter(_Handwritten, MathLatexPrinter):
 
     def _written(self, expr):
         sign, above, below = _split(list(expr.args))
-        text = self._chain(above) if above else "1"
-        if below:
-            top = self._print(above[0]) if len(above) == 1 else text
+        if not below:
+            text = self._chain(above) if above else "1"
+        else:  # each factor printed once (see the terminal printer)
+            top = self._print(above[0]) if len(above) == 1 else \
+                (self._chain(above) if above else "1")
             bottom = self._print(below[0]) if len(below) == 1 else self._chain(below)
             text = f"\\frac{{{top}}}{{{bottom}}}"
         return ("- " if sign else "") + text
