@@ -152,9 +152,8 @@ class Solution:
         what a notebook shows)."""
         from .pipeline import render
 
-        chosen = dataclasses.replace(self.settings, **settings) if settings else self.settings
-        if settings:
-            chosen = make_settings(**dataclasses.asdict(chosen))
+        chosen = make_settings(**{**dataclasses.asdict(self.settings), **settings}) \
+            if settings else self.settings
         return render(self._result, fmt, chosen)
 
     def to_text(self, *, color: bool = False, width: int | None = None) -> str:

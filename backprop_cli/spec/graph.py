@@ -289,11 +289,15 @@ def _math_problem(latex: str) -> str | None:
     tokens = _TOKEN.findall(latex)
     used: set = set()  # the scripts the current base already has
 
+    def start(i: int) -> int:
+        while i < len(tokens) and tokens[i] == " ":
+            i += 1
+        return i
+
     def argument(i: int, of_command: bool = False) -> int | None:
         """The index after the argument starting at token i, or None if there is none (a
         command's argument that is itself a command needs braces: \\operatorname{\\partial})."""
-        while i < len(tokens) and tokens[i] == " ":
-            i += 1
+        i = start(i)
         if i >= len(tokens) or tokens[i] in ("}", "_", "^", "'"):
             return None
         if tokens[i] == "{":
@@ -306,11 +310,6 @@ def _math_problem(latex: str) -> str | None:
         if tokens[i].startswith("\\") and (of_command or tokens[i][1:] in _TAKES_ARGUMENT):
             return None  # \\hat\\mathbf x: \\hat takes \\mathbf alone; braces are needed
         return i + 1
-
-    def start(i: int) -> int:
-        while i < len(tokens) and tokens[i] == " ":
-            i += 1
-        return i
 
     stack: list = []  # per open brace: (the scripts of the base outside, a script's group?)
     script_group = False
