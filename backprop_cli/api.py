@@ -54,6 +54,8 @@ def make_settings(**settings) -> Settings:
         raise ValueError(f"digits must be a whole number from 1 to 15, not {chosen.digits!r}")
     if chosen.view not in ("matrix", "scalar", "both"):
         raise ValueError(f"view must be 'matrix', 'scalar' or 'both', not {chosen.view!r}")
+    if chosen.paper not in ("a4", "letter"):
+        raise ValueError(f"paper must be 'a4' or 'letter', not {chosen.paper!r}")
     if not isinstance(chosen.width, int) or chosen.width < 20:
         raise ValueError(f"width must be a whole number of columns, 20 or more, not {chosen.width!r}")
     return chosen

@@ -137,6 +137,8 @@ def _output_options(command):
                      help="Significant digits shown (values are computed exactly or to 50 digits)."),
         click.option("--color/--no-color", default=None,
                      help="Colour the terminal output (default: only on a terminal)."),
+        click.option("--paper", type=click.Choice(("a4", "letter")), default="a4", show_default=True,
+                     help="LaTeX and PDF: the paper the answer key is set on."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -157,7 +159,7 @@ def main() -> None:
               show_default=True,
               help="Layered problems: vectors and matrices, entry by entry, or both.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, view, debug):
+def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, view, debug):
     """Solve the problem in SPEC (a YAML file, or - for standard input)."""
     fmt = _output_format(fmt, as_latex, as_pdf, fragment)
     if as_pdf and output in (None, "-"):
@@ -170,13 +172,13 @@ def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, view, de
 
         _check_output(output)
         source, text = read_spec(spec)
-        settings = _settings(digits, fragment, color, output, view)
+        settings = _settings(digits, fragment, color, output, view, paper)
         _deliver(Solution(solve_text(text, source), settings), fmt, as_pdf, output)
 
     _run(debug, action)
 
 
-def _settings(digits: int, fragment: bool, color, output, view: str = "matrix"):
+def _settings(digits: int, fragment: bool, color, output, view: str = "matrix", paper: str = "a4"):
     """The one settings object of a command: colour only on a terminal (unless asked)."""
     from .api import make_settings
 
@@ -184,7 +186,7 @@ def _settings(digits: int, fragment: bool, color, output, view: str = "matrix"):
         color = output in (None, "-") and sys.stdout is not None and sys.stdout.isatty() \
             and "NO_COLOR" not in os.environ
     return make_settings(digits=digits, fragment=fragment, color=bool(color),
-                         width=_terminal_width(), view=view)
+                         width=_terminal_width(), view=view, paper=paper)
 
 
 def _output_format(fmt, as_latex: bool, as_pdf: bool, fragment: bool) -> str:
@@ -289,7 +291,7 @@ def _terminal_width() -> int:
 @_output_options
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
 def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, fragment, output,
-           digits, color, debug):
+           digits, color, paper, debug):
     """Differentiate FORMULA: its gradient, or with several formulas the Jacobian.
 
     \b
@@ -304,7 +306,7 @@ def derive(formulas, wrt, point, defines, lr, title, fmt, as_latex, as_pdf, frag
         from .api import Solution
 
         _check_output(output)
-        settings = _settings(digits, fragment, color, output)
+        settings = _settings(digits, fragment, color, output, paper=paper)
         solution = Solution(_derive_solution(formulas, wrt, point, defines, lr, title), settings)
         _deliver(solution, fmt, as_pdf, output)
 

@@ -12,3 +12,4 @@ class Settings:
     color: bool = False  # terminal text: ANSI colour
     width: int = 100  # terminal text: columns to wrap at
     view: str = "matrix"  # layered problems: matrix, scalar or both
+    paper: str = "a4"  # LaTeX and PDF: a4 or letter

@@ -18,5 +18,5 @@ _CONTEXTS = {"graph": latex_graph.context, "network": latex_network.context,
 def render_latex(sheet: m.Worksheet, settings: Settings) -> str:
     """The worksheet through its form's template (which extends document.tex.j2)."""
     template = environment().get_template(f"{sheet.form}.tex.j2")
-    return template.render(fragment=settings.fragment, **base_context(sheet),
+    return template.render(fragment=settings.fragment, paper=settings.paper, **base_context(sheet),
                            **_CONTEXTS[sheet.form](sheet, settings))

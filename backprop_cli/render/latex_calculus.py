@@ -18,6 +18,7 @@ ROW = 60
 class _Calculus:
     def __init__(self, sheet: m.Worksheet, settings: Settings):
         self.sheet, self.names, self.digits = sheet, sheet.names, settings.digits
+        self.settings = settings
         self.latex = printer("calculus", "latex")
         self.unicode = printer("calculus", "unicode")
 
@@ -66,7 +67,7 @@ class _Calculus:
     def section(self, section: m.Section) -> dict:
         out = {"title": section.title, "notes": [], "result": None, "product": None,
                "lines": worked_lines([b for b in section.blocks if isinstance(b, m.Worked)],
-                                     self.sheet, self.digits)}
+                                     self.sheet, self.settings, numbered=False)}
         for block in section.blocks:
             if isinstance(block, m.Note):
                 out["notes"].append(block.latex or escape_tex(block.text))
@@ -79,7 +80,7 @@ class _Calculus:
     def context(self) -> dict:
         sheet = self.sheet
         ctx = {"given": worked_lines([b for b in sheet.given if isinstance(b, m.Worked)],
-                                     sheet, self.digits),
+                                     sheet, self.settings, numbered=False),
                "softmax": [], "point": None, "update": False, "eta": None, "lr": None,
                "sections": [self.section(s) for s in sheet.sections],
                "result": "gradient" if any(isinstance(b, (m.Result, m.ChainProduct)) and b.gradient
@@ -89,10 +90,11 @@ class _Calculus:
                 ctx["softmax"].append(f"\\left({self.symbols(block.outputs)}\\right) = "
                                       f"\\operatorname{{softmax}}\\left({self.symbols(block.arguments)}\\right)")
             elif isinstance(block, m.Differentiate):
-                ctx["wrt"] = self.symbols(block.wrt)
+                # one $...$ each: TeX breaks a paragraph between them, never at a comma in math
+                ctx["wrt"] = ", ".join(f"${self.latex(s, names=self.names)}$" for s in block.wrt)
                 if block.point:
-                    ctx["point"] = ", ".join(f"{self.latex(v, names=self.names)} = "
-                                             f"{self.tex(n, decimals=True)}" for v, n in block.point)
+                    ctx["point"] = ", ".join(f"${self.latex(v, names=self.names)} = "
+                                             f"{self.tex(n, decimals=True)}$" for v, n in block.point)
             elif isinstance(block, m.LearningRate):
                 ctx["update"], ctx["eta"] = True, self.tex(block.symbol)
                 ctx["lr"] = self.tex(block.lr, decimals=True) if block.lr.is_number else None

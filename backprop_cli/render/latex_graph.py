@@ -14,7 +14,7 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
     tex = lambda e, **kw: latex(e, names=names, digits=digits, **kw)  # noqa: E731
     ctx = {"equations": [], "loss_definition": None, "reduction": "mean", "several": False,
            "params": [], "data": {"columns": [], "rows": []}, "lr": None, "eta": "\\eta", "steps": 0,
-           "sections": section_dicts(sheet.sections, sheet, digits), "gradients": [],
+           "sections": section_dicts(sheet.sections, sheet, settings), "gradients": [],
            "trained": False, "loss": None, "losses_after": [], "loss_symbol": ""}
     for block in sheet.given + sheet.summary:
         if isinstance(block, m.Definitions):

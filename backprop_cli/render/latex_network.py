@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ..sheet import model as m
 from .tex import section_dicts, title_tex, worked_lines
-from .pieces import convention, describe, form_box, form_latex
+from .lines import RELATION, pack, room, set_rows, text_width
+from .measure import measure
+from .pieces import convention, describe, form_cuts, form_latex, piece_latex, standing
 from .printers import latex
 from ..settings import Settings
 
-ONE_LINE = 90  # columns of the terminal picture above which a LaTeX line is split at its '='
 GENERAL = "The network in matrix form"
 SCALAR = "Entry by entry (scalar view)"
 
@@ -17,19 +18,43 @@ SCALAR = "Entry by entry (scalar view)"
 class _Network:
     def __init__(self, sheet: m.Worksheet, settings: Settings):
         self.sheet, self.names, self.digits = sheet, sheet.names, settings.digits
+        self.settings = settings
 
     def tex(self, pieces) -> str:
         return form_latex(pieces, self.names, self.digits)
 
-    def line(self, line: m.MatrixLine) -> dict:
-        wide = sum(form_box(f, self.names, self.digits).width + 3 for f in line.forms)
-        return {"lhs": self.tex(line.lhs), "relation": "\\leftarrow" if line.relation == "←" else "=",
-                "rhs": [self.tex(f) for f in line.forms], "one_line": wide <= ONE_LINE,
-                "note": line.note[0] if line.note else None}
+    def cuts(self, pieces, space: float) -> tuple:
+        """A form as the LaTeX of the pieces it may be cut into (pieces.form_cuts); a row
+        vector too wide for a row is written as a column, transposed."""
+        out = []
+        for group in form_cuts(pieces):
+            texts = []
+            for piece in group:
+                text = piece_latex(piece, self.names, self.digits)
+                if isinstance(piece, m.Mat) and len(piece.rows) == 1 and len(piece.rows[0]) > 1 \
+                        and measure(text) > space:
+                    text = piece_latex(standing(piece), self.names, self.digits) + "^{\\top}"
+                texts.append(text)
+            out.append(" ".join(texts))
+        return tuple(out)
+
+    def line(self, line: m.MatrixLine, space: float, indent: float) -> dict:
+        relation = "\\leftarrow" if line.relation == "←" else "="
+        forms = [self.cuts(f, space - RELATION) for f in line.forms]
+        return {"lhs": self.tex(line.lhs), "rows": set_rows(relation, forms, space),
+                "note": line.note[0] if line.note else None, "indent": indent}
 
     def lines(self, lines) -> list[dict]:
-        return [self.line(line) if isinstance(line, m.MatrixLine)
-                else worked_lines([line], self.sheet, self.digits, ONE_LINE)[0] for line in lines]
+        """A block's lines, sharing one align: its widest left side sets the room of all,
+        and a note under a line is a paragraph as wide as that room."""
+        lefts = [self.tex(line.lhs) for line in lines if isinstance(line, m.MatrixLine)]
+        worked = [line for line in lines if not isinstance(line, m.MatrixLine)]
+        shown = worked_lines(worked, self.sheet, self.settings, lefts=tuple(lefts))
+        space = room(self.settings, lefts + [w["lhs"] for w in shown])
+        indent = round(text_width(self.settings) - space + 1.5, 1)
+        shown = iter(shown)
+        return [self.line(line, space, indent) if isinstance(line, m.MatrixLine)
+                else dict(next(shown), indent=indent) for line in lines]
 
     def item(self, item) -> dict:
         if isinstance(item, m.Table):
@@ -55,7 +80,7 @@ class _Network:
                                       "lines": self.lines(section.blocks)})
             else:
                 scalar.append(section)
-        ctx["sections"] = section_dicts(scalar, sheet, self.digits)
+        ctx["sections"] = section_dicts(scalar, sheet, self.settings)
         for block in sheet.given + sheet.summary:
             getattr(self, f"_{type(block).__name__}")(block, ctx)
         return ctx
@@ -68,8 +93,8 @@ class _Network:
         ctx["several"], ctx["reduction"], ctx["m"] = block.samples > 1, block.reduction, block.samples
 
     def _Tensors(self, block, ctx):
-        ctx["params"] = [(name.latex, "\\text{symbolic}" if mat is None else self.tex([mat]))
-                         for name, mat in block.items]
+        ctx["params"] = pack([f"{name.latex} = " + ("\\text{symbolic}" if mat is None else self.tex([mat]))
+                              for name, mat in block.items], text_width(self.settings))
 
     def _Vectors(self, block, ctx):
         ctx["several"] = len(block.samples) > 1
@@ -80,8 +105,8 @@ class _Network:
         ctx["lr"], ctx["steps"] = latex(block.lr, names=self.names, decimals=True), block.steps
 
     def _Gradients(self, block, ctx):
-        ctx["gradients"] = [(f"\\frac{{\\partial L}}{{\\partial {name.latex}}}", self.tex([mat]))
-                            for name, mat in block.items]
+        ctx["gradients"] = pack([f"\\frac{{\\partial L}}{{\\partial {name.latex}}} = {self.tex([mat])}"
+                                 for name, mat in block.items], text_width(self.settings))
 
     def _Losses(self, block, ctx):
         ctx["loss"] = latex(block.value, digits=self.digits, decimals=True)

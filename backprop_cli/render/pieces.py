@@ -10,7 +10,8 @@ from ..vocab import ACTIVATIONS
 from . import boxes
 from .printers import latex, unicode
 
-_OPS_LATEX = {"+": "+", "−": "-", "⊙": "\\odot", ",": ",\\ ", "(": "\\left(", ")": "\\right)"}
+_OPS_LATEX = {"+": "+", "−": "-", "⊙": "\\odot", ",": ",\\ ", "(": "\\left(", ")": "\\right)",
+              "·": "\\cdot"}
 
 
 def piece_latex(piece, names: dict, digits: int) -> str:
@@ -61,6 +62,33 @@ def form_box(pieces, names: dict, digits: int) -> boxes.Box:
         opened = isinstance(p, Op) and p.text == "("
         items.append(box)
     return boxes.beside(items, gap=" ")
+
+
+def form_cuts(pieces) -> list[list]:
+    """A form as the groups of pieces it may be cut into: before a + − ⊙ outside
+    brackets, and between two factors of a product (a group that continues a product
+    starts with Op('·'))."""
+    groups: list[list] = []
+    depth, factor = 0, False
+    for piece in pieces:
+        is_op = isinstance(piece, Op)
+        depth += is_op and piece.text == "("
+        depth -= is_op and piece.text == ")"
+        if groups and depth == 0 and is_op and piece.text in ("+", "−", "⊙"):
+            groups.append([piece])
+        elif groups and depth == 0 and factor and not is_op:
+            groups.append([Op("·"), piece])
+        elif groups:
+            groups[-1].append(piece)
+        else:
+            groups.append([piece])
+        factor = not is_op or piece.text == ")"
+    return groups
+
+
+def standing(mat: Mat) -> Mat:
+    """A row vector written as a column (shown transposed, when a row is too wide)."""
+    return Mat(tuple((e,) for e in mat.rows[0]))
 
 
 def form_text(pieces, names: dict, digits: int) -> str:

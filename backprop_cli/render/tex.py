@@ -16,11 +16,9 @@ import jinja2
 
 from ..sheet import model as m
 from ..texchars import MATH, can_show
+from .lines import room, set_rows
+from .measure import measure
 from .worked import printed, printer
-
-#: Above this many characters (in the terminal rendering) a worked line is split over
-#: rows, by form (the calculus form's lines carry a rule in a tag: less room).
-ONE_LINE = {"graph": 95, "network": 95, "calculus": 80}
 
 _TEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -76,24 +74,25 @@ def warning_tex(warning: m.Warning, names: dict) -> str:
                    for p in warning.parts)
 
 
-def worked_lines(lines, sheet: m.Worksheet, digits: int, limit: int | None = None) -> list[dict]:
-    """Worked lines as the templates' dicts; a line longer than `limit` columns in the
-    terminal is set one '=' a row."""
-    limit = limit or ONE_LINE[sheet.form]
+def worked_lines(lines, sheet: m.Worksheet, settings, numbered: bool = True,
+                 lefts: tuple = ()) -> list[dict]:
+    """Worked lines as the templates' dicts, each set over the rows the page needs
+    (lines.py); `lefts`: other left sides of the same align, which share its column."""
+    shown = [printed(line, sheet.form, sheet.names, settings.digits, "latex") for line in lines]
     out = []
-    for line in lines:
-        p = printed(line, sheet.form, sheet.names, digits, "latex")
-        length = sum(len(part) for part in printed(line, sheet.form, sheet.names, digits, "unicode").rhs)
-        out.append({"lhs": p.lhs, "relation": p.relation, "rhs": list(p.rhs), "rule": p.rule,
-                    "one_line": length <= limit, "note": None})
+    for p in shown:
+        beside = measure(p.rule) * 0.9 + 1.0 if p.rule else 0.0  # a \small tag
+        space = room(settings, [q.lhs for q in shown] + list(lefts), numbered, beside)
+        out.append({"lhs": p.lhs, "rows": set_rows(p.relation, p.rhs, space), "rule": p.rule,
+                    "note": None})
     return out
 
 
-def section_dicts(sections, sheet: m.Worksheet, digits: int) -> list[dict]:
+def section_dicts(sections, sheet: m.Worksheet, settings) -> list[dict]:
     """The graph form's passes (also the layered form's scalar view)."""
     names = sheet.names
     tex = printer("graph", "latex")
     return [{"title": s.title,
              "subtitle": ",\\quad ".join(f"{tex(k, names=names)} = {tex(v, names=names, decimals=True)}"
                                          for k, v in s.subtitle) or None,
-             "lines": worked_lines(s.blocks, sheet, digits, ONE_LINE["graph"])} for s in sections]
+             "lines": worked_lines(s.blocks, sheet, settings)} for s in sections]

@@ -7,12 +7,15 @@ Nothing is computed: every value is the worksheet's.
 
 from __future__ import annotations
 
+import textwrap
+
 import click
 
 from ..sheet import model as m
 from . import boxes
 from .boxes import pad, width
-from .pieces import convention, describe, form_box, form_text
+from .lines import split_text
+from .pieces import convention, describe, form_box, form_cuts, form_text, standing
 from ..settings import Settings
 from .worked import printed, printer
 
@@ -59,9 +62,10 @@ class _Text:
     def lines(self) -> list[str]:
         s, sheet = self.style, self.sheet
         title = sheet.title or "Worked solution"
-        out = [s.title(title), s.title("=" * width(title))]
+        heading = textwrap.wrap(title, self.settings.width, break_on_hyphens=False) or [title]
+        out = [s.title(line) for line in heading] + [s.title("=" * max(map(width, heading)))]
         if sheet.notes:
-            out.append(sheet.notes)
+            out += textwrap.wrap(sheet.notes, self.settings.width, break_on_hyphens=False)
         out += [s.warn(f"warning: {w.text}") for w in sheet.warnings]
         out += ["", s.heading("Given"), ""]
         out += self.blocks(sheet.given)
@@ -124,18 +128,44 @@ class _Text:
         # the calculus form's definitions are not results: a lone right side stays plain
         alone = self.sheet.form != "calculus"
         rows, current = [], head
+        limit = self.settings.width
         for i, part in enumerate(p.rhs):
             last = i == len(p.rhs) - 1 and (len(p.rhs) > 1 or alone)
             text = self.style.value(part) if last else part
             if i == 0:
                 current += text
-            elif width(current) + 3 + width(part) > self.settings.width:
+            elif width(current) + 3 + width(part) > limit:
                 rows.append(current)
                 current = f"{indent}= {text}"
             else:
                 current += f" = {text}"
+            if width(current) > limit:  # one right side wider than the terminal: cut its sums
+                cut = self.cut(current, limit, indent + "    ")
+                rows += cut[:-1]
+                current = cut[-1]
         rows.append(current)
         return rows
+
+    @staticmethod
+    def cut(row: str, limit: int, indent: str) -> list[str]:
+        """A row too wide for the terminal, cut before its top-level + and − (outside
+        brackets), each continued row under `indent`, the operator first."""
+        pieces = split_text(row)
+        out = [pieces[0]]
+        for piece in pieces[1:]:
+            if width(out[-1]) + 1 + width(piece) <= limit:
+                out[-1] += " " + piece
+            else:
+                out.append(indent + piece)
+        if max(width(r) for r in out) <= limit:
+            return out
+        # a term still too wide: cut the sum inside its brackets, a little further in
+        deeper = []
+        for row in out:
+            inner = split_text(row, 1) if width(row) > limit else [row]
+            deeper.append(inner[0])
+            deeper += [indent + "  " + piece for piece in inner[1:]]
+        return deeper
 
     # the graph form's given part and summary ---------------------------------------------------
     def _Definitions(self, block: m.Definitions) -> list[str]:
@@ -149,7 +179,7 @@ class _Text:
         values = [(self.u(p), self.u(v, decimals=True, digits=self.digits))
                   for p, v in block.values if v is not None]
         if values:
-            out.append("  " + ", ".join(f"{n} = {v}" for n, v in values))
+            out += self.listing("  ", [f"{n} = {v}" for n, v in values])
         symbolic = [self.u(p) for p, v in block.values if v is None]
         if symbolic:
             out.append("  symbolic parameters: " + ", ".join(symbolic))
@@ -158,8 +188,20 @@ class _Text:
     def _Samples(self, block: m.Samples) -> list[str]:
         known = [(k, [(s, v) for s, v in given if v.is_number]) for k, given in block.samples]
         if len(known) == 1:
-            return [f"  {self.pairs(known[0][1])}"] if known[0][1] else []
-        return [f"  sample {k}: {self.pairs(given)}" for k, given in known]
+            return self.listing("  ", self.pairs(known[0][1]).split(", ")) if known[0][1] else []
+        return [row for k, given in known
+                for row in self.listing(f"  sample {k}: ", self.pairs(given).split(", "))]
+
+    def listing(self, head: str, items) -> list[str]:
+        """`head` and items separated by commas, continued under the first at the width."""
+        rows, indent = [head], " " * width(head)
+        for i, item in enumerate(items):
+            text = item + ("," if i < len(items) - 1 else "")
+            if rows[-1].strip() and width(rows[-1]) + 1 + width(text) > self.settings.width:
+                rows.append(indent + text)
+            else:
+                rows[-1] += ("" if rows[-1] == head else " ") + text
+        return rows
 
     def _Training(self, block: m.Training) -> list[str]:
         eta = self.u(block.symbol) if block.symbol is not None else "η"
@@ -186,11 +228,17 @@ class _Text:
                 + [f"Loss after step {k}: L = {value(v)}" for k, v in block.after])
 
     def _Note(self, block: m.Note) -> list[str]:
-        return [f"  {block.text}"]
+        return self.prose(block.text)
+
+    def prose(self, text: str, indent: str = "  ") -> list[str]:
+        """A sentence wrapped at the width, every line under `indent`."""
+        return textwrap.wrap(text, self.settings.width, initial_indent=indent,
+                             subsequent_indent=indent, break_on_hyphens=False, break_long_words=False)
 
     # the layered form -------------------------------------------------------------------------
     def _Architecture(self, block: m.Architecture) -> list[str]:
-        return [f"  network: {describe(block, 'unicode')}", f"  ({convention(block, 'unicode')})"]
+        return self.prose(f"network: {describe(block, 'unicode')}") \
+            + self.prose(f"({convention(block, 'unicode')})")
 
     def _LossRule(self, block: m.LossRule) -> list[str]:
         k = block.samples
@@ -236,7 +284,7 @@ class _Text:
     def _MatrixLine(self, line: m.MatrixLine) -> list[str]:
         out = self.equation(list(line.lhs), [list(f) for f in line.forms], line.relation)
         if line.note:
-            out.append(f"      ({line.note[1]})")
+            out += self.prose(f"({line.note[1]})", "      ")
         return out
 
     def equation(self, lhs, forms, relation: str = "=") -> list[str]:
@@ -247,6 +295,18 @@ class _Text:
         indent = head.width + 1
         for i, form in enumerate(forms):
             box = form_box(form, self.names, self.digits)
+            if indent + 2 + box.width > limit:
+                # one form wider than the terminal: its terms a row each, the operator first
+                first, *more = self.groups(form, indent, limit)
+                if boxes.beside(current + first, gap=" ").width > limit and len(current) > 2:
+                    rows.append(boxes.beside(current[:-1], gap=" "))
+                    current = [boxes.text(" " * (indent - 1)), boxes.text("=")]
+                rows.append(boxes.beside(current + first, gap=" "))
+                rows += [boxes.beside(group, gap=" ") for group in more]
+                current = [boxes.text(" " * (indent - 1)), boxes.text("=")]
+                if i == len(forms) - 1:
+                    current = []
+                continue
             if i == len(forms) - 1:
                 box = boxes.Box(tuple(self.style.value(t) if t.strip() else t for t in box.lines), box.baseline)
             trial = boxes.beside(current + [box], gap=" ")
@@ -257,10 +317,26 @@ class _Text:
                 current.append(box)
             if i < len(forms) - 1:
                 current.append(boxes.text("="))
-        rows.append(boxes.beside(current, gap=" "))
+        if current:
+            rows.append(boxes.beside(current, gap=" "))
         out = []
         for row in rows:
             out += ["  " + line for line in row.lines]
+        return out
+
+    def groups(self, form, indent: int, limit: int) -> list:
+        """A form too wide for one row as rows of its terms (pieces.form_cuts), each after
+        the first a little in with its operator; a row vector still too wide stands up."""
+        out = []
+        for k, group in enumerate(form_cuts(form)):
+            shown = []
+            for piece in group:
+                box = form_box([piece], self.names, self.digits)
+                if isinstance(piece, m.Mat) and len(piece.rows) == 1 and indent + 4 + box.width > limit:
+                    box = boxes.beside([form_box([standing(piece)], self.names, self.digits),
+                                        boxes.text("ᵀ")])
+                shown.append(box)
+            out.append(shown if k == 0 else [boxes.text(" " * (indent + 2))] + shown)
         return out
 
     def _Gradients(self, block: m.Gradients) -> list[str]:
@@ -283,7 +359,7 @@ class _Text:
         if block.point:
             sentence += ", at " + ", ".join(f"{self.u(v)} = {self.u(n, digits=self.digits, decimals=True)}"
                                             for v, n in block.point)
-        return [sentence + "."]
+        return self.prose(sentence.strip() + ".")
 
     def _LearningRate(self, block: m.LearningRate) -> list[str]:
         eta = self.names[block.symbol].unicode
