@@ -103,13 +103,25 @@ def known(values: dict) -> dict:
 def summary(solution: Solution) -> tuple:
     out = []
     first = solution.first
-    rows = tuple((p, first.params[p], first.gradients[p])
+    combined = combined_gradients(solution, first)
+    rows = tuple((p, first.params[p], combined.get(p, first.gradients[p]))
                  for p in solution.graph.params if p in first.gradients)
     if rows:
         out.append(GradientTable(rows, solution.loss_symbol, trained=bool(solution.updates)))
     if first.loss is not None and first.loss.is_number:
         out.append(Losses(solution.loss_symbol, first.loss, losses_after(solution)))
     return tuple(out)
+
+
+def combined_gradients(solution: Solution, current: Pass) -> dict:
+    """parameter -> its gradient as the line combining the samples writes it: where it is
+    symbolic, each sample's quantities carry their sample (h⁽¹⁾, ŷ⁽²⁾), as in that line."""
+    if len(current.samples) < 2:
+        return {}
+    lines = {step.lhs: step.value for step in current.reduce}
+    derivative = solution.graph.names.derivative
+    return {p: lines[derivative(solution.loss_symbol, p)] for p, value in current.gradients.items()
+            if not value.is_number and derivative(solution.loss_symbol, p) in lines}
 
 
 def losses_after(solution) -> tuple:
