@@ -350,3 +350,10 @@ def test_the_json_numbers_and_names_do_not_change():
     assert [s["name"] for s in reduce] == ["L", "dL/dw1", "dL/dw2", "dL/dv"]
     assert {s.name for s in sp.sympify(reduce[-1]["value"]).free_symbols} == \
         {"h_s1", "h_s2", "yhat_s1", "yhat_s2"}
+
+
+def test_the_given_part_names_a_symbolic_entry_as_its_sample_s_own():
+    """y⁽¹⁾ in the combined lines is defined where the data are given."""
+    solution = _solve("graph_symbolic_target")
+    assert "sample 1: x₁ = 1, x₂ = −2, y = y⁽¹⁾" in solution.to_text()
+    assert "1 & $1$ & $-2$ & $y^{(1)}$" in solution.to_latex()

@@ -38,10 +38,18 @@ def given(solution: Solution) -> tuple:
     loss = (graph.loss.symbol, solution.sample_loss, graph.loss.written) if graph.loss is not None else None
     out = [Definitions(equations, loss, several=len(graph.samples) > 1, reduction=graph.reduction),
            Parameters(tuple(graph.param_values.items())),
-           Samples(tuple((s.index, tuple(s.given.items())) for s in solution.first.samples))]
+           Samples(tuple((s.index, tuple(_own_symbols(solution, s))) for s in solution.first.samples))]
     if graph.lr is not None:
         out.append(Training(graph.lr, graph.steps, LEARNING_RATE))
     return tuple(out)
+
+
+def _own_symbols(solution: Solution, sample) -> list:
+    """A sample's data; with several samples a symbolic entry is written as that sample's
+    own symbol, y⁽¹⁾, the name the lines combining the samples give it."""
+    several = len(solution.first.samples) > 1
+    return [(s, solution.graph.names.of_sample(s, sample.index) if several and v == s else v)
+            for s, v in sample.given.items()]
 
 
 def sections(solution: Solution) -> list[Section]:
