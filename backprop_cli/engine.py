@@ -171,6 +171,8 @@ class _Solver:
         self._params_of = {n.symbol: [s for s in n.expr.free_symbols if s in params]
                            for n in graph.nodes}
         self._expanded: dict = {}  # (sample, param) -> adjoint in parameters and inputs
+        # What differs from sample to sample: marked with its sample where samples meet
+        self._per_sample = {n.symbol for n in graph.nodes} | set(graph.inputs) | set(graph.targets)
 
     def _active(self) -> set:
         """Nodes and parameters the backward pass visits: on a path parameter -> loss."""
@@ -438,7 +440,8 @@ class _Solver:
         canonical = self._combine_values(losses)
         value = evaluate(canonical, {}, "the loss")
         shown = {sym: v for sym, v in zip(parts, losses) if v.is_number}
-        return value, Step("reduce", self.graph.loss.symbol, (form,), shown, value)
+        return value, Step("reduce", self.graph.loss.symbol, (form,), shown,
+                           self._combined(value, losses, samples, "the loss"))
 
     def reduce_gradient(self, p: sp.Symbol, samples) -> tuple:
         per_sample = []
@@ -454,7 +457,26 @@ class _Solver:
         lhs = self.names.derivative(self.graph.loss.symbol, p)
         value = evaluate(self._combine_values(per_sample), {}, f"∂L/∂{p}")
         shown = {sym: v for sym, v in zip(parts, per_sample) if v.is_number}
-        return value, full, [Step("reduce", lhs, (self._combine(parts),), shown, value)]
+        return value, full, [Step("reduce", lhs, (self._combine(parts),), shown,
+                                  self._combined(value, per_sample, samples, f"∂L/∂{p}"))]
+
+    def _combined(self, value, per_sample, samples, what: str) -> sp.Expr:
+        """The value of a line combining the samples, as it is written: where it is symbolic,
+        each sample's quantities carry their sample (0.5 h⁽¹⁾ŷ⁽¹⁾ + 0.5 h⁽²⁾ŷ⁽²⁾, not one h
+        for two samples). The same value; the Pass keeps it in the plain names."""
+        if value.is_number:
+            return value
+        return evaluate(self._combine_values([self.of_sample(v, s.index)
+                                              for v, s in zip(per_sample, samples)]), {}, what)
+
+    def of_sample(self, value: sp.Expr, index: int) -> sp.Expr:
+        """A sample's value with its own quantities (nodes, symbolic inputs and targets)
+        marked with the sample, h -> h⁽²⁾; parameters and numbers as they are."""
+        if value.is_number:
+            return value
+        marks = {s: self.names.of_sample(s, index) for s in value.free_symbols
+                 if s in self._per_sample}
+        return value.xreplace(marks) if marks else value
 
     def _backward_step(self, sample: SamplePass, lhs: sp.Symbol):
         """The first backward step of `sample` for `lhs`, or None. The steps are indexed

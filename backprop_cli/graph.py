@@ -173,10 +173,22 @@ class Naming:
 
     def sampled_input(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:
         """A symbolic input of one sample, x_1^(2): its own symbol, for programs x_1_s2."""
+        return self.of_sample(symbol, sample)
+
+    def of_sample(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:
+        """One sample's own copy of a per-sample quantity (an input, a target, a node), for
+        the lines where several samples meet: x_1^(2), h^(2), for programs x_1_s2, h_s2.
+        A name whose superscript is taken (a layer's, z^(1)_1) is marked z^(1)_1 [2],
+        the sample in square brackets after it, so that (1) stays the layer."""
         n = self.names[symbol]
         new = sp.Symbol(f"{symbol.name}@{sample}", real=True)
-        return self.add(new, Name(f"{n.latex}^{{({sample})}}", f"{n.unicode}{superscript(f'({sample})')}",
-                                  f"{n.plain}_s{sample}"))
+        if "^" in n.latex:
+            name = Name(f"{n.latex}{{}}^{{[{sample}]}}", f"{n.unicode}[{superscript(str(sample))}]",
+                        f"{n.plain}_s{sample}")
+        else:
+            name = Name(f"{n.latex}^{{({sample})}}", f"{n.unicode}{superscript(f'({sample})')}",
+                        f"{n.plain}_s{sample}")
+        return self.add(new, name)
 
     def sampled(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:
         """The symbol for one sample's value of `symbol`, e.g. l^(2)."""

@@ -61,6 +61,10 @@ KEY_NUMBERS = {
         "loss": None,  # symbolic
         "numbers": [],
     },
+    "symbolic_two_samples": {
+        "loss": None,  # symbolic
+        "numbers": [],
+    },
     "leaky_softplus": {
         "loss": "0.75885",
         "numbers": ["−2", "−0.4", "0.9", "1.2412", "−0.28438", "0.28438", "−0.71095"],

@@ -95,7 +95,7 @@ class Notation:
                      f"∂{top.unicode}/∂{bottom.unicode}")
 
     def dloss(self, bottom: Named) -> Named:
-        """∂ℓ/∂bottom: a sample's own loss ℓ (in a batch, row or column k is sample k's)."""
+        """∂ℓ/∂bottom: a sample's own loss ℓ (in a batch, row or column i is sample i's)."""
         return self.d(Named("\\ell", "ℓ"), bottom)
 
     def hidden_delta(self, activation: str, l: int) -> tuple:
@@ -412,8 +412,21 @@ class _Worker:
 
     def loss_steps(self, current) -> list:
         steps = [s.forward[-1] for s in current.samples if s.forward and s.forward[-1].phase == "loss"]
+        if self.m > 1:  # the samples' losses one under another: ℓ⁽²⁾ = ½(ŷ⁽²⁾ − y⁽²⁾)²
+            steps = [self.of_sample(s) for s in steps]
         steps += [s for s in current.reduce if s.lhs == self.sol.loss_symbol]
         return steps
+
+    def of_sample(self, step):
+        """A sample's worked line with its quantities (nodes, inputs, targets) marked with
+        its sample, for a block where the lines of several samples stand together."""
+        graph = self.graph
+        own = {n.symbol for n in graph.nodes} | set(graph.inputs) | set(graph.targets)
+        used = set(step.values).union(step.value.free_symbols, *(f.free_symbols for f in step.forms))
+        marks = {s: self.naming.of_sample(s, step.sample) for s in used & own}
+        return replace(step, forms=tuple(f.xreplace(marks) for f in step.forms),
+                       values={marks.get(s, s): v for s, v in step.values.items()},
+                       value=step.value.xreplace(marks))
 
     def entry(self, symbol, formula, env):
         """The engine's number for `symbol` when there is one, else its formula in named
@@ -518,8 +531,8 @@ class _Worker:
             return None
         where = "row" if self.row else "column"
         rest = "; the 1/m comes in the gradients" if self.graph.reduction == "mean" else ""
-        return (f"{where} $k$ is sample $k$'s own $\\partial\\ell/\\partial\\hat{{\\mathbf{{y}}}}${rest}",
-                f"{where} k is sample k's own ∂ℓ/∂ŷ{rest}")
+        return (f"{where} $i$ is sample $i$'s own $\\partial\\ell/\\partial\\hat{{\\mathbf{{y}}}}${rest}",
+                f"{where} i is sample i's own ∂ℓ/∂ŷ{rest}")
 
     def chain(self, lhs, forms, result, note=None):
         """A line with several general forms before the result (sizes permitting)."""
@@ -563,7 +576,8 @@ class _Worker:
             applied = n.z(l) if layer.activation == "identity" else \
                 Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
             lines.append(Line((n.a(l),), ((applied,),)))
-        total = Named("\\sum_{k=1}^{m} \\ell^{(k)}", "Σₖ ℓ⁽ᵏ⁾")
+        # samples are counted by i, as the seeds do: k counts a loss's outputs (Σₖ (ŷₖ − yₖ)²)
+        total = Named("\\sum_{i=1}^{m} \\ell^{(i)}", "Σᵢ ℓ⁽ⁱ⁾")
         scale = () if self.graph.reduction == "sum" else (Scalar(sp.Rational(1, self.m), exact=True),)
         lines.append(Line((n.loss,), (scale + (total,),)))
         return tuple(lines)

@@ -308,6 +308,8 @@ class UnicodePrinter(Printer):
         base_text = self.paren(base, PRECEDENCE["Pow"], strict=True)
         if not base_text.startswith("(") and ("·" in base_text or "/" in base_text):
             base_text = f"({base_text})"  # (1·10⁻⁵)³ and (1/3)², not 1·10⁻⁵³ and 1/3²
+        elif not base_text.startswith("(") and base_text[-1] in "⁾]":
+            base_text = f"({base_text})"  # a sample's own (ŷ⁽²⁾)², not ŷ⁽²⁾²
         if exp.is_Integer and exp > 0:
             return base_text + str(exp.p).translate(_SUPER)
         return f"{base_text}^{self.paren(exp, PRECEDENCE['Pow'], strict=True)}"

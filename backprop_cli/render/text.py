@@ -186,7 +186,8 @@ class _Text:
         return out
 
     def _Samples(self, block: m.Samples) -> list[str]:
-        known = [(k, [(s, v) for s, v in given if v.is_number]) for k, given in block.samples]
+        # a number, or the symbol a sample's own symbolic entry is written as (y = y⁽¹⁾)
+        known = [(k, [(s, v) for s, v in given if v.is_number or v != s]) for k, given in block.samples]
         if len(known) == 1:
             return self.listing("  ", self.pairs(known[0][1]).split(", ")) if known[0][1] else []
         return [row for k, given in known

@@ -38,10 +38,18 @@ def given(solution: Solution) -> tuple:
     loss = (graph.loss.symbol, solution.sample_loss, graph.loss.written) if graph.loss is not None else None
     out = [Definitions(equations, loss, several=len(graph.samples) > 1, reduction=graph.reduction),
            Parameters(tuple(graph.param_values.items())),
-           Samples(tuple((s.index, tuple(s.given.items())) for s in solution.first.samples))]
+           Samples(tuple((s.index, tuple(_own_symbols(solution, s))) for s in solution.first.samples))]
     if graph.lr is not None:
         out.append(Training(graph.lr, graph.steps, LEARNING_RATE))
     return tuple(out)
+
+
+def _own_symbols(solution: Solution, sample) -> list:
+    """A sample's data; with several samples a symbolic entry is written as that sample's
+    own symbol, y⁽¹⁾, the name the lines combining the samples give it."""
+    several = len(solution.first.samples) > 1
+    return [(s, solution.graph.names.of_sample(s, sample.index) if several and v == s else v)
+            for s, v in sample.given.items()]
 
 
 def sections(solution: Solution) -> list[Section]:
@@ -103,13 +111,25 @@ def known(values: dict) -> dict:
 def summary(solution: Solution) -> tuple:
     out = []
     first = solution.first
-    rows = tuple((p, first.params[p], first.gradients[p])
+    combined = combined_gradients(solution, first)
+    rows = tuple((p, first.params[p], combined.get(p, first.gradients[p]))
                  for p in solution.graph.params if p in first.gradients)
     if rows:
         out.append(GradientTable(rows, solution.loss_symbol, trained=bool(solution.updates)))
     if first.loss is not None and first.loss.is_number:
         out.append(Losses(solution.loss_symbol, first.loss, losses_after(solution)))
     return tuple(out)
+
+
+def combined_gradients(solution: Solution, current: Pass) -> dict:
+    """parameter -> its gradient as the line combining the samples writes it: where it is
+    symbolic, each sample's quantities carry their sample (h⁽¹⁾, ŷ⁽²⁾), as in that line."""
+    if len(current.samples) < 2:
+        return {}
+    lines = {step.lhs: step.value for step in current.reduce}
+    derivative = solution.graph.names.derivative
+    return {p: lines[derivative(solution.loss_symbol, p)] for p, value in current.gradients.items()
+            if not value.is_number and derivative(solution.loss_symbol, p) in lines}
 
 
 def losses_after(solution) -> tuple:
