@@ -101,6 +101,33 @@ KEY_NUMBERS = {
     "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
     "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
     "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)
+    # The layout examples of issue 13: numbers from PyTorch in float64 (loss, gradients,
+    # the loss after the updates) or, for the calculus form, worked by hand.
+    "graph_symbolic_batch": {"loss": None, "numbers": []},
+    "graph_six_input_neuron": {
+        "loss": "0.90883", "numbers": ["−0.71641", "1.2537", "−0.597", "0.36127"]},
+    "graph_three_tanh_units": {
+        "loss": "0.033889", "numbers": ["0.21612", "−0.19773", "0.36818", "0.0047436"]},
+    "graph_softmax_by_exp": {
+        "loss": "1.0461", "numbers": ["0.94845", "−1.2974", "0.17446", "0.13533"]},
+    "graph_two_steps_measured": {  # the loss printed last is after step 2
+        "loss": "0.030183", "numbers": ["0.022114", "−0.19102", "−0.16423", "0.024243"]},
+    "layered_wide_softmax": {
+        "loss": "1.2599", "numbers": ["0.31397", "0.39612", "−0.71631", "0.32019", "0.98326"]},
+    "layered_batch_of_four": {
+        "loss": "0.59676",
+        "numbers": ["−0.056065", "0.068629", "−0.075587", "0.052999", "−0.012366", "0.58136"]},
+    "layered_column_biases": {
+        "loss": "0.2941", "numbers": ["−0.5445", "0.363", "−0.49", "−0.59", "0.22349"]},
+    "layered_symbolic_batch": {"loss": None, "numbers": []},
+    "layered_deep_narrow": {  # W1's gradient is 10^-4 times W5's: the vanishing gradient
+        "loss": "0.1284", "numbers": ["−0.09909", "−0.24778", "−0.47052", "0.0033749"]},
+    "layered_scalar_two_samples": {  # L = 2.78125 exactly, printed to 5 digits
+        "loss": "2.7812", "numbers": ["−6", "1.375", "1.625", "−7.875", "0.34377"]},
+    "calculus_jacobian_3x3": {"loss": None, "numbers": ["−2.7183", "1.3591", "5.4366"]},  # -e, e/2, 2e
+    "calculus_long_chain": {"loss": None, "numbers": ["0.88482", "−5.6735", "6.147"]},
+    "calculus_ridge_update": {  # (-3, -4.6, 1.7), then w - eta * gradient
+        "loss": None, "numbers": ["−3", "−4.6", "1.7", "0.5 + 3η", "4.6η − 1", "2 − 1.7η"]},
 }
 
 #: The examples in the graph form (the layered and calculus forms have tests of their own).
