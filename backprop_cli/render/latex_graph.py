@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..settings import Settings
 from ..sheet import model as m
+from .lines import room, set_rows, text_width
+from .measure import measure
 from .tex import section_dicts
 from .worked import printer
 
@@ -42,4 +44,19 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
             ctx["loss"] = tex(block.value, decimals=True)
             ctx["losses_after"] = [(k, tex(v, decimals=True)) for k, v in block.after]
             ctx["loss_symbol"] = tex(block.symbol)
+    ctx["gradient_rows"] = _listed(ctx, settings)
     return ctx
+
+
+def _listed(ctx: dict, settings: Settings) -> list[dict]:
+    """The gradients as lines, ∂L/∂w = …, cut over rows, when the table of them would be
+    wider than the text (symbolic gradients of several samples); else none."""
+    if not ctx["gradients"]:
+        return []
+    widths = [max(measure(cell) for cell in column) + 2.0 for column in zip(*ctx["gradients"])]
+    if sum(widths) <= text_width(settings):
+        return []
+    lhs = [f"\\frac{{\\partial {ctx['loss_symbol']}}}{{\\partial {name}}}" for name, _, _ in ctx["gradients"]]
+    space = room(settings, lhs, numbered=False)
+    return [{"lhs": left, "rows": set_rows("=", [gradient], space)}
+            for left, (_, _, gradient) in zip(lhs, ctx["gradients"])]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ..sheet import model as m
 from .tex import section_dicts, title_tex, worked_lines
-from .lines import RELATION, pack, room, set_rows, text_width
+from .lines import RELATION, pack, room, set_rows, text_width, tightened
 from .measure import measure
-from .pieces import convention, describe, form_cuts, form_latex, piece_latex, standing
+from .pieces import convention, describe, form_cuts, form_latex, piece_latex
 from .printers import latex
 from ..settings import Settings
 
@@ -31,12 +31,22 @@ class _Network:
             texts = []
             for piece in group:
                 text = piece_latex(piece, self.names, self.digits)
-                if isinstance(piece, m.Mat) and len(piece.rows) == 1 and len(piece.rows[0]) > 1 \
-                        and measure(text) > space:
-                    text = piece_latex(standing(piece), self.names, self.digits) + "^{\\top}"
+                if isinstance(piece, m.Mat) and measure(text) > space:
+                    text = self.narrower(piece, space)
                 texts.append(text)
             out.append(" ".join(texts))
         return tuple(out)
+
+    def narrower(self, mat: m.Mat, space: float) -> str:
+        """A matrix too wide for the row: its columns closer together, and if that is not
+        enough and it has more columns than rows, written transposed (a row vector stands
+        up as a column)."""
+        columns = len(mat.rows[0])
+        text = tightened(piece_latex(mat, self.names, self.digits))
+        if measure(text) - 0.6 * (columns - 1) <= space or columns <= len(mat.rows):  # fits, or tall
+            return text
+        turned = m.Mat(tuple(zip(*mat.rows)))
+        return tightened(piece_latex(turned, self.names, self.digits)) + "^{\\top}"
 
     def line(self, line: m.MatrixLine, space: float, indent: float) -> dict:
         relation = "\\leftarrow" if line.relation == "←" else "="
@@ -59,9 +69,21 @@ class _Network:
     def item(self, item) -> dict:
         if isinstance(item, m.Table):
             return {"kind": "table", "title": title_tex(item.title), "header": list(item.header),
-                    "rows": [[self.tex(c) for c in row] for row in item.rows]}
+                    "rows": self.fitted([[f"${self.tex(c)}$" for c in row] for row in item.rows],
+                                        item.header)}
         return {"kind": "block", "title": title_tex(item.title),
                 "intro": item.intro[0] if item.intro else None, "lines": self.lines(item.lines)}
+
+    def fitted(self, rows, header) -> list[list[str]]:
+        """A table's cells; where the table would be wider than the text, the cells of its
+        last column ("Written out") too wide for what is left are referred to the recursion
+        for δ that follows the table, which writes the same product a factor at a time."""
+        widths = [max(measure(c.strip("$")) for c in column) + 2.0 for column in zip(*rows)]
+        if not rows or sum(widths) <= text_width(self.settings) or header[-1] != "Written out":
+            return rows
+        left = 0.9 * (text_width(self.settings) - sum(widths[:-1]))  # nested brackets grow
+        below = "by the recursion for $\\delta$ below"
+        return [row[:-1] + [row[-1] if measure(row[-1].strip("$")) <= left else below] for row in rows]
 
     def context(self) -> dict:
         sheet = self.sheet

@@ -11,6 +11,8 @@ likely to be \\input into (a plain article, 10 to 12 pt).
 
 from __future__ import annotations
 
+import re
+
 from .measure import measure, split_top, tokens
 
 #: Text widths in em of the font: the answer key's pages (11 pt, 2.2 cm margins) and the
@@ -106,11 +108,12 @@ def _opened(piece: str, room_em: float) -> list[str]:
     return [piece]
 
 
-def set_rows(relation: str, parts, room_em: float) -> list[str]:
+def set_rows(relation: str, parts, room_em: float, extra: float = 0.0) -> list[str]:
     """The right sides of one line as rows: the first starts with `relation`, each later
     '=' with its own; a continued row with \\quad and the operator it was cut before.
     A part is a formula, or a tuple of the pieces it may be cut into (each after the
-    first beginning with its operator)."""
+    first beginning with its operator). `extra`: the width of the left sides' column, which
+    a continued row may reach into when nothing else makes it fit."""
     parts = list(parts)
     whole = f"{relation} " + " = ".join(p if isinstance(p, str) else " ".join(p) for p in parts)
     if measure(whole) <= room_em:
@@ -134,7 +137,32 @@ def set_rows(relation: str, parts, room_em: float) -> list[str]:
             else:  # a continued row: a quad in, then the operator as a binary one
                 current, used = f"\\quad {{}}{piece}", INDENT + width
     rows.append(current)
-    return rows
+    return [_widened(row, room_em, extra) if k and measure(row) > room_em else row
+            for k, row in enumerate(rows)]
+
+
+def _widened(row: str, room_em: float, extra: float) -> str:
+    """A continued row that is still too wide (a wide matrix): its matrices' columns set
+    closer, and the row moved left into the empty column of the left sides if needed."""
+    row = tightened(row)
+    over = measure(row) - 0.6 * _gaps(row) - room_em
+    if over <= 0:
+        return row
+    return f"\\hspace{{-{min(over, extra) + 0.2:.1f}em}}{row}"
+
+
+def _gaps(formula: str) -> int:
+    """How many column gaps the matrices of `formula` have along one row, in all."""
+    return sum(max(row.count("&") for row in matrix.split("\\\\"))
+               for matrix in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", formula))
+
+
+def tightened(formula: str) -> str:
+    """`formula` with the columns of its matrices set closer together (2 pt a side)."""
+    if "arraycolsep" in formula:
+        return formula
+    return re.sub(r"(\\begin\{bmatrix\}.*?\\end\{bmatrix\})", r"{\\setlength{\\arraycolsep}{2pt}\1}",
+                  formula)
 
 
 def pack(items, room_em: float, gap: str = ",\\qquad") -> list[str]:
@@ -144,6 +172,14 @@ def pack(items, room_em: float, gap: str = ",\\qquad") -> list[str]:
     used = 0.0
     for item in items:
         width = measure(item)
+        if width > room_em:
+            item = tightened(item)
+            width -= 0.6 * _gaps(item)
+        if width > room_em and " = " in item:  # the name on a row, its value on the next
+            name, value = item.split(" = ", 1)
+            rows += [f"{name} =", value]
+            used = room_em
+            continue
         if rows and used + measure(gap) + width <= room_em:
             rows[-1] += f" {gap}\n{item}"
             used += measure(gap) + width

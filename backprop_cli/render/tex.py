@@ -83,7 +83,8 @@ def worked_lines(lines, sheet: m.Worksheet, settings, numbered: bool = True,
     for p in shown:
         beside = measure(p.rule) * 0.9 + 1.0 if p.rule else 0.0  # a \small tag
         space = room(settings, [q.lhs for q in shown] + list(lefts), numbered, beside)
-        out.append({"lhs": p.lhs, "rows": set_rows(p.relation, p.rhs, space), "rule": p.rule,
+        widest = max(measure(left) for left in [q.lhs for q in shown] + list(lefts))
+        out.append({"lhs": p.lhs, "rows": set_rows(p.relation, p.rhs, space, widest), "rule": p.rule,
                     "note": None})
     return out
 

@@ -217,6 +217,11 @@ class _Text:
         pw = max(max(width(r[0]) for r in rows), len("parameter"))
         vw = max(max(width(r[1]) for r in rows), len("value"))
         gw = max(width(r[2]) for r in rows)
+        if pw + vw + gw + 8 > self.settings.width:  # too wide for a table: a line each
+            loss = self.u(block.loss)
+            lines = [f"  ∂{loss}/∂{pad(p, pw)} = {g}" for p, _, g in rows]
+            return out + [row for line in lines
+                          for row in self.cut(line, self.settings.width, " " * (pw + 8))]
         out.append(f"  {pad('parameter', pw)}   {pad('value', vw, True)}   "
                    f"{pad(self.u(block.loss).join(('∂', '/∂·')), gw, True)}")
         for p, v, g in rows:
@@ -245,7 +250,10 @@ class _Text:
         k = block.samples
         over = f"; L = mean of ℓ over the {k} samples" if k > 1 and block.reduction == "mean" else \
             (f"; L = sum of ℓ over the {k} samples" if k > 1 else "")
-        return [f"  loss: ℓ = {block.formula.unicode}{over}"]
+        line = f"  loss: ℓ = {block.formula.unicode}{over}"
+        if over and width(line) > self.settings.width:  # the mean on a line of its own
+            return [f"  loss: ℓ = {block.formula.unicode};", f"  {over[2:]}"]
+        return [line]
 
     def _Tensors(self, block: m.Tensors) -> list[str]:
         out = [""]
@@ -270,6 +278,12 @@ class _Text:
         out = ["", self.style.heading(item.title) if item.title else "", ""]
         cells = [[form_text(c, self.names, self.digits) for c in row] for row in item.rows]
         widths = [max([width(h)] + [width(r[j]) for r in cells]) for j, h in enumerate(item.header)]
+        if sum(widths) + 3 * len(widths) > self.settings.width and item.header[-1] == "Written out":
+            # as in the LaTeX: a product too long to write out here is the δ recursion's below
+            left = self.settings.width - sum(widths[:-1]) - 3 * len(widths)
+            cells = [row[:-1] + [row[-1] if width(row[-1]) <= left else "by the recursion for δ below"]
+                     for row in cells]
+            widths = [max([width(h)] + [width(r[j]) for r in cells]) for j, h in enumerate(item.header)]
         out.append("  " + "   ".join(pad(h, widths[j]) for j, h in enumerate(item.header)).rstrip())
         out.append("  " + "   ".join("─" * w for w in widths))
         for row in cells:
