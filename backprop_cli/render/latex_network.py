@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..sheet import model as m
 from .tex import section_dicts, title_tex, worked_lines
+from .diagram import render_diagram
 from .pieces import convention, describe, form_box, form_latex
 from .printers import latex
 from ..settings import Settings
@@ -43,7 +44,8 @@ class _Network:
         ctx = {"description": "", "convention": "", "loss_rule": None, "several": False,
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
                "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0,
-               "loss": None, "losses_after": [], "view": "matrix"}
+               "loss": None, "losses_after": [], "view": "matrix",
+               "diagram": render_diagram(sheet.diagram, self.names, self.digits)}
         scalar = []
         for section in sheet.sections:
             if section.title == GENERAL and section.level == 0:
