@@ -55,7 +55,8 @@ class _Picture:
         tallest = max(len(c) for c in self.columns)
         labelled = any(e.label is not None or e.value is not None for e in diagram.edges)
         self.xs = _column_xs(self.columns, diagram.edges)
-        self.gap_y = (1.7 if labelled else 1.2) if tallest <= 5 else 1.0
+        self.gap_y = (2.0 if tallest <= 3 else 1.7 if tallest <= 5 else 1.2) if labelled \
+            else 1.2 if tallest <= 5 else 1.0
         self.at = {}
         for c, column in enumerate(self.columns):
             top = (len(column) - 1) * self.gap_y / 2
@@ -108,7 +109,8 @@ class _Picture:
         """Each edge, and its label at the point along it (between the two units' circles)
         that covers the least: the label is a node at those coordinates, not at a `pos`,
         which TikZ would measure between the circles' borders."""
-        boxes = [Box(x, y, 2 * RADIUS, 2 * RADIUS) for x, y in self.at.values()]
+        # a unit with room for its arrowheads
+        boxes = [Box(x, y, 2 * RADIUS + 0.25, 2 * RADIUS + 0.1) for x, y in self.at.values()]
         segments = [(self.at[e.source], self.at[e.target]) for e in self.diagram.edges]
         out, labels = [], []
         for n, edge in enumerate(self.diagram.edges):
@@ -130,11 +132,11 @@ class _Picture:
     def cost(box: Box, boxes: list, segments: list, own: int) -> float:
         """What a label put at `box` covers: units and labels (badly), other edges (less),
         first in order of POSITIONS when nothing is covered."""
-        covered = sum(box.overlap(b) for b in boxes) * 100
+        covered = sum(box.overlap(b) for b in boxes) * 1000
         for n, ((x0, y0), (x1, y1)) in enumerate(segments):
             if n != own and any(box.holds(x0 + k / 40 * (x1 - x0), y0 + k / 40 * (y1 - y0))
                                 for k in range(41)):
-                covered += 1
+                covered += 3
         return covered
 
     def captions(self) -> list[str]:

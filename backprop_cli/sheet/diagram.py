@@ -14,8 +14,9 @@ from .model import Diagram, DiagramEdge, DiagramUnit, Named
 
 #: A layer whose edges are more than this many is drawn with its matrix's name instead
 #: of a number on every edge; a column of more units than this shows a few and dots.
-LABELLED_EDGES = 12
+LABELLED_EDGES = 9
 DRAWN_UNITS = 6
+_SUBSCRIPT = str.maketrans("0123456789ijkmn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₘₙ")
 
 
 # --- the graph form ------------------------------------------------------------------------
@@ -167,10 +168,9 @@ def _symbolic_unit(problem, l: int, size, i) -> Named:
     last = l == len(problem.layers)
     if i == "n":
         sub = derive_name(size)
-        index_latex, index_uni = sub.latex, sub.unicode
+        index_latex, index_uni = sub.latex, size.translate(_SUBSCRIPT)
     else:
-        index_latex, index_uni = str(i + 1), str(i + 1).translate(str.maketrans("0123456789",
-                                                                                 "₀₁₂₃₄₅₆₇₈₉"))
+        index_latex, index_uni = str(i + 1), str(i + 1).translate(_SUBSCRIPT)
     if last and size == 1:
         return Named("\\hat{y}", "ŷ")
     if l == 0:
