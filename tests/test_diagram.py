@@ -102,7 +102,7 @@ data:
   - {x: 2, y: 3}
 """
     document = render(solve_text(spec), "latex", Settings(digits=3))
-    assert "{$w = 0.123$}" in document
+    assert "{${w}\\,{=}\\,{0.123}$}" in document
 
 
 # -- the layered form --------------------------------------------------------------------------

@@ -55,7 +55,8 @@ class _Picture:
         tallest = max(len(c) for c in self.columns)
         labelled = any(e.label is not None or e.value is not None for e in diagram.edges)
         self.xs = _column_xs(self.columns, diagram.edges)
-        self.gap_y = (2.0 if tallest <= 3 else 1.7 if tallest <= 5 else 1.2) if labelled \
+        self.gap_y = (2.4 if tallest <= 2 else 2.0 if tallest <= 3 else 1.7 if tallest <= 5 else 1.2) \
+            if labelled \
             else 1.2 if tallest <= 5 else 1.0
         self.at = {}
         for c, column in enumerate(self.columns):
@@ -73,7 +74,9 @@ class _Picture:
         return self.latex(label, names=self.names, digits=self.digits)
 
     def edge_text(self, edge: DiagramEdge) -> tuple[str, str]:
-        """(LaTeX, Unicode) of an edge's label: w₁ = 0.5, w₁ or 0.5."""
+        """(LaTeX, Unicode) of an edge's label: w₁ = 0.5, w₁ or 0.5, the `=` between thin
+        spaces (a label as narrow as it reads well; the Unicode's `=` stands for the
+        width of `=` and its spaces)."""
         parts_tex, parts_uni = [], []
         if edge.label is not None:
             parts_tex.append(self.latex(edge.label, names=self.names, digits=self.digits))
@@ -81,7 +84,7 @@ class _Picture:
         if edge.value is not None:
             parts_tex.append(self.latex(edge.value, names=self.names, digits=self.digits, decimals=True))
             parts_uni.append(self.unicode(edge.value, names=self.names, digits=self.digits, decimals=True))
-        return " = ".join(parts_tex), " = ".join(parts_uni)
+        return "\\,{=}\\,".join(f"{{{p}}}" for p in parts_tex), " = ".join(parts_uni).replace(" = ", "= ")
 
     def tex(self) -> str:
         small = max(len(c) for c in self.columns) > 5 or len(self.columns) > 5
@@ -136,7 +139,7 @@ class _Picture:
         for n, ((x0, y0), (x1, y1)) in enumerate(segments):
             if n != own and any(box.holds(x0 + k / 40 * (x1 - x0), y0 + k / 40 * (y1 - y0))
                                 for k in range(41)):
-                covered += 3
+                covered += 10
         return covered
 
     def captions(self) -> list[str]:
