@@ -215,3 +215,21 @@ def test_a_fragment_compiles_with_and_without_tikz(tmp_path, name, tikz):
                           capture_output=True, text=True, timeout=60).stdout
     label = {"bias_tanh": "w1 = 0.5", "softmax_classifier": "x1"}[name]  # only the picture's
     assert (label in " ".join(text.split())) == tikz
+
+
+def test_a_large_layer_draws_a_few_units_and_dots():
+    spec = """\
+network:
+  inputs: 8
+  layers:
+    - {units: 7, activation: relu}
+    - {units: 1, activation: identity}
+loss: half_squared_error
+"""
+    solution = solve_text(spec)
+    sheet = build_sheet(solution, Settings(), matrix_lines=True)
+    d = sheet.diagram
+    assert [[shown(sheet, u) for u in c] for c in d.columns] == [
+        ["1", "x_1", "x_2", "x_3", "dots", "x_8"], ["1", "a1_1", "a1_2", "a1_3", "dots", "a1_7"], ["yhat"]]
+    assert len(d.edges) == 4 * 4 + 4 + 4 + 1  # between the units drawn, the biases' too
+    assert [b.unicode for b in d.between] == ["W⁽¹⁾, b⁽¹⁾", "W⁽²⁾, b⁽²⁾"]

@@ -112,24 +112,19 @@ def network_diagram(solution) -> Diagram:
         columns.append(tuple(column))
     for l, spec in enumerate(problem.layers, start=1):
         view = network.layers[l - 1] if network is not None else None
-        pairs = [(i, j) for *_, i in units[l] if i is not None
-                 for *_, j in units[l - 1] if j is not None]
-        count = len(pairs) + (len([u for u in units[l] if u[2] is not None]) if spec.bias else 0)
-        values = view is not None and all(_value(solution, w) is not None for row in view.W.entries
-                                          for w in row) and \
-            (view.b is None or all(_value(solution, b) is not None for b in view.b.entries))
-        labelled = values and count <= LABELLED_EDGES and isinstance(sizes[l], int) \
-            and len(units[l]) == sizes[l] and len(units[l - 1]) == sizes[l - 1]
-        keys = {i: key for key, _, i in units[l]}
-        previous = {j: key for key, _, j in units[l - 1]}
-        for i, j in pairs:
-            value = _value(solution, view.W.entries[i][j]) if labelled else None
-            edges.append(DiagramEdge(previous[j], keys[i], None, value))
+        drawn = [(key, i) for key, _, i in units[l] if i is not None]
+        before = [(key, j) for key, _, j in units[l - 1] if j is not None]
+        # (source, target, the parameter on the edge: None without a network of entries)
+        weights = [(source, target, view.W.entries[i][j] if view else None)
+                   for target, i in drawn for source, j in before]
         if spec.bias:
-            for key, _, i in units[l]:
-                if i is not None:
-                    value = _value(solution, view.b.entries[i]) if labelled else None
-                    edges.append(DiagramEdge(f"b{l - 1}", key, None, value))
+            weights += [(f"b{l - 1}", target, view.b.entries[i] if view else None)
+                        for target, i in drawn]
+        every_unit = len(drawn) == sizes[l] and len(before) == sizes[l - 1]
+        labelled = view is not None and every_unit and len(weights) <= LABELLED_EDGES and \
+            all(_value(solution, w) is not None for *_, w in weights)
+        edges += [DiagramEdge(source, target, None, _value(solution, w) if labelled else None)
+                  for source, target, w in weights]
         between.append(None if labelled else _matrix_name(view, l, spec.bias))
     captions = (None,) + tuple(spec.activation for spec in problem.layers)
     return Diagram(tuple(columns), tuple(edges), captions, tuple(between))
