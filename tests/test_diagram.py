@@ -152,20 +152,50 @@ def nodes(tex: str):
     return [(kind, float(x), float(y), text) for kind, x, y, text in NODE.findall(tex)]
 
 
-@pytest.mark.parametrize("path", DRAWN, ids=IDS)
-def test_the_picture_fits_and_keeps_its_labels_apart(path):
-    tex = latex_of(path, fragment=True)
+def assert_fits_and_apart(tex: str, what: str) -> None:
     assert tex.count("\\begin{tikzpicture}") == 1
     block = tex[tex.index("\\ifdefined\\tikzpicture"):tex.index("\\end{tikzpicture}")]
     found = nodes(block)
     xs = [x for _, x, _, _ in found]
     assert max(xs) - min(xs) <= picture.SPAN  # + a unit: within 0.9 × 345 pt
-    labels = [picture.Box(x, y, len(t) * 0.6 * picture.CHAR, picture.LABEL_HEIGHT)
-              for kind, x, y, t in found if kind == "weight"]
+    labels = [picture.Box(x, y, len(re.sub(r"\\[a-z]+|\\,|[{}_^ ]", "", t)) * picture.CHAR,
+                          picture.LABEL_HEIGHT) for kind, x, y, t in found if kind == "weight"]
     units = [picture.Box(x, y, 2 * picture.RADIUS, 2 * picture.RADIUS)
              for kind, x, y, _ in found if kind != "weight"]
-    for i, label in enumerate(labels):  # a label's text is narrower than its TeX source
-        assert not any(label.overlap(other) > 0 for other in labels[i + 1:] + units), path.stem
+    for i, label in enumerate(labels):  # each character of the text as wide as a digit
+        assert not any(label.overlap(other) > 0 for other in labels[i + 1:] + units), what
+
+
+@pytest.mark.parametrize("path", DRAWN, ids=IDS)
+def test_the_picture_fits_and_keeps_its_labels_apart(path):
+    assert_fits_and_apart(latex_of(path, fragment=True), path.stem)
+
+
+CHAIN = """\
+inputs: [x]
+targets: [y]
+params: {a: 0.5, b: -1.25, c: 2, d: 0.75, e: -0.5, f: 1.5, g: 0.25}
+nodes:
+  h1: tanh(a*x)
+  h2: sigmoid(b*h1)
+  h3: tanh(c*h2)
+  h4: sigmoid(d*h3)
+  h5: tanh(e*h4)
+  h6: relu(f*h5)
+  yhat: g*h6
+loss: squared_error
+data:
+  - {x: 1, y: 0.5}
+"""
+
+
+def test_a_long_chain_writes_its_labels_beside_the_edges():
+    """Nine columns leave no room between two circles for a label: it goes above or
+    below the edge's middle, and still fits."""
+    tex = render(solve_text(CHAIN), "latex", Settings(fragment=True))
+    assert_fits_and_apart(tex, "chain")
+    beside = [y for kind, _, y, _ in nodes(tex) if kind == "weight" and abs(y) > 0.5]
+    assert len(beside) >= 4
 
 
 # -- TeX -------------------------------------------------------------------------------------

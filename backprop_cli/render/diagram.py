@@ -22,6 +22,7 @@ CHAR = 0.15  # cm: the width of a character of an edge label (\scriptsize), gene
 LABEL_HEIGHT = 0.34  # cm
 PAD = (0.2, 0.1)  # cm of air kept around a label, across and up
 POSITIONS = tuple(k / 20 for k in range(3, 18))  # along the edge, 0.15 … 0.85
+ASIDE, OFF_EDGE = 0.72, 30  # cm above or below an edge's middle, and what it costs
 
 
 @dataclass
@@ -123,11 +124,14 @@ class _Picture:
                 continue
             (x0, y0), (x1, y1) = segments[n]
             width, height = CHAR * len(uni) + PAD[0], LABEL_HEIGHT + PAD[1]
-            at = lambda t: (x0 + t * (x1 - x0), y0 + t * (y1 - y0))  # noqa: E731
-            best = min(POSITIONS, key=lambda t: self.cost(Box(*at(t), width, height), boxes, segments, n)
-                       + abs(t - 0.5))
-            boxes.append(Box(*at(best), width, height))
-            x, y = at(best)
+            # on the edge, nearer its middle the better; else just above or below its middle
+            # (columns too close for a label between two circles: a long chain)
+            places = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0), abs(t - 0.5)) for t in POSITIONS]
+            middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+            places += [(middle[0], middle[1] + side * ASIDE, OFF_EDGE) for side in (1, -1)]
+            x, y, _ = min(places, key=lambda p: self.cost(Box(p[0], p[1], width, height), boxes,
+                                                          segments, n) + p[2])
+            boxes.append(Box(x, y, width, height))
             labels.append(f"\\node[weight] at ({x:.3f},{y:.3f}) {{${text}$}};")
         return out + labels
 
