@@ -156,8 +156,10 @@ def assert_fits_and_apart(tex: str, what: str) -> None:
     assert tex.count("\\begin{tikzpicture}") == 1
     block = tex[tex.index("\\ifdefined\\tikzpicture"):tex.index("\\end{tikzpicture}")]
     found = nodes(block)
-    xs = [x for _, x, _, _ in found]
-    assert max(xs) - min(xs) <= picture.SPAN  # + a unit: within 0.9 × 345 pt
+    scale = float(re.search(r"scale=([\d.]+)", block).group(1)) if "scale=" in block else 1.0
+    xs, ys = [x for _, x, _, _ in found], [y for _, _, y, _ in found]
+    assert (max(xs) - min(xs)) * scale <= picture.SPAN + 1e-9  # + a unit: within 0.9 × 345 pt
+    assert (max(ys) - min(ys)) * scale <= picture.HEIGHT + 2  # the captions' rows too
     labels = [picture.Box(x, y, len(re.sub(r"\\[a-z]+|\\,|[{}_^ ]", "", t)) * picture.CHAR,
                           picture.LABEL_HEIGHT) for kind, x, y, t in found if kind == "weight"]
     units = [picture.Box(x, y, 2 * picture.RADIUS, 2 * picture.RADIUS)
@@ -263,3 +265,17 @@ loss: half_squared_error
         ["1", "x_1", "x_2", "x_3", "dots", "x_8"], ["1", "a1_1", "a1_2", "a1_3", "dots", "a1_7"], ["yhat"]]
     assert len(d.edges) == 4 * 4 + 4 + 4 + 1  # between the units drawn, the biases' too
     assert [b.unicode for b in d.between] == ["W⁽¹⁾, b⁽¹⁾", "W⁽²⁾, b⁽²⁾"]
+
+
+def test_a_picture_too_tall_or_too_wide_is_drawn_smaller():
+    inputs = [f"x{i}" for i in range(1, 17)]
+    tall = "inputs: [" + ", ".join(inputs) + "]\ntargets: [y]\nparams: {" + \
+        ", ".join(f"w{i}: 0.5" for i in range(1, 17)) + "}\nnodes:\n  yhat: " + \
+        " + ".join(f"w{i}*x{i}" for i in range(1, 17)) + "\nloss: squared_error\n" + \
+        "data:\n  - {" + ", ".join(f"{x}: 1" for x in inputs) + ", y: 1}\n"
+    chain = CHAIN.replace("yhat: g*h6", "h7: tanh(g*h6)\n  h8: tanh(g*h7)\n  h9: tanh(g*h8)\n"
+                          "  h10: tanh(g*h9)\n  h11: tanh(g*h10)\n  yhat: g*h11")
+    for spec in (tall, chain):
+        tex = render(solve_text(spec), "latex", Settings(fragment=True))
+        assert "transform shape" in tex
+        assert_fits_and_apart(tex, spec[:20])

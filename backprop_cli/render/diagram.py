@@ -17,6 +17,8 @@ from .worked import printer
 
 SPAN = 9.6  # cm between the first and last column's centres: 0.9 × 345 pt less a unit
 MAX_GAP = 3.0  # cm between columns, at most
+MIN_GAP = 1.1  # cm between two units' centres, at least: 8 mm circles and an arrow
+HEIGHT = 12.0  # cm from the top unit's centre to the bottom one's, at most
 RADIUS = 0.42  # cm: a unit's circle (minimum size 8 mm) and a little air
 CHAR = 0.15  # cm: the width of a character of an edge label (\scriptsize), generously
 LABEL_HEIGHT = 0.34  # cm
@@ -56,9 +58,11 @@ class _Picture:
         tallest = max(len(c) for c in self.columns)
         labelled = any(e.label is not None or e.value is not None for e in diagram.edges)
         self.xs = _column_xs(self.columns, diagram.edges)
-        self.gap_y = (2.4 if tallest <= 2 else 2.0 if tallest <= 3 else 1.7 if tallest <= 5 else 1.2) \
-            if labelled \
-            else 1.2 if tallest <= 5 else 1.0
+        self.gap_y = _row_gap(tallest, labelled)
+        # a picture still too wide or too tall (a chain of many nodes, a column of many
+        # inputs) is drawn smaller, text and all
+        width, height = self.xs[-1], (tallest - 1) * self.gap_y
+        self.scale = min(1.0, SPAN / width if width else 1.0, HEIGHT / height if height else 1.0)
         self.at = {}
         for c, column in enumerate(self.columns):
             top = (len(column) - 1) * self.gap_y / 2
@@ -90,7 +94,8 @@ class _Picture:
     def tex(self) -> str:
         small = max(len(c) for c in self.columns) > 5 or len(self.columns) > 5
         out = ["\\ifdefined\\tikzpicture", "\\begin{center}",
-               "\\begin{tikzpicture}[>=stealth, font=" + ("\\footnotesize" if small else "\\small") + ",",
+               "\\begin{tikzpicture}[>=stealth, font=" + ("\\footnotesize" if small else "\\small") + ","
+               + (f" scale={self.scale:.3f}, transform shape," if self.scale < 1 else ""),
                "  unit/.style={circle, draw, minimum size=8mm, inner sep=0.5pt},",
                "  bias/.style={unit, fill=black!8},",
                "  loss/.style={rectangle, draw, rounded corners=2pt, minimum size=7mm},",
@@ -161,9 +166,20 @@ class _Picture:
         return out
 
 
+def _row_gap(tallest: int, labelled: bool) -> float:
+    """cm between two units of a column: room for the labels of crossing edges, less in
+    a tall column, never so little that circles touch, the whole at most HEIGHT if it can."""
+    if labelled:
+        gap = 2.4 if tallest <= 2 else 2.0 if tallest <= 3 else 1.7 if tallest <= 5 else 1.2
+    else:
+        gap = 1.2 if tallest <= 5 else 1.0
+    return max(MIN_GAP, min(gap, HEIGHT / max(tallest - 1, 1)))
+
+
 def _column_xs(columns: list, edges: tuple) -> list:
     """Where each column stands: a gap whose edges carry many labels is wider than one
-    whose edges carry few or none, and all together span at most SPAN."""
+    whose edges carry few or none, and all together span at most SPAN (or, with so many
+    columns that their circles would touch, MIN_GAP apart: the picture is then scaled)."""
     column = {u.key: c for c, units in enumerate(columns) for u in units}
     labels = [0] * max(len(columns) - 1, 1)
     for edge in edges:
@@ -173,7 +189,7 @@ def _column_xs(columns: list, edges: tuple) -> list:
     scale = min(1, SPAN / sum(wants)) if wants else 1
     xs = [0.0]
     for want in wants:
-        xs.append(round(xs[-1] + want * scale, 3))
+        xs.append(round(xs[-1] + max(want * scale, MIN_GAP), 3))
     return xs
 
 
