@@ -3,7 +3,8 @@
 the narrowest text width it is \\input into (a plain article's 345 pt) and no label
 covers another or a unit.
 
-The picture is wrapped in \\ifdefined\\tikzpicture ... \\fi: a fragment \\input into an
+One too wide or too tall even so (a long chain, a column of many inputs) is scaled down,
+text and all. The picture is wrapped in \\ifdefined\\tikzpicture ... \\fi: a fragment \\input into an
 exam that does not load tikz leaves the diagram out instead of failing.
 """
 
@@ -89,7 +90,7 @@ class _Picture:
         if edge.value is not None:
             parts_tex.append(self.latex(edge.value, names=self.names, digits=self.digits, decimals=True))
             parts_uni.append(self.unicode(edge.value, names=self.names, digits=self.digits, decimals=True))
-        return "\\,{=}\\,".join(f"{{{p}}}" for p in parts_tex), " = ".join(parts_uni).replace(" = ", "= ")
+        return "\\,{=}\\,".join(f"{{{p}}}" for p in parts_tex), "= ".join(parts_uni)
 
     def tex(self) -> str:
         small = max(len(c) for c in self.columns) > 5 or len(self.columns) > 5
