@@ -40,8 +40,21 @@ class Box:
         dy = min(self.y + self.h / 2, other.y + other.h / 2) - max(self.y - self.h / 2, other.y - other.h / 2)
         return max(dx, 0) * max(dy, 0)
 
-    def holds(self, x: float, y: float) -> bool:
-        return abs(x - self.x) < self.w / 2 and abs(y - self.y) < self.h / 2
+    def crossed(self, x0: float, y0: float, x1: float, y1: float) -> bool:
+        """Whether the segment from (x0, y0) to (x1, y1) passes through the box (clipped
+        to it, Liang and Barsky's way)."""
+        low, high = 0.0, 1.0
+        dx, dy = x1 - x0, y1 - y0
+        for p, q in ((-dx, x0 - self.x + self.w / 2), (dx, self.x + self.w / 2 - x0),
+                     (-dy, y0 - self.y + self.h / 2), (dy, self.y + self.h / 2 - y0)):
+            if p == 0:
+                if q <= 0:
+                    return False
+            elif p < 0:
+                low = max(low, q / p)
+            else:
+                high = min(high, q / p)
+        return low < high
 
 
 def render_diagram(diagram: Diagram | None, names: dict, digits: int) -> str:
@@ -147,8 +160,7 @@ class _Picture:
         first in order of POSITIONS when nothing is covered."""
         covered = sum(box.overlap(b) for b in boxes) * 1000
         for n, ((x0, y0), (x1, y1)) in enumerate(segments):
-            if n != own and any(box.holds(x0 + k / 40 * (x1 - x0), y0 + k / 40 * (y1 - y0))
-                                for k in range(41)):
+            if n != own and box.crossed(x0, y0, x1, y1):
                 covered += 10
         return covered
 
