@@ -7,6 +7,7 @@ from ..sheet import model as m
 from .lines import room, set_rows, text_width
 from .measure import measure
 from .tex import section_dicts
+from .diagram import render_diagram
 from .worked import printer
 
 
@@ -17,7 +18,8 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
     ctx = {"equations": [], "loss_definition": None, "reduction": "mean", "several": False,
            "params": [], "data": {"columns": [], "rows": []}, "lr": None, "eta": "\\eta", "steps": 0,
            "sections": section_dicts(sheet.sections, sheet, settings), "gradients": [],
-           "trained": False, "loss": None, "losses_after": [], "loss_symbol": ""}
+           "trained": False, "loss": None, "losses_after": [], "loss_symbol": "",
+           "diagram": render_diagram(sheet.diagram, names, digits)}
     for block in sheet.given + sheet.summary:
         if isinstance(block, m.Definitions):
             ctx["equations"] = [(tex(lhs), tex(rhs)) for lhs, rhs in block.equations]

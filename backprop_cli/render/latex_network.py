@@ -8,6 +8,7 @@ from .tex import section_dicts, title_tex, worked_lines
 from .lines import RELATION, pack, room, set_rows, text_width, tightened
 from .measure import measure
 from .pieces import convention, describe, form_cuts, form_latex, piece_latex
+from .diagram import render_diagram
 from .printers import latex
 from ..settings import Settings
 
@@ -90,7 +91,8 @@ class _Network:
         ctx = {"description": "", "convention": "", "loss_rule": None, "several": False,
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
                "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0,
-               "loss": None, "losses_after": [], "view": "matrix"}
+               "loss": None, "losses_after": [], "view": "matrix",
+               "diagram": render_diagram(sheet.diagram, self.names, self.digits)}
         scalar = []
         for section in sheet.sections:
             if section.title == GENERAL and section.level == 0:

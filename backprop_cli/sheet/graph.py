@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ..engine import Pass, Solution, Step
 from ..graph import LEARNING_RATE
+from .diagram import graph_diagram
 from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
                     Training, Warning, Worked, Worksheet)
 
@@ -18,7 +19,8 @@ def build_graph_sheet(solution: Solution) -> Worksheet:
     return Worksheet(form="graph", title=graph.title, notes=graph.notes,
                      warnings=warnings(solution.warnings), given=given(solution),
                      sections=worked, summary=summary(solution), names=graph.names.names,
-                     steps=steps(worked), solution=solution)
+                     steps=steps(worked), solution=solution,
+                     diagram=graph_diagram(graph, solution.sample_loss))
 
 
 def steps(sections) -> tuple:

@@ -13,6 +13,7 @@ from ..layered.matrix import general_work, matrix_work
 from ..layered.solve import NetworkSolution
 from ..engine import Step
 from . import graph as scalar_sheet
+from .diagram import network_diagram
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
                     Tensors, Training, Vectors, Worksheet)
@@ -47,7 +48,8 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
     return Worksheet(form="network", title=problem.title, notes=problem.notes,
                      warnings=scalar_sheet.warnings(solution.warnings), given=given(solution),
                      sections=tuple(sections), summary=summary(solution),
-                     names=work.names, steps=scalar_sheet.steps(worked), solution=solution)
+                     names=work.names, steps=scalar_sheet.steps(worked), solution=solution,
+                     diagram=network_diagram(solution))
 
 
 def _lines(lines) -> list:

@@ -34,6 +34,7 @@ class Worksheet:
     names: dict = field(default_factory=dict)  # Symbol -> graph.Name: how each is written
     steps: tuple = ()  # (section title, Worked): every worked line, for programs (the JSON's)
     solution: object = None  # the solution it lays out, for the JSON contract's values
+    diagram: object = None  # the network as a Diagram (LaTeX's "Given"), or None
 
 
 @record
@@ -193,6 +194,42 @@ class Losses:
     symbol: sp.Symbol
     value: sp.Expr
     after: tuple = ()  # (step, value)
+
+
+# --- the network drawn (render/diagram.py lays it out and prints it) ---------------------
+
+
+@record
+class DiagramUnit:
+    """One circle of a drawing: `label` is a SymPy symbol (written by its name), a Named,
+    or plain text ("1" of a bias unit); kind: input, unit, bias, loss, target or dots."""
+
+    key: str
+    label: object
+    kind: str = "unit"
+
+
+@record
+class DiagramEdge:
+    """source -> target, with the parameter it is multiplied by (a SymPy symbol, None
+    for no label) and that parameter's value (None: symbolic), printed on the edge."""
+
+    source: str
+    target: str
+    label: object = None
+    value: object = None
+
+
+@record
+class Diagram:
+    """The network drawn as columns of units, left to right. `captions`: an activation's
+    key (vocab) under each column, or None; `between`: a Named written between column i
+    and i + 1 (W⁽¹⁾) where the edges carry no labels, or None."""
+
+    columns: tuple  # tuples of DiagramUnits, top to bottom
+    edges: tuple  # DiagramEdges
+    captions: tuple = ()
+    between: tuple = ()
 
 
 # --- the calculus form -------------------------------------------------------------------
