@@ -15,6 +15,8 @@ from .model import Diagram, DiagramEdge, DiagramUnit, Named
 #: A layer whose edges are more than this many is drawn with its matrix's name instead
 #: of a number on every edge; a column of more units than this shows a few and dots.
 LABELLED_EDGES = 9
+#: The graph form: most edges into one column that show their parameter's value too.
+NAMED_VALUES = 4
 DRAWN_UNITS = 6
 _SUBSCRIPT = str.maketrans("0123456789ijkmn", "₀₁₂₃₄₅₆₇₈₉ᵢⱼₖₘₙ")
 
@@ -56,7 +58,21 @@ def graph_diagram(graph: Graph, sample_loss: sp.Symbol | None) -> Diagram:
         for source in sorted((s for s in loss.free_symbols if s in depth or s in targets),
                              key=lambda s: (s in targets, order.index(s) if s in order else 0)):
             edges.append(DiagramEdge(_key(source), "loss"))
-    return Diagram(tuple(tuple(c) for c in columns), tuple(edges))
+    return Diagram(tuple(tuple(c) for c in columns), tuple(_named_only(edges, depth)))
+
+
+def _named_only(edges: list, depth: dict) -> list:
+    """Into a column reached by more than NAMED_VALUES weighted edges, the edges carry the
+    parameters' names alone (their values are in the table below the picture): six
+    `a₁ = 0.5` between two columns cover each other."""
+    column = {_key(symbol): d for symbol, d in depth.items()}
+    into: dict = {}
+    for edge in edges:
+        if edge.label is not None and edge.value is not None:
+            into.setdefault(column.get(edge.target), []).append(edge)
+    crowded = {id(e) for group in into.values() if len(group) > NAMED_VALUES for e in group}
+    return [DiagramEdge(e.source, e.target, e.label, None) if id(e) in crowded else e
+            for e in edges]
 
 
 def _key(symbol: sp.Symbol) -> str:
