@@ -56,7 +56,7 @@ def graph_diagram(graph: Graph, sample_loss: sp.Symbol | None) -> Diagram:
             _column(columns, last - 1).append(DiagramUnit(_key(target), target, "target"))
         _column(columns, last).append(DiagramUnit("loss", sample_loss or graph.loss.symbol, "loss"))
         for source in sorted((s for s in loss.free_symbols if s in depth or s in targets),
-                             key=lambda s: (s in targets, order.index(s) if s in order else 0)):
+                             key=lambda s: (s in targets, order.index(s) if s in order else targets.index(s))):
             edges.append(DiagramEdge(_key(source), "loss"))
     return Diagram(tuple(tuple(c) for c in columns), tuple(_named_only(edges, depth)))
 
