@@ -66,7 +66,7 @@ def title_tex(title: str) -> str:
 
 
 def base_context(sheet: m.Worksheet) -> dict:
-    return {"title": sheet.title or "Worked solution", "notes": sheet.notes,
+    return {"title": sheet.title, "notes": sheet.notes,
             "warnings": [warning_tex(w, sheet.names) for w in sheet.warnings]}
 
 
