@@ -54,3 +54,24 @@ def test_fragment_without_latex_is_a_usage_error_naming_the_fix(runner):
 def test_derive_fragment_without_latex_is_refused_too(runner):
     result = runner.invoke(main, ["derive", "x**2", "--fragment"])
     assert result.exit_code == 2 and "--latex" in result.stderr
+
+
+# -- zero terms in a loss --------------------------------------------------------------
+
+def example(name: str) -> str:
+    return (PROBLEMS / f"{name}.yaml").read_text(encoding="utf-8")
+
+
+def test_a_zero_target_drops_its_term_from_the_substituted_loss():
+    text = text_of(example("bce_logistic"))
+    assert "−0 ·" not in text
+    # y = 0: only the (1 − y) term is left; y = 1: only the y term
+    general = "= −y log(y\u0302) − (1 − y) log(1 − y\u0302)"  # ŷ: y and a combining hat
+    assert f"{general} = −(1 − 0) · log(1 − 0.18243) = 0.20141" in text
+    assert f"{general} = −1 · log(0.54983) = 0.59814" in text
+
+
+def test_a_one_hot_target_leaves_the_true_class_term_in_latex_too():
+    tex = latex_of(example("softmax_classifier"))
+    assert not re.search(r"-\s*0 \\cdot", tex)
+    assert "= - 1 \\cdot \\log" in tex

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy as sp
+
 from . import handwritten
 from ..sheet.model import Worked
 from ..vocab import ACTIVATIONS
@@ -37,7 +39,9 @@ def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Pri
                   **({"written": True} if line.written and i == 0 else {}))
              for i, f in enumerate(line.forms)]
     if line.substituted is not None:
-        parts.append(show(line.substituted, names=names, values=line.values, digits=digits,
+        substituted = without_zero_terms(line.substituted, line.values) if line.phase == "loss" \
+            else line.substituted
+        parts.append(show(substituted, names=names, values=line.values, digits=digits,
                           decimals=True))
     if line.show_value and line.value is not None:
         parts.append(show(line.value, names=names, digits=digits, decimals=True, **extra))
@@ -48,6 +52,28 @@ def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Pri
     relation = {"=": "=", "←": "\\leftarrow" if kind == "latex" else "←"}[line.relation]
     return Printed(show(line.lhs, names=names, digits=digits), relation, tuple(deduped),
                    rule_text(line.rule, kind))
+
+
+def without_zero_terms(expr, values: dict):
+    """A loss with its numbers put in, without the terms a zero target removes, as a
+    student writes it: −y log(ŷ) − (1 − y) log(1 − ŷ) at y = 0 is −(1 − 0) · log(1 − 0.18),
+    not −0 · log(0.18) − ...; the general formula before it still shows every term."""
+    if not expr.is_Add:
+        return expr
+    kept = [t for t in expr.args if not any(_is_zero_at(f, values) for f in sp.Mul.make_args(t))]
+    if len(kept) == len(expr.args):
+        return expr
+    if not kept:
+        return sp.Integer(0)
+    return kept[0] if len(kept) == 1 else sp.Add(*kept, evaluate=False)
+
+
+def _is_zero_at(factor, values: dict) -> bool:
+    """Whether a factor made of given numbers (y, 1 − y) is 0 there."""
+    symbols = factor.free_symbols
+    if not symbols or not all(s in values and values[s].is_number for s in symbols):
+        return False
+    return factor.xreplace({s: values[s] for s in symbols}) == 0
 
 
 def one_latex(line: Worked, form: str, names: dict, digits: int) -> str:
