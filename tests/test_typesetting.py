@@ -75,3 +75,18 @@ def test_a_one_hot_target_leaves_the_true_class_term_in_latex_too():
     tex = latex_of(example("softmax_classifier"))
     assert not re.search(r"-\s*0 \\cdot", tex)
     assert "= - 1 \\cdot \\log" in tex
+
+
+# -- a target of one symbolic entry -----------------------------------------------------
+
+def test_a_symbolic_one_output_target_is_written_as_itself_not_as_y_equals_bracket_y():
+    spec = example("seed004_single_sample_symbolic")
+    text, tex = text_of(spec), latex_of(spec)
+    assert "y = [y]" not in text and "target y" in text
+    assert "\\mathbf{y} = \\begin{bmatrix}y\\end{bmatrix}" not in tex
+    assert "\\text{target } y" in tex
+
+
+def test_each_sample_of_a_symbolic_batch_names_its_own_target():
+    text = text_of(example("seed004_batch_symbolic"))
+    assert "target y⁽¹⁾" in text and "target y⁽²⁾" in text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..sheet import model as m
 from .tex import section_dicts, title_tex, worked_lines
-from .pieces import convention, describe, form_box, form_latex
+from .pieces import convention, describe, form_box, form_latex, lone_symbol
 from .printers import latex
 from ..settings import Settings
 
@@ -73,8 +73,17 @@ class _Network:
 
     def _Vectors(self, block, ctx):
         ctx["several"] = len(block.samples) > 1
-        ctx["samples"] = [{"x": self.tex([x]), "y": self.tex([y]) if y is not None else None,
-                           "label": label} for x, y, label in block.samples]
+        ctx["samples"] = [{"x": self.tex([x]), "y": self._target(y), "label": label}
+                          for x, y, label in block.samples]
+
+    def _target(self, y) -> str | None:
+        """\\mathbf{y} = [...], or `target y` for one symbolic entry (not y = [y])."""
+        if y is None:
+            return None
+        symbol = lone_symbol(y)
+        if symbol is not None:
+            return f"\\text{{target }} {latex(symbol, names=self.names)}"
+        return f"\\mathbf{{y}} = {self.tex([y])}"
 
     def _Training(self, block, ctx):
         ctx["lr"], ctx["steps"] = latex(block.lr, names=self.names, decimals=True), block.steps

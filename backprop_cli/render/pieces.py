@@ -31,6 +31,16 @@ def piece_latex(piece, names: dict, digits: int) -> str:
     raise TypeError(piece)
 
 
+def lone_symbol(piece):
+    """The symbol a vector of one symbolic entry holds (a one-output target y), or None:
+    written as itself, `target y`, not as the vector of it, y = [y]."""
+    if isinstance(piece, Mat) and len(piece.rows) == 1 and len(piece.rows[0]) == 1:
+        entry = piece.rows[0][0]
+        if isinstance(entry, sp.Symbol):
+            return entry
+    return None
+
+
 def form_latex(pieces, names: dict, digits: int) -> str:
     return " ".join(piece_latex(p, names, digits) for p in pieces)
 

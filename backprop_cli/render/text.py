@@ -12,7 +12,7 @@ import click
 from ..sheet import model as m
 from . import boxes
 from .boxes import pad, width
-from .pieces import convention, describe, form_box, form_text
+from .pieces import convention, describe, form_box, form_text, lone_symbol
 from ..settings import Settings
 from .worked import printed, printer
 
@@ -208,7 +208,9 @@ class _Text:
         out = []
         for k, (x, y, label) in enumerate(block.samples, start=1):
             parts = [m.Named("x", "x"), m.Op("="), x]
-            if y is not None:
+            if y is not None and lone_symbol(y) is not None:
+                parts += [m.Op(","), m.Named("", "target"), m.Scalar(lone_symbol(y))]
+            elif y is not None:
                 parts += [m.Op(","), m.Named("y", "y"), m.Op("="), y]
                 if label is not None:
                     parts += [m.Named("", f"(class {label})")]
