@@ -90,3 +90,34 @@ def test_a_symbolic_one_output_target_is_written_as_itself_not_as_y_equals_brack
 def test_each_sample_of_a_symbolic_batch_names_its_own_target():
     text = text_of(example("seed004_batch_symbolic"))
     assert "target y⁽¹⁾" in text and "target y⁽²⁾" in text
+
+
+# -- warnings say where -----------------------------------------------------------------
+
+KINK_STEPS = """
+inputs: [x]
+params: {w: 1, v: 0.5}
+nodes:
+  z: w*x
+  h: leaky_relu(z, 0.2)
+  yhat: v*h
+loss: (yhat - y)**2
+data:
+  - {x: 0, y: 1}
+  - {x: 1, y: 2}
+optimizer: {type: sgd, lr: 0.1, steps: 2}
+"""
+
+
+def test_a_kink_warning_names_the_step_and_the_activation():
+    warnings = [str(w) for w in solve_text(KINK_STEPS, "spec.yaml").warnings]
+    assert [w.split(":")[0] for w in warnings] == [
+        "LeakyReLU at its kink in sample 1, before step 1",
+        "LeakyReLU at its kink in sample 1, after step 1",
+        "LeakyReLU at its kink in sample 1, after step 2"]
+
+
+def test_without_an_optimizer_a_kink_warning_names_only_the_sample():
+    spec = KINK_STEPS.replace("leaky_relu(z, 0.2)", "relu(z)").split("optimizer")[0]
+    [warning] = [str(w) for w in solve_text(spec, "spec.yaml").warnings]
+    assert warning.startswith("ReLU at its kink in sample 1: z = 0")
