@@ -316,7 +316,9 @@ def test_seed003_q20_softmax_regression_update(runner):
 ])
 def test_each_line_names_its_rule(runner, formula, wrt, rule, shown):
     text = run(runner, "derive", formula, "--wrt", wrt).stdout
-    line = next(l for l in text.splitlines() if l.lstrip().startswith("∂f/∂x ="))
+    lines = text.splitlines()
+    at = next(i for i, l in enumerate(lines) if l.lstrip().startswith("∂f/∂x ="))
+    line = lines[at] + " " + lines[at + 1]  # a long rule is set under its line
     assert rule in line
     assert shown in line
 

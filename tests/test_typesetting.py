@@ -121,3 +121,36 @@ def test_without_an_optimizer_a_kink_warning_names_only_the_sample():
     spec = KINK_STEPS.replace("leaky_relu(z, 0.2)", "relu(z)").split("optimizer")[0]
     [warning] = [str(w) for w in solve_text(spec, "spec.yaml").warnings]
     assert warning.startswith("ReLU at its kink in sample 1: z = 0")
+
+
+# -- rule labels name the rules a line uses ---------------------------------------------
+
+def rules_of(runner, *args) -> dict:
+    import json
+
+    result = runner.invoke(main, ["derive", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return {s["name"]: s["rule"] for s in json.loads(result.stdout)["steps"] if s["rule"]}
+
+
+def test_a_sum_with_a_product_says_sum_rule_and_constant_factor(runner):
+    assert rules_of(runner, "a*b + c", "--wrt", "a") == {"df/da": "sum rule; constant factor"}
+
+
+def test_each_rule_of_a_partial_is_named_once_outermost_first(runner):
+    rules = rules_of(runner, "x**2 + 2*y", "3*x + 4*y**2", "--wrt", "x,y")
+    assert rules == {"df1/dx": "sum rule; power rule, (uⁿ)′ = nuⁿ⁻¹",
+                     "df1/dy": "sum rule; constant factor",
+                     "df2/dx": "sum rule; constant factor",
+                     "df2/dy": "sum rule; constant factor; power rule, (uⁿ)′ = nuⁿ⁻¹"}
+
+
+def test_the_chain_rule_names_every_derivative_it_chains(runner):
+    [rule] = rules_of(runner, "log(sigmoid(z))", "--wrt", "z").values()
+    assert rule == "chain rule with log′(u) = 1/u and σ′(u) = σ(u)(1 − σ(u))"
+    [rule] = rules_of(runner, "(2*x + 3*y)**2", "--wrt", "x").values()
+    assert rule == "chain rule with (uⁿ)′ = nuⁿ⁻¹; sum rule; constant factor"
+
+
+def test_a_linear_term_alone_needs_only_the_sum_rule(runner):
+    assert rules_of(runner, "w0 + w1*x1", "--wrt", "w0") == {"df/dw0": "sum rule"}

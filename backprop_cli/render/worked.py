@@ -115,17 +115,37 @@ def _formula(key: str, kind: str) -> str | None:
     return None
 
 
+#: Rules whose formula the chain rule names ("chain rule with log′(u) = 1/u"); the others
+#: (product, quotient) are rules of their own, beside it.
+_CHAINED = {"log", "exp", "abs", "step", "power", "exponential", "softmax"}
+
+
 def rule_text(keys: tuple, kind: str) -> str:
-    """('chain', 'sigmoid') -> "chain rule with σ′(u) = σ(u)(1 − σ(u))"; ('power',) ->
-    "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('constant', 'sum') -> "constant factor; sum rule".
-    The softmax rule is written in its usual letters s and z, whatever the names here."""
+    """The rules a line uses, in words, each once: ('chain', 'sigmoid') -> "chain rule with
+    σ′(u) = σ(u)(1 − σ(u))"; ('chain', 'log', 'sigmoid') -> "chain rule with log′(u) = 1/u
+    and σ′(u) = ..."; ('power',) -> "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('sum', 'constant') ->
+    "sum rule; constant factor". The softmax rule is written in its usual letters s and z,
+    whatever the names here."""
+    keys = tuple(dict.fromkeys(keys))
+    chained = [k for k in keys if (k in _CHAINED or k in ACTIVATIONS) and _formula(k, kind)] \
+        if "chain" in keys else []
     words: list[str] = []
     for key in keys:
         formula = _formula(key, kind)
-        if words and words[-1] == "chain rule" and formula:
-            words[-1] = f"chain rule with {formula}"
+        if key == "chain":
+            inner = " and ".join(_chained_formula(k, kind) for k in chained)
+            words.append("chain rule" + (f" with {inner}" if inner else ""))
+        elif key in chained:
+            continue
         elif key in _WORDS:
             words.append(_WORDS[key] + (f", {formula}" if formula else ""))
         elif formula:
             words.append(formula)
     return "; ".join(words)
+
+
+def _chained_formula(key: str, kind: str) -> str:
+    """A rule's formula as the chain rule names it: softmax's with its name, the bare
+    ∂sₖ/∂zⱼ = ... saying nothing of what s is."""
+    formula = _formula(key, kind)
+    return f"the softmax derivative {formula}" if key == "softmax" else formula
