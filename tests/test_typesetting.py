@@ -154,3 +154,34 @@ def test_the_chain_rule_names_every_derivative_it_chains(runner):
 
 def test_a_linear_term_alone_needs_only_the_sum_rule(runner):
     assert rules_of(runner, "w0 + w1*x1", "--wrt", "w0") == {"df/dw0": "sum rule"}
+
+
+# -- equation numbers in every form -----------------------------------------------------
+
+def displays(tex: str) -> list[str]:
+    return re.findall(r"\\begin\{(align\*?|equation|gather\*?)\}", tex)
+
+
+def test_calculus_lines_are_numbered_with_their_rules_beside_or_under_them():
+    tex = latex_of(example("seed003_q14_logistic_likelihood"))
+    body = tex.split("\\subsection*{Outer derivatives")[1]
+    assert "\\tag*" not in body and "align*" not in body.split("\\subsection*{Gradient}")[0]
+    # a short rule in a column of its own, left of the number
+    assert "&= x_{0} &&\\text{\\small sum rule; constant factor} \\\\" in body
+    # a long one on a row of its own under its line, which keeps the number
+    assert re.search(r"= y - \\sigma.*\\\\\*\n  &\\qquad\\text\{\\small sum rule; constant factor; "
+                     r"chain rule with .*\} \\notag\n", body)
+    assert "\\begin{equation}" in body  # the gradient at the point
+
+
+def test_a_calculus_given_part_stays_unnumbered():
+    tex = latex_of(example("seed003_q13a_gradient"))
+    given = tex.split("\\subsection*{Given}")[1].split("\\subsection*")[0]
+    assert "\\begin{align*}" in given and "\\begin{align}" not in given
+
+
+def test_layered_matrix_lines_are_numbered_and_their_notes_are_not():
+    tex = latex_of(example("seed002_classification_sigmoid_bce"))
+    body = tex.split("\\subsection*{The network in matrix form}")[1]
+    assert "\\begin{align*}" not in body and "\\begin{align}" in body
+    assert re.search(r"\\\\\*\n  &\\quad\\text\{sigmoid with binary cross-entropy.*\} \\notag", body)

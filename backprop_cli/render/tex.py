@@ -21,6 +21,9 @@ from .worked import printed, printer
 #: Above this many characters (in the terminal rendering) a worked line is split over
 #: rows, by form (the calculus form's lines carry a rule in a tag: less room).
 ONE_LINE = {"graph": 95, "network": 95, "calculus": 80}
+#: Above this many characters (the right side and its rule, in the terminal) the rule of
+#: a calculus line is set under it, not beside it, left of its equation number.
+RULE_BESIDE = 75
 
 _TEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
@@ -83,9 +86,11 @@ def worked_lines(lines, sheet: m.Worksheet, digits: int, limit: int | None = Non
     out = []
     for line in lines:
         p = printed(line, sheet.form, sheet.names, digits, "latex")
-        length = sum(len(part) for part in printed(line, sheet.form, sheet.names, digits, "unicode").rhs)
+        shown = printed(line, sheet.form, sheet.names, digits, "unicode")
+        length = sum(len(part) for part in shown.rhs)
         out.append({"lhs": p.lhs, "relation": p.relation, "rhs": list(p.rhs), "rule": p.rule,
-                    "one_line": length <= limit, "note": None})
+                    "one_line": length <= limit, "note": None,
+                    "rule_beside": length <= limit and length + len(shown.rule) <= RULE_BESIDE})
     return out
 
 
