@@ -185,3 +185,27 @@ def test_layered_matrix_lines_are_numbered_and_their_notes_are_not():
     body = tex.split("\\subsection*{The network in matrix form}")[1]
     assert "\\begin{align*}" not in body and "\\begin{align}" in body
     assert re.search(r"\\\\\*\n  &\\quad\\text\{sigmoid with binary cross-entropy.*\} \\notag", body)
+
+
+# -- function brackets and matrix columns -----------------------------------------------
+
+def test_no_gap_between_a_function_and_its_bracket_in_any_form():
+    for name, call in (("symbolic_weights", "\\sigma\\mathopen{}\\left("),          # graph
+                       ("seed002_classification_sigmoid_bce", "\\sigma'\\mathopen{}\\left("),  # layered
+                       ("softmax_classifier", "\\log\\mathopen{}\\left("),
+                       ("seed003_q8_log_sigmoid", "\\sigma\\mathopen{}\\left(")):     # calculus
+        tex = latex_of(example(name))
+        assert call in tex, name
+        assert not re.search(r"(\\sigma|\\tanh|\\log|\\operatorname\{\w+\})'?\\left\(", tex), name
+
+
+def test_a_column_of_numbers_is_aligned_on_the_decimal_point():
+    tex = latex_of(example("softmax_classifier"))
+    assert ("\\left[\\begin{array}{@{}r@{}l@{}}0 & .092195 \\\\ 0 & .41448 \\\\ 0 & .49333"
+            "\\end{array}\\right]") in tex
+    assert "\\begin{array}{@{}r@{}lr@{}l@{}}0 & .5 & -0 & .3 \\\\ 0 & .2 & 0 & .8\\end{array}" in tex
+
+
+def test_a_matrix_of_formulas_stays_centred():
+    tex = latex_of(example("seed004_single_sample_symbolic"))
+    assert "\\begin{bmatrix}x_{1} & x_{2} & x_{3} & x_{4}\\end{bmatrix}" in tex

@@ -87,7 +87,7 @@ class _Calculus:
         for block in sheet.given:
             if isinstance(block, m.Softmax):
                 ctx["softmax"].append(f"\\left({self.symbols(block.outputs)}\\right) = "
-                                      f"\\operatorname{{softmax}}\\left({self.symbols(block.arguments)}\\right)")
+                                      f"\\operatorname{{softmax}}\\mathopen{{}}\\left({self.symbols(block.arguments)}\\right)")
             elif isinstance(block, m.Differentiate):
                 ctx["wrt"] = self.symbols(block.wrt)
                 if block.point:
