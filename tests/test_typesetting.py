@@ -209,3 +209,39 @@ def test_a_column_of_numbers_is_aligned_on_the_decimal_point():
 def test_a_matrix_of_formulas_stays_centred():
     tex = latex_of(example("seed004_single_sample_symbolic"))
     assert "\\begin{bmatrix}x_{1} & x_{2} & x_{3} & x_{4}\\end{bmatrix}" in tex
+
+
+# -- inline math in notes ---------------------------------------------------------------
+
+NOTES = ("title: Notes with math\n"
+         "notes: 'The row convention $h^i = \\sigma(h^{i-1} {W^i}^{\\top})$, with $W^i$ of size "
+         "$n_i \\times n_{i-1}$; it costs \\$5 & 10%.'\n" + UNTITLED)
+
+
+def test_notes_math_is_set_as_math_and_the_text_around_it_escaped():
+    tex = latex_of(NOTES)
+    assert ("The row convention $h^i = \\sigma(h^{i-1} {W^i}^{\\top})$, with $W^i$ of size "
+            "$n_i \\times n_{i-1}$; it costs \\$5 \\& 10\\%.") in tex
+
+
+def test_notes_math_in_the_terminal_is_as_written_with_its_letters_and_signs():
+    text = text_of(NOTES)
+    assert ("The row convention h^i = σ(h^{i-1} {W^i}^{ᵀ}), with W^i of size n_i × n_{i-1}; "
+            "it costs $5 & 10%.") in text
+
+
+def test_notes_math_outside_the_safe_subset_is_refused_naming_notes(runner, tmp_path):
+    for math, message in (("$x \\input{/etc/passwd}$", "\\input is not allowed in math in notes"),
+                          ("$x^$", "would stop LaTeX"),
+                          ("costs $5", "no $ closes")):
+        spec = tmp_path / "notes.yaml"
+        spec.write_text(f"title: T\nnotes: '{math}'\nfunction: x**2\n", encoding="utf-8")
+        result = runner.invoke(main, ["solve", str(spec), "--latex"])
+        assert result.exit_code == 2 and result.stdout == "", math
+        assert "line 2" in result.stderr and "in notes" in result.stderr and message in result.stderr
+
+
+def test_math_a_renderer_is_given_unchecked_is_printed_as_text():
+    from backprop_cli.render.tex import notes_tex
+
+    assert notes_tex("see $\\input{x}$ here") == "see \\$\\textbackslash{}input\\{x\\}\\$ here"

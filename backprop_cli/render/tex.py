@@ -15,7 +15,8 @@ from pathlib import Path
 import jinja2
 
 from ..sheet import model as m
-from ..texchars import MATH, can_show
+from ..spec.graph import check_symbol_latex
+from ..texchars import MATH, can_show, split_math
 from .worked import printed, printer
 
 #: Above this many characters (in the terminal rendering) a worked line is split over
@@ -43,6 +44,22 @@ def escape_tex(text: str) -> str:
                    for ch in text)
 
 
+def notes_tex(text: str) -> str:
+    """Notes in LaTeX: the text escaped, its `$...$` math inserted as math, once it passes
+    the checks the spec reader made (math that does not is printed literally, as text)."""
+    parts = split_math(text)
+    if parts is None:
+        return escape_tex(text)
+    out = []
+    for is_math, part in parts:
+        refused = []
+        if is_math:
+            check_symbol_latex(part, refused.append, what="math in notes", limit=300, signs=True)
+        out.append(f"${part}$" if is_math and not refused else
+                   escape_tex(f"${part}$" if is_math else part))
+    return "".join(out)
+
+
 def template_dirs() -> list[Path]:
     here = Path(__file__).resolve().parent.parent
     # Installed wheel: backprop_cli/templates; source checkout: templates/ beside the package.
@@ -60,6 +77,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     env.filters["tex"] = escape_tex
+    env.filters["notes"] = notes_tex
     return env
 
 

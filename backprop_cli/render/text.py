@@ -14,11 +14,21 @@ from . import boxes
 from .boxes import pad, width
 from .pieces import convention, describe, form_box, form_text, lone_symbol
 from ..settings import Settings
+from ..texchars import math_as_text, split_math
 from .worked import printed, printer
 
 
 def render_text(sheet: m.Worksheet, settings: Settings) -> str:
     return "\n".join(_Text(sheet, settings).lines()) + "\n"
+
+
+def notes_text(notes: str) -> str:
+    """Notes in the terminal: their `$...$` math as written, without the dollars, its
+    Greek letters as letters (\\sigma is σ); \\$ is a dollar sign."""
+    parts = split_math(notes)
+    if parts is None:
+        return notes
+    return "".join(math_as_text(p) if is_math else p for is_math, p in parts)
 
 
 class Style:
@@ -61,7 +71,7 @@ class _Text:
         title = sheet.title or "Worked solution"
         out = [s.title(title), s.title("=" * width(title))]
         if sheet.notes:
-            out.append(sheet.notes)
+            out.append(notes_text(sheet.notes))
         out += [s.warn(f"warning: {w.text}") for w in sheet.warnings]
         out += ["", s.heading("Given"), ""]
         out += self.blocks(sheet.given)
