@@ -245,3 +245,47 @@ def test_math_a_renderer_is_given_unchecked_is_printed_as_text():
     from backprop_cli.render.tex import notes_tex
 
     assert notes_tex("see $\\input{x}$ here") == "see \\$\\textbackslash{}input\\{x\\}\\$ here"
+
+
+# -- page breaks ------------------------------------------------------------------------
+
+def rows_of(tex: str, env: str = "align") -> list[list[str]]:
+    """The row ends (\\\\ or \\\\*) of each display `env` in the document."""
+    blocks = re.findall(rf"\\begin\{{{env}\}}(.*?)\\end\{{{env}\}}", tex, re.S)
+    matrices = re.compile(r"\\begin\{(bmatrix|array)\}.*?\\end\{\1\}", re.S)
+    return [re.findall(r"\\\\\*?", matrices.sub("", block)) for block in blocks]
+
+
+def test_a_short_summary_is_one_page_heading_table_and_loss_line():
+    tex = latex_of(example("seed001_relu_two_samples"))
+    summary = tex.split("\\begin{samepage}")[1].split("\\end{samepage}")[0]
+    assert "\\subsection*{Gradients at the given parameters}" in summary
+    assert "\\begin{tabular}" in summary and "\\textbf{Loss:}" in summary
+
+
+def test_a_display_never_starts_or_ends_a_page_with_one_line():
+    for name in ("seed001_relu_two_samples", "seed003_q20_softmax_regression", "softmax_classifier"):
+        for ends in rows_of(latex_of(example(name))):
+            if ends:
+                assert ends[0] == "\\\\*" and ends[-1] == "\\\\*", name
+
+
+def test_the_rows_of_one_worked_line_stay_together():
+    tex = latex_of(example("seed004_single_sample_symbolic"))
+    assert "\\notag \\\\*" in tex and not re.search(r"\\notag \\\\(?!\*)\n  &=", tex)
+
+
+def test_in_the_pdf_the_summary_heading_table_and_loss_share_a_page(tmp_path):
+    import subprocess
+
+    from backprop_cli.api import Solution
+    from support import require_pdftotext, require_tex
+
+    require_tex()
+    require_pdftotext()
+    pdf = tmp_path / "key.pdf"
+    pdf.write_bytes(Solution(solve_text(example("seed001_relu_two_samples"), "spec.yaml")).to_pdf())
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    [page] = [p for p in pages if "Gradients at the given parameters" in p]
+    assert "Loss:" in page and "w4" in page.replace("w 4", "w4")

@@ -86,8 +86,26 @@ def title_tex(title: str) -> str:
     return "$\\delta$".join(escape_tex(part) for part in title.split("δ"))
 
 
+#: A summary up to this many lines is kept on one page (a longer one may break).
+KEEP_LINES = 30
+
+
+def summary_lines(sheet: m.Worksheet) -> int:
+    """About how many lines the summary takes: its heading, each table row or matrix row."""
+    lines = 0
+    for block in sheet.summary:
+        if isinstance(block, m.GradientTable):
+            lines += 5 + len(block.rows)
+        elif isinstance(block, m.Gradients):
+            lines += 3 + sum(len(mat.rows) + 1 for _, mat in block.items)
+        else:
+            lines += 2
+    return lines
+
+
 def base_context(sheet: m.Worksheet) -> dict:
     return {"title": sheet.title, "notes": sheet.notes,
+            "keep_summary": bool(sheet.summary) and summary_lines(sheet) <= KEEP_LINES,
             "warnings": [warning_tex(w, sheet.names) for w in sheet.warnings]}
 
 
