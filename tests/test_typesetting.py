@@ -168,9 +168,10 @@ def test_calculus_lines_are_numbered_with_their_rules_beside_or_under_them():
     assert "\\tag*" not in body and "align*" not in body.split("\\subsection*{Gradient}")[0]
     # a short rule in a column of its own, left of the number
     assert "&= x_{0} &&\\text{\\small sum rule; constant factor} \\\\" in body
-    # a long one on a row of its own under its line, which keeps the number
-    assert re.search(r"= y - \\sigma.*\\\\\*\n  &\\qquad\\text\{\\small sum rule; constant factor; "
-                     r"chain rule with .*\} \\notag\n", body)
+    # a long one under its line, which keeps the number: a paragraph that wraps (a \\text
+    # cell would run off a narrow page), ending the display with an unnumbered row
+    assert re.search(r"= y - \\sigma.*\\\\\*\n  \\noalign\{.*\\noindent sum rule; constant factor; "
+                     r"chain rule with .*\\endgraf\}.*\n  \\notag\n\\end\{align\}", body)
     assert "\\begin{equation}" in body  # the gradient at the point
 
 
@@ -184,7 +185,7 @@ def test_layered_matrix_lines_are_numbered_and_their_notes_are_not():
     tex = latex_of(example("seed002_classification_sigmoid_bce"))
     body = tex.split("\\subsection*{The network in matrix form}")[1]
     assert "\\begin{align*}" not in body and "\\begin{align}" in body
-    assert re.search(r"\\\\\*\n  &\\quad\\text\{sigmoid with binary cross-entropy.*\} \\notag", body)
+    assert re.search(r"\\\\\*\n  \\noalign\{.*\\noindent sigmoid with binary cross-entropy", body)
 
 
 # -- function brackets and matrix columns -----------------------------------------------
@@ -289,3 +290,23 @@ def test_in_the_pdf_the_summary_heading_table_and_loss_share_a_page(tmp_path):
                            text=True, check=True).stdout.split("\f")
     [page] = [p for p in pages if "Gradients at the given parameters" in p]
     assert "Loss:" in page and "w4" in page.replace("w 4", "w4")
+
+
+def test_a_long_rule_wraps_under_its_line_in_a_narrow_plain_article(tmp_path):
+    """In a plain article (345 pt of text) the rules of q14 and q8 fit: a long one is a
+    paragraph under its line, not a cell wider than the page."""
+    import subprocess
+
+    from support import require_tex
+
+    require_tex()
+    for name in ("seed003_q14_logistic_likelihood", "seed003_q8_log_sigmoid"):
+        (tmp_path / "fragment.tex").write_text(latex_of(example(name), fragment=True), encoding="utf-8")
+        (tmp_path / "doc.tex").write_text(
+            "\\documentclass{article}\n\\usepackage{amsmath}\n\\usepackage{booktabs}\n"
+            "\\begin{document}\n\\input{fragment}\n\\end{document}\n", encoding="utf-8")
+        run = subprocess.run(["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "doc.tex"],
+                             cwd=tmp_path, capture_output=True, text=True)
+        log = (tmp_path / "doc.log").read_text(encoding="utf-8", errors="replace")
+        assert run.returncode == 0, name
+        assert "Overfull \\hbox" not in log, name

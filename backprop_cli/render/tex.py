@@ -24,7 +24,7 @@ from .worked import printed, printer
 ONE_LINE = {"graph": 95, "network": 95, "calculus": 80}
 #: Above this many characters (the right side and its rule, in the terminal) the rule of
 #: a calculus line is set under it, not beside it, left of its equation number.
-RULE_BESIDE = 75
+RULE_BESIDE = 60
 
 _TEX_SPECIALS = {
     "\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
