@@ -130,7 +130,7 @@ def _output_options(command):
         click.option("--latex", "as_latex", is_flag=True, help="Same as --format latex."),
         click.option("--pdf", "as_pdf", is_flag=True, help="Compile the LaTeX to PDF (needs TeX Live)."),
         click.option("--fragment", is_flag=True,
-                     help="LaTeX body only, for \\input into your own document."),
+                     help="With --latex: the body only, for \\input into your own document."),
         click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True), default=None,
                      help="Write here instead of standard output (written atomically)."),
         click.option("-d", "--digits", type=click.IntRange(1, 15), default=5, show_default=True,
@@ -196,6 +196,11 @@ def _output_format(fmt, as_latex: bool, as_pdf: bool, fragment: bool) -> str:
     if as_pdf and fragment:
         raise click.BadParameter("a PDF needs the whole document, not --fragment",
                                  param_hint="--fragment")
+    if fragment and not as_latex and fmt != "latex":
+        # the body of a LaTeX document: asked for with another format it would be
+        # ignored, and a user who \input-s the terminal text finds out only in TeX
+        raise click.BadParameter(f"--fragment is the body of the LaTeX document: add --latex "
+                                 f"(the output format is {fmt or 'text'})", param_hint="--fragment")
     return "latex" if as_latex or as_pdf else (fmt or "text")
 
 

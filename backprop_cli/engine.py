@@ -18,7 +18,7 @@ from .functions import leaky_relu, relu, sigmoid, softplus, step
 from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
-from .vocab.activations import in_formulas
+from .vocab.activations import ACTIVATIONS, in_formulas
 from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
@@ -246,7 +246,7 @@ class _Solver:
 
     # forward -------------------------------------------------------------
     def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
-        samples = tuple(self.sample_pass(i + 1, sample, params, backward)
+        samples = tuple(self.sample_pass(i + 1, sample, params, backward, iteration)
                         for i, sample in enumerate(self.graph.samples))
         reduce, loss, gradients, full_loss = [], None, {}, None
         if self.graph.loss is not None:
@@ -267,7 +267,8 @@ class _Solver:
                     reduce=tuple(reduce), loss=loss, gradients=gradients,
                     full_gradients=full_gradients, full_loss=full_loss)
 
-    def sample_pass(self, index: int, sample: dict, params: dict, backward: bool) -> SamplePass:
+    def sample_pass(self, index: int, sample: dict, params: dict, backward: bool,
+                    iteration: int = 0) -> SamplePass:
         graph = self.graph
         env = {s: v for s, v in sample.items() if v is not None}
         env.update({p: v for p, v in params.items() if v.is_number})
@@ -276,7 +277,7 @@ class _Solver:
         # What values are computed from: exact fractions, and sigma(r) for a sigmoid unit,
         # so that nothing is rounded before the formula that uses it (1 - yhat) is evaluated.
         exact_env = _Exact(env)
-        where = f" in sample {index}" if self.m > 1 else ""
+        where = (f" in sample {index}" if self.m > 1 else "") + self.when(iteration)
         at = _in_sample(index)  # errors always say which sample
         forward, values, full = [], {}, {}
         for node in graph.nodes:
@@ -310,12 +311,21 @@ class _Solver:
             return self.names.sampled(self.sample_loss, index)
         return self.sample_loss
 
+    def when(self, iteration: int) -> str:
+        """Which pass a warning is about, where there are several (an optimizer's), in the
+        words of the section titles: before step 1, after step k."""
+        if not self.graph.steps:
+            return ""
+        return ", before step 1" if iteration == 0 else f", after step {iteration}"
+
     def check_kinks(self, node: Node, exact_env: "_Exact", where: str) -> None:
         for kink in node.expr.atoms(relu, leaky_relu, step, sp.Abs):
             argument = kink.args[0]
             at = exact_env.evaluate(argument, "a kink", node)
             if at.is_number and at == 0:
-                kind = "|x|" if isinstance(kink, sp.Abs) else "ReLU"
+                # the function's own name (LeakyReLU, not ReLU); [x > 0] is ReLU's slope
+                kind = "|x|" if isinstance(kink, sp.Abs) else \
+                    ACTIVATIONS["leaky_relu" if isinstance(kink, leaky_relu) else "relu"].word[1]
                 slope = "alpha" if isinstance(kink, leaky_relu) else "0"
                 spell = lambda s: self.names[s].unicode if s in self.names else str(s)  # noqa: E731
                 self.warnings.append(Notice((f"{kind} at its kink{where}: ", argument,

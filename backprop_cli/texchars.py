@@ -56,3 +56,58 @@ def can_show(ch: str) -> bool:
     (escaped where LaTeX gives them a meaning), a character of SHOWN, or one of MATH."""
     code = ord(ch)
     return (32 <= code < 127) or ch in "\n\t" or code in SHOWN or ch in MATH
+
+
+def split_math(text: str) -> list[tuple[bool, str]] | None:
+    """Text with inline math, as (is_math, part) pairs: `$...$` is math, `\\$` a dollar
+    sign in the text. None if a `$` opens math that no `$` closes."""
+    parts: list[tuple[bool, str]] = []
+    plain, math, inside, i = [], [], False, 0
+    while i < len(text):
+        ch = text[i]
+        if not inside and text.startswith("\\$", i):
+            plain.append("$")
+            i += 2
+            continue
+        if ch == "$":
+            if inside:
+                parts.append((True, "".join(math)))
+                math = []
+            elif plain:
+                parts.append((False, "".join(plain)))
+                plain = []
+            inside = not inside
+        else:
+            (math if inside else plain).append(ch)
+        i += 1
+    if inside:
+        return None
+    if plain:
+        parts.append((False, "".join(plain)))
+    return parts
+
+
+#: Commands of notes' math the terminal writes as a character (beside MATH's, reversed).
+_COMMAND_TEXT = {"times": "×", "leq": "≤", "geq": "≥", "neq": "≠", "top": "ᵀ", "to": "→",
+                 "ldots": "…", "cdots": "⋯", "quad": " ", "sim": "∼", "mid": "|",
+                 "varepsilon": "ε", "vartheta": "ϑ"}
+
+
+def math_as_text(latex: str) -> str:
+    """Inline math for the terminal, as written but for its letters and signs: \\sigma -> σ,
+    \\times -> ×; the rest (h^{i-1}) as it is."""
+    greek = {**{v[1:]: k for k, v in MATH.items() if v[1:].isalpha()}, **_COMMAND_TEXT}
+    out, i = [], 0
+    while i < len(latex):
+        if latex[i] == "\\":
+            j = i + 1
+            while j < len(latex) and latex[j].isalpha():
+                j += 1
+            name = latex[i + 1:j]
+            if name in greek:
+                out.append(greek[name])
+                i = j
+                continue
+        out.append(latex[i])
+        i += 1
+    return "".join(out)

@@ -316,7 +316,9 @@ def test_seed003_q20_softmax_regression_update(runner):
 ])
 def test_each_line_names_its_rule(runner, formula, wrt, rule, shown):
     text = run(runner, "derive", formula, "--wrt", wrt).stdout
-    line = next(l for l in text.splitlines() if l.lstrip().startswith("∂f/∂x ="))
+    lines = text.splitlines()
+    at = next(i for i, l in enumerate(lines) if l.lstrip().startswith("∂f/∂x ="))
+    line = lines[at] + " " + lines[at + 1]  # a long rule is set under its line
     assert rule in line
     assert shown in line
 
@@ -501,9 +503,10 @@ def test_printers_write_products_as_people_do():
     assert unicode(sp.Mul(1 / s, s * (1 - s), evaluate=False)) == "1/σ(z) · σ(z)(1 − σ(z))"
     assert unicode(sp.Mul(sp.exp(z), x, evaluate=False)) == "e^z · x"
     assert unicode(sp.Rational(3, 2000) * x, decimals=True) == "0.0015x"
-    assert latex(1 / s) == r"\frac{1}{\sigma\left(z\right)}"
+    assert latex(1 / s) == r"\frac{1}{\sigma\mathopen{}\left(z\right)}"
     assert latex(sp.Mul(1 / s, s * (1 - s), evaluate=False)) == \
-        r"\frac{1}{\sigma\left(z\right)} \cdot \sigma\left(z\right) \left(1 - \sigma\left(z\right)\right)"
+        r"\frac{1}{\sigma\mathopen{}\left(z\right)} \cdot \sigma\mathopen{}\left(z\right) " \
+        r"\left(1 - \sigma\mathopen{}\left(z\right)\right)"
     assert latex(sp.Mul(2 * x, 1, evaluate=False)) == r"2 x \cdot 1"
 
 

@@ -39,7 +39,62 @@ def partial(expr: sp.Expr, var: sp.Symbol) -> Partial:
     rule, form = _rule(expr, var)
     if form is not None and (form == value or _same_text(form, value)):
         form = None
+    if rule not in (("independent",), ("derivative",)):
+        rule = rules_used(expr, var)
     return Partial(rule, form, value)
+
+
+def rules_used(expr: sp.Expr, var: sp.Symbol) -> tuple[str, ...]:
+    """Every rule the derivative uses, outermost first, each once: ∂(ab + c)/∂a = b uses
+    the sum rule and the constant factor; ∂ log σ(z)/∂z the chain rule with log′ and σ′.
+    (A term without the variable differentiates to 0 by no named rule.)"""
+    keys: list[str] = []
+    _collect(expr, var, keys)
+    return tuple(dict.fromkeys(keys))
+
+
+def _collect(expr, var, keys: list) -> None:
+    if not expr.has(var) or expr == var:
+        return
+    if expr.is_Add:
+        keys.append("sum")
+        for term in expr.args:
+            _collect(term, var, keys)
+    elif expr.is_Mul:
+        varying = [f for f in expr.args if f.has(var)]
+        if len(varying) < len(expr.args):
+            keys.append("constant")
+        below = [f for f in varying if f.is_Pow and f.exp.is_negative]
+        if len(varying) > 1:
+            # what _product writes: u/v by the quotient rule, else the product rule
+            keys.append("quotient" if below else "product")
+            for f in varying:
+                _collect(1 / f if f in below else f, var, keys)
+        else:
+            _collect(varying[0], var, keys)
+    elif expr.is_Pow:
+        base, exponent = expr.args
+        if not exponent.has(var):
+            keys += ["power"] if base == var else ["chain", "power"]
+            _collect(base, var, keys)
+        elif not base.has(var):
+            keys += ["exponential"] if exponent == var else ["chain", "exponential"]
+            _collect(exponent, var, keys)
+        else:
+            keys.append("derivative")
+    elif isinstance(expr, softmax):
+        keys.append("softmax")
+        if not all(a.is_Symbol for a in expr.arguments):
+            keys.insert(len(keys) - 1, "chain")
+            for a in expr.arguments:
+                _collect(a, var, keys)
+    elif isinstance(expr, sp.Function):
+        key = next((k for kind, k in KNOWN.items() if isinstance(expr, kind)), "derivative")
+        argument = expr.args[0]
+        keys += [key] if argument == var else ["chain", key]
+        _collect(argument, var, keys)
+    else:
+        keys.append("derivative")
 
 
 def tidy(expr: sp.Expr) -> sp.Expr:

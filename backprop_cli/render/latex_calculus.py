@@ -67,7 +67,7 @@ class _Calculus:
     def section(self, section: m.Section) -> dict:
         out = {"title": section.title, "notes": [], "result": None, "product": None,
                "lines": worked_lines([b for b in section.blocks if isinstance(b, m.Worked)],
-                                     self.sheet, self.settings, numbered=False)}
+                                     self.sheet, self.settings)}
         for block in section.blocks:
             if isinstance(block, m.Note):
                 out["notes"].append(block.latex or escape_tex(block.text))
@@ -88,7 +88,7 @@ class _Calculus:
         for block in sheet.given:
             if isinstance(block, m.Softmax):
                 ctx["softmax"].append(f"\\left({self.symbols(block.outputs)}\\right) = "
-                                      f"\\operatorname{{softmax}}\\left({self.symbols(block.arguments)}\\right)")
+                                      f"\\operatorname{{softmax}}\\mathopen{{}}\\left({self.symbols(block.arguments)}\\right)")
             elif isinstance(block, m.Differentiate):
                 # one $...$ each: TeX breaks a paragraph between them, never at a comma in math
                 ctx["wrt"] = ", ".join(f"${self.latex(s, names=self.names)}$" for s in block.wrt)

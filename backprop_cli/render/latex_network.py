@@ -7,7 +7,7 @@ from ..sheet import model as m
 from .tex import section_dicts, title_tex, worked_lines
 from .lines import RELATION, pack, room, set_rows, text_width, tightened
 from .measure import measure
-from .pieces import convention, describe, form_cuts, form_latex, piece_latex
+from .pieces import convention, describe, form_cuts, form_latex, lone_symbol, piece_latex
 from .diagram import render_diagram
 from .printers import latex
 from ..settings import Settings
@@ -49,23 +49,22 @@ class _Network:
         turned = m.Mat(tuple(zip(*mat.rows)))
         return tightened(piece_latex(turned, self.names, self.digits)) + "^{\\top}"
 
-    def line(self, line: m.MatrixLine, space: float, indent: float) -> dict:
+    def line(self, line: m.MatrixLine, space: float) -> dict:
         relation = "\\leftarrow" if line.relation == "←" else "="
         forms = [self.cuts(f, space - RELATION) for f in line.forms]
         return {"lhs": self.tex(line.lhs), "rows": set_rows(relation, forms, space),
-                "note": line.note[0] if line.note else None, "indent": indent}
+                "note": line.note[0] if line.note else None}
 
     def lines(self, lines) -> list[dict]:
         """A block's lines, sharing one align: its widest left side sets the room of all,
-        and a note under a line is a paragraph as wide as that room."""
+        and a note under a line is a paragraph under it (macros.tex.j2)."""
         lefts = [self.tex(line.lhs) for line in lines if isinstance(line, m.MatrixLine)]
         worked = [line for line in lines if not isinstance(line, m.MatrixLine)]
         shown = worked_lines(worked, self.sheet, self.settings, lefts=tuple(lefts))
         space = room(self.settings, lefts + [w["lhs"] for w in shown])
-        indent = round(text_width(self.settings) - space + 1.5, 1)
         shown = iter(shown)
-        return [self.line(line, space, indent) if isinstance(line, m.MatrixLine)
-                else dict(next(shown), indent=indent) for line in lines]
+        return [self.line(line, space) if isinstance(line, m.MatrixLine) else next(shown)
+                for line in lines]
 
     def item(self, item) -> dict:
         if isinstance(item, m.Table):
@@ -122,8 +121,17 @@ class _Network:
 
     def _Vectors(self, block, ctx):
         ctx["several"] = len(block.samples) > 1
-        ctx["samples"] = [{"x": self.tex([x]), "y": self.tex([y]) if y is not None else None,
-                           "label": label} for x, y, label in block.samples]
+        ctx["samples"] = [{"x": self.tex([x]), "y": self._target(y), "label": label}
+                          for x, y, label in block.samples]
+
+    def _target(self, y) -> str | None:
+        """\\mathbf{y} = [...], or `target y` for one symbolic entry (not y = [y])."""
+        if y is None:
+            return None
+        symbol = lone_symbol(y)
+        if symbol is not None:
+            return f"\\text{{target }} {latex(symbol, names=self.names)}"
+        return f"\\mathbf{{y}} = {self.tex([y])}"
 
     def _Training(self, block, ctx):
         ctx["lr"], ctx["steps"] = latex(block.lr, names=self.names, decimals=True), block.steps

@@ -152,17 +152,23 @@ def _widened(row: str, room_em: float, extra: float) -> str:
 
 
 def _gaps(formula: str) -> int:
-    """How many column gaps the matrices of `formula` have along one row, in all."""
-    return sum(max(row.count("&") for row in matrix.split("\\\\"))
-               for matrix in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", formula))
+    """How many column gaps the matrices of `formula` have along one row, in all (an
+    array's columns joined by @{}, a number's two halves, have none between them)."""
+    bmatrix = sum(max(row.count("&") for row in matrix.split("\\\\"))
+                  for matrix in re.findall(r"\\begin\{bmatrix\}(.*?)\\end\{bmatrix\}", formula))
+    arrays = 0
+    for spec in re.findall(r"\\begin\{array\}\{((?:[^{}]|\{\})*)\}", formula):
+        parts = re.findall(r"[lcr]|@\{\}", spec)
+        arrays += sum(1 for i, part in enumerate(parts[:-1]) if part != "@{}" and parts[i + 1] != "@{}")
+    return bmatrix + arrays
 
 
 def tightened(formula: str) -> str:
     """`formula` with the columns of its matrices set closer together (2 pt a side)."""
     if "arraycolsep" in formula:
         return formula
-    return re.sub(r"(\\begin\{bmatrix\}.*?\\end\{bmatrix\})", r"{\\setlength{\\arraycolsep}{2pt}\1}",
-                  formula)
+    return re.sub(r"(\\left\[\\begin\{array\}.*?\\end\{array\}\\right\]|"
+                  r"\\begin\{bmatrix\}.*?\\end\{bmatrix\})", r"{\\setlength{\\arraycolsep}{2pt}\1}", formula)
 
 
 def pack(items, room_em: float, gap: str = ",\\qquad") -> list[str]:

@@ -83,9 +83,17 @@ class _Reader:
         return self.toks[start:]
 
     def environment(self, name: str) -> float:
-        """A matrix: its columns' widths, the space between them and its brackets."""
+        """A matrix: its columns' widths, the space between them and its brackets (an
+        array's columns as its preamble says: none between two joined by @{}, as a number's
+        integer and decimal parts are)."""
+        glue = None  # the space after each column, in em; None: 1 em after every one
         if name == "array":
-            self.argument()
+            glue = []
+            for part in re.findall(r"[lcr]|@\{\}", "".join(self.argument())):
+                if part != "@{}":
+                    glue.append(1.0)
+                elif glue:
+                    glue[-1] = 0.0
         rows, row, cell, depth = [], [], [], 0
         while self.more():
             t = self.take()
@@ -111,7 +119,8 @@ class _Reader:
                   for j in range(columns)]
         small = 0.7 if name == "smallmatrix" else 1.0
         brackets = 0.0 if name in ("matrix", "array", "smallmatrix") else 0.9
-        return small * sum(widths) + 1.0 * max(columns - 1, 0) + brackets + 0.2
+        gaps = sum(glue[:columns - 1]) if glue is not None else max(columns - 1, 0)
+        return small * sum(widths) + gaps + brackets + 0.2
 
 
 def measure_tokens(toks: list[str]) -> float:

@@ -8,7 +8,7 @@ import sympy as sp
 from ..sheet.model import Architecture, Mat, Named, Op, Scalar
 from ..vocab import ACTIVATIONS
 from . import boxes
-from .printers import latex, unicode
+from .printers import latex, tight_calls, unicode
 
 _OPS_LATEX = {"+": "+", "−": "-", "⊙": "\\odot", ",": ",\\ ", "(": "\\left(", ")": "\\right)",
               "·": "\\cdot"}
@@ -16,13 +16,12 @@ _OPS_LATEX = {"+": "+", "−": "-", "⊙": "\\odot", ",": ",\\ ", "(": "\\left("
 
 def piece_latex(piece, names: dict, digits: int) -> str:
     if isinstance(piece, Named):
+        text = tight_calls(piece.latex)
         if piece.transpose:
-            return f"{{{piece.latex}}}^{{\\top}}" if "^" in piece.latex else f"{piece.latex}^{{\\top}}"
-        return piece.latex
+            return f"{{{text}}}^{{\\top}}" if "^" in text else f"{text}^{{\\top}}"
+        return text
     if isinstance(piece, Mat):
-        rows = [" & ".join(latex(sp.sympify(e), names=names, digits=digits, decimals=True) for e in row)
-                for row in piece.rows]
-        return "\\begin{bmatrix}" + " \\\\ ".join(rows) + "\\end{bmatrix}"
+        return matrix_latex(piece, names, digits)
     if isinstance(piece, Op):
         return _OPS_LATEX.get(piece.text, piece.text)
     if isinstance(piece, Scalar):
@@ -30,6 +29,37 @@ def piece_latex(piece, names: dict, digits: int) -> str:
             return f"\\tfrac{{1}}{{{piece.expr.q}}}"
         return latex(piece.expr, names=names, digits=digits, decimals=not piece.exact)
     raise TypeError(piece)
+
+
+def lone_symbol(piece):
+    """The symbol a vector of one symbolic entry holds (a one-output target y), or None:
+    written as itself, `target y`, not as the vector of it, y = [y]."""
+    if isinstance(piece, Mat) and len(piece.rows) == 1 and len(piece.rows[0]) == 1:
+        entry = piece.rows[0][0]
+        if isinstance(entry, sp.Symbol):
+            return entry
+    return None
+
+
+def matrix_latex(mat: Mat, names: dict, digits: int) -> str:
+    """A matrix in brackets. A column of numbers is aligned on the decimal point (an
+    array column pair r@{}l: 0.5021 over −0.042623), as numbers are set in a table; a
+    column with a formula in it is centred, as bmatrix sets it. Plain LaTeX `array`, so
+    that a fragment needs nothing beyond amsmath."""
+    entries = [[sp.sympify(e) for e in row] for row in mat.rows]
+    cells = [[latex(e, names=names, digits=digits, decimals=True) for e in row] for row in entries]
+    numeric = [all(row[j].is_number for row in entries) for j in range(len(entries[0]))]
+    if not any(numeric):
+        return "\\begin{bmatrix}" + " \\\\ ".join(" & ".join(row) for row in cells) + "\\end{bmatrix}"
+    spec = "".join("r@{}l" if n else "c" for n in numeric)
+    rows = [" & ".join(_on_point(c) if numeric[j] else c for j, c in enumerate(row)) for row in cells]
+    return f"\\left[\\begin{{array}}{{@{{}}{spec}@{{}}}}" + " \\\\ ".join(rows) + "\\end{array}\\right]"
+
+
+def _on_point(number: str) -> str:
+    """A printed number split at its decimal point, the two sides of an r@{}l pair."""
+    whole, point, fraction = number.partition(".")
+    return f"{whole} & {point}{fraction}"
 
 
 def form_latex(pieces, names: dict, digits: int) -> str:

@@ -26,6 +26,13 @@ _FUNCTION_NAMES = {**{a.function: a.symbol for a in activations.in_formulas()},
                    sp.log: ("\\log", "log")}
 
 
+_HEADS = sorted({re.escape(a.symbol[0]) for a in activations.ACTIVATIONS.values()} | {re.escape("\\log")},
+                key=len, reverse=True)
+#: A function's name, its prime and subscript if any, then \\left( (not after a letter:
+#: \\sigma, not \\sigmax)
+_CALL = re.compile(rf"(?:{'|'.join(_HEADS)})(?![A-Za-z])'?(?:_\{{[^{{}}]*\}})?\\left\(")
+
+
 def _is_terminating(r: sp.Rational) -> bool:
     """Whether r is a finite decimal: its denominator is 2^i 5^j. (A computed value's
     exact binary fraction has a denominator like 2^300: shifted out at once.)"""
@@ -40,6 +47,18 @@ def _is_terminating(r: sp.Rational) -> bool:
 #: thing Printer._print looks for).
 _DIRECT = {sp.Symbol: "_print_Symbol", sp.Float: "_print_Float", sp.Integer: "_print_Integer",
            sp.Rational: "_print_Rational", sp.Mul: "_print_Mul", sp.Add: "_print_Add"}
+
+
+#: Between a function's name and its \\left( bracket: TeX sets \\left(...\\right) as an
+#: inner atom, a thin space after the σ before it, σ (z); an empty opening atom first
+#: makes it σ(z), as \\sigma(z) is set, in every style (\\! would overlap in a subscript).
+APPLY = "\\mathopen{}"
+
+
+def tight_calls(tex: str) -> str:
+    """LaTeX written elsewhere (the layered form's σ′\\left(z\\right)) with no gap after
+    the name of a function, an activation's or log, applied with \\left(."""
+    return _CALL.sub(lambda m: m.group(0).replace("\\left(", APPLY + "\\left("), tex)
 
 
 class MathLatexPrinter(LatexPrinter):
@@ -164,7 +183,7 @@ class MathLatexPrinter(LatexPrinter):
     def _function(self, name: str, args, exp=None) -> str:
         inner = ", ".join(self._argument(a) for a in args)
         head = name if exp is None else f"{name}^{{{exp}}}"
-        return f"{head}\\left({inner}\\right)"
+        return f"{head}{APPLY}\\left({inner}\\right)"
 
     def _print_Function(self, expr, exp=None):
         """An activation as its table entry writes it (σ, ReLU, tanh); other functions as

@@ -15,7 +15,8 @@ from pathlib import Path
 import jinja2
 
 from ..sheet import model as m
-from ..texchars import MATH, can_show
+from ..spec.graph import check_symbol_latex
+from ..texchars import MATH, can_show, split_math
 from .lines import room, set_rows
 from .measure import measure
 from .worked import printed, printer
@@ -38,6 +39,22 @@ def escape_tex(text: str) -> str:
                    for ch in text)
 
 
+def notes_tex(text: str) -> str:
+    """Notes in LaTeX: the text escaped, its `$...$` math inserted as math, once it passes
+    the checks the spec reader made (math that does not is printed literally, as text)."""
+    parts = split_math(text)
+    if parts is None:
+        return escape_tex(text)
+    out = []
+    for is_math, part in parts:
+        refused = []
+        if is_math:
+            check_symbol_latex(part, refused.append, what="math in notes", limit=300, signs=True)
+        out.append(f"${part}$" if is_math and not refused else
+                   escape_tex(f"${part}$" if is_math else part))
+    return "".join(out)
+
+
 def template_dirs() -> list[Path]:
     here = Path(__file__).resolve().parent.parent
     # Installed wheel: backprop_cli/templates; source checkout: templates/ beside the package.
@@ -55,6 +72,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
     )
     env.filters["tex"] = escape_tex
+    env.filters["notes"] = notes_tex
     return env
 
 
@@ -63,8 +81,26 @@ def title_tex(title: str) -> str:
     return "$\\delta$".join(escape_tex(part) for part in title.split("δ"))
 
 
+#: A summary up to this many lines is kept on one page (a longer one may break).
+KEEP_LINES = 30
+
+
+def summary_lines(sheet: m.Worksheet) -> int:
+    """About how many lines the summary takes: its heading, each table row or matrix row."""
+    lines = 0
+    for block in sheet.summary:
+        if isinstance(block, m.GradientTable):
+            lines += 5 + len(block.rows)
+        elif isinstance(block, m.Gradients):
+            lines += 3 + sum(len(mat.rows) + 1 for _, mat in block.items)
+        else:
+            lines += 2
+    return lines
+
+
 def base_context(sheet: m.Worksheet) -> dict:
-    return {"title": sheet.title or "Worked solution", "notes": sheet.notes,
+    return {"title": sheet.title, "notes": sheet.notes,
+            "keep_summary": bool(sheet.summary) and summary_lines(sheet) <= KEEP_LINES,
             "warnings": [warning_tex(w, sheet.names) for w in sheet.warnings]}
 
 
@@ -80,12 +116,17 @@ def worked_lines(lines, sheet: m.Worksheet, settings, numbered: bool = True,
     (lines.py); `lefts`: other left sides of the same align, which share its column."""
     shown = [printed(line, sheet.form, sheet.names, settings.digits, "latex") for line in lines]
     out = []
-    for p in shown:
-        beside = measure(p.rule) * 0.9 + 1.0 if p.rule else 0.0  # a \small tag
-        space = room(settings, [q.lhs for q in shown] + list(lefts), numbered, beside)
-        widest = max(measure(left) for left in [q.lhs for q in shown] + list(lefts))
-        out.append({"lhs": p.lhs, "rows": set_rows(p.relation, p.rhs, space, widest), "rule": p.rule,
-                    "note": None})
+    every_left = [q.lhs for q in shown] + list(lefts)
+    space = room(settings, every_left, numbered)
+    widest = max((measure(left) for left in every_left), default=0.0)
+    rows = [set_rows(p.relation, p.rhs, space, widest) for p in shown]
+    # the rules in a column beside the lines (a calculus derivation) when every line has
+    # one row and the widest with the widest rule fits; else each rule under its line
+    rules = [measure(p.rule) * 0.9 for p in shown if p.rule]
+    beside = bool(rules) and all(len(r) == 1 for r in rows) \
+        and max(measure(r[0]) for r in rows) + max(rules) + 2.0 <= space
+    for p, r in zip(shown, rows):
+        out.append({"lhs": p.lhs, "rows": r, "rule": p.rule, "rule_beside": beside, "note": None})
     return out
 
 

@@ -15,13 +15,23 @@ from ..sheet import model as m
 from . import boxes
 from .boxes import pad, width
 from .lines import split_text
-from .pieces import convention, describe, form_box, form_cuts, form_text, standing
+from .pieces import convention, describe, form_box, form_cuts, form_text, lone_symbol, standing
 from ..settings import Settings
+from ..texchars import math_as_text, split_math
 from .worked import printed, printer
 
 
 def render_text(sheet: m.Worksheet, settings: Settings) -> str:
     return "\n".join(_Text(sheet, settings).lines()) + "\n"
+
+
+def notes_text(notes: str) -> str:
+    """Notes in the terminal: their `$...$` math as written, without the dollars, its
+    Greek letters as letters (\\sigma is σ); \\$ is a dollar sign."""
+    parts = split_math(notes)
+    if parts is None:
+        return notes
+    return "".join(math_as_text(p) if is_math else p for is_math, p in parts)
 
 
 class Style:
@@ -65,7 +75,7 @@ class _Text:
         heading = textwrap.wrap(title, self.settings.width, break_on_hyphens=False) or [title]
         out = [s.title(line) for line in heading] + [s.title("=" * max(map(width, heading)))]
         if sheet.notes:
-            out += textwrap.wrap(sheet.notes, self.settings.width, break_on_hyphens=False)
+            out += textwrap.wrap(notes_text(sheet.notes), self.settings.width, break_on_hyphens=False)
         out += [s.warn(f"warning: {w.text}") for w in sheet.warnings]
         out += ["", s.heading("Given"), ""]
         out += self.blocks(sheet.given)
@@ -119,7 +129,7 @@ class _Text:
             elif column + width(rule) <= limit:
                 out.append(pad(last, column) + self.style.dim(rule))
             else:
-                out += [last, " " * (lhs_width + 5) + self.style.dim(f"({rule})")]
+                out += [last] + [self.style.dim(row) for row in self.prose(f"({rule})", " " * (lhs_width + 5))]
         return out
 
     def wrap(self, p, lhs_width: int) -> list[str]:
@@ -265,7 +275,9 @@ class _Text:
         out = []
         for k, (x, y, label) in enumerate(block.samples, start=1):
             parts = [m.Named("x", "x"), m.Op("="), x]
-            if y is not None:
+            if y is not None and lone_symbol(y) is not None:
+                parts += [m.Op(","), m.Named("", "target"), m.Scalar(lone_symbol(y))]
+            elif y is not None:
                 parts += [m.Op(","), m.Named("y", "y"), m.Op("="), y]
                 if label is not None:
                     parts += [m.Named("", f"(class {label})")]

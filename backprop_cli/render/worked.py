@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import sympy as sp
+
 from . import handwritten
 from ..sheet.model import Worked
 from ..vocab import ACTIVATIONS
@@ -37,7 +39,9 @@ def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Pri
                   **({"written": True} if line.written and i == 0 else {}))
              for i, f in enumerate(line.forms)]
     if line.substituted is not None:
-        parts.append(show(line.substituted, names=names, values=line.values, digits=digits,
+        substituted = without_zero_terms(line.substituted, line.values) if line.phase == "loss" \
+            else line.substituted
+        parts.append(show(substituted, names=names, values=line.values, digits=digits,
                           decimals=True))
     if line.show_value and line.value is not None:
         parts.append(show(line.value, names=names, digits=digits, decimals=True, **extra))
@@ -48,6 +52,28 @@ def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Pri
     relation = {"=": "=", "←": "\\leftarrow" if kind == "latex" else "←"}[line.relation]
     return Printed(show(line.lhs, names=names, digits=digits), relation, tuple(deduped),
                    rule_text(line.rule, kind))
+
+
+def without_zero_terms(expr, values: dict):
+    """A loss with its numbers put in, without the terms a zero target removes, as a
+    student writes it: −y log(ŷ) − (1 − y) log(1 − ŷ) at y = 0 is −(1 − 0) · log(1 − 0.18),
+    not −0 · log(0.18) − ...; the general formula before it still shows every term."""
+    if not expr.is_Add:
+        return expr
+    kept = [t for t in expr.args if not any(_is_zero_at(f, values) for f in sp.Mul.make_args(t))]
+    if len(kept) == len(expr.args):
+        return expr
+    if not kept:
+        return sp.Integer(0)
+    return kept[0] if len(kept) == 1 else sp.Add(*kept, evaluate=False)
+
+
+def _is_zero_at(factor, values: dict) -> bool:
+    """Whether a factor made of given numbers (y, 1 − y) is 0 there."""
+    symbols = factor.free_symbols
+    if not symbols or not all(s in values and values[s].is_number for s in symbols):
+        return False
+    return factor.xreplace({s: values[s] for s in symbols}) == 0
 
 
 def one_latex(line: Worked, form: str, names: dict, digits: int) -> str:
@@ -89,17 +115,37 @@ def _formula(key: str, kind: str) -> str | None:
     return None
 
 
+#: Rules whose formula the chain rule names ("chain rule with log′(u) = 1/u"); the others
+#: (product, quotient) are rules of their own, beside it.
+_CHAINED = {"log", "exp", "abs", "step", "power", "exponential", "softmax"}
+
+
 def rule_text(keys: tuple, kind: str) -> str:
-    """('chain', 'sigmoid') -> "chain rule with σ′(u) = σ(u)(1 − σ(u))"; ('power',) ->
-    "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('constant', 'sum') -> "constant factor; sum rule".
-    The softmax rule is written in its usual letters s and z, whatever the names here."""
+    """The rules a line uses, in words, each once: ('chain', 'sigmoid') -> "chain rule with
+    σ′(u) = σ(u)(1 − σ(u))"; ('chain', 'log', 'sigmoid') -> "chain rule with log′(u) = 1/u
+    and σ′(u) = ..."; ('power',) -> "power rule, (uⁿ)′ = nuⁿ⁻¹"; ('sum', 'constant') ->
+    "sum rule; constant factor". The softmax rule is written in its usual letters s and z,
+    whatever the names here."""
+    keys = tuple(dict.fromkeys(keys))
+    chained = [k for k in keys if (k in _CHAINED or k in ACTIVATIONS) and _formula(k, kind)] \
+        if "chain" in keys else []
     words: list[str] = []
     for key in keys:
         formula = _formula(key, kind)
-        if words and words[-1] == "chain rule" and formula:
-            words[-1] = f"chain rule with {formula}"
+        if key == "chain":
+            inner = " and ".join(_chained_formula(k, kind) for k in chained)
+            words.append("chain rule" + (f" with {inner}" if inner else ""))
+        elif key in chained:
+            continue
         elif key in _WORDS:
             words.append(_WORDS[key] + (f", {formula}" if formula else ""))
         elif formula:
             words.append(formula)
     return "; ".join(words)
+
+
+def _chained_formula(key: str, kind: str) -> str:
+    """A rule's formula as the chain rule names it: softmax's with its name, the bare
+    ∂sₖ/∂zⱼ = ... saying nothing of what s is."""
+    formula = _formula(key, kind)
+    return f"the softmax derivative {formula}" if key == "softmax" else formula

@@ -28,6 +28,7 @@ from ..errors import SpecError
 from ..yamlload import Flag
 from . import budget
 from .base import RESERVED, FormulaText, line_of
+from .graph import check_notes_math
 from .spelling import FILE, Spelling
 
 KEYS = ("title", "notes", "define", "function", "wrt", "at", "update")
@@ -86,6 +87,8 @@ def read_calculus(reader) -> CalculusProblem:
     reader.unknown_keys((), top, KEYS, "the problem")
     title = reader.text(("title",), top["title"]) if top.get("title") is not None else None
     notes = reader.text(("notes",), top["notes"]) if top.get("notes") is not None else None
+    if notes is not None:
+        check_notes_math(notes, lambda msg: reader.fail(("notes",), msg))
 
     defines = _defines(reader, top.get("define"))
     defined = [name for name, _ in defines]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..errors import clip
+from ..texchars import split_math
 from ..suggest import did_you_mean
 from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
@@ -33,6 +34,10 @@ _SAFE_COMMANDS = set(_GREEK) | {"hat", "bar", "tilde", "vec", "dot", "ddot", "ma
 _TAKES_ARGUMENT = {"hat", "bar", "tilde", "vec", "dot", "ddot", "mathbf", "mathrm", "mathit",
                    "mathcal", "boldsymbol", "widehat", "widetilde", "overline", "text",
                    "operatorname"}
+#: What notes' math may use beyond a symbol's: signs of formulas, none with an argument.
+_FORMULA_SIGNS = {"times", "cdot", "odot", "otimes", "le", "ge", "leq", "geq", "ne", "neq",
+                  "approx", "sim", "in", "to", "sum", "prod", "log", "exp", "top", "infty",
+                  "ldots", "cdots", "quad", "ell", "mid", "circ"}
 _SAFE_LATEX = re.compile(r"^(?:\\[A-Za-z]+|[A-Za-z0-9 _^{}(),.'+\-*/|=<>\[\]])*$")
 
 
@@ -89,6 +94,8 @@ class _GraphReader(Reader):
 
         title = self.text(("title",), top["title"]) if top.get("title") is not None else None
         notes = self.text(("notes",), top["notes"]) if top.get("notes") is not None else None
+        if notes is not None:
+            check_notes_math(notes, lambda msg: self.fail(("notes",), msg))
         declared: dict[str, tuple] = {}
 
         def declare(path, value, what):
@@ -252,22 +259,37 @@ def _first_symbol(top, params, data, inputs, targets) -> tuple | None:
     return None
 
 
-def check_symbol_latex(latex: str, fail) -> None:
+def check_notes_math(notes: str, fail) -> None:
+    """The inline math of notes, `$...$`, through the checks of symbols: (a formula's signs
+    too, and up to 300 characters each); `\\$` is a dollar sign."""
+    parts = split_math(notes)
+    if parts is None:
+        fail("has a $ that opens math no $ closes; write $...$ around math, or \\$ for a "
+             "dollar sign")
+    for is_math, latex in parts:
+        if is_math:
+            check_symbol_latex(latex, fail, what="math in notes", limit=300, signs=True)
+
+
+def check_symbol_latex(latex: str, fail, what: str = "a symbol", limit: int = 100,
+                       signs: bool = False) -> None:
     """Allow letters, sub/superscripts, accents and Greek; refuse anything else."""
     if not latex.strip():
-        fail("the LaTeX for a symbol is empty; write one like '\\hat{y}', or leave the name out")
-    if len(latex) > 100:
-        fail("the LaTeX for a symbol is longer than 100 characters; a symbol needs a few, "
-             "like '\\hat{y}'")
+        fail(f"the LaTeX for {what} is empty; write one like '\\hat{{y}}'"
+             + (", or leave the name out" if what == "a symbol" else ""))
+    if len(latex) > limit:
+        fail(f"the LaTeX for {what} is longer than {limit} characters"
+             + ("; a symbol needs a few, like '\\hat{y}'" if what == "a symbol" else ""))
     if "^^" in latex:  # TeX's ^^5c is a backslash in disguise
         fail(f"{latex!r} contains '^^', which TeX reads as a character code; write ^{{...}}")
     if not _SAFE_LATEX.match(latex):
-        fail(f"{latex!r} contains characters not allowed in a symbol "
+        fail(f"{latex!r} contains characters not allowed in {what} "
              f"(use letters, digits, _ ^ {{ }} and commands like \\hat, \\alpha)")
     for command in re.findall(r"\\([A-Za-z]+)", latex):
-        if command not in _SAFE_COMMANDS:
-            fail(f"the LaTeX command \\{command} is not allowed in a symbol "
-                 f"(allowed: accents like \\hat, fonts like \\mathbf, Greek letters)")
+        if command not in _SAFE_COMMANDS and not (signs and command in _FORMULA_SIGNS):
+            fail(f"the LaTeX command \\{command} is not allowed in {what} "
+                 f"(allowed: accents like \\hat, fonts like \\mathbf, Greek letters"
+                 + (", signs like \\times, \\le)" if signs else ")"))
     depth = 0
     for ch in latex:
         depth += {"{": 1, "}": -1}.get(ch, 0)

@@ -19,6 +19,7 @@ from ..vocab import activations as _activations
 from ..vocab import losses as _losses
 from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
+from .graph import check_notes_math
 from .base import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric, line_of
 
 #: The names a layer's activation and the loss may take: vocab/activations.py, vocab/losses.py.
@@ -145,6 +146,8 @@ class _NetworkReader:
             self.within_budget(layers, sizes, data, optimizer, first_symbol is not None)
         title = r.text(("title",), top["title"]) if top.get("title") is not None else None
         notes = r.text(("notes",), top["notes"]) if top.get("notes") is not None else None
+        if notes is not None:
+            check_notes_math(notes, lambda msg: r.fail(("notes",), msg))
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
