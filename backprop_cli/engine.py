@@ -161,7 +161,7 @@ class _Solver:
         self.active = self._active()
         if graph.loss is not None and self.m > 1:
             self.sample_loss = sp.Symbol("l:sample", real=True)
-            self.names.add(self.sample_loss, Name("\\ell", "ℓ", "l"))
+            self.names.add(self.sample_loss, graph.sample_loss_name)
         else:
             self.sample_loss = graph.loss.symbol if graph.loss else sp.Symbol("L:loss")
         self.locals: dict = {}

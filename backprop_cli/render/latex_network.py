@@ -43,7 +43,8 @@ class _Network:
         ctx = {"description": "", "convention": "", "loss_rule": None, "several": False,
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
                "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0,
-               "loss": None, "losses_after": [], "view": "matrix"}
+               "loss": None, "losses_after": [], "view": "matrix",
+               "loss_name": "L", "x_name": "\\mathbf{x}", "y_name": "\\mathbf{y}", "sample_loss": "\\ell", "eta": "\\eta"}
         scalar = []
         for section in sheet.sections:
             if section.title == GENERAL and section.level == 0:
@@ -65,6 +66,7 @@ class _Network:
 
     def _LossRule(self, block, ctx):
         ctx["loss_rule"] = block.formula.latex
+        ctx["loss_name"], ctx["sample_loss"] = block.loss.latex, block.sample_loss.latex
         ctx["several"], ctx["reduction"], ctx["m"] = block.samples > 1, block.reduction, block.samples
 
     def _Tensors(self, block, ctx):
@@ -73,14 +75,17 @@ class _Network:
 
     def _Vectors(self, block, ctx):
         ctx["several"] = len(block.samples) > 1
+        ctx["x_name"], ctx["y_name"] = block.names[0].latex, block.names[1].latex
         ctx["samples"] = [{"x": self.tex([x]), "y": self.tex([y]) if y is not None else None,
                            "label": label} for x, y, label in block.samples]
 
     def _Training(self, block, ctx):
         ctx["lr"], ctx["steps"] = latex(block.lr, names=self.names, decimals=True), block.steps
+        if block.symbol is not None:
+            ctx["eta"] = latex(block.symbol, names=self.names)
 
     def _Gradients(self, block, ctx):
-        ctx["gradients"] = [(f"\\frac{{\\partial L}}{{\\partial {name.latex}}}", self.tex([mat]))
+        ctx["gradients"] = [(f"\\frac{{\\partial {block.loss.latex}}}{{\\partial {name.latex}}}", self.tex([mat]))
                             for name, mat in block.items]
 
     def _Losses(self, block, ctx):
