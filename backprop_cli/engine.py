@@ -15,7 +15,7 @@ import sympy as sp
 from . import arith
 from .errors import BackpropError, EvaluationError
 from .functions import leaky_relu, relu, sigmoid, softplus, step
-from .graph import LEARNING_RATE, Graph, Name, Node
+from .graph import LEARNING_RATE, Graph, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
 from .vocab.activations import ACTIVATIONS, in_formulas
@@ -161,7 +161,7 @@ class _Solver:
         self.active = self._active()
         if graph.loss is not None and self.m > 1:
             self.sample_loss = sp.Symbol("l:sample", real=True)
-            self.names.add(self.sample_loss, Name("\\ell", "ℓ", "l"))
+            self.names.add(self.sample_loss, graph.sample_loss_name)
         else:
             self.sample_loss = graph.loss.symbol if graph.loss else sp.Symbol("L:loss")
         self.locals: dict = {}

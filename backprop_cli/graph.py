@@ -87,6 +87,26 @@ def _roman(text: str) -> str:
     return text if len(text) == 1 else f"\\mathrm{{{text}}}"
 
 
+def notation_name(name: str, plain: str) -> Name:
+    """How a name of the `notation:` block is printed (`ell` is ℓ, `Div` Div, `alpha` α);
+    `plain` is the quantity's public name, which the notation never changes."""
+    if name == "ell":
+        return Name("\\ell", "ℓ", plain)
+    derived = derive_name(name)
+    return Name(derived.latex, derived.unicode, plain)
+
+
+def layer_indexed(latex: str, uni: str, layer, style: str = "paren") -> tuple[str, str]:
+    """`latex`/`uni` with a layer index written as the notation says: h^{(2)} h⁽²⁾ (paren),
+    h^{2} h² (super) or h_{2} h₂ (sub)."""
+    text = str(layer)
+    if style == "super":
+        return f"{latex}^{{{text}}}", uni + superscript(text)
+    if style == "sub":
+        return f"{latex}_{{{text}}}", uni + text.translate(_SUBSCRIPT)
+    return f"{latex}^{{({text})}}", uni + superscript(f"({text})")
+
+
 def superscript(text: str) -> str:
     return text.translate(_SUPERSCRIPT)
 
@@ -121,6 +141,8 @@ class Graph:
     names: "Naming"
     output: sp.Symbol  # the last node before the loss
     optimizer: str | None = None  # its name in vocab/optimizers.py, with steps
+    #: one sample's loss where several samples meet, ℓ⁽¹⁾ (the notation's sample_loss)
+    sample_loss_name: Name = Name("\\ell", "ℓ", "l")
 
 
 @dataclass
@@ -237,9 +259,19 @@ def build_graph(problem: GraphProblem) -> Graph:
     taken = set(symbols)
     splits = [f for _, f, _ in parsed if _splits(f.expr)]
     candidates = ["z", "s", "u", "v", "a", "q"] + [f"z{'z' * k}" for k in range(1, 40)]
+    notation = problem.notation
+    shown_letter = None  # the course's letter, printed; the public name keeps the default's
+    if notation.written("pre"):
+        shown_letter = notation.pre
+        _notation_free(naming, symbols, notation, "pre", derive_name(notation.pre))
     letter = next((l for l in candidates
                    if not any(n == l or re.fullmatch(f"{l}_?\\d+", n) for n in taken)), "pre") \
         if splits else "z"
+    if splits and shown_letter and any(n == shown_letter or re.fullmatch(f"{shown_letter}_?\\d+", n)
+                                       for n in taken):  # s1 is a spec name
+        raise SpecError(f"the pre-activations would be written {notation.pre}1, {notation.pre}2, "
+                        f"..., like names of the problem; choose another pre or rename them",
+                        field="notation.pre", line=notation.line_of("pre"))
     nodes: list[Node] = []
     for name, formula, text in parsed:
         expr, display = formula.expr, formula.display
@@ -248,6 +280,9 @@ def build_graph(problem: GraphProblem) -> Graph:
         if _splits(expr):
             label = letter if len(splits) == 1 else f"{letter}{len([n for n in nodes if not n.given]) + 1}"
             pre = declare(label)
+            if shown_letter:
+                shown = derive_name(shown_letter + label[len(letter):])
+                naming.add(pre, Name(shown.latex, shown.unicode, label))
             nodes.append(Node(pre, expr.args[0], display.args[0], given=False, **where))
             rest = expr.args[1:]
             expr = expr.func(pre, *rest)
@@ -259,7 +294,11 @@ def build_graph(problem: GraphProblem) -> Graph:
     if problem.loss is not None:
         # Internal names contain ':', which no spec name can, so they never collide.
         loss_symbol = sp.Symbol("L:loss", real=True)
-        if "L" in symbols:
+        if notation.written("loss"):
+            shown = notation_name(notation.loss, "L" if "L" not in symbols else "Loss")
+            _notation_free(naming, symbols, notation, "loss", shown)
+            naming.add(loss_symbol, shown)
+        elif "L" in symbols:
             naming.add(loss_symbol, Name("\\mathcal{L}", "𝓛", "Loss" if "Loss" not in symbols else "L:loss"))
         else:
             naming.add(loss_symbol, Name("L", "L", "L"))
@@ -274,14 +313,39 @@ def build_graph(problem: GraphProblem) -> Graph:
     optimizer = None
     if problem.optimizer is not None:
         eta = LEARNING_RATE
-        naming.add(eta, learning_rate_name(naming, symbols.values()))
+        if notation.written("rate"):
+            rate = notation_name(notation.rate, "eta")
+            _notation_free(naming, symbols, notation, "rate", rate)
+        else:
+            rate = learning_rate_name(naming, symbols.values())
+        naming.add(eta, rate)
         lr = _rational(problem.optimizer.lr) if problem.optimizer.lr is not None else eta
         steps = problem.optimizer.steps
         optimizer = problem.optimizer.type
     return Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
-                 names=naming, output=output, optimizer=optimizer)
+                 names=naming, output=output, optimizer=optimizer,
+                 sample_loss_name=_sample_loss_name(naming, symbols, notation))
+
+
+def _sample_loss_name(naming: Naming, symbols: dict, notation) -> Name:
+    shown = notation_name(notation.sample_loss, "l")
+    if notation.written("sample_loss"):
+        _notation_free(naming, symbols, notation, "sample_loss", shown)
+    return shown
+
+
+def _notation_free(naming: Naming, symbols: dict, notation, key: str, shown: Name) -> None:
+    """A name of the notation block must not print like a quantity of the problem."""
+    for name, symbol in symbols.items():
+        written = naming[symbol]
+        if shown.unicode == written.unicode or shown.latex == written.latex or \
+                getattr(notation, key) == name:
+            raise SpecError(f"'{getattr(notation, key)}' is written {shown.unicode}, like the "
+                            f"problem's '{name}'; one symbol stands for one thing, so choose "
+                            f"another {key} or rename '{name}'",
+                            field=f"notation.{key}", line=notation.line_of(key))
 
 
 def _one_symbol_each(naming: Naming, symbols: dict, problem: GraphProblem) -> None:

@@ -301,7 +301,8 @@ def test_seed003_q20_softmax_regression_update(runner):
     assert data["wrt"] == ["theta11", "theta12", "theta21", "theta22", "theta31", "theta32"]
     text = run(runner, "solve", PROBLEMS / "seed003_q20_softmax_regression.yaml").stdout
     assert "∂J/∂θ₁₁ = ∂J/∂z₁ · ∂z₁/∂θ₁₁ = (s₁ − 1) · x₁" in text
-    assert "θ₂₂ ← θ₂₂ − η · ∂J/∂θ₂₂ = θ₂₂ − ηs₂x₂" in text
+    assert "θ₂₂ ← θ₂₂ − α · ∂J/∂θ₂₂ = θ₂₂ − αs₂x₂" in text  # the homework's rate, α
+    assert data["update"]["lr"] == "eta"  # the public name never follows the notation
 
 
 # -- the rules ---------------------------------------------------------------------------------

@@ -132,7 +132,7 @@ def test_symbolic_weights_name_the_matrix_between_the_layers():
     assert [len(c) for c in d.columns] == [4, 3, 2, 1]
     assert len(d.edges) == 4 * 3 + 3 * 2 + 2
     assert all(e.value is None and e.label is None for e in d.edges)
-    assert [b.unicode for b in d.between] == ["W⁽¹⁾", "W⁽²⁾", "W⁽³⁾"]
+    assert [b.unicode for b in d.between] == ["W¹", "W²", "W³"]  # seed 004's own notation
 
 
 def test_symbolic_sizes_draw_a_few_units_and_dots():

@@ -89,26 +89,28 @@ def test_symbolic_gradients_evaluate_to_the_numeric_answer(runner, tmp_path, see
 def test_seed004_answers_read_in_delta_h_and_iverson_brackets(runner):
     text = run(runner, PROBLEMS / "seed004_single_sample_symbolic.yaml")
     backward = text.split("\nBackward pass\n")[-1]
-    assert "∂ℓ/∂W⁽³⁾ = δ⁽³⁾ᵀ h⁽²⁾" in backward
-    assert "[δ⁽³⁾h⁽²⁾₁  δ⁽³⁾h⁽²⁾₂]" in backward  # question 1.3
-    assert "[δ⁽³⁾W⁽³⁾₁,₁  δ⁽³⁾W⁽³⁾₁,₂]" in backward  # question 1.5
-    assert "δ⁽³⁾W⁽³⁾₁,₁[z⁽²⁾₁ > 0]" in backward  # question 1.10
-    assert "δ⁽¹⁾₁x₁" in backward  # question 1.17, in terms of the next δ
+    # in the homework's notation: l(θ), hⁱ and Wⁱ with the layer index above, no brackets
+    assert "∂l/∂W³ = δ³ᵀ h²" in backward
+    assert "[δ³h²₁  δ³h²₂]" in backward  # question 1.3
+    assert "[δ³W³₁,₁  δ³W³₁,₂]" in backward  # question 1.5
+    assert "δ³W³₁,₁[z²₁ > 0]" in backward  # question 1.10
+    assert "δ¹₁x₁" in backward  # question 1.17, in terms of the next δ
 
 
 def test_seed004_batch_is_in_matrix_notation_with_one_over_m(runner):
     text = run(runner, PROBLEMS / "seed004_batch_symbolic.yaml")
-    for line in ("∂ℓ/∂Ŷ = Ŷ − Y", "∂L/∂W⁽³⁾ = (1/2) Δ⁽³⁾ᵀ H⁽²⁾", "∂ℓ/∂H⁽²⁾ = Δ⁽³⁾ W⁽³⁾",
-                 "Δ⁽²⁾ = ∂ℓ/∂H⁽²⁾ ⊙ [Z⁽²⁾ > 0]", "∂L/∂W⁽¹⁾ = (1/2) Δ⁽¹⁾ᵀ X"):
+    for line in ("∂ℓ/∂Ŷ = Ŷ − Y", "∂l/∂W³ = (1/m) Δ³ᵀ H² = ½ Δ³ᵀ H²", "∂ℓ/∂H² = Δ³ W³",
+                 "Δ² = ∂ℓ/∂H² ⊙ [Z² > 0]", "∂l/∂W¹ = (1/m) Δ¹ᵀ X = ½ Δ¹ᵀ X",
+                 "l = (1/m) Σᵢ ℓ⁽ⁱ⁾ = ½ Σᵢ ℓ⁽ⁱ⁾"):
         assert line in text
 
 
 def test_seed002_tables(runner):
     text = run(runner, PROBLEMS / "seed002_regression_symbolic.yaml")
     assert "z⁽¹⁾ = W⁽¹⁾ x + b⁽¹⁾" in text and "a⁽¹⁾ = ReLU(z⁽¹⁾)" in text
-    assert "((W⁽²⁾ᵀ ∂ℓ/∂ŷ) ⊙ [z⁽¹⁾ > 0]) xᵀ" in text  # seed 002's chain, written out
+    assert "((W⁽²⁾ᵀ ∂l/∂ŷ) ⊙ [z⁽¹⁾ > 0]) xᵀ" in text  # seed 002's chain, in its l
     bce = run(runner, PROBLEMS / "seed002_classification_sigmoid_bce.yaml")
-    assert "δ⁽²⁾ = ∂ℓ/∂ŷ ⊙ σ′(z⁽²⁾) = ŷ − y" in bce  # the product, then the simplification
+    assert "δ⁽²⁾ = ∂l/∂ŷ ⊙ σ′(z⁽²⁾) = ŷ − y" in bce  # the product, then the simplification
     assert "cancels the denominator" in bce
 
 
@@ -117,9 +119,9 @@ def test_views(runner):
     matrix = run(runner, path)
     scalar = run(runner, path, "--view", "scalar")
     both = run(runner, path, "--view", "both")
-    assert "δ⁽²⁾ = (diag(ŷ) − ŷŷᵀ) ∂ℓ/∂ŷ = ŷ − y" in matrix
+    assert "δ⁽²⁾ = (diag(ŷ) − ŷŷᵀ) ∂L/∂ŷ = ŷ − y" in matrix  # one sample: its loss is L
     assert "∂L/∂W⁽¹⁾₁,₁" in scalar and "∂L/∂W⁽¹⁾₁,₁" not in matrix
-    assert "diag(ŷ) − ŷŷᵀ) ∂ℓ/∂ŷ = ŷ − y =" not in scalar  # the worked matrix lines are not there
+    assert "diag(ŷ) − ŷŷᵀ) ∂L/∂ŷ = ŷ − y =" not in scalar  # the worked matrix lines are not there
     assert "Entry by entry (scalar view)" in both and "∂L/∂W⁽¹⁾₁,₁" in both and "diag(ŷ)" in both
 
 

@@ -45,7 +45,7 @@ def test_a_fifo_is_written_in_place(tmp_path):
     reader.join(10)
     assert result.returncode == 0, result.stderr
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode), "the FIFO was replaced by a file"
-    assert b"Loss: L = 0.0061919" in got[0]
+    assert b"Loss: Div = 0.0061919" in got[0]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe"]  # no temporary file
 
 
@@ -70,7 +70,7 @@ def test_a_link_to_standard_output_prints(tmp_path):
         pytest.skip("no /proc here")
     result = backprop("solve", SPEC, "-o", link)
     assert result.returncode == 0, result.stderr
-    assert "Loss: L = 0.0061919" in result.stdout
+    assert "Loss: Div = 0.0061919" in result.stdout
     assert link.is_symlink()
 
 
@@ -91,7 +91,7 @@ def test_a_link_to_a_regular_file_replaces_the_file_and_keeps_the_link(tmp_path)
     link.symlink_to(target)
     result = backprop("solve", SPEC, "-o", link)
     assert result.returncode == 0, result.stderr
-    assert link.is_symlink() and "Loss: L = 0.0061919" in target.read_text()
+    assert link.is_symlink() and "Loss: Div = 0.0061919" in target.read_text()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.txt", "real.txt"]
 
 

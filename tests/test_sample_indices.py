@@ -236,6 +236,13 @@ def _read(expr: str, tokens: dict) -> sp.Expr:
                 i += 1
                 previous = None
             continue
+        if ch == "½":  # a half, as the printers write it
+            if previous == "operand":
+                out.append("*")
+            out.append("(1/2)")
+            i += 1
+            previous = "operand"
+            continue
         if ch in "⁰¹²³⁴⁵⁶⁷⁸⁹":
             power = re.match("[⁰¹²³⁴⁵⁶⁷⁸⁹]+", expr[i:]).group()
             out.append("**" + power.translate(superscripts))

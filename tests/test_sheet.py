@@ -209,7 +209,7 @@ def test_a_symbolic_unit_writes_its_derivative_in_its_names():
     solution = solve_text((PROBLEMS / "seed004_single_sample_symbolic.yaml").read_bytes())
     kept = solution.scalar.first.samples[0].local_derivatives
     assert list(kept.values()) == [1]  # the identity output's; no ReLU unit's is a number
-    assert "δ⁽²⁾ = ∂ℓ/∂h⁽²⁾ ⊙ [z⁽²⁾ > 0] = [δ⁽³⁾W⁽³⁾₁,₁  δ⁽³⁾W⁽³⁾₁,₂] ⊙ [[z⁽²⁾₁ > 0]  [z⁽²⁾₂ > 0]]" \
+    assert "δ² = ∂l/∂h² ⊙ [z² > 0] = [δ³W³₁,₁  δ³W³₁,₂] ⊙ [[z²₁ > 0]  [z²₂ > 0]]" \
         in render(solution, "text", Settings())
 
 

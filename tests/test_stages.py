@@ -18,7 +18,7 @@ STAGES = [
               "bounds", "numeric", "signals"]),
     ("tables", ["vocab"]),
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
-    ("spec", ["spec", "layered.spec"]),
+    ("spec", ["spec", "spec.notation", "layered.spec"]),
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution"]),
     ("solve", ["engine", "layered.solve", "calculus.point", "calculus.engine"]),

@@ -53,7 +53,7 @@ def test_a_closed_stdout_is_an_input_error_and_a_file_still_works(tmp_path):
     out = tmp_path / "key.txt"
     result = subprocess.run([sys.executable, "-m", "backprop_cli", "solve", str(SPEC), "-o", str(out)],
                             cwd=ROOT, preexec_fn=lambda: os.close(1), timeout=120)
-    assert result.returncode == 0 and "Loss: L = 0.0061919" in out.read_text()
+    assert result.returncode == 0 and "Loss: Div = 0.0061919" in out.read_text()
 
 
 def test_a_closed_stderr_keeps_the_status():

@@ -11,7 +11,8 @@ import re
 
 import sympy as sp
 
-from ..graph import Name, derive_name
+from ..errors import SpecError
+from ..graph import Name, derive_name, notation_name
 
 _INDEXED = re.compile(r"([A-Za-z]+?)_?(\d+)")
 
@@ -65,8 +66,9 @@ class Naming:
                                   f"∂{t.unicode}/∂{b.unicode}", f"d{t.plain}/d{b.plain}")
         return symbol
 
-    def learning_rate(self) -> sp.Symbol:
-        """η; α if the formulas use eta; lr if they use both (one symbol, one meaning)."""
+    def learning_rate(self, notation=None) -> sp.Symbol:
+        """η; α if the formulas use eta; lr if they use both (one symbol, one meaning);
+        or the notation's `rate`, printed so (its public name stays the default's)."""
         symbol = sp.Symbol("eta:lr", positive=True)
         if "eta" not in self.taken:
             self.names[symbol] = Name("\\eta", "η", "eta")
@@ -74,6 +76,16 @@ class Naming:
             self.names[symbol] = Name("\\alpha", "α", "alpha")
         else:
             self.names[symbol] = Name("\\mathrm{lr}", "lr", "lr")
+        if notation is not None and notation.written("rate"):
+            shown = notation_name(notation.rate, self.names[symbol].plain)
+            clash = next((n for n in self.taken if n == notation.rate or
+                          derive_name(n).unicode == shown.unicode), None)
+            if clash is not None:
+                raise SpecError(f"'{notation.rate}' is written {shown.unicode}, like the "
+                                f"problem's '{clash}'; one symbol stands for one thing, so "
+                                f"choose another rate or rename '{clash}'",
+                                field="notation.rate", line=notation.line_of("rate"))
+            self.names[symbol] = shown
         return symbol
 
     def result(self, components: list, vector: sp.Symbol | None, wrt: list, everything: bool) -> sp.Symbol:

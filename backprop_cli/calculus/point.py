@@ -98,7 +98,7 @@ def _kinks(exprs, values) -> list[str]:
 
 
 def gradient_step(naming, problem, function, wrt, entries, expanded, point, shown) -> Update:
-    eta = naming.learning_rate()
+    eta = naming.learning_rate(getattr(problem, "notation", None))
     lr = eta if problem.update.lr is None else _rational(problem.update.lr)
     numbers = dict(point.values) if point else {}
     at = {line.lhs: line.value for line in point.lines} if point else {}

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
-from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
+from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, derive_name, layer_indexed,
+                     notation_name)
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
 
@@ -70,11 +71,11 @@ class Network:
 # --- naming ------------------------------------------------------------------------
 
 
-def _layer_name(letter: str, layer: int, plain: str | None = None) -> Name:
-    """W^{(1)} / W⁽¹⁾ / W1; `plain` keeps program-facing names (z1, a1) whatever the letters."""
-    latex_base = derive_name(letter).latex
-    return Name(f"{latex_base}^{{({layer})}}", f"{letter}{superscript(f'({layer})')}",
-                f"{plain or letter}{layer}")
+def _layer_name(letter: str, layer: int, plain: str | None = None, style: str = "paren") -> Name:
+    """W^{(1)} / W⁽¹⁾ / W1 (the index written in the notation's `style`); `plain` keeps
+    program-facing names (z1, a1) whatever the letters."""
+    latex, uni = layer_indexed(derive_name(letter).latex, letter, layer, style)
+    return Name(latex, uni, f"{plain or letter}{layer}")
 
 
 def _entry(naming: Naming, whole: Name, key: str, index: tuple, single: bool) -> sp.Symbol:
@@ -85,7 +86,10 @@ def _entry(naming: Naming, whole: Name, key: str, index: tuple, single: bool) ->
     sub_latex = ",".join(map(str, index))
     sub_uni = ",".join(str(i).translate(_SUB) for i in index)
     plain = f"{whole.plain}_{'_'.join(map(str, index))}"
-    return naming.add(symbol, Name(f"{whole.latex}_{{{sub_latex}}}", f"{whole.unicode}{sub_uni}", plain))
+    latex, uni = whole.latex, whole.unicode
+    if "_" in latex:  # a layer index written below (W_{1}): the entry's index outside it
+        latex, uni = f"{{{latex}}}", f"({uni})"
+    return naming.add(symbol, Name(f"{latex}_{{{sub_latex}}}", f"{uni}{sub_uni}", plain))
 
 
 def _vector(naming, whole: Name, key: str, size: int) -> Tensor:
@@ -104,6 +108,8 @@ def _matrix(naming, whole: Name, key: str, rows: int, cols: int) -> Tensor:
 
 def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     naming = Naming()
+    notation = problem.notation
+    style = notation.layer_index
     sizes = problem.sizes
     n_in, n_out = sizes[0], sizes[-1]
     if problem.input_names:
@@ -117,8 +123,8 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     previous = x
     for l, spec in enumerate(problem.layers, start=1):
         last = l == len(problem.layers)
-        W = _matrix(naming, _layer_name("W", l), f"W{l}", sizes[l], sizes[l - 1])
-        b = _vector(naming, _layer_name("b", l), f"b{l}", sizes[l]) if spec.bias else None
+        W = _matrix(naming, _layer_name("W", l, style=style), f"W{l}", sizes[l], sizes[l - 1])
+        b = _vector(naming, _layer_name("b", l, style=style), f"b{l}", sizes[l]) if spec.bias else None
         for tensor in (W, b):
             if tensor is None:
                 continue
@@ -128,8 +134,8 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                 params.append(symbol)
                 value = None if flat is None else flat[i]
                 param_values[symbol] = None if value is None else sp.Rational(value.numerator, value.denominator)
-        z = _vector(naming, _layer_name(problem.pre, l, "z"), f"z{l}", sizes[l])
-        a_name = Name("\\hat{y}", "ŷ", "yhat") if last else _layer_name(problem.post, l, "a")
+        z = _vector(naming, _layer_name(problem.pre, l, "z", style), f"z{l}", sizes[l])
+        a_name = Name("\\hat{y}", "ŷ", "yhat") if last else _layer_name(problem.post, l, "a", style)
         a = _vector(naming, a_name, "yhat" if last else f"a{l}", sizes[l])
         for i in range(sizes[l]):
             terms = [(W.entries[i][j], previous.entries[j]) for j in range(sizes[l - 1])]
@@ -147,7 +153,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     loss = None
     if problem.loss is not None:
         loss_symbol = sp.Symbol("L:loss", real=True)
-        naming.add(loss_symbol, Name("L", "L", "L"))
+        naming.add(loss_symbol, notation_name(notation.loss, "L"))
         expr, display = LOSSES[problem.loss].build(previous.entries, y.entries)
         loss = Node(loss_symbol, expr, display, given=True, written=display)
         nodes.append(loss)
@@ -155,7 +161,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     samples = _samples(problem, x, y, naming)
     lr, steps = None, 0
     if problem.optimizer is not None:
-        naming.add(LEARNING_RATE, Name("\\eta", "η", "eta"))
+        naming.add(LEARNING_RATE, notation_name(notation.rate, "eta"))
         opt = problem.optimizer
         lr = sp.Rational(opt.lr.numerator, opt.lr.denominator) if opt.lr is not None else LEARNING_RATE
         steps = opt.steps
@@ -164,7 +170,8 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                   targets=tuple(y.entries) if problem.loss is not None else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
-                  output=output, optimizer=problem.optimizer.type if problem.optimizer else None)
+                  output=output, optimizer=problem.optimizer.type if problem.optimizer else None,
+                  sample_loss_name=notation_name(notation.sample_loss, "l"))
     return graph, Network(problem, x, y, tuple(layers))
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 import sympy as sp
 
 from ..engine import Solution
-from ..graph import LEARNING_RATE, Name, Naming, superscript
+from ..graph import LEARNING_RATE, Name, Naming, derive_name, layer_indexed, notation_name
 # the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
 from ..sheet.model import Mat, MatrixLine as Line, Named, Op, Scalar, Table
@@ -41,17 +41,38 @@ class MatrixWork:
 
 
 class Notation:
-    """The names of the whole vectors and matrices; batches use capitals (Z, A, Δ)."""
+    """The names of the whole vectors and matrices; batches use capitals (Z, A, Δ). The
+    letters, the layer index, bold vectors and the loss's names are the problem's
+    `notation:` (spec/notation.py)."""
 
     def __init__(self, problem: NetworkProblem, batch: bool):
         self.problem = problem
         self.batch = batch
         self.L = len(problem.layers)
+        self.notation = problem.notation
+        self.bold = self.notation.vectors == "bold"
+        self.several = len(problem.data) > 1  # each sample has its own loss, ℓ
+
+    def vector(self, latex: str) -> str:
+        """A vector's letter, bold when the notation says so (a matrix never is)."""
+        if not self.bold:
+            return latex
+        return f"\\boldsymbol{{{latex}}}" if latex.startswith("\\") else f"\\mathbf{{{latex}}}"
+
+    def plain(self, tex: str) -> str:
+        """A table's LaTeX (vocab/: 2(\\hat{\\mathbf{y}} - \\mathbf{y})) with plain vectors
+        when the notation says so."""
+        return tex if self.bold else tex.replace("\\mathbf{y}", "y").replace("\\mathbf{x}", "x")
 
     def _layer(self, letter: str, l: int) -> Named:
         letter = letter.upper() if self.batch else letter
         latex_letter = "\\Delta" if letter == "Δ" else ("\\delta" if letter == "δ" else letter)
-        return Named(f"{latex_letter}^{{({l})}}", f"{letter}{superscript(f'({l})')}")
+        if len(letter) > 1:
+            latex_letter = f"\\mathrm{{{letter}}}"
+        if not self.batch:
+            latex_letter = self.vector(latex_letter)
+        latex, uni = layer_indexed(latex_letter, letter, l, self.notation.layer_index)
+        return Named(latex, uni)
 
     def z(self, l):
         return self._layer(self.problem.pre, l)
@@ -67,36 +88,62 @@ class Notation:
         return self._layer("Δ" if self.batch else "δ", l)
 
     @property
+    def ones(self):
+        """The vector of ones that spreads a bias over a batch."""
+        return Named(self.vector("1"), "1")
+
+    @property
     def x(self):
-        return Named("X", "X") if self.batch else Named("\\mathbf{x}", "x")
+        return Named("X", "X") if self.batch else Named(self.vector("x"), "x")
 
     @property
     def y(self):
-        return Named("Y", "Y") if self.batch else Named("\\mathbf{y}", "y")
+        return Named("Y", "Y") if self.batch else Named(self.vector("y"), "y")
 
     @property
     def yhat(self):
-        return Named("\\hat{Y}", "Ŷ") if self.batch else Named("\\hat{\\mathbf{y}}", "ŷ")
+        return Named("\\hat{Y}", "Ŷ") if self.batch else Named(f"\\hat{{{self.vector('y')}}}", "ŷ")
 
-    @staticmethod
-    def W(l):
-        return Named(f"W^{{({l})}}", f"W{superscript(f'({l})')}")
+    def W(self, l):
+        return Named(*layer_indexed("W", "W", l, self.notation.layer_index))
 
-    @staticmethod
-    def b(l):
-        return Named(f"\\mathbf{{b}}^{{({l})}}", f"b{superscript(f'({l})')}")
+    def b(self, l):
+        return Named(*layer_indexed(self.vector("b"), "b", l, self.notation.layer_index))
 
     @property
     def loss(self):
-        return Named("L", "L") if self.batch else Named("\\ell", "ℓ")
+        """The loss over the data (and of a single sample, which is the same)."""
+        name = notation_name(self.notation.loss, "L")
+        return Named(name.latex, name.unicode)
+
+    @property
+    def sample_loss(self):
+        """One sample's own loss, where several samples meet."""
+        name = notation_name(self.notation.sample_loss, "l")
+        return Named(name.latex, name.unicode)
+
+    @property
+    def own(self):
+        """A sample's own loss: ℓ where several samples meet, else the loss itself."""
+        return self.sample_loss if self.several else self.loss
+
+    def mean(self, m: int | None = None) -> Named:
+        """The batch mean's factor as the notation writes it: 1/m in general (`m` None),
+        or with the number of samples put in (½ for two)."""
+        count = derive_name(self.notation.samples)
+        tex, uni = (count.latex, count.unicode) if m is None else (str(m), str(m))
+        if self.notation.mean == "inline":
+            return Named(f"(1/{tex})", f"(1/{uni})")
+        return Named(f"\\tfrac{{1}}{{{tex}}}", "½" if m == 2 else f"(1/{uni})")
 
     def d(self, top: Named, bottom: Named) -> Named:
         return Named(f"\\frac{{\\partial {top.latex}}}{{\\partial {bottom.latex}}}",
                      f"∂{top.unicode}/∂{bottom.unicode}")
 
     def dloss(self, bottom: Named) -> Named:
-        """∂ℓ/∂bottom: a sample's own loss ℓ (in a batch, row or column i is sample i's)."""
-        return self.d(Named("\\ell", "ℓ"), bottom)
+        """∂ℓ/∂bottom: a sample's own loss ℓ (in a batch, row or column i is sample i's);
+        with one sample, the loss itself."""
+        return self.d(self.own, bottom)
 
     def hidden_delta(self, activation: str, l: int) -> tuple:
         """δ^{(l)} = ∂ℓ/∂a^{(l)} ⊙ f'(z^{(l)})"""
@@ -111,7 +158,7 @@ class Notation:
         """δ for one sample; (1/m) Δ 1 (column) or (1/m) Δᵀ 1 (row) for a batch."""
         if not self.batch:
             return (self.delta(l),)
-        return scale + ((self.delta(l).T if row else self.delta(l)), Named("\\mathbf{1}", "1"))
+        return scale + ((self.delta(l).T if row else self.delta(l)), self.ones)
 
     def fprime(self, activation: str, l: int) -> tuple:
         """f'(z^{(l)}) as pieces."""
@@ -156,7 +203,7 @@ def _general(problem: NetworkProblem) -> tuple:
     if problem.loss is not None:
         formula = LOSSES[problem.loss].formula
         forward.append(((Named("\\text{Loss}", "Loss"),), (n.yhat, Op(","), n.y),
-                        (n.loss, Op("="), Named(*formula))))
+                        (n.own, Op("="), Named(*formula))))
     tables = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(forward))]
     if problem.loss is None:
         return tuple(tables)
@@ -177,7 +224,8 @@ def _general(problem: NetworkProblem) -> tuple:
     # the δ recursion that the table uses
     last = problem.layers[-1]
     dl = n.dloss(n.yhat)
-    lines.append(Line((dl,), ((Named(*LOSSES[problem.loss].derivative),),)))
+    tex, uni = LOSSES[problem.loss].derivative
+    lines.append(Line((dl,), ((Named(n.plain(tex), uni),),)))
     lines.append(_delta_general(n, L, last.activation, problem.loss))
     for l in range(L - 1, 0, -1):
         lines.append(Line((n.dloss(n.a(l)),), (_back_product(n, l + 1, row),)))
@@ -220,13 +268,15 @@ def _delta_general(n: Notation, L: int, activation: str, loss: str, batch=False)
     if activation == "identity":
         return Line((n.delta(L),), ((dl,),))
     if activation == "softmax":
-        jac = Named("\\left(\\operatorname{diag}(\\hat{\\mathbf{y}}) - \\hat{\\mathbf{y}}\\hat{\\mathbf{y}}^{\\top}\\right)",
+        jac = Named(n.plain("\\left(\\operatorname{diag}(\\hat{\\mathbf{y}}) - \\hat{\\mathbf{y}}\\hat{\\mathbf{y}}^{\\top}\\right)"),
                     "(diag(ŷ) − ŷŷᵀ)")
         form = (jac, dl) if n.problem.convention == "column" or batch is False else (dl, jac)
     else:
         form = (dl, Op("⊙")) + n.fprime(activation, L)
     forms = [form]
     note = _cancellation(activation, loss)
+    if note:
+        note = (n.plain(note[0]), note[1])
     if note:
         forms.append((n.yhat, Op("−"), n.y))
     return Line((n.delta(L),), tuple(forms), note=note)
@@ -259,14 +309,16 @@ class _Worker:
         self.row = self.problem.convention == "row"
         self.deltas = {}  # layer -> δ entry symbols; named Delta so that products read δ h, δ W
         for layer in network.layers:
-            whole = Name(f"\\delta^{{({layer.index})}}", f"δ{superscript(f'({layer.index})')}",
+            whole = Name(*layer_indexed("\\delta", "δ", layer.index, self.problem.notation.layer_index),
                          f"delta{layer.index}")
             self.deltas[layer.index] = _symbols(self.naming, whole, f"Delta{layer.index}", len(layer.z.entries))
-        whole = Name("\\frac{\\partial \\ell}{\\partial \\hat{y}}", "∂ℓ/∂ŷ", "dl_dyhat")
+        top = self.n.own
+        whole = Name(f"\\frac{{\\partial {top.latex}}}{{\\partial \\hat{{y}}}}", f"∂{top.unicode}/∂ŷ",
+                     "dl_dyhat")
         self.dyhat = _symbols(self.naming, whole, "dl/dyhat", len(network.output.entries))
         self.grad_a = {layer.index: _symbols(self.naming, Name(
-            f"\\frac{{\\partial \\ell}}{{\\partial {self.n.a(layer.index).latex}}}",
-            f"∂ℓ/∂{Notation(self.problem, False).a(layer.index).unicode}",
+            f"\\frac{{\\partial {top.latex}}}{{\\partial {self.n.a(layer.index).latex}}}",
+            f"∂{top.unicode}/∂{Notation(self.problem, False).a(layer.index).unicode}",
             f"dl_da{layer.index}"), f"dl/da{layer.index}", len(layer.a.entries))
             for layer in network.layers[:-1]}
 
@@ -380,8 +432,8 @@ class _Worker:
             if layer.b is not None:
                 bias = [self.param(s, current) for s in layer.b.entries]
                 if self.m > 1:
-                    general += [Op("+"), Named("\\mathbf{1}", "1"), n.b(l).T] if self.row else \
-                        [Op("+"), n.b(l), Named("\\mathbf{1}^{\\top}", "1ᵀ")]
+                    general += [Op("+"), n.ones, n.b(l).T] if self.row else \
+                        [Op("+"), n.b(l), n.ones.T]
                 else:
                     general += [Op("+"), n.b(l)]
                 subst += [Op("+"), self.vectors([bias] * self.m)]
@@ -449,10 +501,12 @@ class _Worker:
         explicit = self.explicit()
         L = len(net.layers)
         last = net.layers[-1]
-        scale = [] if self.m == 1 or self.graph.reduction == "sum" else [Scalar(sp.Rational(1, self.m), exact=True)]
+        averaged = self.m > 1 and self.graph.reduction == "mean"
+        scale = [n.mean(self.m)] if averaged else []  # 1/m with m put in; in general 1/m:
+        general_scale = (n.mean(),) if averaged else ()
         per = lambda make: self.per_sample(current, make)  # noqa: E731
         if not explicit:  # a symbolic batch: the matrix forms, without entries
-            return tuple(line for line in self.general_backward(scale))
+            return tuple(line for line in self.general_backward(general_scale, tuple(scale)))
 
         # ∂ℓ/∂ŷ as the engine computed it (one sample when symbolic: explicit() above)
         dl_formula = [self.adjoint(current, 1, s) for s in net.output.entries]
@@ -498,7 +552,7 @@ class _Worker:
             G = Mat(tuple(tuple(self.gradient(current, s, l, i, j) for j, s in enumerate(row))
                           for i, row in enumerate(layer.W.entries)))
             top = n.loss
-            general = list(n.weight_gradient(l, self.row, tuple(scale)))
+            general = list(n.weight_gradient(l, self.row, general_scale))
             if self.row:
                 subst = scale + [Mat(tuple(zip(*self.vectors(deltas).rows))), self.vectors(prev)]
             else:
@@ -506,7 +560,7 @@ class _Worker:
             lines.append(self.line((n.d(top, n.W(l)),), general, subst, [G]))
             if layer.b is not None:
                 gb = [self.gradient(current, s, l, i, None) for i, s in enumerate(layer.b.entries)]
-                general = list(n.bias_gradient(l, self.row, tuple(scale)))
+                general = list(n.bias_gradient(l, self.row, general_scale))
                 ones = Mat(tuple((1,) for _ in range(self.m)))
                 if self.m == 1:
                     subst = []
@@ -524,15 +578,20 @@ class _Worker:
         if self.m > 1:
             tex = tex.replace("\\hat{\\mathbf{y}}", "\\hat{Y}").replace("\\mathbf{y}", "Y")
             uni = uni.replace("ŷ", "\0").replace("y", "Y").replace("\0", "Ŷ")
-        return Named(tex, uni)
+        return Named(self.n.plain(tex), uni)
 
     def _batch_note(self):
         if self.m == 1:
             return None
         where = "row" if self.row else "column"
-        rest = "; the 1/m comes in the gradients" if self.graph.reduction == "mean" else ""
-        return (f"{where} $i$ is sample $i$'s own $\\partial\\ell/\\partial\\hat{{\\mathbf{{y}}}}${rest}",
-                f"{where} i is sample i's own ∂ℓ/∂ŷ{rest}")
+        one = Notation(self.problem, False)
+        own = self.n.dloss(one.yhat)
+        m = derive_name(self.problem.notation.samples)
+        mean = self.graph.reduction == "mean"
+        return (f"{where} $i$ is sample $i$'s own $\\partial {one.own.latex}/\\partial {one.yhat.latex}$"
+                + (f"; the $1/{m.latex}$ comes in the gradients" if mean else ""),
+                f"{where} i is sample i's own {own.unicode}"
+                + (f"; the 1/{m.unicode} comes in the gradients" if mean else ""))
 
     def chain(self, lhs, forms, result, note=None):
         """A line with several general forms before the result (sizes permitting)."""
@@ -569,20 +628,24 @@ class _Worker:
             l = layer.index
             general = [n.a(l - 1), n.W(l).T] if self.row else [n.W(l), n.a(l - 1)]
             if layer.b is not None:
-                general += [Op("+"), Named("\\mathbf{1}", "1"), n.b(l).T] if self.row else \
-                    [Op("+"), n.b(l), Named("\\mathbf{1}^{\\top}", "1ᵀ")]
+                general += [Op("+"), n.ones, n.b(l).T] if self.row else \
+                    [Op("+"), n.b(l), n.ones.T]
             lines.append(Line((n.z(l),), (tuple(general),)))
             name = ACTIVATIONS[layer.activation].symbol
             applied = n.z(l) if layer.activation == "identity" else \
                 Named(f"{name[0]}\\left({n.z(l).latex}\\right)", f"{name[1]}({n.z(l).unicode})")
             lines.append(Line((n.a(l),), ((applied,),)))
         # samples are counted by i, as the seeds do: k counts a loss's outputs (Σₖ (ŷₖ − yₖ)²)
-        total = Named("\\sum_{i=1}^{m} \\ell^{(i)}", "Σᵢ ℓ⁽ⁱ⁾")
-        scale = () if self.graph.reduction == "sum" else (Scalar(sp.Rational(1, self.m), exact=True),)
-        lines.append(Line((n.loss,), (scale + (total,),)))
+        own, m = n.sample_loss, derive_name(self.problem.notation.samples)
+        total = Named(f"\\sum_{{i=1}}^{{{m.latex}}} {own.latex}^{{(i)}}", f"Σᵢ {own.unicode}⁽ⁱ⁾")
+        forms = ((total,),) if self.graph.reduction == "sum" else \
+            ((n.mean(), total), (n.mean(self.m), total))
+        lines.append(Line((n.loss,), forms))
         return tuple(lines)
 
-    def general_backward(self, scale) -> list:
+    def general_backward(self, scale: tuple, number: tuple) -> list:
+        """The batch's lines without entries; a gradient's 1/m (`scale`) then again with
+        the number of samples put in (`number`)."""
         n, lines, net = self.n, [], self.net
         L = len(net.layers)
         lines.append(Line((n.dloss(n.yhat),), ((self.loss_derivative(),),), note=self._batch_note()))
@@ -593,9 +656,11 @@ class _Worker:
             else:
                 lines.append(Line((n.dloss(n.a(l)),), (tuple(_back_product(n, l + 1, self.row)),)))
                 lines.append(Line((n.delta(l),), (n.hidden_delta(layer.activation, l),)))
-            lines.append(Line((n.d(n.loss, n.W(l)),), (n.weight_gradient(l, self.row, tuple(scale)),)))
+            lines.append(Line((n.d(n.loss, n.W(l)),), tuple(
+                n.weight_gradient(l, self.row, f) for f in ((scale, number) if scale else ((),)))))
             if layer.b is not None:
-                lines.append(Line((n.d(n.loss, n.b(l)),), (n.bias_gradient(l, self.row, tuple(scale)),)))
+                lines.append(Line((n.d(n.loss, n.b(l)),), tuple(
+                    n.bias_gradient(l, self.row, f) for f in ((scale, number) if scale else ((),)))))
         return lines
 
     def fprime(self, layer: LayerView) -> list | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..sheet import model as m
 from .tex import section_dicts, title_tex, worked_lines
-from .lines import RELATION, pack, room, set_rows, text_width, tightened
+from .lines import PRODUCT, RELATION, pack, room, set_rows, text_width, tightened
 from .measure import measure
 from .pieces import convention, describe, form_cuts, form_latex, lone_symbol, piece_latex
 from .diagram import render_diagram
@@ -35,7 +35,9 @@ class _Network:
                 if isinstance(piece, m.Mat) and measure(text) > space:
                     text = self.narrower(piece, space)
                 texts.append(text)
-            out.append(" ".join(texts))
+            text = " ".join(texts)
+            # a product's factor: a dot only if a row is continued there (lines.PRODUCT)
+            out.append(PRODUCT + text[len("\\cdot "):] if text.startswith("\\cdot ") else text)
         return tuple(out)
 
     def narrower(self, mat: m.Mat, space: float) -> str:
@@ -91,7 +93,8 @@ class _Network:
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
                "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0,
                "loss": None, "losses_after": [], "view": "matrix",
-               "diagram": render_diagram(sheet.diagram, self.names, self.digits)}
+               "diagram": render_diagram(sheet.diagram, self.names, self.digits),
+               "loss_name": "L", "x_name": "\\mathbf{x}", "y_name": "\\mathbf{y}", "sample_loss": "\\ell", "eta": "\\eta"}
         scalar = []
         for section in sheet.sections:
             if section.title == GENERAL and section.level == 0:
@@ -113,6 +116,7 @@ class _Network:
 
     def _LossRule(self, block, ctx):
         ctx["loss_rule"] = block.formula.latex
+        ctx["loss_name"], ctx["sample_loss"] = block.loss.latex, block.sample_loss.latex
         ctx["several"], ctx["reduction"], ctx["m"] = block.samples > 1, block.reduction, block.samples
 
     def _Tensors(self, block, ctx):
@@ -121,23 +125,26 @@ class _Network:
 
     def _Vectors(self, block, ctx):
         ctx["several"] = len(block.samples) > 1
-        ctx["samples"] = [{"x": self.tex([x]), "y": self._target(y), "label": label}
+        ctx["x_name"], ctx["y_name"] = block.names[0].latex, block.names[1].latex
+        ctx["samples"] = [{"x": self.tex([x]), "y": self._target(y, ctx["y_name"]), "label": label}
                           for x, y, label in block.samples]
 
-    def _target(self, y) -> str | None:
-        """\\mathbf{y} = [...], or `target y` for one symbolic entry (not y = [y])."""
+    def _target(self, y, name: str) -> str | None:
+        """y = [...], or `target y` for one symbolic entry (not y = [y])."""
         if y is None:
             return None
         symbol = lone_symbol(y)
         if symbol is not None:
             return f"\\text{{target }} {latex(symbol, names=self.names)}"
-        return f"\\mathbf{{y}} = {self.tex([y])}"
+        return f"{name} = {self.tex([y])}"
 
     def _Training(self, block, ctx):
         ctx["lr"], ctx["steps"] = latex(block.lr, names=self.names, decimals=True), block.steps
+        if block.symbol is not None:
+            ctx["eta"] = latex(block.symbol, names=self.names)
 
     def _Gradients(self, block, ctx):
-        ctx["gradients"] = pack([f"\\frac{{\\partial L}}{{\\partial {name.latex}}} = {self.tex([mat])}"
+        ctx["gradients"] = pack([f"\\frac{{\\partial {block.loss.latex}}}{{\\partial {name.latex}}} = {self.tex([mat])}"
                                  for name, mat in block.items], text_width(self.settings))
 
     def _Losses(self, block, ctx):

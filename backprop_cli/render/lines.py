@@ -23,6 +23,12 @@ SAFETY = 0.95  # the estimate errs by a few per cent either way on short formula
 EQUATION_NUMBER = 3.2  # "(12)" and the space before it
 RELATION = 1.34  # "= " (or ←) with its spaces
 INDENT = 1.0  # \quad, before a continued row's operator
+#: Marks where a product may be cut: nothing on the row, a dot where a row is continued.
+PRODUCT = "\u2062"
+
+
+def _joined(piece: str) -> str:
+    return piece.replace(PRODUCT, "")
 
 
 def text_width(settings) -> float:
@@ -114,8 +120,9 @@ def set_rows(relation: str, parts, room_em: float, extra: float = 0.0) -> list[s
     A part is a formula, or a tuple of the pieces it may be cut into (each after the
     first beginning with its operator). `extra`: the width of the left sides' column, which
     a continued row may reach into when nothing else makes it fit."""
-    parts = list(parts)
-    whole = f"{relation} " + " = ".join(p if isinstance(p, str) else " ".join(p) for p in parts)
+    parts = [p if isinstance(p, str) else tuple(_joined(q) if i == 0 else q for i, q in enumerate(p))
+             for p in parts]
+    whole = f"{relation} " + " = ".join(p if isinstance(p, str) else _joined(" ".join(p)) for p in parts)
     if measure(whole) <= room_em:
         return [whole]
     rows: list[str] = []
@@ -124,8 +131,8 @@ def set_rows(relation: str, parts, room_em: float, extra: float = 0.0) -> list[s
         lead = relation if i == 0 else "="
         pieces = list(part) if isinstance(part, tuple) else _pieces(part, room_em - RELATION - INDENT)
         for j, piece in enumerate(pieces):
-            text = f"{lead} {piece}" if j == 0 else piece
-            width = measure(text) if j == 0 else measure(piece) + 0.2
+            text = f"{lead} {piece}" if j == 0 else _joined(piece)
+            width = measure(text) if j == 0 else measure(text) + 0.2
             if current and used + width <= room_em:
                 current += " " + text
                 used += width
@@ -135,7 +142,8 @@ def set_rows(relation: str, parts, room_em: float, extra: float = 0.0) -> list[s
             if j == 0:
                 current, used = text, width
             else:  # a continued row: a quad in, then the operator as a binary one
-                current, used = f"\\quad {{}}{piece}", INDENT + width
+                piece = piece.replace(PRODUCT, "\\cdot ")
+                current, used = f"\\quad {{}}{piece}", INDENT + measure(piece) + 0.2
     rows.append(current)
     return [_widened(row, room_em, extra) if k and measure(row) > room_em else row
             for k, row in enumerate(rows)]

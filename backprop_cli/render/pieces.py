@@ -147,8 +147,9 @@ def convention(block: Architecture, kind: str) -> str:
     """How a layer is written: z = W a + b with column vectors, or z = a Wᵀ + b with rows."""
     tex = kind == "latex"
     bias = " + b" if block.biases else ""
-    rule = ("a W^{\\top}" if tex else "a Wᵀ") if block.convention == "row" else "W a"
-    rule = f"$z = {rule}{bias}$" if tex else f"z = {rule}{bias}"
+    pre, post = block.letters
+    rule = (f"{post} W^{{\\top}}" if tex else f"{post} Wᵀ") if block.convention == "row" else f"W {post}"
+    rule = f"${pre} = {rule}{bias}$" if tex else f"{pre} = {rule}{bias}"
     vectors = "rows" if block.convention == "row" else "columns"
     return (f"{block.convention} convention: {rule}, vectors are {vectors}, and a batch has one "
             f"{vectors[:-1]} per sample")

@@ -124,6 +124,14 @@ class MathLatexPrinter(LatexPrinter):
             if args[1].is_Add:
                 inner = f"\\left({inner}\\right)"
             return f"\\frac{{1}}{{{args[0].q}}} {inner}"
+        if args[0] in (sp.S.Half, -sp.S.Half) and len(args) > 1:
+            # a half is \frac{1}{2} before the rest, with the numbers put in too (the
+            # terminal's ½(2.89 + 3.61)), never a fraction over the whole product
+            rest = sp.Mul._from_args(args[1:]) if len(args) > 2 else args[1]
+            inner = self._print(rest)
+            if rest.is_Add:
+                inner = f"\\left({inner}\\right)"
+            return ("- " if args[0] < 0 else "") + f"\\frac{{1}}{{2}} {inner}"
         if all(a.is_Symbol for a in args):
             return self._symbols_product(args)
         return super()._print_Mul(expr)
@@ -283,12 +291,14 @@ class UnicodePrinter(Printer):
         for a in args:
             if a.is_Pow and a.exp.is_Number and a.exp < 0:
                 denominator.append(a.base if a.exp == -1 else sp.Pow(a.base, -a.exp, evaluate=False))
-            elif a.is_Rational and not a.is_Integer and a.p == 1 and not self._settings["decimals"]:
+            elif a.is_Rational and not a.is_Integer and a.p == 1 and \
+                    (not self._settings["decimals"] or a.q == 2):  # a half is ½, even in numbers
                 denominator.append(sp.Integer(a.q))
             else:
                 numerator.append(a)
-        if denominator == [sp.Integer(2)] and numerator and not self._settings["values"]:
-            # ½(ℓ⁽¹⁾ + ℓ⁽²⁾) and ½(ŷ − y)², as written by hand
+        if denominator == [sp.Integer(2)] and numerator:
+            # ½(ℓ⁽¹⁾ + ℓ⁽²⁾) and ½(ŷ − y)², as written by hand; ½(2.89 + 3.61) with the
+            # numbers put in: one way of writing a half in the whole solution
             return sign + "½" + self._product(numerator)
         text = self._product(numerator) if numerator else "1"
         if denominator:

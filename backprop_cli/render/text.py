@@ -181,7 +181,8 @@ class _Text:
     def _Definitions(self, block: m.Definitions) -> list[str]:
         out = [f"  {self.u(lhs)} = {self.u(rhs)}" for lhs, rhs in block.equations]
         if block.loss is not None:
-            out.append(f"  {self.u(block.loss[0])} = {self.u(block.loss[2])}")
+            each = " for each sample" if block.several else ""  # as the LaTeX says it
+            out.append(f"  {self.u(block.loss[1])} = {self.u(block.loss[2])}{each}")
         return out
 
     def _Parameters(self, block: m.Parameters) -> list[str]:
@@ -240,8 +241,9 @@ class _Text:
 
     def _Losses(self, block: m.Losses) -> list[str]:
         value = lambda v: self.style.value(self.show(v, digits=self.digits, decimals=True))  # noqa: E731
-        return (["", f"Loss: L = {value(block.value)}"]
-                + [f"Loss after step {k}: L = {value(v)}" for k, v in block.after])
+        name = self.u(block.symbol)
+        return (["", f"Loss: {name} = {value(block.value)}"]
+                + [f"Loss after step {k}: {name} = {value(v)}" for k, v in block.after])
 
     def _Note(self, block: m.Note) -> list[str]:
         return self.prose(block.text)
@@ -257,12 +259,11 @@ class _Text:
             + self.prose(f"({convention(block, 'unicode')})")
 
     def _LossRule(self, block: m.LossRule) -> list[str]:
-        k = block.samples
-        over = f"; L = mean of ℓ over the {k} samples" if k > 1 and block.reduction == "mean" else \
-            (f"; L = sum of ℓ over the {k} samples" if k > 1 else "")
-        line = f"  loss: ℓ = {block.formula.unicode}{over}"
+        k, total, own = block.samples, block.loss.unicode, block.sample_loss.unicode
+        over = f"; {total} = {block.reduction} of {own} over the {k} samples" if k > 1 else ""
+        line = f"  loss: {own if k > 1 else total} = {block.formula.unicode}{over}"
         if over and width(line) > self.settings.width:  # the mean on a line of its own
-            return [f"  loss: ℓ = {block.formula.unicode};", f"  {over[2:]}"]
+            return [f"  loss: {own} = {block.formula.unicode};", f"  {over[2:]}"]
         return [line]
 
     def _Tensors(self, block: m.Tensors) -> list[str]:
@@ -369,7 +370,7 @@ class _Text:
     def _Gradients(self, block: m.Gradients) -> list[str]:
         out = ["", self.style.heading("Gradients" + (" (at the given parameters)" if block.trained else "")), ""]
         for name, mat in block.items:
-            out += self.equation([m.Named("", f"∂L/∂{name.unicode}")], [[mat]])
+            out += self.equation([m.Named("", f"∂{block.loss.unicode}/∂{name.unicode}")], [[mat]])
         return out
 
     # the calculus form -------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..layered.matrix import general_work, matrix_work
+from ..graph import LEARNING_RATE
+from ..layered.matrix import Notation, general_work, matrix_work
 from ..layered.solve import NetworkSolution
 from ..engine import Step
 from . import graph as scalar_sheet
@@ -74,9 +75,12 @@ def given(solution: NetworkSolution) -> tuple:
     problem = solution.problem
     out = [Architecture(problem.inputs, tuple((layer.units, layer.activation, layer.alpha)
                                               for layer in problem.layers),
-                        problem.convention, any(layer.bias for layer in problem.layers))]
+                        problem.convention, any(layer.bias for layer in problem.layers),
+                        (problem.pre, problem.post))]
     if problem.loss:
-        out.append(LossRule(Named(*LOSSES[problem.loss].formula), len(problem.data), problem.reduction))
+        names = Notation(problem, batch=False)
+        out.append(LossRule(Named(*LOSSES[problem.loss].formula), len(problem.data), problem.reduction,
+                            loss=names.loss, sample_loss=names.sample_loss))
     if solution.scalar is None:
         return tuple(out)
     graph = solution.scalar.graph
@@ -97,9 +101,10 @@ def given(solution: NetworkSolution) -> tuple:
         samples.append((_vector(x, problem.convention),
                         _vector(y, problem.convention) if y is not None else None,
                         problem.data[k - 1].label))
-    out.append(Vectors(tuple(samples)))
+    names = Notation(problem, batch=False)
+    out.append(Vectors(tuple(samples), names=(names.x, names.y)))
     if graph.lr is not None:
-        out.append(Training(graph.lr, graph.steps))
+        out.append(Training(graph.lr, graph.steps, LEARNING_RATE))
     return tuple(out)
 
 
@@ -113,7 +118,8 @@ def summary(solution: NetworkSolution) -> tuple:
                        Mat(tuple(tuple(first.gradients[e] for e in row)
                                  for row in _rows(t, solution.problem.convention))))
                       for t in solution.network.tensors())
-        out.append(Gradients(items, trained=bool(solution.scalar.updates)))
+        out.append(Gradients(items, trained=bool(solution.scalar.updates),
+                             loss=Notation(solution.problem, batch=False).loss))
     if first.loss is not None and first.loss.is_number:
         out.append(Losses(solution.scalar.loss_symbol, first.loss, scalar_sheet.losses_after(solution.scalar)))
     return tuple(out)

@@ -296,6 +296,7 @@ class Architecture:
     layers: tuple  # (units, activation, alpha)
     convention: str  # "column" or "row"
     biases: bool
+    letters: tuple = ("z", "a")  # the notation's pre- and post-activation letters
 
 
 @record
@@ -305,6 +306,8 @@ class LossRule:
     formula: Named
     samples: int
     reduction: str
+    loss: Named = Named("L", "L")  # the notation's names: the total, and one sample's own
+    sample_loss: Named = Named("\\ell", "ℓ")
 
 
 @record
@@ -319,6 +322,7 @@ class Vectors:
     """Each sample's x and y as vectors: (x Mat, y Mat or None, class label or None)."""
 
     samples: tuple
+    names: tuple = (Named("\\mathbf{x}", "x"), Named("\\mathbf{y}", "y"))  # as the notation writes them
 
 
 @record
@@ -327,3 +331,4 @@ class Gradients:
 
     items: tuple
     trained: bool
+    loss: Named = Named("L", "L")  # the loss's name in the notation

@@ -2,11 +2,12 @@
 
     base.py      the Reader's field-aware checks, limits and types every form shares
     spelling.py  how the source writes fields (a file's at:, derive's --at), for messages
+    notation.py  the `notation:` block every form takes (the course's symbols) -> Notation
     graph.py     `nodes:`    -> GraphProblem
     network.py   `network:`  -> NetworkProblem (the layered form)
     calculus.py  `function:` -> CalculusProblem
 
-Each form's module imports only base.py; this module imports them all and dispatches, so
+Each form's module imports only base.py and notation.py; this module imports them all and dispatches, so
 no form reader imports another (or this one). Nothing here imports SymPy.
 """
 

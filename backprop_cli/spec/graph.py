@@ -16,6 +16,7 @@ from ..suggest import did_you_mean
 from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from . import budget
+from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer,
                    Reader, _kind)
 
@@ -67,6 +68,7 @@ class GraphProblem:
     reduction: str
     optimizer: Optimizer | None
     symbols: tuple[tuple[str, str], ...]
+    notation: Notation = DEFAULT_NOTATION  # how the solution writes the loss, the rate, ...
 
 
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
@@ -76,7 +78,7 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols")
+              "reduction", "optimizer", "symbols", "notation")
 
 
 def read_graph(reader: Reader) -> GraphProblem:
@@ -154,7 +156,8 @@ class _GraphReader(Reader):
         symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
         return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
-                            reduction=reduction, optimizer=optimizer, symbols=symbols)
+                            reduction=reduction, optimizer=optimizer, symbols=symbols,
+                            notation=read_notation(self, top))
     def loss(self, top, declared=None) -> LossSpec:
         """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
         `declared` (the names so far) tells a misspelt named loss from a formula."""

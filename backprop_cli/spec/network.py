@@ -20,16 +20,17 @@ from ..vocab import losses as _losses
 from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
 from .graph import check_notes_math
+from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric, line_of
 
 #: The names a layer's activation and the loss may take: vocab/activations.py, vocab/losses.py.
 ACTIVATIONS = tuple(ACTIVATION_TABLE)
 LOSSES = tuple(LOSS_TABLE)
 CONVENTIONS = ("column", "row")
-TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer")
+TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
+            "notation")
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
-NOTATION_KEYS = ("pre", "post")
 MAX_UNITS = 512
 MAX_LAYERS = 20
 MAX_WEIGHTS = 50_000
@@ -71,6 +72,7 @@ class NetworkProblem:
     pre: str  # the letters of the notation: z = W a + b, a = f(z)
     post: str
     lines: tuple = ()  # (field, line) of what a later stage may name: the loss
+    notation: Notation = DEFAULT_NOTATION  # the course's notation (pre and post above too)
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -115,7 +117,9 @@ class _NetworkReader:
             self.choice(("network", "convention"), convention, CONVENTIONS, "convention", {})
         default_bias = self.flag(("network", "bias"), net.get("bias", True))
         layers = self.layers(net["layers"], default_bias)
-        pre, post = self.notation(net.get("notation"))
+        # network.notation: {pre, post} is the older spelling of the top-level notation:
+        notation = read_notation(r, top, legacy_path=("network", "notation"))
+        pre, post = notation.pre, notation.post
         loss = None
         if top.get("loss") is not None:
             loss = top["loss"]
@@ -152,7 +156,8 @@ class _NetworkReader:
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
                               optimizer=optimizer, pre=pre, post=post,
-                              lines=(("loss", r.line(("loss",))),) if loss is not None else ())
+                              lines=(("loss", r.line(("loss",))),) if loss is not None else (),
+                              notation=notation)
 
     def within_budget(self, layers, sizes, data, optimizer, symbolic: bool):
         """Refuse, before any work, a problem beyond budget.py's limit, saying its shape."""
@@ -262,25 +267,6 @@ class _NetworkReader:
                 alpha = self.r.number(at + ("alpha",), entry["alpha"], allow_null=False)
             layers.append(Layer(units=units, activation=str(activation), bias=bias, alpha=alpha))
         return tuple(layers)
-
-    def notation(self, value):
-        if value is None:
-            return "z", "a"
-        path = ("network", "notation")
-        value = self.r.mapping(path, value, "notation")
-        self.r.unknown_keys(path, value, NOTATION_KEYS, "notation")
-        letters = []
-        for key, default in (("pre", "z"), ("post", "a")):
-            letter = value.get(key, default)
-            if not isinstance(letter, str) or isinstance(letter, Flag) or len(letter) != 1 \
-                    or not ("a" <= letter.lower() <= "z") or letter in "xyWbL":
-                self.fail(path + (key,), f"must be one letter from a to z or A to Z, other "
-                                         f"than x, y, W, b and L, not {_kind(letter)}")
-            letters.append(str(letter))
-        if letters[0] == letters[1]:
-            self.fail(path, f"pre and post must be different letters, not both "
-                            f"'{letters[0]}'; write them like {{pre: z, post: a}}")
-        return tuple(letters)
 
     def params(self, top, layers, sizes, symbolic):
         path = ("params",)
