@@ -19,6 +19,7 @@ from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
 from .vocab.activations import in_formulas
+from .optimize import ParameterStep
 from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
@@ -99,6 +100,8 @@ class Update:
     steps: tuple
     params: dict
     full_params: dict  # the same in parameters, inputs and eta only (for programs)
+    #: the optimizer's kept state after the step, by name then parameter: velocity, m, v...
+    state: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -123,9 +126,11 @@ def solve(graph: Graph) -> Solution:
     wants_gradient = graph.loss is not None
     current = solver.evaluate_pass(0, params, backward=wants_gradient)
     passes.append(current)
+    state = None
     for k in range(1, graph.steps + 1):
         try:
-            update = solver.update(k, current)
+            update = solver.update(k, current, state)
+            state = update.state
             updates.append(update)
             if not all(v.is_number for v in update.params.values()):
                 break  # a symbolic step: the loss after it would be one expanded blob
@@ -480,33 +485,32 @@ class _Solver:
         return total if self.graph.reduction == "sum" else total / self.m
 
     # updates ---------------------------------------------------------------
-    def update(self, k: int, current: Pass) -> Update:
+    def update(self, k: int, current: Pass, state: dict | None) -> Update:
+        """Step k of the optimizer for every parameter: its entry's lines (optimize.py),
+        from the state the step before left (None before step 1)."""
         graph = self.graph
         rule = OPTIMIZERS[graph.optimizer or DEFAULT]
-        eta = LEARNING_RATE
-        steps, new, full = [], {}, {}
+        steps, new, full, after = [], {}, {}, {}
         for p in graph.params:
             grad_symbol = self.names.derivative(graph.loss.symbol, p)
+            worker = ParameterStep(rule, self.names, p, grad_symbol)
+            before = worker.initial_state(graph.hyper)
+            before.update({name: values[p] for name, values in (state or {}).items()})
             old = current.params[p]
             gradient = current.gradients.get(p, sp.Integer(0))
-            form = rule.form(p, eta, grad_symbol)
-            shown = {}
-            if old.is_number:
-                shown[p] = old
-            if graph.lr.is_number:
-                shown[eta] = graph.lr
-            if gradient.is_number:
-                shown[grad_symbol] = gradient
-            value = rule.numeric(old, graph.lr, gradient)
-            if value is None:  # a symbolic parameter, rate or gradient
-                value = evaluate(rule.step(old, graph.lr, gradient if gradient.is_number else grad_symbol),
-                                 {}, f"the update of {p}")
-            steps.append(Step("update", p, (form,), shown, value, relation="←"))
+            lines, value, kept = worker.run(graph.hyper, graph.lr, k, old,
+                                            gradient if gradient.is_number else grad_symbol, before)
+            steps.extend(Step("update", line.lhs, (line.form,), line.shown, line.value,
+                              relation=line.relation) for line in lines)
             new[p] = value
-            full[p] = value if value.is_number else \
-                sized(rule.step(old, graph.lr, current.full_gradients.get(p, sp.Integer(0))),
-                      f"the update of {p}")
-        return Update(iteration=k, steps=tuple(steps), params=new, full_params=full)
+            for name, v in kept.items():
+                after.setdefault(name, {})[p] = v
+            if value.is_number:
+                full[p] = value
+            else:  # for programs: in parameters, inputs and the settings only
+                full[p] = worker.run(graph.hyper, graph.lr, k, old,
+                                     current.full_gradients.get(p, sp.Integer(0)), before)[1]
+        return Update(iteration=k, steps=tuple(steps), params=new, full_params=full, state=after)
 
 
 class _Exact:

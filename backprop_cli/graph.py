@@ -16,7 +16,7 @@ import sympy as sp
 from .errors import SpecError
 from .formula import FormulaError, parse_formula
 from .spec import FormulaText, GraphProblem, LossSpec
-from .vocab import LOSSES, activations
+from .vocab import LOSSES, OPTIMIZERS, activations
 
 #: The functions whose compound argument becomes a node of its own (a pre-activation).
 SPLIT_FUNCTIONS = tuple(a.function for a in activations.in_formulas())
@@ -121,6 +121,8 @@ class Graph:
     names: "Naming"
     output: sp.Symbol  # the last node before the loss
     optimizer: str | None = None  # its name in vocab/optimizers.py, with steps
+    #: the optimizer's other settings by name: a Rational, a Symbol (null) or a bool
+    hyper: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -266,10 +268,37 @@ def build_graph(problem: GraphProblem) -> Graph:
         lr = _rational(problem.optimizer.lr) if problem.optimizer.lr is not None else eta
         steps = problem.optimizer.steps
         optimizer = problem.optimizer.type
+    hyper = optimizer_settings(problem.optimizer, naming)
     return Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
-                 names=naming, output=output, optimizer=optimizer)
+                 names=naming, output=output, optimizer=optimizer, hyper=hyper)
+
+
+def optimizer_settings(optimizer, naming: "Naming") -> dict:
+    """The optimizer's settings besides lr and steps, for the engine: numbers as Rationals,
+    a null as the setting's symbol (named as vocab/optimizers.py writes it), flags as they are."""
+    if optimizer is None:
+        return {}
+    rule = OPTIMIZERS[optimizer.type]
+    symbols = {s.name: s.symbol for s in rule.settings}
+    out = {}
+    for name, value in optimizer.settings:
+        if symbols.get(name) is not None:  # a symbol for it: also the one a worked line writes
+            latex, unicode, plain = symbols[name]
+            naming.add(hyper_symbol(name), Name(latex, unicode, plain))
+        if isinstance(value, bool):
+            out[name] = value
+        elif value is None:
+            out[name] = hyper_symbol(name)
+        else:
+            out[name] = sp.Rational(value.numerator, value.denominator)
+    return out
+
+
+def hyper_symbol(name: str) -> sp.Symbol:
+    """An optimizer setting's symbol; ':' keeps it apart from a parameter of that name."""
+    return sp.Symbol(f"{name}:opt", nonnegative=True)
 
 
 def _one_symbol_each(naming: Naming, symbols: dict, problem: GraphProblem) -> None:

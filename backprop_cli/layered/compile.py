@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
-from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, derive_name, superscript
+from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, derive_name, optimizer_settings,
+                     superscript)
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
 
@@ -164,7 +165,8 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                   targets=tuple(y.entries) if problem.loss is not None else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
-                  output=output, optimizer=problem.optimizer.type if problem.optimizer else None)
+                  output=output, optimizer=problem.optimizer.type if problem.optimizer else None,
+                  hyper=optimizer_settings(problem.optimizer, naming))
     return graph, Network(problem, x, y, tuple(layers))
 
 

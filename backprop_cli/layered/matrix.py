@@ -21,6 +21,7 @@ from ..graph import LEARNING_RATE, Name, Naming, superscript
 # the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
 from ..sheet.model import Mat, MatrixLine as Line, Named, Op, Scalar, Table
+from ..sheet.updates import step_title
 from ..vocab import ACTIVATIONS, LOSSES
 from .compile import LayerView, Network
 from .spec import NetworkProblem
@@ -355,7 +356,7 @@ class _Worker:
                 blocks.append(Block("Backward pass" + label, self.backward(current)))
             update = [u for u in self.sol.updates if u.iteration == current.iteration + 1]
             if update:
-                blocks.append(Block(f"Gradient-descent step {update[0].iteration}",
+                blocks.append(Block(step_title(self.graph, update[0].iteration),
                                     self.update(current, update[0])))
         return MatrixWork(general=_general(self.problem), blocks=tuple(blocks),
                           names=self.naming.names)
@@ -597,6 +598,11 @@ class _Worker:
         return [entry.derivative(z, a, layer.alpha) for z, a in zip(layer.z.entries, layer.a.entries)]
 
     def update(self, current, update) -> tuple:
+        if len(update.steps) != len(update.params) or any(st.lhs not in update.params
+                                                           for st in update.steps):
+            # an optimizer with state (a velocity, Adam's moments) or weight decay: its
+            # lines entry by entry, as the scalar view writes them
+            return tuple(update.steps)
         n, lines = self.n, []
         eta = self.graph.lr
         top = n.loss

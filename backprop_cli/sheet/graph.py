@@ -7,9 +7,9 @@ Nothing is computed here: the engine's Steps become worked lines as they are.
 from __future__ import annotations
 
 from ..engine import Pass, Solution, Step
-from ..graph import LEARNING_RATE
 from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
-                    Training, Warning, Worked, Worksheet)
+                    Warning, Worked, Worksheet)
+from .updates import step_title, training
 
 
 def build_graph_sheet(solution: Solution) -> Worksheet:
@@ -40,7 +40,7 @@ def given(solution: Solution) -> tuple:
            Parameters(tuple(graph.param_values.items())),
            Samples(tuple((s.index, tuple(s.given.items())) for s in solution.first.samples))]
     if graph.lr is not None:
-        out.append(Training(graph.lr, graph.steps, LEARNING_RATE))
+        out.append(training(graph))
     return tuple(out)
 
 
@@ -49,7 +49,7 @@ def sections(solution: Solution) -> list[Section]:
     out: list[Section] = []
     out.extend(_pass_sections(solution, solution.first, heading="Forward pass"))
     for update in solution.updates:
-        out.append(Section(f"Gradient-descent step {update.iteration}", worked(update.steps)))
+        out.append(Section(step_title(solution.graph, update.iteration), worked(update.steps)))
         following = [p for p in solution.passes if p.iteration == update.iteration]
         if following:
             out.extend(_pass_sections(solution, following[0],

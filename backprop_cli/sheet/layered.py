@@ -15,7 +15,8 @@ from ..engine import Step
 from . import graph as scalar_sheet
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
-                    Tensors, Training, Vectors, Worksheet)
+                    Tensors, Vectors, Worksheet)
+from .updates import training
 
 GENERAL = "The network in matrix form"
 SCALAR = "Entry by entry (scalar view)"
@@ -97,7 +98,7 @@ def given(solution: NetworkSolution) -> tuple:
                         problem.data[k - 1].label))
     out.append(Vectors(tuple(samples)))
     if graph.lr is not None:
-        out.append(Training(graph.lr, graph.steps))
+        out.append(training(graph, symbol=None))
     return tuple(out)
 
 
