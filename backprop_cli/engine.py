@@ -19,7 +19,8 @@ from .graph import LEARNING_RATE, Graph, Name, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
 from .vocab.activations import in_formulas
-from .optimize import ParameterStep
+from .optimize import (ParameterStep, penalty_form, penalty_full, penalty_gradient_form,
+                       penalty_values)
 from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
@@ -92,6 +93,8 @@ class Pass:
     gradients: dict  # param Symbol -> value; empty when not computed
     full_gradients: dict  # param Symbol -> expression in parameters and inputs only
     full_loss: sp.Expr | None = None  # the loss in parameters and inputs only
+    #: param -> ∂R/∂param, the penalty's part of its gradient (regularization:)
+    penalty_gradients: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ class _Solver:
                 if s in self.consumers:
                     self.consumers[s].append(node)
         self.active = self._active()
-        if graph.loss is not None and self.m > 1:
+        if graph.loss is not None and (self.m > 1 or graph.penalty is not None):
             self.sample_loss = sp.Symbol("l:sample", real=True)
             self.names.add(self.sample_loss, Name("\\ell", "ℓ", "l"))
         else:
@@ -254,21 +257,23 @@ class _Solver:
         reduce, loss, gradients, full_loss = [], None, {}, None
         if self.graph.loss is not None:
             with _About("loss"):
-                loss, loss_step = self.reduce_loss(samples)
+                loss, loss_steps = self.reduce_loss(samples, params)
                 full_loss = loss if loss.is_number else sized(self._combine_values(
-                    [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
-            if loss_step is not None:
-                reduce.append(loss_step)
+                    [s.full[self.graph.loss.symbol] for s in samples]) + self._penalty_full(params),
+                    "the loss")
+            reduce.extend(loss_steps)
         full_gradients = {}
+        self._penalty_gradients = {}
         if backward:
             for p in self.graph.params:
-                value, full, steps = self.reduce_gradient(p, samples)
+                value, full, steps = self.reduce_gradient(p, samples, params)
                 gradients[p] = value
                 full_gradients[p] = full
                 reduce.extend(steps)
         return Pass(iteration=iteration, params=dict(params), samples=samples,
                     reduce=tuple(reduce), loss=loss, gradients=gradients,
-                    full_gradients=full_gradients, full_loss=full_loss)
+                    full_gradients=full_gradients, full_loss=full_loss,
+                    penalty_gradients=self._penalty_gradients)
 
     def sample_pass(self, index: int, sample: dict, params: dict, backward: bool) -> SamplePass:
         graph = self.graph
@@ -434,18 +439,38 @@ class _Solver:
             raise
 
     # combining samples ------------------------------------------------------
-    def reduce_loss(self, samples) -> tuple:
+    def reduce_loss(self, samples, params: dict) -> tuple:
+        """The loss over the data, and the Steps that combine it: the samples' mean or sum,
+        plus the penalty R (regularization:, once per pass, not per sample)."""
         losses = [s.loss for s in samples]
-        if self.m == 1:
-            return losses[0], None
-        parts = [self.names.sampled(self.sample_loss, s.index) for s in samples]
+        penalty = self.graph.penalty
+        if self.m == 1 and penalty is None:
+            return losses[0], []
+        parts = [self.loss_lhs(s.index) for s in samples]
         form = self._combine(parts)
         canonical = self._combine_values(losses)
-        value = evaluate(canonical, {}, "the loss")
         shown = {sym: v for sym, v in zip(parts, losses) if v.is_number}
-        return value, Step("reduce", self.graph.loss.symbol, (form,), shown, value)
+        steps = []
+        if penalty is not None:
+            written = penalty_form(penalty)
+            values = penalty_values(penalty, params)
+            r = evaluate(written, values, "the penalty R")
+            steps.append(Step("penalty", penalty.symbol, (written,),
+                              {s: v for s, v in values.items() if s in written.free_symbols}, r))
+            form = sp.Add(form, penalty.symbol, evaluate=False)
+            canonical = canonical + r
+            if r.is_number:
+                shown[penalty.symbol] = r
+        value = evaluate(canonical, {}, "the loss")
+        return value, steps + [Step("reduce", self.graph.loss.symbol, (form,), shown, value)]
 
-    def reduce_gradient(self, p: sp.Symbol, samples) -> tuple:
+    def _penalty_full(self, params: dict) -> sp.Expr:
+        penalty = self.graph.penalty
+        if penalty is None:
+            return sp.Integer(0)
+        return penalty_full(penalty, params)
+
+    def reduce_gradient(self, p: sp.Symbol, samples, params: dict) -> tuple:
         per_sample = []
         for s in samples:
             step_ = self._backward_step(s, self.adjoint_symbol(p, s.index))
@@ -453,13 +478,26 @@ class _Solver:
         # The expanded adjoint (the number itself when numeric), stored by backward().
         full = sized(self._combine_values([self._expanded.get((s.index, p), sp.Integer(0))
                                            for s in samples]), f"∂L/∂{p}")
-        if self.m == 1:
+        penalty = self.graph.penalty
+        if self.m == 1 and penalty is None:
             return per_sample[0], full, []
         parts = [self.adjoint_symbol(p, s.index) for s in samples]
         lhs = self.names.derivative(self.graph.loss.symbol, p)
-        value = evaluate(self._combine_values(per_sample), {}, f"∂L/∂{p}")
+        form = self._combine(parts)
+        canonical = self._combine_values(per_sample)
         shown = {sym: v for sym, v in zip(parts, per_sample) if v.is_number}
-        return value, full, [Step("reduce", lhs, (self._combine(parts),), shown, value)]
+        if penalty is not None and p in penalty.params:  # + ∂R/∂w = 2λ₂w + λ₁ sign(w)
+            written = penalty_gradient_form(penalty, p)
+            values = penalty_values(penalty, params)
+            form = sp.Add(form, written, evaluate=False)
+            self._penalty_gradients[p] = evaluate(written, values, f"∂R/∂{p}")
+            canonical = canonical + self._penalty_gradients[p]
+            shown.update({s: v for s, v in values.items() if s in written.free_symbols})
+            full = sized(full + written.xreplace({penalty.l2_symbol: penalty.l2,
+                                                  penalty.l1_symbol: penalty.l1, **params}),
+                         f"∂L/∂{p}")
+        value = evaluate(canonical, {}, f"∂L/∂{p}")
+        return value, full, [Step("reduce", lhs, (form,), shown, value)]
 
     def _backward_step(self, sample: SamplePass, lhs: sp.Symbol):
         """The first backward step of `sample` for `lhs`, or None. The steps are indexed
@@ -474,7 +512,7 @@ class _Solver:
 
     def _combine(self, parts):
         total = sp.Add(*parts, evaluate=False) if len(parts) > 1 else parts[0]
-        if self.graph.reduction == "sum":
+        if self.graph.reduction == "sum" or self.m == 1:
             return total
         return sp.Mul(sp.Rational(1, self.m), total, evaluate=False)
 

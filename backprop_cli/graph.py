@@ -123,6 +123,42 @@ class Graph:
     optimizer: str | None = None  # its name in vocab/optimizers.py, with steps
     #: the optimizer's other settings by name: a Rational, a Symbol (null) or a bool
     hyper: dict = field(default_factory=dict)
+    penalty: "Penalty | None" = None  # regularization: added to the loss once per pass
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """R = λ₂ Σ w² + λ₁ Σ |w| over `params`, added to the loss (regularization:)."""
+
+    l2: sp.Expr
+    l1: sp.Expr
+    params: tuple  # the parameters' symbols, in order
+    symbol: sp.Symbol  # R
+    l2_symbol: sp.Symbol  # λ₂
+    l1_symbol: sp.Symbol  # λ₁
+    #: a layered network's matrices: ((‖W‖² symbol, ‖W‖₁ symbol, its entries' symbols), ...),
+    #: so that R is written λ₂(‖W⁽¹⁾‖² + ‖W⁽²⁾‖²), not one term per entry; () in a graph
+    groups: tuple = ()
+
+
+def build_penalty(regularization, params: tuple, naming: "Naming", tensors=()) -> Penalty | None:
+    """The penalty of `regularization:` over `params` (the symbols it applies to);
+    `tensors` ((LaTeX, Unicode, plain, symbols), ...) groups them by matrix."""
+    if regularization is None:
+        return None
+    groups = []
+    for latex, unicode, plain, entries in tensors:
+        squares = naming.add(sp.Symbol(f"sq[{plain}]:penalty", nonnegative=True),
+                             Name(f"\\lVert {latex} \\rVert^2", f"‖{unicode}‖²", f"sumsq_{plain}"))
+        sizes = naming.add(sp.Symbol(f"abs[{plain}]:penalty", nonnegative=True),
+                           Name(f"\\lVert {latex} \\rVert_1", f"‖{unicode}‖₁", f"sumabs_{plain}"))
+        groups.append((squares, sizes, tuple(entries)))
+    symbol = naming.add(sp.Symbol("R:penalty", real=True), Name("R", "R", "penalty"))
+    l2 = naming.add(sp.Symbol("l2:penalty", nonnegative=True), Name("\\lambda_2", "λ₂", "l2"))
+    l1 = naming.add(sp.Symbol("l1:penalty", nonnegative=True), Name("\\lambda_1", "λ₁", "l1"))
+    return Penalty(sp.Rational(regularization.l2.numerator, regularization.l2.denominator),
+                   sp.Rational(regularization.l1.numerator, regularization.l1.denominator),
+                   tuple(params), symbol, l2, l1, tuple(groups))
 
 
 @dataclass
@@ -269,10 +305,15 @@ def build_graph(problem: GraphProblem) -> Graph:
         steps = problem.optimizer.steps
         optimizer = problem.optimizer.type
     hyper = optimizer_settings(problem.optimizer, naming)
+    regularization = problem.regularization
+    penalty = build_penalty(regularization, tuple(
+        symbols[n] for n, _ in problem.params
+        if regularization is not None and (regularization.params is None or n in regularization.params)),
+        naming)
     return Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
-                 names=naming, output=output, optimizer=optimizer, hyper=hyper)
+                 names=naming, output=output, optimizer=optimizer, hyper=hyper, penalty=penalty)
 
 
 def optimizer_settings(optimizer, naming: "Naming") -> dict:

@@ -84,3 +84,52 @@ class ParameterStep:
         """The kept state before step 1: zeros, or a setting's value (Adagrad's sum)."""
         return {st.name: hyper[st.initial] if st.initial else sp.Integer(0)
                 for st in self.rule.kept()}
+
+
+# --- regularization: the penalty R and its gradient, as written ---------------------------------
+
+def penalty_form(penalty) -> sp.Expr:
+    """R = λ₂(w₁² + w₂² + ...) + λ₁(|w₁| + |w₂| + ...), the terms whose λ is not 0."""
+    terms = []
+    if penalty.l2 != 0:
+        squares = [g[0] for g in penalty.groups] or [sp.Pow(p, 2, evaluate=False) for p in penalty.params]
+        terms.append(sp.Mul(penalty.l2_symbol, _sum(squares), evaluate=False))
+    if penalty.l1 != 0:
+        sizes = [g[1] for g in penalty.groups] or [sp.Abs(p, evaluate=False) for p in penalty.params]
+        terms.append(sp.Mul(penalty.l1_symbol, _sum(sizes), evaluate=False))
+    return _sum(terms)
+
+
+def penalty_gradient_form(penalty, p: sp.Symbol) -> sp.Expr:
+    """∂R/∂w = 2λ₂w + λ₁ sign(w) (sign 0 = 0, torch's gradient of |w| at 0)."""
+    terms = []
+    if penalty.l2 != 0:
+        terms.append(sp.Mul(2, penalty.l2_symbol, p, evaluate=False))
+    if penalty.l1 != 0:
+        terms.append(sp.Mul(penalty.l1_symbol, sp.sign(p, evaluate=False), evaluate=False))
+    return _sum(terms)
+
+
+def penalty_values(penalty, params: dict) -> dict:
+    """The symbols of a penalty's forms -> their numbers (the strengths, numeric parameters)."""
+    out = {penalty.l2_symbol: penalty.l2, penalty.l1_symbol: penalty.l1}
+    out.update({p: params[p] for p in penalty.params if params[p].is_number})
+    for squares, sizes, entries in penalty.groups:  # ‖W‖² and ‖W‖₁ of a matrix, from its entries
+        out[squares] = evaluate(sp.Add(*[sp.Pow(e, 2) for e in entries]), out, "a squared norm")
+        out[sizes] = evaluate(sp.Add(*[sp.Abs(e) for e in entries]), out, "a norm")
+    return out
+
+
+def penalty_full(penalty, params: dict) -> sp.Expr:
+    """R in the parameters' values (or symbols), for programs."""
+    env = {penalty.l2_symbol: penalty.l2, penalty.l1_symbol: penalty.l1}
+    for squares, sizes, entries in penalty.groups:
+        env[squares] = sp.Add(*[sp.Pow(e, 2) for e in entries])
+        env[sizes] = sp.Add(*[sp.Abs(e) for e in entries])
+    return penalty_form(penalty).xreplace(env).xreplace(params)
+
+
+def _sum(terms: list) -> sp.Expr:
+    if not terms:
+        return sp.Integer(0)
+    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)

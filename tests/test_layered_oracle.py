@@ -35,7 +35,7 @@ PROBLEMS = sorted((Path(__file__).parent.parent / "problems").glob("*.yaml"))
 #: the oracle steps by plain gradient descent; the other optimizers' examples are checked by
 #: tests/test_optimizers.py
 LAYERED_PROBLEMS = [p for p in PROBLEMS if lo.is_layered(p.read_text(encoding="utf-8"))
-                    and not re.search(r"^optimizer:.*(type: (?!sgd)|momentum|decay|batch)",
+                    and not re.search(r"^(optimizer:.*(type: (?!sgd)|momentum|decay|batch)|regularization:)",
                                       p.read_text(encoding="utf-8"), re.M)]
 
 #: Random specs per hypothesis test that runs the CLI (raise it for a longer hunt).

@@ -365,3 +365,88 @@ def _start_value(problem, name):
     if isinstance(value, (list, tuple)):
         return [[float(x) for x in row] if isinstance(row, (list, tuple)) else float(row) for row in value]
     return float(value)
+
+
+# --- regularization: the penalty once per step, against torch -----------------------------------
+
+REGULARIZED = [
+    ("{l2: 0.05}", dict(l2=0.05, l1=0.0), None, False),
+    ("{l1: 0.03}", dict(l2=0.0, l1=0.03), None, False),
+    ("{l2: 0.05, l1: 0.02, params: [w1, b]}", dict(l2=0.05, l1=0.02), ("w1", "b"), False),
+    ("{l2: 0.05, l1: 0.02, biases: true}", dict(l2=0.05, l1=0.02), None, True),
+]
+REG_OPTIMIZERS = [("{type: sgd, lr: 0.2, steps: 3}", "SGD", dict(lr=0.2)),
+                  ("{type: adam, lr: 0.1, steps: 3}", "Adam", dict(lr=0.1))]
+
+
+def _penalty(torch, tensors, l2, l1):
+    return sum(l2 * (t ** 2).sum() + l1 * t.abs().sum() for t in tensors)
+
+
+@pytest.mark.parametrize("opt,name,kwargs", REG_OPTIMIZERS, ids=["sgd", "adam"])
+@pytest.mark.parametrize("reg,strength,params,biases", [r for r in REGULARIZED if not r[3]],
+                         ids=[r[0] for r in REGULARIZED if not r[3]])
+def test_graph_regularization_agrees_with_torch(reg, strength, params, biases, opt, name, kwargs):
+    torch = pytest.importorskip("torch")
+    data = _solve(GRAPH.replace("OPTIMIZER", f"regularization: {reg}\noptimizer: {opt}"))
+    t = {p: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+         for p, v in (("w1", 0.5), ("w2", -0.3), ("b", 0.1))}
+    x = torch.tensor(X, dtype=torch.float64)
+    y = torch.tensor(Y, dtype=torch.float64)
+    penalised = [t[p] for p in (params or t)]
+
+    def loss():
+        h = torch.tanh(t["w1"] * x[:, 0] + t["w2"] * x[:, 1] + t["b"])
+        return torch.nn.functional.mse_loss(torch.sigmoid(1.5 * h - 0.2), y) + \
+            _penalty(torch, penalised, **strength)
+
+    with torch.no_grad():
+        _close(data["loss"], float(loss()), "the loss at the given parameters")
+    _compare(data, _torch_run(torch, t, loss, name, kwargs, 3))
+
+
+@pytest.mark.parametrize("opt,name,kwargs", REG_OPTIMIZERS, ids=["sgd", "adam"])
+@pytest.mark.parametrize("reg,strength,params,biases", [r for r in REGULARIZED if r[2] is None],
+                         ids=[r[0] for r in REGULARIZED if r[2] is None])
+def test_layered_regularization_agrees_with_torch(reg, strength, params, biases, opt, name, kwargs):
+    torch = pytest.importorskip("torch")
+    data = _solve(LAYERED.replace("OPTIMIZER", f"regularization: {reg}\noptimizer: {opt}"))
+    start = {"W1": [[0.1, -0.2], [0.4, 0.3]], "b1": [0.05, -0.1], "W2": [[0.7, -0.5]], "b2": [0.2]}
+    t = {p: torch.tensor(v, dtype=torch.float64, requires_grad=True) for p, v in start.items()}
+    x = torch.tensor(X, dtype=torch.float64)
+    y = torch.tensor(Y, dtype=torch.float64)
+    penalised = [t[p] for p in t if biases or p.startswith("W")]
+
+    def loss():
+        a1 = torch.tanh(x @ t["W1"].T + t["b1"])
+        yhat = torch.sigmoid(a1 @ t["W2"].T + t["b2"])[:, 0]
+        return torch.nn.functional.binary_cross_entropy(yhat, y) + _penalty(torch, penalised, **strength)
+
+    with torch.no_grad():
+        _close(data["loss"], float(loss()), "the loss at the given parameters")
+    _compare(data, _torch_run(torch, t, loss, name, kwargs, 3))
+
+
+def test_one_sample_penalty_is_added_once_under_sum_and_shown():
+    text = GRAPH.replace("OPTIMIZER", "reduction: sum\nregularization: {l2: 0.5}")
+    sol = bp.solve(text)
+    data = sol.to_json()
+    losses = [s["loss"] for s in data["samples"]]
+    assert math.isclose(data["loss"], sum(losses) + 0.5 * (0.5 ** 2 + 0.3 ** 2 + 0.1 ** 2), rel_tol=1e-14)
+    phases = [s["phase"] for s in data["steps"]]
+    assert phases.count("penalty") == 1
+    assert "R = λ₂(w₁² + w₂² + b²)" in sol.to_text()
+
+
+@pytest.mark.parametrize("reg,field,words", [
+    ("{l2: -0.1}", "regularization.l2", "0 or more"),
+    ("{}", "regularization", "needs a strength"),
+    ("{l2: 0.1, params: [w9]}", "regularization.params[0]", "not a parameter"),
+    ("{l2: 0.1, biases: true}", "regularization.biases", "unknown key"),
+    ("{l3: 0.1}", "regularization.l3", "unknown key"),
+])
+def test_bad_regularization_names_its_field(reg, field, words):
+    with pytest.raises(SpecError) as info:
+        load_problem(GRAPH.replace("OPTIMIZER", f"regularization: {reg}"))
+    assert info.value.field == field
+    assert words in info.value.message

@@ -121,10 +121,12 @@ def _is_graph_form(path: Path) -> bool:
 
 
 def _plain_descent(path: Path) -> bool:
-    """The oracle steps by plain gradient descent; the other optimizers' examples are
-    checked by tests/test_optimizers.py."""
-    optimizer = oracle.load_yaml(path.read_text()).get("optimizer") or {}
-    return optimizer.get("type", "sgd") == "sgd" and set(optimizer) <= {"type", "lr", "steps"}
+    """The oracle steps by plain gradient descent without a penalty; the other examples
+    (optimizers, regularization) are checked by tests/test_optimizers.py."""
+    doc = oracle.load_yaml(path.read_text())
+    optimizer = doc.get("optimizer") or {}
+    return optimizer.get("type", "sgd") == "sgd" and set(optimizer) <= {"type", "lr", "steps"} \
+        and "regularization" not in doc
 
 
 # layered: test_layered_oracle.py

@@ -413,7 +413,7 @@ class _Worker:
 
     def loss_steps(self, current) -> list:
         steps = [s.forward[-1] for s in current.samples if s.forward and s.forward[-1].phase == "loss"]
-        steps += [s for s in current.reduce if s.lhs == self.sol.loss_symbol]
+        steps += [s for s in current.reduce if s.lhs == self.sol.loss_symbol or s.phase == "penalty"]
         return steps
 
     def entry(self, symbol, formula, env):
@@ -534,6 +534,8 @@ class _Worker:
     def gradient(self, current, symbol, l, i, j):
         """The engine's gradient; for one symbolic sample, δ_i a_j in named quantities."""
         value = current.gradients[symbol]
+        if symbol in current.penalty_gradients:  # these lines are the loss's part: R's is added later
+            value = value - current.penalty_gradients[symbol]
         if value.is_number or self.m > 1:
             return value
         layer = self.net.layers[l - 1]
@@ -597,12 +599,21 @@ class _Worker:
             return [entry.written_derivative(z, slope) for z in layer.z.entries]
         return [entry.derivative(z, a, layer.alpha) for z, a in zip(layer.z.entries, layer.a.entries)]
 
+    def penalised(self, current) -> tuple:
+        """With regularization:, the gradients with ∂R/∂w added, entry by entry, before
+        the step that uses them (the backward pass above shows the loss's part)."""
+        if self.graph.penalty is None:
+            return ()
+        return tuple(s for s in current.reduce if s.phase == "reduce" and s.lhs != self.sol.loss_symbol)
+
     def update(self, current, update) -> tuple:
         if len(update.steps) != len(update.params) or any(st.lhs not in update.params
                                                            for st in update.steps):
             # an optimizer with state (a velocity, Adam's moments) or weight decay: its
             # lines entry by entry, as the scalar view writes them
-            return tuple(update.steps)
+            return self.penalised(current) + tuple(update.steps)
+        if self.graph.penalty is not None:
+            return self.penalised(current) + tuple(update.steps)
         n, lines = self.n, []
         eta = self.graph.lr
         top = n.loss

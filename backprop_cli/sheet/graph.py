@@ -9,7 +9,7 @@ from __future__ import annotations
 from ..engine import Pass, Solution, Step
 from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
                     Warning, Worked, Worksheet)
-from .updates import step_title, training
+from .updates import gradients_title, step_title, training
 
 
 def build_graph_sheet(solution: Solution) -> Worksheet:
@@ -64,7 +64,7 @@ def _pass_sections(solution: Solution, current: Pass, heading: str) -> list[Sect
         title = f"{heading}, sample {sample.index}" if several else heading
         out.append(Section(title, worked(sample.forward),
                            subtitle=tuple(known(sample.given).items()) if several else ()))
-    reduce_loss = [s for s in current.reduce if s.lhs == solution.loss_symbol]
+    reduce_loss = [s for s in current.reduce if s.lhs == solution.loss_symbol or s.phase == "penalty"]
     if reduce_loss:
         out.append(Section("Loss over the data", worked(reduce_loss)))
     if any(sample.backward for sample in current.samples):
@@ -73,11 +73,9 @@ def _pass_sections(solution: Solution, current: Pass, heading: str) -> list[Sect
             if current.iteration:
                 title += f" (after step {current.iteration})"
             out.append(Section(title, worked(sample.backward)))
-        reduce_grads = [s for s in current.reduce if s.lhs != solution.loss_symbol]
+        reduce_grads = [s for s in current.reduce if s not in reduce_loss]
         if reduce_grads:
-            reduction = "mean" if solution.graph.reduction == "mean" else "sum"
-            out.append(Section(f"Gradients over the data ({reduction} of the samples)",
-                               worked(reduce_grads)))
+            out.append(Section(gradients_title(solution.graph, several), worked(reduce_grads)))
     return out
 
 

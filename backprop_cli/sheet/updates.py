@@ -35,3 +35,12 @@ def training(graph: Graph, symbol=LEARNING_RATE) -> Training:
 def step_title(graph: Graph, k: int) -> str:
     """'Gradient-descent step 2', 'Adam step 2'."""
     return f"{rule_of(graph).title} {k}"
+
+
+def gradients_title(graph: Graph, several: bool) -> str:
+    """The heading of the gradients over the data: the samples' mean or sum, and the
+    penalty's gradient where regularization: adds one."""
+    penalty = " and the penalty" if graph.penalty is not None else ""
+    if not several:
+        return "Gradients with the penalty"
+    return f"Gradients over the data ({graph.reduction} of the samples{penalty})"

@@ -63,6 +63,16 @@ class Optimizer:
         return dict(self.settings)[name]
 
 
+@dataclass(frozen=True)
+class Regularization:
+    """regularization: a penalty l2·Σw² + l1·Σ|w| added to the loss once per step."""
+
+    l2: Fraction
+    l1: Fraction
+    biases: bool  # the layered form: the biases too (default: the weights only)
+    params: tuple | None  # the graph form: the parameters named; None: all of them
+
+
 #: Other names people give a key, so that the hint is the key meant, not the nearest spelling.
 _KEY_ALIASES = {"learning_rate": "lr", "rate": "lr", "eta": "lr", "step_size": "lr",
                 "alpha": "lr", "epochs": "steps", "iterations": "steps", "n_steps": "steps",
@@ -297,6 +307,40 @@ class Reader:
         if wrong:
             self.fail(path, f"must be {what}, not {float(number):g}")
         return number
+
+    def regularization(self, top, params, layered: bool) -> Regularization:
+        """regularization: {l2: λ, l1: λ, biases: false (layered) or params: [...] (graph)}."""
+        path = ("regularization",)
+        value = self.mapping(path, top["regularization"], "regularization",
+                             "regularization: {l2: 0.01}")
+        keys = ("l2", "l1", "biases") if layered else ("l2", "l1", "params")
+        self.unknown_keys(path, value, keys, "regularization")
+        if "l2" not in value and "l1" not in value:
+            self.fail(path, "needs a strength, like l2: 0.01 (λ·Σw²) or l1: 0.01 (λ·Σ|w|)")
+        strengths = {}
+        for key in ("l2", "l1"):
+            number = self.number(path + (key,), value.get(key, 0), allow_null=False)
+            if number < 0:
+                self.fail(path + (key,), f"must be 0 or more, not {float(number):g}: a negative "
+                                         f"penalty would reward large weights")
+            strengths[key] = number
+        biases = value.get("biases", False)
+        if not isinstance(biases, (bool, Flag)):
+            self.fail(path + ("biases",), f"must be true or false, not {_kind(biases)}")
+        named = None
+        if "params" in value:
+            listed = self.sequence(path + ("params",), value["params"], "params",
+                                   "params: [w1, w2]")
+            named = []
+            for i, name in enumerate(listed):
+                if not isinstance(name, str) or name not in params:
+                    shown = f"'{clip(name)}'" if isinstance(name, str) else _kind(name)
+                    self.fail(path + ("params", i), f"{shown} is not a parameter"
+                              + (did_you_mean(name, list(params)) if isinstance(name, str) else "")
+                              + f"; the parameters are {', '.join(params)}")
+                named.append(str(name))
+        return Regularization(l2=strengths["l2"], l1=strengths["l1"], biases=bool(biases),
+                              params=tuple(named) if named is not None else None)
 
     def check_lr(self, path, lr: Fraction | None) -> None:
         """A learning rate as torch.optim.SGD takes it: 0 or more ("Invalid learning rate"

@@ -15,7 +15,7 @@ from ..suggest import did_you_mean
 from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from . import budget
-from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer,
+from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer, Regularization,
                    Reader, _kind)
 
 #: The losses the graph form (one scalar output) takes by name: vocab/losses.py.
@@ -62,6 +62,7 @@ class GraphProblem:
     reduction: str
     optimizer: Optimizer | None
     symbols: tuple[tuple[str, str], ...]
+    regularization: Regularization | None = None
 
 
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
@@ -71,7 +72,7 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols")
+              "reduction", "optimizer", "symbols", "regularization")
 
 
 def read_graph(reader: Reader) -> GraphProblem:
@@ -145,9 +146,15 @@ class _GraphReader(Reader):
                              f"{len(params)} parameters) = {budget.describe(work)}: use fewer "
                              f"samples, optimizer steps or nodes")
         symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
+        regularization = None
+        if top.get("regularization") is not None:
+            if loss is None:
+                self.fail(("regularization",), "a penalty is added to the loss; add 'loss:'")
+            regularization = self.regularization(top, [name for name, _ in params], layered=False)
         return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
-                            reduction=reduction, optimizer=optimizer, symbols=symbols)
+                            reduction=reduction, optimizer=optimizer, symbols=symbols,
+                            regularization=regularization)
     def loss(self, top, declared=None) -> LossSpec:
         """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
         `declared` (the names so far) tells a misspelt named loss from a formula."""
