@@ -95,6 +95,8 @@ class Pass:
     full_loss: sp.Expr | None = None  # the loss in parameters and inputs only
     #: param -> ∂R/∂param, the penalty's part of its gradient (regularization:)
     penalty_gradients: dict = field(default_factory=dict)
+    #: batch_size: the samples (1-based) this pass is worked on; None: all the data
+    batch: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,9 @@ def solve(graph: Graph) -> Solution:
     params = {p: (v if v is not None else p) for p, v in graph.param_values.items()}
     passes, updates = [], []
     wants_gradient = graph.loss is not None
-    current = solver.evaluate_pass(0, params, backward=wants_gradient)
+    # batch_size: pass k is worked on step k+1's batch; the pass after the last step on all data
+    batch = (lambda k: graph.batches[k] if graph.batches and k < graph.steps else None)  # noqa: E731
+    current = solver.evaluate_pass(0, params, backward=wants_gradient, batch=batch(0))
     passes.append(current)
     state = None
     for k in range(1, graph.steps + 1):
@@ -137,7 +141,8 @@ def solve(graph: Graph) -> Solution:
             updates.append(update)
             if not all(v.is_number for v in update.params.values()):
                 break  # a symbolic step: the loss after it would be one expanded blob
-            current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
+            current = solver.evaluate_pass(k, update.params, backward=k < graph.steps,
+                                           batch=batch(k))
         except EvaluationError as exc:
             # The spec's values were fine; the step made them so. Say so, and the likely cause.
             exc.refine(context=f"after gradient-descent step {k}",
@@ -251,9 +256,12 @@ class _Solver:
         return parts[0] if len(parts) == 1 else sp.Add(*parts)
 
     # forward -------------------------------------------------------------
-    def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
-        samples = tuple(self.sample_pass(i + 1, sample, params, backward)
-                        for i, sample in enumerate(self.graph.samples))
+    def evaluate_pass(self, iteration: int, params: dict, backward: bool,
+                      batch: tuple | None = None) -> Pass:
+        """The network at `params` on every sample, or on the samples of `batch` (0-based)."""
+        chosen = range(len(self.graph.samples)) if batch is None else batch
+        samples = tuple(self.sample_pass(i + 1, self.graph.samples[i], params, backward)
+                        for i in chosen)
         reduce, loss, gradients, full_loss = [], None, {}, None
         if self.graph.loss is not None:
             with _About("loss"):
@@ -273,7 +281,8 @@ class _Solver:
         return Pass(iteration=iteration, params=dict(params), samples=samples,
                     reduce=tuple(reduce), loss=loss, gradients=gradients,
                     full_gradients=full_gradients, full_loss=full_loss,
-                    penalty_gradients=self._penalty_gradients)
+                    penalty_gradients=self._penalty_gradients,
+                    batch=tuple(i + 1 for i in batch) if batch is not None else None)
 
     def sample_pass(self, index: int, sample: dict, params: dict, backward: bool) -> SamplePass:
         graph = self.graph
@@ -444,7 +453,7 @@ class _Solver:
         plus the penalty R (regularization:, once per pass, not per sample)."""
         losses = [s.loss for s in samples]
         penalty = self.graph.penalty
-        if self.m == 1 and penalty is None:
+        if len(samples) == 1 and penalty is None and self.graph.batches is None:
             return losses[0], []
         parts = [self.loss_lhs(s.index) for s in samples]
         form = self._combine(parts)
@@ -479,7 +488,7 @@ class _Solver:
         full = sized(self._combine_values([self._expanded.get((s.index, p), sp.Integer(0))
                                            for s in samples]), f"∂L/∂{p}")
         penalty = self.graph.penalty
-        if self.m == 1 and penalty is None:
+        if len(samples) == 1 and penalty is None and self.graph.batches is None:
             return per_sample[0], full, []
         parts = [self.adjoint_symbol(p, s.index) for s in samples]
         lhs = self.names.derivative(self.graph.loss.symbol, p)
@@ -511,16 +520,17 @@ class _Solver:
         return entry[1].get(lhs)
 
     def _combine(self, parts):
+        """The mean or sum over the pass's samples (a batch's, with batch_size)."""
         total = sp.Add(*parts, evaluate=False) if len(parts) > 1 else parts[0]
-        if self.graph.reduction == "sum" or self.m == 1:
+        if self.graph.reduction == "sum" or len(parts) == 1:
             return total
-        return sp.Mul(sp.Rational(1, self.m), total, evaluate=False)
+        return sp.Mul(sp.Rational(1, len(parts)), total, evaluate=False)
 
     def _combine_values(self, values):
-        if len(values) == 1 and self.m == 1:
+        if len(values) == 1:
             return values[0]  # one sample: its own value (a sum of one, divided by 1)
         total = sp.Add(*values)
-        return total if self.graph.reduction == "sum" else total / self.m
+        return total if self.graph.reduction == "sum" else total / len(values)
 
     # updates ---------------------------------------------------------------
     def update(self, k: int, current: Pass, state: dict | None) -> Update:

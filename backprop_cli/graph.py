@@ -124,6 +124,9 @@ class Graph:
     #: the optimizer's other settings by name: a Rational, a Symbol (null) or a bool
     hyper: dict = field(default_factory=dict)
     penalty: "Penalty | None" = None  # regularization: added to the loss once per pass
+    #: batch_size: the samples (0-based) each step's gradient uses, one tuple per step;
+    #: None: every step uses all the data
+    batches: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -313,7 +316,8 @@ def build_graph(problem: GraphProblem) -> Graph:
     return Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
-                 names=naming, output=output, optimizer=optimizer, hyper=hyper, penalty=penalty)
+                 names=naming, output=output, optimizer=optimizer, hyper=hyper, penalty=penalty,
+                 batches=batches_of(problem.optimizer, len(samples)))
 
 
 def optimizer_settings(optimizer, naming: "Naming") -> dict:
@@ -335,6 +339,14 @@ def optimizer_settings(optimizer, naming: "Naming") -> dict:
         else:
             out[name] = sp.Rational(value.numerator, value.denominator)
     return out
+
+
+def batches_of(optimizer, samples: int) -> tuple | None:
+    """Step t's samples: the next batch_size of them in order, cycling through the data."""
+    if optimizer is None or optimizer.batch_size is None or optimizer.batch_size >= samples:
+        return None  # a batch of all the data is full-batch descent
+    k = optimizer.batch_size
+    return tuple(tuple((t * k + j) % samples for j in range(k)) for t in range(optimizer.steps))
 
 
 def hyper_symbol(name: str) -> sp.Symbol:

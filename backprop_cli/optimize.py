@@ -16,7 +16,7 @@ from .graph import LEARNING_RATE, Name, Naming, hyper_symbol
 from .numeric import PRECISION, evaluate, sized
 from .vocab.optimizers import UpdateRule
 
-_LONG = 10 ** 15  # a denominator longer than this: the value is kept as a decimal
+_LONG = 10 ** 6  # a denominator longer than this: the value is kept as a decimal
 
 #: The step number t in a bias correction 1 − β₁ᵗ.
 STEP = sp.Symbol("t:opt", positive=True, integer=True)

@@ -450,3 +450,85 @@ def test_bad_regularization_names_its_field(reg, field, words):
         load_problem(GRAPH.replace("OPTIMIZER", f"regularization: {reg}"))
     assert info.value.field == field
     assert words in info.value.message
+
+
+# --- batches: each step on the next batch_size samples, cycling --------------------------------
+
+BATCHED = [("{type: sgd, lr: 0.2, steps: 4, batch_size: 1}", "SGD", dict(lr=0.2), 1),
+           ("{type: sgd, lr: 0.2, momentum: 0.9, steps: 4, batch_size: 2}", "SGD",
+            dict(lr=0.2, momentum=0.9), 2),
+           ("{type: adam, lr: 0.1, steps: 4, batch_size: 2}", "Adam", dict(lr=0.1), 2)]
+
+
+def _torch_batched(torch, params, loss_on, name, kwargs, steps, k, m):
+    """[(params, loss on the next batch or, after the last step, on all data, state)]."""
+    optimizer = getattr(torch.optim, name)(list(params.values()), **kwargs)
+    batch = lambda t: [(t * k + j) % m for j in range(k)]  # noqa: E731
+    out = []
+    for t in range(steps):
+        optimizer.zero_grad()
+        loss_on(batch(t)).backward()
+        optimizer.step()
+        with torch.no_grad():
+            loss = float(loss_on(batch(t + 1) if t + 1 < steps else list(range(m))))
+        state = {p: {key: v.tolist() for key, v in optimizer.state[x].items() if key != "step"}
+                 for p, x in params.items()}
+        out.append(({p: x.detach().tolist() for p, x in params.items()}, loss, state))
+    return out
+
+
+@pytest.mark.parametrize("opt,name,kwargs,k", BATCHED, ids=[b[0] for b in BATCHED])
+def test_graph_batches_agree_with_torch(opt, name, kwargs, k):
+    torch = pytest.importorskip("torch")
+    data = _solve(GRAPH.replace("OPTIMIZER", f"regularization: {{l2: 0.01}}\noptimizer: {opt}"))
+    t = {p: torch.tensor(v, dtype=torch.float64, requires_grad=True)
+         for p, v in (("w1", 0.5), ("w2", -0.3), ("b", 0.1))}
+    x = torch.tensor(X, dtype=torch.float64)
+    y = torch.tensor(Y, dtype=torch.float64)
+
+    def loss_on(rows):
+        h = torch.tanh(t["w1"] * x[rows, 0] + t["w2"] * x[rows, 1] + t["b"])
+        return torch.nn.functional.mse_loss(torch.sigmoid(1.5 * h - 0.2), y[rows]) + \
+            _penalty(torch, list(t.values()), 0.01, 0.0)
+
+    with torch.no_grad():
+        _close(data["loss"], float(loss_on([j % 3 for j in range(k)])), "the first batch's loss")
+    _compare(data, _torch_batched(torch, t, loss_on, name, kwargs, 4, k, 3))
+    assert [u["batch"] for u in data["updates"]] == \
+        [[(s * k + j) % 3 + 1 for j in range(k)] for s in range(4)]
+
+
+@pytest.mark.parametrize("opt,name,kwargs,k", BATCHED, ids=[b[0] for b in BATCHED])
+def test_layered_batches_agree_with_torch(opt, name, kwargs, k):
+    torch = pytest.importorskip("torch")
+    data = _solve(LAYERED.replace("OPTIMIZER", f"optimizer: {opt}"))
+    start = {"W1": [[0.1, -0.2], [0.4, 0.3]], "b1": [0.05, -0.1], "W2": [[0.7, -0.5]], "b2": [0.2]}
+    t = {p: torch.tensor(v, dtype=torch.float64, requires_grad=True) for p, v in start.items()}
+    x = torch.tensor(X, dtype=torch.float64)
+    y = torch.tensor(Y, dtype=torch.float64)
+
+    def loss_on(rows):
+        a1 = torch.tanh(x[rows] @ t["W1"].T + t["b1"])
+        yhat = torch.sigmoid(a1 @ t["W2"].T + t["b2"])[:, 0]
+        return torch.nn.functional.binary_cross_entropy(yhat, y[rows])
+
+    _compare(data, _torch_batched(torch, t, loss_on, name, kwargs, 4, k, 3))
+
+
+def test_the_solution_says_which_samples_each_step_uses():
+    text = bp.solve(GRAPH.replace("OPTIMIZER", "optimizer: {type: sgd, lr: 0.1, steps: 3, "
+                                               "batch_size: 2}")).to_text()
+    assert "Forward pass, batch of step 1 (samples 1, 2)" in text
+    assert "Forward pass after step 1, batch of step 2 (samples 3, 1)" in text
+    assert "Forward pass after step 3 (all the data)" in text
+    assert "2 samples per step" in text
+
+
+def test_a_batch_larger_than_the_data_is_refused():
+    with pytest.raises(SpecError) as info:
+        load_problem(GRAPH.replace("OPTIMIZER", "optimizer: {type: sgd, lr: 0.1, batch_size: 4}"))
+    assert info.value.field == "optimizer.batch_size"
+    assert "more than the 3 samples" in info.value.message
+    with pytest.raises(SpecError) as info:
+        load_problem(GRAPH.replace("OPTIMIZER", "optimizer: {type: sgd, lr: 0.1, batch_size: 0}"))
+    assert info.value.field == "optimizer.batch_size"

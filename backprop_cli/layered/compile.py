@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
-from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, build_penalty, derive_name,
+from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, batches_of, build_penalty, derive_name,
                      optimizer_settings, superscript)
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
@@ -168,7 +168,8 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                   output=output, optimizer=problem.optimizer.type if problem.optimizer else None,
                   hyper=optimizer_settings(problem.optimizer, naming),
                   penalty=build_penalty(problem.regularization, _penalised(layers, problem), naming,
-                                        _penalised_tensors(layers, problem)))
+                                        _penalised_tensors(layers, problem)),
+                  batches=batches_of(problem.optimizer, len(samples)))
     return graph, Network(problem, x, y, tuple(layers))
 
 

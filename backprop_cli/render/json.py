@@ -94,6 +94,8 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
                         "params": {plain(p): number(v, names) for p, v in update.full_params.items()}
                         if entries else {},
                         "loss": number(after[0].loss) if after else None})
+        if graph.batches is not None:  # batch_size: the samples (1-based) this step used
+            updates[-1]["batch"] = [i + 1 for i in graph.batches[update.iteration - 1]]
         if update.state:  # the optimizer's state after the step (velocity, m, v, ...)
             updates[-1]["state"] = {name: {plain(p): number(v, names) for p, v in values.items()}
                                     if entries else {} for name, values in update.state.items()}

@@ -29,6 +29,9 @@ def training(graph: Graph, symbol=LEARNING_RATE) -> Training:
     method = rule.method
     if graph.hyper.get("nesterov"):
         method += " with Nesterov momentum"
+    if graph.batches is not None:
+        k = len(graph.batches[0])
+        method += f", {k} sample{'s' if k > 1 else ''} per step in order, cycling"
     return Training(graph.lr, graph.steps, symbol, method=method, settings=tuple(shown))
 
 
@@ -37,10 +40,41 @@ def step_title(graph: Graph, k: int) -> str:
     return f"{rule_of(graph).title} {k}"
 
 
-def gradients_title(graph: Graph, several: bool) -> str:
-    """The heading of the gradients over the data: the samples' mean or sum, and the
-    penalty's gradient where regularization: adds one."""
+def gradients_title(graph: Graph, several: bool, current=None) -> str:
+    """The heading of the gradients over the data (or the batch): the samples' mean or sum,
+    and the penalty's gradient where regularization: adds one."""
     penalty = " and the penalty" if graph.penalty is not None else ""
+    if current is not None and current.batch is not None:
+        return f"Gradients on the batch ({graph.reduction} of its samples{penalty})"
     if not several:
         return "Gradients with the penalty"
     return f"Gradients over the data ({graph.reduction} of the samples{penalty})"
+
+
+def pass_heading(heading: str, current, graph: Graph) -> str:
+    """'Forward pass, batch 2 (samples 3, 4)' with batch_size; after the last step the
+    pass is on all the data, and says so."""
+    if graph.batches is None:
+        return heading
+    if current.batch is None:
+        return f"{heading} (all the data)"
+    step = current.iteration + 1
+    which = ", ".join(map(str, current.batch))
+    return f"{heading}, batch of step {step} (sample{'s' if len(current.batch) > 1 else ''} {which})"
+
+
+def loss_title(current, graph: Graph) -> str:
+    return "Loss on the batch" if current.batch is not None else "Loss over the data"
+
+
+def all_samples(solution) -> tuple:
+    """(index, ((symbol, value), ...)) of every sample, also those the first pass (a
+    batch) does not use."""
+    first = {s.index: s for s in solution.first.samples}
+    out = []
+    for i, sample in enumerate(solution.graph.samples, start=1):
+        if i in first:
+            out.append((i, tuple(first[i].given.items())))
+        else:
+            out.append((i, tuple((s, v if v is not None else s) for s, v in sample.items())))
+    return tuple(out)

@@ -58,6 +58,7 @@ class Optimizer:
     #: the entry's other settings, (name, value): a Fraction, None (a symbol) or a bool;
     #: betas as beta1 and beta2
     settings: tuple = ()
+    batch_size: int | None = None  # samples per step, in order and cycling; None: all
 
     def setting(self, name: str):
         return dict(self.settings)[name]
@@ -247,7 +248,7 @@ class Reader:
             self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
         read = {}
         for setting in settings:
-            if setting.name == "steps":
+            if setting.name in ("steps", "batch_size"):
                 continue
             given = value.get(setting.name, setting.default)
             read.update(self.optimizer_setting(path + (setting.name,), setting, given,
@@ -262,8 +263,21 @@ class Reader:
                 self.fail(path + ("nesterov",),
                           "Nesterov momentum needs a momentum above 0 and no dampening (PyTorch "
                           "refuses it too); give momentum: 0.9, say, and leave dampening out")
+        batch = value.get("batch_size")
+        if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or batch < 1):
+            self.fail(path + ("batch_size",), f"must be a whole number of samples, 1 or more "
+                                              f"(1: one sample per step), not {_kind(batch)}")
         lr = read.pop("lr")
-        return Optimizer(type=kind, lr=lr, steps=steps, settings=tuple(read.items()))
+        return Optimizer(type=kind, lr=lr, steps=steps, settings=tuple(read.items()),
+                         batch_size=batch)
+
+    def batch_fits(self, optimizer: Optimizer | None, samples: int) -> None:
+        """A batch no larger than the data (torch's DataLoader would give a shorter one)."""
+        if optimizer is not None and optimizer.batch_size is not None and optimizer.batch_size > samples:
+            self.fail(("optimizer", "batch_size"),
+                      f"is {optimizer.batch_size}, more than the {samples} sample"
+                      f"{'s' if samples != 1 else ''} in data; write at most {samples}, or leave "
+                      f"batch_size out for full-batch steps")
 
     def optimizer_setting(self, path, setting, given, written: bool) -> dict:
         """One setting of an optimizer, checked as its kind says; {name: value}."""

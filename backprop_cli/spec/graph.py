@@ -133,6 +133,7 @@ class _GraphReader(Reader):
         if optimizer is not None and loss is None:
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
         self.steps_with_numbers(optimizer, _first_symbol(top, params, data, inputs, targets))
+        self.batch_fits(optimizer, len(data))
         steps = optimizer.steps if optimizer is not None else 0
         symbolic = sum(1 for sample in data if any(v is None for _, v in sample))
         work = budget.graph_work(len(data), len(nodes), len(params), steps,

@@ -144,6 +144,7 @@ class _NetworkReader:
                                       "give every layer a number of units")
         first_symbol = _first_symbol(top, params, data, loss)
         r.steps_with_numbers(optimizer, first_symbol)
+        r.batch_fits(optimizer, len(data))
         if not symbolic:
             self.within_budget(layers, sizes, data, optimizer, first_symbol is not None)
         title = r.text(("title",), top["title"]) if top.get("title") is not None else None

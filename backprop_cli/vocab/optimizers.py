@@ -209,6 +209,8 @@ def _adagrad(h, t, s):
 
 _LR = ("\\eta", "η", "eta")
 _STEPS = Setting("steps", 1, "how many steps to take", "steps")
+_BATCH = Setting("batch_size", None, "samples per step, taken in order and cycling (all: full batch)",
+                 "batch")
 _DECAY = ("\\lambda", "λ", "lambda")
 _EPS = ("\\varepsilon", "ε", "eps")
 _G = State("g", ("g", "g"), kept=False)
@@ -217,7 +219,7 @@ _G = State("g", ("g", "g"), kept=False)
 def _adam_entry(name: str, title: str, description: str, decay_default):
     return UpdateRule(
         name, description,
-        (Setting("lr", 0.001, "the learning rate η", "rate", _LR), _STEPS,
+        (Setting("lr", 0.001, "the learning rate η", "rate", _LR), _STEPS, _BATCH,
          Setting("betas", (0.9, 0.999), "the moments' decay rates [β₁, β₂]", "betas"),
          Setting("beta1", 0.9, "β₁", "fraction", ("\\beta_1", "β₁", "beta1")),
          Setting("beta2", 0.999, "β₂", "fraction", ("\\beta_2", "β₂", "beta2")),
@@ -237,7 +239,7 @@ def _adam_entry(name: str, title: str, description: str, decay_default):
 OPTIMIZERS = {rule.name: rule for rule in (
     UpdateRule("sgd", "gradient descent, with momentum and weight decay as torch.optim.SGD",
                (Setting("lr", REQUIRED, "the learning rate η (a number, or null for the symbol)",
-                        "rate", _LR), _STEPS,
+                        "rate", _LR), _STEPS, _BATCH,
                 Setting("momentum", 0, "the momentum μ", "nonnegative", ("\\mu", "μ", "mu")),
                 Setting("dampening", 0, "the dampening τ", "nonnegative", ("\\tau", "τ", "tau")),
                 Setting("nesterov", False, "Nesterov momentum", "flag"),
@@ -248,7 +250,7 @@ OPTIMIZERS = {rule.name: rule for rule in (
     _adam_entry("adam", "Adam", "Adam, as torch.optim.Adam", 0),
     _adam_entry("adamw", "AdamW", "Adam with decoupled weight decay, as torch.optim.AdamW", 0.01),
     UpdateRule("rmsprop", "RMSprop, as torch.optim.RMSprop",
-               (Setting("lr", 0.01, "the learning rate η", "rate", _LR), _STEPS,
+               (Setting("lr", 0.01, "the learning rate η", "rate", _LR), _STEPS, _BATCH,
                 Setting("alpha", 0.99, "the smoothing constant α", "unit", ("\\alpha", "α", "alpha")),
                 Setting("eps", 1e-8, "ε, added to √s", "positive", _EPS),
                 Setting("momentum", 0, "the momentum μ", "nonnegative", ("\\mu", "μ", "mu")),
@@ -258,7 +260,7 @@ OPTIMIZERS = {rule.name: rule for rule in (
                (_G, State("square_avg", ("s", "s")), State("momentum_buffer", ("b", "b"))), _rmsprop,
                "RMSprop", "RMSprop step"),
     UpdateRule("adagrad", "Adagrad, as torch.optim.Adagrad",
-               (Setting("lr", 0.01, "the learning rate η", "rate", _LR), _STEPS,
+               (Setting("lr", 0.01, "the learning rate η", "rate", _LR), _STEPS, _BATCH,
                 Setting("eps", 1e-10, "ε, added to √s", "positive", _EPS),
                 Setting("lr_decay", 0, "the rate's decay δ", "nonnegative", ("\\delta", "δ", "delta")),
                 Setting("weight_decay", 0, "λ, adds λw to the gradient", "nonnegative", _DECAY),
