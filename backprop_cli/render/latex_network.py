@@ -79,6 +79,7 @@ class _Network:
     def _Training(self, block, ctx):
         ctx["lr"], ctx["steps"] = latex(block.lr, names=self.names, decimals=True), block.steps
         ctx["method"] = block.method[:1].upper() + block.method[1:]
+        ctx["batch"] = block.batch
         ctx["optimizer_settings"] = [f"{latex(s, names=self.names)} = "
                                      f"{latex(v, names=self.names, decimals=True)}" for s, v in block.settings]
 

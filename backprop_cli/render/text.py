@@ -165,7 +165,9 @@ class _Text:
         eta = self.u(block.symbol) if block.symbol is not None else "η"
         settings = "".join(f", {self.u(s)} = {self.u(v, decimals=True)}" for s, v in block.settings)
         return [f"  learning rate {eta} = {self.u(block.lr, decimals=True)}{settings}, "
-                f"{block.steps} step{'s' if block.steps != 1 else ''} of {block.method}"]
+                f"{block.steps} step{'s' if block.steps != 1 else ''} of {block.method}"
+                + (f", {block.batch} sample{'s' if block.batch != 1 else ''} per step in order, "
+                   f"cycling" if block.batch else "")]
 
     def _GradientTable(self, block: m.GradientTable) -> list[str]:
         s = self.style

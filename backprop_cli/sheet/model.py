@@ -179,6 +179,7 @@ class Training:
     symbol: sp.Symbol | None = None  # how the rate is written (its name); None: η
     method: str = "gradient descent"  # the optimizer, as "N steps of ..." says it
     settings: tuple = ()  # (symbol, value) of the optimizer's other settings in play (β₁, ...)
+    batch: int | None = None  # batch_size: samples per step, in order and cycling
 
 
 @record

@@ -29,10 +29,8 @@ def training(graph: Graph, symbol=LEARNING_RATE) -> Training:
     method = rule.method
     if graph.hyper.get("nesterov"):
         method += " with Nesterov momentum"
-    if graph.batches is not None:
-        k = len(graph.batches[0])
-        method += f", {k} sample{'s' if k > 1 else ''} per step in order, cycling"
-    return Training(graph.lr, graph.steps, symbol, method=method, settings=tuple(shown))
+    batch = len(graph.batches[0]) if graph.batches is not None else None
+    return Training(graph.lr, graph.steps, symbol, method=method, settings=tuple(shown), batch=batch)
 
 
 def step_title(graph: Graph, k: int) -> str:
