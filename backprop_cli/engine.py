@@ -93,8 +93,9 @@ class Pass:
     gradients: dict  # param Symbol -> value; empty when not computed
     full_gradients: dict  # param Symbol -> expression in parameters and inputs only
     full_loss: sp.Expr | None = None  # the loss in parameters and inputs only
-    #: param -> ∂R/∂param, the penalty's part of its gradient (regularization:)
-    penalty_gradients: dict = field(default_factory=dict)
+    #: param -> the loss's part of its gradient, without the penalty's ∂R/∂param, for each
+    #: parameter regularization: penalises (the layered matrix view's backward pass)
+    data_gradients: dict = field(default_factory=dict)
     #: batch_size: the samples (1-based) this pass is worked on; None: all the data
     batch: tuple | None = None
 
@@ -271,7 +272,7 @@ class _Solver:
                     "the loss")
             reduce.extend(loss_steps)
         full_gradients = {}
-        self._penalty_gradients = {}
+        self._data_gradients = {}
         if backward:
             for p in self.graph.params:
                 value, full, steps = self.reduce_gradient(p, samples, params)
@@ -281,7 +282,7 @@ class _Solver:
         return Pass(iteration=iteration, params=dict(params), samples=samples,
                     reduce=tuple(reduce), loss=loss, gradients=gradients,
                     full_gradients=full_gradients, full_loss=full_loss,
-                    penalty_gradients=self._penalty_gradients,
+                    data_gradients=self._data_gradients,
                     batch=tuple(i + 1 for i in batch) if batch is not None else None)
 
     def sample_pass(self, index: int, sample: dict, params: dict, backward: bool) -> SamplePass:
@@ -499,8 +500,8 @@ class _Solver:
             written = penalty_gradient_form(penalty, p)
             values = penalty_values(penalty, params)
             form = sp.Add(form, written, evaluate=False)
-            self._penalty_gradients[p] = evaluate(written, values, f"∂R/∂{p}")
-            canonical = canonical + self._penalty_gradients[p]
+            self._data_gradients[p] = evaluate(canonical, {}, f"∂L/∂{p}")
+            canonical = canonical + evaluate(written, values, f"∂R/∂{p}")
             shown.update({s: v for s, v in values.items() if s in written.free_symbols})
             full = sized(full + written.xreplace({penalty.l2_symbol: penalty.l2,
                                                   penalty.l1_symbol: penalty.l1, **params}),

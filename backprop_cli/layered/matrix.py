@@ -533,9 +533,8 @@ class _Worker:
 
     def gradient(self, current, symbol, l, i, j):
         """The engine's gradient; for one symbolic sample, δ_i a_j in named quantities."""
-        value = current.gradients[symbol]
-        if symbol in current.penalty_gradients:  # these lines are the loss's part: R's is added later
-            value = value - current.penalty_gradients[symbol]
+        # with regularization: these lines are the loss's part; R's is added before the step
+        value = current.data_gradients.get(symbol, current.gradients[symbol])
         if value.is_number or self.m > 1:
             return value
         layer = self.net.layers[l - 1]
