@@ -15,10 +15,12 @@ import sympy as sp
 from . import arith
 from .errors import BackpropError, EvaluationError
 from .functions import leaky_relu, relu, sigmoid, softplus, step
-from .graph import LEARNING_RATE, Graph, Node
+from .graph import Graph, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
 from .vocab.activations import ACTIVATIONS, in_formulas
+from .optimize import (ParameterStep, penalty_form, penalty_full, penalty_gradient_form,
+                       penalty_values)
 from .vocab.optimizers import DEFAULT, OPTIMIZERS
 
 #: Activations whose node keeps its exact form, sigma(r), for the nodes that use it, so that
@@ -91,6 +93,11 @@ class Pass:
     gradients: dict  # param Symbol -> value; empty when not computed
     full_gradients: dict  # param Symbol -> expression in parameters and inputs only
     full_loss: sp.Expr | None = None  # the loss in parameters and inputs only
+    #: param -> the loss's part of its gradient, without the penalty's ∂R/∂param, for each
+    #: parameter regularization: penalises (the layered matrix view's backward pass)
+    data_gradients: dict = field(default_factory=dict)
+    #: batch_size: the samples (1-based) this pass is worked on; None: all the data
+    batch: tuple | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +106,8 @@ class Update:
     steps: tuple
     params: dict
     full_params: dict  # the same in parameters, inputs and eta only (for programs)
+    #: the optimizer's kept state after the step, by name then parameter: velocity, m, v...
+    state: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,15 +130,20 @@ def solve(graph: Graph) -> Solution:
     params = {p: (v if v is not None else p) for p, v in graph.param_values.items()}
     passes, updates = [], []
     wants_gradient = graph.loss is not None
-    current = solver.evaluate_pass(0, params, backward=wants_gradient)
+    # batch_size: pass k is worked on step k+1's batch; the pass after the last step on all data
+    batch = (lambda k: graph.batches[k] if graph.batches and k < graph.steps else None)  # noqa: E731
+    current = solver.evaluate_pass(0, params, backward=wants_gradient, batch=batch(0))
     passes.append(current)
+    state = None
     for k in range(1, graph.steps + 1):
         try:
-            update = solver.update(k, current)
+            update = solver.update(k, current, state)
+            state = update.state
             updates.append(update)
             if not all(v.is_number for v in update.params.values()):
                 break  # a symbolic step: the loss after it would be one expanded blob
-            current = solver.evaluate_pass(k, update.params, backward=k < graph.steps)
+            current = solver.evaluate_pass(k, update.params, backward=k < graph.steps,
+                                           batch=batch(k))
         except EvaluationError as exc:
             # The spec's values were fine; the step made them so. Say so, and the likely cause.
             exc.refine(context=f"after gradient-descent step {k}",
@@ -159,7 +173,7 @@ class _Solver:
                 if s in self.consumers:
                     self.consumers[s].append(node)
         self.active = self._active()
-        if graph.loss is not None and self.m > 1:
+        if graph.loss is not None and (self.m > 1 or graph.penalty is not None):
             self.sample_loss = sp.Symbol("l:sample", real=True)
             self.names.add(self.sample_loss, graph.sample_loss_name)
         else:
@@ -245,27 +259,33 @@ class _Solver:
         return parts[0] if len(parts) == 1 else sp.Add(*parts)
 
     # forward -------------------------------------------------------------
-    def evaluate_pass(self, iteration: int, params: dict, backward: bool) -> Pass:
-        samples = tuple(self.sample_pass(i + 1, sample, params, backward, iteration)
-                        for i, sample in enumerate(self.graph.samples))
+    def evaluate_pass(self, iteration: int, params: dict, backward: bool,
+                      batch: tuple | None = None) -> Pass:
+        """The network at `params` on every sample, or on the samples of `batch` (0-based)."""
+        chosen = range(len(self.graph.samples)) if batch is None else batch
+        samples = tuple(self.sample_pass(i + 1, self.graph.samples[i], params, backward, iteration)
+                        for i in chosen)
         reduce, loss, gradients, full_loss = [], None, {}, None
         if self.graph.loss is not None:
             with _About("loss"):
-                loss, loss_step = self.reduce_loss(samples)
+                loss, loss_steps = self.reduce_loss(samples, params)
                 full_loss = loss if loss.is_number else sized(self._combine_values(
-                    [s.full[self.graph.loss.symbol] for s in samples]), "the loss")
-            if loss_step is not None:
-                reduce.append(loss_step)
+                    [s.full[self.graph.loss.symbol] for s in samples]) + self._penalty_full(params),
+                    "the loss")
+            reduce.extend(loss_steps)
         full_gradients = {}
+        self._data_gradients = {}
         if backward:
             for p in self.graph.params:
-                value, full, steps = self.reduce_gradient(p, samples)
+                value, full, steps = self.reduce_gradient(p, samples, params)
                 gradients[p] = value
                 full_gradients[p] = full
                 reduce.extend(steps)
         return Pass(iteration=iteration, params=dict(params), samples=samples,
                     reduce=tuple(reduce), loss=loss, gradients=gradients,
-                    full_gradients=full_gradients, full_loss=full_loss)
+                    full_gradients=full_gradients, full_loss=full_loss,
+                    data_gradients=self._data_gradients,
+                    batch=tuple(i + 1 for i in batch) if batch is not None else None)
 
     def sample_pass(self, index: int, sample: dict, params: dict, backward: bool,
                     iteration: int = 0) -> SamplePass:
@@ -441,19 +461,39 @@ class _Solver:
             raise
 
     # combining samples ------------------------------------------------------
-    def reduce_loss(self, samples) -> tuple:
+    def reduce_loss(self, samples, params: dict) -> tuple:
+        """The loss over the data, and the Steps that combine it: the samples' mean or sum,
+        plus the penalty R (regularization:, once per pass, not per sample)."""
         losses = [s.loss for s in samples]
-        if self.m == 1:
-            return losses[0], None
-        parts = [self.names.sampled(self.sample_loss, s.index) for s in samples]
+        penalty = self.graph.penalty
+        if len(samples) == 1 and penalty is None and self.graph.batches is None:
+            return losses[0], []
+        parts = [self.loss_lhs(s.index) for s in samples]
         form = self._combine(parts)
         canonical = self._combine_values(losses)
-        value = evaluate(canonical, {}, "the loss")
         shown = {sym: v for sym, v in zip(parts, losses) if v.is_number}
-        return value, Step("reduce", self.graph.loss.symbol, (form,), shown,
-                           self._combined(value, losses, samples, "the loss"))
+        steps, r = [], sp.Integer(0)
+        if penalty is not None:
+            written = penalty_form(penalty)
+            values = penalty_values(penalty, params)
+            r = evaluate(written, values, "the penalty R")
+            steps.append(Step("penalty", penalty.symbol, (written,),
+                              {s: v for s, v in values.items() if s in written.free_symbols}, r))
+            form = sp.Add(form, penalty.symbol, evaluate=False)
+            canonical = canonical + r
+            if r.is_number:
+                shown[penalty.symbol] = r
+        value = evaluate(canonical, {}, "the loss")
+        return value, steps + [Step("reduce", self.graph.loss.symbol, (form,), shown,
+                                    self._combined(value, losses, samples, "the loss", r))]
 
-    def reduce_gradient(self, p: sp.Symbol, samples) -> tuple:
+    def _penalty_full(self, params: dict) -> sp.Expr:
+        penalty = self.graph.penalty
+        if penalty is None:
+            return sp.Integer(0)
+        return penalty_full(penalty, params)
+
+    def reduce_gradient(self, p: sp.Symbol, samples, params: dict) -> tuple:
         per_sample = []
         for s in samples:
             step_ = self._backward_step(s, self.adjoint_symbol(p, s.index))
@@ -461,23 +501,39 @@ class _Solver:
         # The expanded adjoint (the number itself when numeric), stored by backward().
         full = sized(self._combine_values([self._expanded.get((s.index, p), sp.Integer(0))
                                            for s in samples]), f"∂L/∂{p}")
-        if self.m == 1:
+        penalty = self.graph.penalty
+        if len(samples) == 1 and penalty is None and self.graph.batches is None:
             return per_sample[0], full, []
         parts = [self.adjoint_symbol(p, s.index) for s in samples]
         lhs = self.names.derivative(self.graph.loss.symbol, p)
-        value = evaluate(self._combine_values(per_sample), {}, f"∂L/∂{p}")
+        form = self._combine(parts)
+        canonical = self._combine_values(per_sample)
         shown = {sym: v for sym, v in zip(parts, per_sample) if v.is_number}
-        return value, full, [Step("reduce", lhs, (self._combine(parts),), shown,
-                                  self._combined(value, per_sample, samples, f"∂L/∂{p}"))]
+        extra = sp.Integer(0)
+        if penalty is not None and p in penalty.params:  # + ∂R/∂w = 2λ₂w + λ₁ sign(w)
+            written = penalty_gradient_form(penalty, p)
+            values = penalty_values(penalty, params)
+            form = sp.Add(form, written, evaluate=False)
+            self._data_gradients[p] = evaluate(canonical, {}, f"∂L/∂{p}")
+            extra = evaluate(written, values, f"∂R/∂{p}")
+            canonical = canonical + extra
+            shown.update({s: v for s, v in values.items() if s in written.free_symbols})
+            full = sized(full + written.xreplace({penalty.l2_symbol: penalty.l2,
+                                                  penalty.l1_symbol: penalty.l1, **params}),
+                         f"∂L/∂{p}")
+        value = evaluate(canonical, {}, f"∂L/∂{p}")
+        return value, full, [Step("reduce", lhs, (form,), shown,
+                                  self._combined(value, per_sample, samples, f"∂L/∂{p}", extra))]
 
-    def _combined(self, value, per_sample, samples, what: str) -> sp.Expr:
+    def _combined(self, value, per_sample, samples, what: str, extra=sp.Integer(0)) -> sp.Expr:
         """The value of a line combining the samples, as it is written: where it is symbolic,
-        each sample's quantities carry their sample (0.5 h⁽¹⁾ŷ⁽¹⁾ + 0.5 h⁽²⁾ŷ⁽²⁾, not one h
-        for two samples). The same value; the Pass keeps it in the plain names."""
+        each sample's quantities carry their sample (½ h⁽¹⁾ŷ⁽¹⁾ + ½ h⁽²⁾ŷ⁽²⁾, not one h for two
+        samples), plus `extra` (the penalty's part, which belongs to no sample). The same
+        value; the Pass keeps it in the plain names."""
         if value.is_number:
             return value
         return evaluate(self._combine_values([self.of_sample(v, s.index)
-                                              for v, s in zip(per_sample, samples)]), {}, what)
+                                              for v, s in zip(per_sample, samples)]) + extra, {}, what)
 
     def of_sample(self, value: sp.Expr, index: int) -> sp.Expr:
         """A sample's value with its own quantities (nodes, symbolic inputs and targets)
@@ -500,45 +556,45 @@ class _Solver:
         return entry[1].get(lhs)
 
     def _combine(self, parts):
+        """The mean or sum over the pass's samples (a batch's, with batch_size)."""
         total = sp.Add(*parts, evaluate=False) if len(parts) > 1 else parts[0]
-        if self.graph.reduction == "sum":
+        if self.graph.reduction == "sum" or len(parts) == 1:
             return total
-        return sp.Mul(sp.Rational(1, self.m), total, evaluate=False)
+        return sp.Mul(sp.Rational(1, len(parts)), total, evaluate=False)
 
     def _combine_values(self, values):
-        if len(values) == 1 and self.m == 1:
+        if len(values) == 1:
             return values[0]  # one sample: its own value (a sum of one, divided by 1)
         total = sp.Add(*values)
-        return total if self.graph.reduction == "sum" else total / self.m
+        return total if self.graph.reduction == "sum" else total / len(values)
 
     # updates ---------------------------------------------------------------
-    def update(self, k: int, current: Pass) -> Update:
+    def update(self, k: int, current: Pass, state: dict | None) -> Update:
+        """Step k of the optimizer for every parameter: its entry's lines (optimize.py),
+        from the state the step before left (None before step 1)."""
         graph = self.graph
         rule = OPTIMIZERS[graph.optimizer or DEFAULT]
-        eta = LEARNING_RATE
-        steps, new, full = [], {}, {}
+        steps, new, full, after = [], {}, {}, {}
         for p in graph.params:
             grad_symbol = self.names.derivative(graph.loss.symbol, p)
+            worker = ParameterStep(rule, self.names, p, grad_symbol)
+            before = worker.initial_state(graph.hyper)
+            before.update({name: values[p] for name, values in (state or {}).items()})
             old = current.params[p]
             gradient = current.gradients.get(p, sp.Integer(0))
-            form = rule.form(p, eta, grad_symbol)
-            shown = {}
-            if old.is_number:
-                shown[p] = old
-            if graph.lr.is_number:
-                shown[eta] = graph.lr
-            if gradient.is_number:
-                shown[grad_symbol] = gradient
-            value = rule.numeric(old, graph.lr, gradient)
-            if value is None:  # a symbolic parameter, rate or gradient
-                value = evaluate(rule.step(old, graph.lr, gradient if gradient.is_number else grad_symbol),
-                                 {}, f"the update of {p}")
-            steps.append(Step("update", p, (form,), shown, value, relation="←"))
+            lines, value, kept = worker.run(graph.hyper, graph.lr, k, old,
+                                            gradient if gradient.is_number else grad_symbol, before)
+            steps.extend(Step("update", line.lhs, (line.form,), line.shown, line.value,
+                              relation=line.relation) for line in lines)
             new[p] = value
-            full[p] = value if value.is_number else \
-                sized(rule.step(old, graph.lr, current.full_gradients.get(p, sp.Integer(0))),
-                      f"the update of {p}")
-        return Update(iteration=k, steps=tuple(steps), params=new, full_params=full)
+            for name, v in kept.items():
+                after.setdefault(name, {})[p] = v
+            if value.is_number:
+                full[p] = value
+            else:  # for programs: in parameters, inputs and the settings only
+                full[p] = worker.run(graph.hyper, graph.lr, k, old,
+                                     current.full_gradients.get(p, sp.Integer(0)), before)[1]
+        return Update(iteration=k, steps=tuple(steps), params=new, full_params=full, state=after)
 
 
 class _Exact:

@@ -16,7 +16,7 @@ import sympy as sp
 from .errors import SpecError
 from .formula import FormulaError, parse_formula
 from .spec import FormulaText, GraphProblem, LossSpec
-from .vocab import LOSSES, activations
+from .vocab import LOSSES, OPTIMIZERS, activations
 
 #: The functions whose compound argument becomes a node of its own (a pre-activation).
 SPLIT_FUNCTIONS = tuple(a.function for a in activations.in_formulas())
@@ -143,6 +143,47 @@ class Graph:
     optimizer: str | None = None  # its name in vocab/optimizers.py, with steps
     #: one sample's loss where several samples meet, ℓ⁽¹⁾ (the notation's sample_loss)
     sample_loss_name: Name = Name("\\ell", "ℓ", "l")
+    #: the optimizer's other settings by name: a Rational, a Symbol (null) or a bool
+    hyper: dict = field(default_factory=dict)
+    penalty: "Penalty | None" = None  # regularization: added to the loss once per pass
+    #: batch_size: the samples (0-based) each step's gradient uses, one tuple per step;
+    #: None: every step uses all the data
+    batches: tuple | None = None
+
+
+@dataclass(frozen=True)
+class Penalty:
+    """R = λ₂ Σ w² + λ₁ Σ |w| over `params`, added to the loss (regularization:)."""
+
+    l2: sp.Expr
+    l1: sp.Expr
+    params: tuple  # the parameters' symbols, in order
+    symbol: sp.Symbol  # R
+    l2_symbol: sp.Symbol  # λ₂
+    l1_symbol: sp.Symbol  # λ₁
+    #: a layered network's matrices: ((‖W‖² symbol, ‖W‖₁ symbol, its entries' symbols), ...),
+    #: so that R is written λ₂(‖W⁽¹⁾‖² + ‖W⁽²⁾‖²), not one term per entry; () in a graph
+    groups: tuple = ()
+
+
+def build_penalty(regularization, params: tuple, naming: "Naming", tensors=()) -> Penalty | None:
+    """The penalty of `regularization:` over `params` (the symbols it applies to);
+    `tensors` ((LaTeX, Unicode, plain, symbols), ...) groups them by matrix."""
+    if regularization is None:
+        return None
+    groups = []
+    for latex, unicode, plain, entries in tensors:
+        squares = naming.add(sp.Symbol(f"sq[{plain}]:penalty", nonnegative=True),
+                             Name(f"\\lVert {latex} \\rVert^2", f"‖{unicode}‖²", f"sumsq_{plain}"))
+        sizes = naming.add(sp.Symbol(f"abs[{plain}]:penalty", nonnegative=True),
+                           Name(f"\\lVert {latex} \\rVert_1", f"‖{unicode}‖₁", f"sumabs_{plain}"))
+        groups.append((squares, sizes, tuple(entries)))
+    symbol = naming.add(sp.Symbol("R:penalty", real=True), Name("R", "R", "penalty"))
+    l2 = naming.add(sp.Symbol("l2:penalty", nonnegative=True), Name("\\lambda_2", "λ₂", "l2"))
+    l1 = naming.add(sp.Symbol("l1:penalty", nonnegative=True), Name("\\lambda_1", "λ₁", "l1"))
+    return Penalty(sp.Rational(regularization.l2.numerator, regularization.l2.denominator),
+                   sp.Rational(regularization.l1.numerator, regularization.l1.denominator),
+                   tuple(params), symbol, l2, l1, tuple(groups))
 
 
 @dataclass
@@ -322,10 +363,17 @@ def build_graph(problem: GraphProblem) -> Graph:
         lr = _rational(problem.optimizer.lr) if problem.optimizer.lr is not None else eta
         steps = problem.optimizer.steps
         optimizer = problem.optimizer.type
+    hyper = optimizer_settings(problem.optimizer, naming)
+    regularization = problem.regularization
+    penalty = build_penalty(regularization, tuple(
+        symbols[n] for n, _ in problem.params
+        if regularization is not None and (regularization.params is None or n in regularization.params)),
+        naming)
     return Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                  params=params, param_values=param_values, nodes=tuple(nodes), loss=loss,
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
-                 names=naming, output=output, optimizer=optimizer,
+                 names=naming, output=output, optimizer=optimizer, hyper=hyper, penalty=penalty,
+                 batches=batches_of(problem.optimizer, len(samples)),
                  sample_loss_name=_sample_loss_name(naming, symbols, notation))
 
 
@@ -346,6 +394,40 @@ def _notation_free(naming: Naming, symbols: dict, notation, key: str, shown: Nam
                             f"problem's '{name}'; one symbol stands for one thing, so choose "
                             f"another {key} or rename '{name}'",
                             field=f"notation.{key}", line=notation.line_of(key))
+
+
+def optimizer_settings(optimizer, naming: "Naming") -> dict:
+    """The optimizer's settings besides lr and steps, for the engine: numbers as Rationals,
+    a null as the setting's symbol (named as vocab/optimizers.py writes it), flags as they are."""
+    if optimizer is None:
+        return {}
+    rule = OPTIMIZERS[optimizer.type]
+    symbols = {s.name: s.symbol for s in rule.settings}
+    out = {}
+    for name, value in optimizer.settings:
+        if symbols.get(name) is not None:  # a symbol for it: also the one a worked line writes
+            latex, unicode, plain = symbols[name]
+            naming.add(hyper_symbol(name), Name(latex, unicode, plain))
+        if isinstance(value, bool):
+            out[name] = value
+        elif value is None:
+            out[name] = hyper_symbol(name)
+        else:
+            out[name] = sp.Rational(value.numerator, value.denominator)
+    return out
+
+
+def batches_of(optimizer, samples: int) -> tuple | None:
+    """Step t's samples: the next batch_size of them in order, cycling through the data."""
+    if optimizer is None or optimizer.batch_size is None or optimizer.batch_size >= samples:
+        return None  # a batch of all the data is full-batch descent
+    k = optimizer.batch_size
+    return tuple(tuple((t * k + j) % samples for j in range(k)) for t in range(optimizer.steps))
+
+
+def hyper_symbol(name: str) -> sp.Symbol:
+    """An optimizer setting's symbol; ':' keeps it apart from a parameter of that name."""
+    return sp.Symbol(f"{name}:opt", nonnegative=True)
 
 
 def _one_symbol_each(naming: Naming, symbols: dict, problem: GraphProblem) -> None:

@@ -14,6 +14,8 @@ quantity is. Values are the engine's, never recomputed: SymPy numbers, nested li
     samples.<k>.loss                  the loss of sample k
     samples.<k>.<dl(k)/dq>            a backward quantity of sample k (dL/dq with one sample)
     updates.<t>.params.<p>            p after optimizer step t (t from 1)
+    updates.<t>.state.<s>.<p>         the optimizer's state s of p after step t (velocity,
+                                      m, v, square_avg, momentum_buffer, sum)
     updates.<t>.loss                  the loss after step t
     updates.<t>.samples.<k>.<name>    a quantity of sample k after step t
     derivatives.<df/dx>               a calculus problem's partial derivative (a formula)
@@ -66,6 +68,9 @@ def _graph(solution) -> list[Quantity]:
             out += [Quantity(f"updates.{t}.params.{plain(p)}", plain(p),
                              _full(update.params[p], update.full_params[p]), "update", step=t)
                     for p in update.params]
+            out += [Quantity(f"updates.{t}.state.{name}.{plain(p)}", plain(p), _full(v, None),
+                             "update", step=t)
+                    for name, values in update.state.items() for p, v in values.items()]
         prefix = f"updates.{t}." if t else ""
         for sample in current.samples:
             k = sample.index

@@ -120,7 +120,17 @@ def _is_graph_form(path: Path) -> bool:
     return not ("network" in doc or "function" in doc)
 
 
-GRAPH_PROBLEMS = [p for p in PROBLEMS if _is_graph_form(p)]  # layered: test_layered_oracle.py
+def _plain_descent(path: Path) -> bool:
+    """The oracle steps by plain gradient descent without a penalty; the other examples
+    (optimizers, regularization) are checked by tests/test_optimizers.py."""
+    doc = oracle.load_yaml(path.read_text())
+    optimizer = doc.get("optimizer") or {}
+    return optimizer.get("type", "sgd") == "sgd" and set(optimizer) <= {"type", "lr", "steps"} \
+        and "regularization" not in doc
+
+
+# layered: test_layered_oracle.py
+GRAPH_PROBLEMS = [p for p in PROBLEMS if _is_graph_form(p) and _plain_descent(p)]
 
 
 @pytest.mark.parametrize("path", GRAPH_PROBLEMS, ids=[p.name for p in GRAPH_PROBLEMS])

@@ -21,7 +21,7 @@ STAGES = [
     ("spec", ["spec", "spec.notation", "layered.spec"]),
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution"]),
-    ("solve", ["engine", "layered.solve", "calculus.point", "calculus.engine"]),
+    ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.engine"]),
     ("lay out", ["quantities", "sheet", "layered.matrix"]),
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),

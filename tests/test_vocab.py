@@ -234,11 +234,11 @@ def test_sgd_numeric_step_is_exact_and_the_same_as_the_formula():
 
 
 def test_an_unknown_optimizer_names_the_known_ones():
-    text = GRAPH.replace("LOSS", "bce") + "optimizer: {type: adam, lr: 0.1}\n"
+    text = GRAPH.replace("LOSS", "bce") + "optimizer: {type: lbfgs, lr: 0.1}\n"
     with pytest.raises(SpecError) as info:
         load_problem(text)
     assert info.value.field == "optimizer.type"
-    assert "only 'sgd' (plain gradient descent) is supported" in info.value.message
+    assert "the optimizers are 'sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'" in info.value.message
 
 
 @pytest.mark.parametrize("example", ["softmax_classifier", "seed000_sparse_sigmoid"])

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import sympy as sp
 from sympy.core.basic import _args_sortkey
 
-from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, derive_name, layer_indexed,
-                     notation_name)
+from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, batches_of, build_penalty, derive_name,
+                     layer_indexed, notation_name, optimizer_settings)
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
 
@@ -171,7 +171,11 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
                   output=output, optimizer=problem.optimizer.type if problem.optimizer else None,
-                  sample_loss_name=notation_name(notation.sample_loss, "l"))
+                  sample_loss_name=notation_name(notation.sample_loss, "l"),
+                  hyper=optimizer_settings(problem.optimizer, naming),
+                  penalty=build_penalty(problem.regularization, _penalised(layers, problem), naming,
+                                        _penalised_tensors(layers, problem)),
+                  batches=batches_of(problem.optimizer, len(samples)))
     return graph, Network(problem, x, y, tuple(layers))
 
 
@@ -209,3 +213,26 @@ def _samples(problem: NetworkProblem, x: Tensor, y: Tensor, naming: Naming) -> t
                     values[symbol] = naming.sampled_input(symbol, k)
         result.append(values)
     return tuple(result)
+
+
+def _penalised(layers, problem) -> tuple:
+    """The entries regularization: applies to: every weight, and the biases if it says so."""
+    regularization = problem.regularization
+    if regularization is None:
+        return ()
+    out = []
+    for layer in layers:
+        out.extend(layer.W.symbols)
+        if regularization.biases and layer.b is not None:
+            out.extend(layer.b.symbols)
+    return tuple(out)
+
+
+def _penalised_tensors(layers, problem) -> tuple:
+    """(LaTeX, Unicode, plain, entries) of each matrix (and bias) the penalty applies to."""
+    regularization = problem.regularization
+    if regularization is None:
+        return ()
+    tensors = [t for layer in layers for t in (layer.W, layer.b if regularization.biases else None)
+               if t is not None]
+    return tuple((t.latex, t.unicode, t.plain, tuple(t.symbols)) for t in tensors)

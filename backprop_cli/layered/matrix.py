@@ -21,6 +21,7 @@ from ..graph import LEARNING_RATE, Name, Naming, derive_name, layer_indexed, not
 # the worksheet's pieces; a Block is a titled Derivation, a Line a MatrixLine
 from ..sheet.model import Derivation as Block
 from ..sheet.model import Mat, MatrixLine as Line, Named, Op, Scalar, Table
+from ..sheet.updates import step_title
 from ..vocab import ACTIVATIONS, LOSSES
 from .compile import LayerView, Network
 from .spec import NetworkProblem
@@ -407,7 +408,7 @@ class _Worker:
                 blocks.append(Block("Backward pass" + label, self.backward(current)))
             update = [u for u in self.sol.updates if u.iteration == current.iteration + 1]
             if update:
-                blocks.append(Block(f"Gradient-descent step {update[0].iteration}",
+                blocks.append(Block(step_title(self.graph, update[0].iteration),
                                     self.update(current, update[0])))
         return MatrixWork(general=_general(self.problem), blocks=tuple(blocks),
                           names=self.naming.names)
@@ -466,7 +467,7 @@ class _Worker:
         steps = [s.forward[-1] for s in current.samples if s.forward and s.forward[-1].phase == "loss"]
         if self.m > 1:  # the samples' losses one under another: ℓ⁽²⁾ = ½(ŷ⁽²⁾ − y⁽²⁾)²
             steps = [self.of_sample(s) for s in steps]
-        steps += [s for s in current.reduce if s.lhs == self.sol.loss_symbol]
+        steps += [s for s in current.reduce if s.lhs == self.sol.loss_symbol or s.phase == "penalty"]
         return steps
 
     def of_sample(self, step):
@@ -604,7 +605,8 @@ class _Worker:
 
     def gradient(self, current, symbol, l, i, j):
         """The engine's gradient; for one symbolic sample, δ_i a_j in named quantities."""
-        value = current.gradients[symbol]
+        # with regularization: these lines are the loss's part; R's is added before the step
+        value = current.data_gradients.get(symbol, current.gradients[symbol])
         if value.is_number or self.m > 1:
             return value
         layer = self.net.layers[l - 1]
@@ -675,7 +677,21 @@ class _Worker:
             return [entry.written_derivative(z, slope) for z in layer.z.entries]
         return [entry.derivative(z, a, layer.alpha) for z, a in zip(layer.z.entries, layer.a.entries)]
 
+    def penalised(self, current) -> tuple:
+        """With regularization:, the gradients with ∂R/∂w added, entry by entry, before
+        the step that uses them (the backward pass above shows the loss's part)."""
+        if self.graph.penalty is None:
+            return ()
+        return tuple(s for s in current.reduce if s.phase == "reduce" and s.lhs != self.sol.loss_symbol)
+
     def update(self, current, update) -> tuple:
+        if len(update.steps) != len(update.params) or any(st.lhs not in update.params
+                                                           for st in update.steps):
+            # an optimizer with state (a velocity, Adam's moments) or weight decay: its
+            # lines entry by entry, as the scalar view writes them
+            return self.penalised(current) + tuple(update.steps)
+        if self.graph.penalty is not None:
+            return self.penalised(current) + tuple(update.steps)
         n, lines = self.n, []
         eta = self.graph.lr
         top = n.loss

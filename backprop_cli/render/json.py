@@ -94,6 +94,11 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
                         "params": {plain(p): number(v, names) for p, v in update.full_params.items()}
                         if entries else {},
                         "loss": number(after[0].loss) if after else None})
+        if graph.batches is not None:  # batch_size: the samples (1-based) this step used
+            updates[-1]["batch"] = [i + 1 for i in graph.batches[update.iteration - 1]]
+        if update.state:  # the optimizer's state after the step (velocity, m, v, ...)
+            updates[-1]["state"] = {name: {plain(p): number(v, names) for p, v in values.items()}
+                                    if entries else {} for name, values in update.state.items()}
     return {
         "format": FORMAT_VERSION,
         "title": graph.title,
@@ -145,6 +150,9 @@ def network_data(sheet: Worksheet, settings: Settings) -> dict:
     data["samples"] = samples
     for update, entry in zip(solution.scalar.updates, data["updates"]):
         entry["params"] = {t.plain: _tensor_values(t, update.full_params, names) for t in net.tensors()}
+        if update.state:
+            entry["state"] = {name: {t.plain: _tensor_values(t, values, names) for t in net.tensors()}
+                              for name, values in update.state.items()}
     data["matrix_form"] = general
     return data
 

@@ -37,6 +37,9 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
         elif isinstance(block, m.Training):
             ctx["lr"], ctx["steps"] = tex(block.lr, decimals=True), block.steps
             ctx["eta"] = tex(block.symbol) if block.symbol is not None else "\\eta"
+            ctx["method"] = block.method[:1].upper() + block.method[1:]
+            ctx["batch"] = block.batch
+            ctx["optimizer_settings"] = [f"{tex(s)} = {tex(v, decimals=True)}" for s, v in block.settings]
         elif isinstance(block, m.GradientTable):
             ctx["gradients"] = [(tex(p), tex(v, decimals=True) if v.is_number else "\\text{symbolic}",
                                  tex(g, decimals=True)) for p, v, g in block.rows]

@@ -142,6 +142,10 @@ class _Network:
         ctx["lr"], ctx["steps"] = latex(block.lr, names=self.names, decimals=True), block.steps
         if block.symbol is not None:
             ctx["eta"] = latex(block.symbol, names=self.names)
+        ctx["method"] = block.method[:1].upper() + block.method[1:]
+        ctx["batch"] = block.batch
+        ctx["optimizer_settings"] = [f"{latex(s, names=self.names)} = "
+                                     f"{latex(v, names=self.names, decimals=True)}" for s, v in block.settings]
 
     def _Gradients(self, block, ctx):
         ctx["gradients"] = pack([f"\\frac{{\\partial {block.loss.latex}}}{{\\partial {name.latex}}} = {self.tex([mat])}"

@@ -115,6 +115,15 @@ class MathLatexPrinter(LatexPrinter):
             return names[expr].latex
         return super()._print_Symbol(expr, style)
 
+    def _print_Pow(self, expr):
+        """A derivative's symbol raised to a power, (∂L/∂w)², in brackets: a bare
+        fraction with an exponent reads as the exponent of its denominator."""
+        base = expr.base
+        if base.is_Symbol and base not in self._settings["values"] \
+                and base in self._settings["names"] and "\\frac" in self._settings["names"][base].latex:
+            return f"\\left({self._print(base)}\\right)^{{{self._print(expr.exp)}}}"
+        return super()._print_Pow(expr)
+
     def _print_Mul(self, expr):
         # (1/m)(a + b) as \frac{1}{m}\left(a + b\right), not one tall fraction
         args = expr.args

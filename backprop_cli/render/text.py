@@ -217,8 +217,11 @@ class _Text:
 
     def _Training(self, block: m.Training) -> list[str]:
         eta = self.u(block.symbol) if block.symbol is not None else "η"
-        return [f"  learning rate {eta} = {self.u(block.lr, decimals=True)}, "
-                f"{block.steps} step{'s' if block.steps != 1 else ''} of gradient descent"]
+        settings = "".join(f", {self.u(s)} = {self.u(v, decimals=True)}" for s, v in block.settings)
+        return self.prose(f"learning rate {eta} = {self.u(block.lr, decimals=True)}{settings}, "
+                          f"{block.steps} step{'s' if block.steps != 1 else ''} of {block.method}"
+                          + (f", {block.batch} sample{'s' if block.batch != 1 else ''} per step in "
+                             f"order, cycling" if block.batch else ""))
 
     def _GradientTable(self, block: m.GradientTable) -> list[str]:
         s = self.style

@@ -7,10 +7,10 @@ Nothing is computed here: the engine's Steps become worked lines as they are.
 from __future__ import annotations
 
 from ..engine import Pass, Solution, Step
-from ..graph import LEARNING_RATE
 from .diagram import graph_diagram
 from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
-                    Training, Warning, Worked, Worksheet)
+                    Warning, Worked, Worksheet)
+from .updates import all_samples, gradients_title, loss_title, pass_heading, step_title, training
 
 
 def build_graph_sheet(solution: Solution) -> Worksheet:
@@ -40,54 +40,53 @@ def given(solution: Solution) -> tuple:
     loss = (graph.loss.symbol, solution.sample_loss, graph.loss.written) if graph.loss is not None else None
     out = [Definitions(equations, loss, several=len(graph.samples) > 1, reduction=graph.reduction),
            Parameters(tuple(graph.param_values.items())),
-           Samples(tuple((s.index, tuple(_own_symbols(solution, s))) for s in solution.first.samples))]
+           Samples(_own_symbols(solution))]
     if graph.lr is not None:
-        out.append(Training(graph.lr, graph.steps, LEARNING_RATE))
+        out.append(training(graph))
     return tuple(out)
 
 
-def _own_symbols(solution: Solution, sample) -> list:
-    """A sample's data; with several samples a symbolic entry is written as that sample's
-    own symbol, y⁽¹⁾, the name the lines combining the samples give it."""
-    several = len(solution.first.samples) > 1
-    return [(s, solution.graph.names.of_sample(s, sample.index) if several and v == s else v)
-            for s, v in sample.given.items()]
+def _own_symbols(solution: Solution) -> tuple:
+    """Every sample's data (updates.all_samples); with several samples a symbolic entry is
+    written as that sample's own symbol, y⁽¹⁾, the name the lines combining them give it."""
+    several = len(solution.graph.samples) > 1
+    return tuple((i, tuple((s, solution.graph.names.of_sample(s, i) if several and v == s else v)
+                           for s, v in given)) for i, given in all_samples(solution))
 
 
 def sections(solution: Solution) -> list[Section]:
     """Forward, loss, backward, gradients, updates; per sample where there are several."""
     out: list[Section] = []
-    out.extend(_pass_sections(solution, solution.first, heading="Forward pass"))
+    out.extend(_pass_sections(solution, solution.first,
+                              heading=pass_heading("Forward pass", solution.first, solution.graph)))
     for update in solution.updates:
-        out.append(Section(f"Gradient-descent step {update.iteration}", worked(update.steps)))
+        out.append(Section(step_title(solution.graph, update.iteration), worked(update.steps)))
         following = [p for p in solution.passes if p.iteration == update.iteration]
         if following:
-            out.extend(_pass_sections(solution, following[0],
-                                      heading=f"Forward pass after step {update.iteration}"))
+            out.extend(_pass_sections(solution, following[0], heading=pass_heading(
+                f"Forward pass after step {update.iteration}", following[0], solution.graph)))
     return out
 
 
 def _pass_sections(solution: Solution, current: Pass, heading: str) -> list[Section]:
     out = []
-    several = len(current.samples) > 1
+    several = len(current.samples) > 1 or solution.graph.batches is not None
     for sample in current.samples:
         title = f"{heading}, sample {sample.index}" if several else heading
         out.append(Section(title, worked(sample.forward),
                            subtitle=tuple(known(sample.given).items()) if several else ()))
-    reduce_loss = [s for s in current.reduce if s.lhs == solution.loss_symbol]
+    reduce_loss = [s for s in current.reduce if s.lhs == solution.loss_symbol or s.phase == "penalty"]
     if reduce_loss:
-        out.append(Section("Loss over the data", worked(reduce_loss)))
+        out.append(Section(loss_title(current, solution.graph), worked(reduce_loss)))
     if any(sample.backward for sample in current.samples):
         for sample in current.samples:
             title = "Backward pass" + (f", sample {sample.index}" if several else "")
             if current.iteration:
                 title += f" (after step {current.iteration})"
             out.append(Section(title, worked(sample.backward)))
-        reduce_grads = [s for s in current.reduce if s.lhs != solution.loss_symbol]
+        reduce_grads = [s for s in current.reduce if s not in reduce_loss]
         if reduce_grads:
-            reduction = "mean" if solution.graph.reduction == "mean" else "sum"
-            out.append(Section(f"Gradients over the data ({reduction} of the samples)",
-                               worked(reduce_grads)))
+            out.append(Section(gradients_title(solution.graph, several, current), worked(reduce_grads)))
     return out
 
 

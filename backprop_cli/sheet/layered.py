@@ -17,7 +17,8 @@ from . import graph as scalar_sheet
 from .diagram import network_diagram
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
-                    Tensors, Training, Vectors, Worksheet)
+                    Tensors, Vectors, Worksheet)
+from .updates import all_samples, training
 
 GENERAL = "The network in matrix form"
 SCALAR = "Entry by entry (scalar view)"
@@ -30,6 +31,10 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
     a large network's JSON time."""
     problem = solution.problem
     scalar = solution.scalar
+    if scalar is not None and scalar.graph.batches is not None:
+        # batch_size: each pass has its own samples; the matrix layout's batch is the whole
+        # data, so the passes are worked entry by entry
+        matrix_lines, view = False, "scalar"
     if scalar is None or not matrix_lines:
         work = general_work(problem)
         if scalar is not None:
@@ -95,16 +100,17 @@ def given(solution: NetworkSolution) -> tuple:
                                               for s in row) for row in rows))))
     out.append(Tensors(tuple(tensors)))
     samples = []
-    for k, sample in enumerate(solution.scalar.first.samples, start=1):
-        x = [sample.given.get(s, s) for s in solution.network.x.entries]
-        y = [sample.given.get(s, s) for s in solution.network.y.entries] if problem.loss else None
+    for k, given_values in all_samples(solution.scalar):
+        given_values = dict(given_values)
+        x = [given_values.get(s, s) for s in solution.network.x.entries]
+        y = [given_values.get(s, s) for s in solution.network.y.entries] if problem.loss else None
         samples.append((_vector(x, problem.convention),
                         _vector(y, problem.convention) if y is not None else None,
                         problem.data[k - 1].label))
     names = Notation(problem, batch=False)
     out.append(Vectors(tuple(samples), names=(names.x, names.y)))
     if graph.lr is not None:
-        out.append(Training(graph.lr, graph.steps, LEARNING_RATE))
+        out.append(training(graph, symbol=LEARNING_RATE))
     return tuple(out)
 
 

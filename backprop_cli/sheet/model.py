@@ -178,6 +178,9 @@ class Training:
     lr: sp.Expr  # a number, or the learning-rate symbol
     steps: int
     symbol: sp.Symbol | None = None  # how the rate is written (its name); None: η
+    method: str = "gradient descent"  # the optimizer, as "N steps of ..." says it
+    settings: tuple = ()  # (symbol, value) of the optimizer's other settings in play (β₁, ...)
+    batch: int | None = None  # batch_size: samples per step, in order and cycling
 
 
 @record

@@ -19,7 +19,7 @@ from ..errors import SpecError, clip
 from ..suggest import character_name, did_you_mean, foreign
 from ..texchars import can_show
 from ..vocab.activations import formula_functions
-from ..vocab.optimizers import DEFAULT, OPTIMIZERS, REQUIRED
+from ..vocab.optimizers import DEFAULT, OPTIMIZERS, REQUIRED, written_settings
 from ..yamlload import Document, Flag, field_name, is_number
 from .spelling import FILE, Spelling
 
@@ -55,6 +55,23 @@ class Optimizer:
     type: str
     lr: Fraction | None  # None: the symbol eta
     steps: int
+    #: the entry's other settings, (name, value): a Fraction, None (a symbol) or a bool;
+    #: betas as beta1 and beta2
+    settings: tuple = ()
+    batch_size: int | None = None  # samples per step, in order and cycling; None: all
+
+    def setting(self, name: str):
+        return dict(self.settings)[name]
+
+
+@dataclass(frozen=True)
+class Regularization:
+    """regularization: a penalty l2·Σw² + l1·Σ|w| added to the loss once per step."""
+
+    l2: Fraction
+    l1: Fraction
+    biases: bool  # the layered form: the biases too (default: the weights only)
+    params: tuple | None  # the graph form: the parameters named; None: all of them
 
 
 #: Other names people give a key, so that the hint is the key meant, not the nearest spelling.
@@ -214,27 +231,130 @@ class Reader:
 
     def optimizer(self, top) -> Optimizer:
         """optimizer: {type: ..., and its settings}; the types and settings are those of
-        vocab/optimizers.py."""
+        vocab/optimizers.py, checked as torch.optim checks them."""
         path = ("optimizer",)
         value = self.mapping(path, top["optimizer"], "optimizer")
         kind = value.get("type", DEFAULT)
         rule = OPTIMIZERS.get(kind) if isinstance(kind, str) else None
-        settings = (rule or OPTIMIZERS[DEFAULT]).settings
-        self.unknown_keys(path, value, ("type",) + tuple(s.name for s in settings), "optimizer")
         if rule is None:
             shown = f"'{clip(kind)}'" if isinstance(kind, str) else _kind(kind)
-            known = " and ".join(f"'{name}' ({r.description})" for name, r in OPTIMIZERS.items())
-            self.fail(path + ("type",), f"unknown optimizer {shown}; only {known} is supported: "
-                                        f"write type: {DEFAULT}, or leave type out")
+            known = ", ".join(f"'{name}'" for name in OPTIMIZERS)
+            self.fail(path + ("type",), f"unknown optimizer {shown}; the optimizers are {known}"
+                                        f"{did_you_mean(kind, list(OPTIMIZERS)) if isinstance(kind, str) else ''}"
+                                        f": write type: {DEFAULT}, or leave type out")
+        settings = written_settings(rule)
+        self.unknown_keys(path, value, ("type",) + tuple(s.name for s in settings), "optimizer")
         if "lr" not in value and rule.default("lr") is REQUIRED:
             self.fail(path, "needs a learning rate 'lr:' (a number, or null for the symbol eta)")
-        lr = self.number(path + ("lr",), value["lr"], allow_null=True)
-        self.check_lr(path + ("lr",), lr)
+        read = {}
+        for setting in settings:
+            if setting.name in ("steps", "batch_size"):
+                continue
+            given = value.get(setting.name, setting.default)
+            read.update(self.optimizer_setting(path + (setting.name,), setting, given,
+                                               setting.name in value))
         steps = value.get("steps", rule.default("steps"))
         if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= MAX_STEPS:
             self.fail(path + ("steps",), f"must be a whole number from 1 to {MAX_STEPS}, like "
                                          f"steps: 1, not {_kind(steps)}")
-        return Optimizer(type=kind, lr=lr, steps=steps)
+        if read.get("nesterov"):
+            momentum, dampening = read["momentum"], read["dampening"]
+            if momentum == 0 or dampening is None or dampening != 0:
+                self.fail(path + ("nesterov",),
+                          "Nesterov momentum needs a momentum above 0 and no dampening (PyTorch "
+                          "refuses it too); give momentum: 0.9, say, and leave dampening out")
+        batch = value.get("batch_size")
+        if batch is not None and (not isinstance(batch, int) or isinstance(batch, bool) or batch < 1):
+            self.fail(path + ("batch_size",), f"must be a whole number of samples, 1 or more "
+                                              f"(1: one sample per step), not {_kind(batch)}")
+        lr = read.pop("lr")
+        return Optimizer(type=kind, lr=lr, steps=steps, settings=tuple(read.items()),
+                         batch_size=batch)
+
+    def batch_fits(self, optimizer: Optimizer | None, samples: int) -> None:
+        """A batch no larger than the data (torch's DataLoader would give a shorter one)."""
+        if optimizer is not None and optimizer.batch_size is not None and optimizer.batch_size > samples:
+            self.fail(("optimizer", "batch_size"),
+                      f"is {optimizer.batch_size}, more than the {samples} sample"
+                      f"{'s' if samples != 1 else ''} in data; write at most {samples}, or leave "
+                      f"batch_size out for full-batch steps")
+
+    def optimizer_setting(self, path, setting, given, written: bool) -> dict:
+        """One setting of an optimizer, checked as its kind says; {name: value}."""
+        kind = setting.kind
+        if kind == "flag":
+            if not isinstance(given, (bool, Flag)):
+                self.fail(path, f"must be true or false, not {_kind(given)}")
+            return {setting.name: bool(given)}
+        if kind == "betas":
+            if not written:
+                return {"beta1": _default(given[0]), "beta2": _default(given[1])}
+            pair = self.sequence(path, given, "betas", "betas: [0.9, 0.999]")
+            if len(pair) != 2:
+                self.fail(path, f"must be two numbers [β₁, β₂], like betas: [0.9, 0.999], "
+                                f"not {len(pair)}")
+            out = {}
+            for i, (name, item) in enumerate(zip(("beta1", "beta2"), pair)):
+                out[name] = self.optimizer_number(path + (i,), "fraction", item)
+            return out
+        if not written:
+            return {setting.name: _default(given)}
+        return {setting.name: self.optimizer_number(path, kind, given,
+                                                    allow_null=setting.symbol is not None)}
+
+    def optimizer_number(self, path, kind: str, given, allow_null: bool = True) -> Fraction | None:
+        number = self.number(path, given, allow_null=allow_null)
+        if number is None:
+            return None
+        if kind == "rate":
+            self.check_lr(path, number)
+            if number == 0:
+                self.fail(path, "the learning rate is 0, so no step changes anything; write a "
+                                "positive number, like 0.1")
+        bad = {"nonnegative": (number < 0, "0 or more (PyTorch refuses a negative value)"),
+               "positive": (number <= 0, "above 0, like 1e-8"),
+               "fraction": (not 0 <= number < 1, "from 0 up to (not including) 1, like 0.9 "
+                                                  "(PyTorch refuses it too)"),
+               "unit": (not 0 <= number <= 1, "from 0 to 1, like 0.99"),
+               "count": (number < 1 or number.denominator != 1, "a whole number, 1 or more")}
+        wrong, what = bad.get(kind, (False, ""))
+        if wrong:
+            self.fail(path, f"must be {what}, not {float(number):g}")
+        return number
+
+    def regularization(self, top, params, layered: bool) -> Regularization:
+        """regularization: {l2: λ, l1: λ, biases: false (layered) or params: [...] (graph)}."""
+        path = ("regularization",)
+        value = self.mapping(path, top["regularization"], "regularization",
+                             "regularization: {l2: 0.01}")
+        keys = ("l2", "l1", "biases") if layered else ("l2", "l1", "params")
+        self.unknown_keys(path, value, keys, "regularization")
+        if "l2" not in value and "l1" not in value:
+            self.fail(path, "needs a strength, like l2: 0.01 (λ·Σw²) or l1: 0.01 (λ·Σ|w|)")
+        strengths = {}
+        for key in ("l2", "l1"):
+            number = self.number(path + (key,), value.get(key, 0), allow_null=False)
+            if number < 0:
+                self.fail(path + (key,), f"must be 0 or more, not {float(number):g}: a negative "
+                                         f"penalty would reward large weights")
+            strengths[key] = number
+        biases = value.get("biases", False)
+        if not isinstance(biases, (bool, Flag)):
+            self.fail(path + ("biases",), f"must be true or false, not {_kind(biases)}")
+        named = None
+        if "params" in value:
+            listed = self.sequence(path + ("params",), value["params"], "params",
+                                   "params: [w1, w2]")
+            named = []
+            for i, name in enumerate(listed):
+                if not isinstance(name, str) or name not in params:
+                    shown = f"'{clip(name)}'" if isinstance(name, str) else _kind(name)
+                    self.fail(path + ("params", i), f"{shown} is not a parameter"
+                              + (did_you_mean(name, list(params)) if isinstance(name, str) else "")
+                              + f"; the parameters are {', '.join(params)}")
+                named.append(str(name))
+        return Regularization(l2=strengths["l2"], l1=strengths["l1"], biases=bool(biases),
+                              params=tuple(named) if named is not None else None)
 
     def check_lr(self, path, lr: Fraction | None) -> None:
         """A learning rate as torch.optim.SGD takes it: 0 or more ("Invalid learning rate"
@@ -255,12 +375,23 @@ class Reader:
             self.fail(("optimizer", "steps"),
                       f"a symbolic learning rate (lr: null) writes one step, as a formula; "
                       f"with steps: {n} give lr a number, like lr: 0.1, or write steps: 1")
+        unknown = next((name for name, v in optimizer.settings if v is None), None)
+        if unknown is not None:
+            written = "betas" if unknown.startswith("beta") else unknown
+            self.fail(("optimizer", "steps"),
+                      f"a symbolic {written} (null) writes one step, as a formula; with "
+                      f"steps: {n} give it a number, or write steps: 1")
         if symbolic is not None:
             what = self.spelling.field(symbolic) if symbolic else "the data (left out)"
             self.fail(("optimizer", "steps"),
                       f"{what} is symbolic (null), so the first step is a formula and there are "
                       f"no numbers for a second; with steps: {n} give it a number, or write "
                       f"steps: 1")
+
+
+def _default(value) -> Fraction | bool:
+    """A setting's default as the exact decimal it is written as (1e-8, not its double)."""
+    return value if isinstance(value, bool) else Fraction(str(value))
 
 
 def _looks_numeric(text: str) -> bool:

@@ -17,7 +17,7 @@ from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from . import budget
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
-from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer,
+from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer, Regularization,
                    Reader, _kind)
 
 #: The losses the graph form (one scalar output) takes by name: vocab/losses.py.
@@ -69,6 +69,7 @@ class GraphProblem:
     optimizer: Optimizer | None
     symbols: tuple[tuple[str, str], ...]
     notation: Notation = DEFAULT_NOTATION  # how the solution writes the loss, the rate, ...
+    regularization: Regularization | None = None
 
 
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
@@ -78,7 +79,7 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols", "notation")
+              "reduction", "optimizer", "symbols", "notation", "regularization")
 
 
 def read_graph(reader: Reader) -> GraphProblem:
@@ -141,6 +142,7 @@ class _GraphReader(Reader):
         if optimizer is not None and loss is None:
             self.fail(("optimizer",), "an optimizer needs a loss to minimise; add 'loss:'")
         self.steps_with_numbers(optimizer, _first_symbol(top, params, data, inputs, targets))
+        self.batch_fits(optimizer, len(data))
         steps = optimizer.steps if optimizer is not None else 0
         symbolic = sum(1 for sample in data if any(v is None for _, v in sample))
         work = budget.graph_work(len(data), len(nodes), len(params), steps,
@@ -154,10 +156,16 @@ class _GraphReader(Reader):
                              f"{len(params)} parameters) = {budget.describe(work)}: use fewer "
                              f"samples, optimizer steps or nodes")
         symbols = self.symbols(top, declared) if top.get("symbols") is not None else ()
+        regularization = None
+        if top.get("regularization") is not None:
+            if loss is None:
+                self.fail(("regularization",), "a penalty is added to the loss; add 'loss:'")
+            regularization = self.regularization(top, [name for name, _ in params], layered=False)
         return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
                             reduction=reduction, optimizer=optimizer, symbols=symbols,
-                            notation=read_notation(self, top))
+                            notation=read_notation(self, top),
+                            regularization=regularization)
     def loss(self, top, declared=None) -> LossSpec:
         """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
         `declared` (the names so far) tells a misspelt named loss from a formula."""

@@ -21,14 +21,15 @@ from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
 from .graph import check_notes_math
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
-from .base import MAX_SAMPLES, NAME, Optimizer, Reader, _kind, _looks_numeric, line_of
+from .base import (MAX_SAMPLES, NAME, Optimizer, Reader, Regularization, _kind, _looks_numeric,
+                   line_of)
 
 #: The names a layer's activation and the loss may take: vocab/activations.py, vocab/losses.py.
 ACTIVATIONS = tuple(ACTIVATION_TABLE)
 LOSSES = tuple(LOSS_TABLE)
 CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
-            "notation")
+            "notation", "regularization")
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_UNITS = 512
@@ -73,6 +74,7 @@ class NetworkProblem:
     post: str
     lines: tuple = ()  # (field, line) of what a later stage may name: the loss
     notation: Notation = DEFAULT_NOTATION  # the course's notation (pre and post above too)
+    regularization: Regularization | None = None
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -146,18 +148,27 @@ class _NetworkReader:
                                       "give every layer a number of units")
         first_symbol = _first_symbol(top, params, data, loss)
         r.steps_with_numbers(optimizer, first_symbol)
+        r.batch_fits(optimizer, len(data))
         if not symbolic:
             self.within_budget(layers, sizes, data, optimizer, first_symbol is not None)
         title = r.text(("title",), top["title"]) if top.get("title") is not None else None
         notes = r.text(("notes",), top["notes"]) if top.get("notes") is not None else None
         if notes is not None:
             check_notes_math(notes, lambda msg: r.fail(("notes",), msg))
+        regularization = None
+        if top.get("regularization") is not None:
+            if loss is None or symbolic:
+                self.fail(("regularization",), "a penalty is added to the loss of a network with "
+                                               "numbers of units; add 'loss:'" if loss is None else
+                                               "with symbolic sizes there are no weights to penalise")
+            regularization = r.regularization(top, (), layered=True)
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
                               optimizer=optimizer, pre=pre, post=post,
                               lines=(("loss", r.line(("loss",))),) if loss is not None else (),
-                              notation=notation)
+                              notation=notation,
+                              regularization=regularization)
 
     def within_budget(self, layers, sizes, data, optimizer, symbolic: bool):
         """Refuse, before any work, a problem beyond budget.py's limit, saying its shape."""

@@ -1,0 +1,80 @@
+"""The optimizer's part of a worksheet, for the graph and layered builders alike: the given
+section's line (the rate, the other settings in play, the method) and each step's heading.
+The worked lines themselves are the engine's Steps (optimize.py), laid out as they are.
+"""
+
+from __future__ import annotations
+
+from ..graph import LEARNING_RATE, Graph, hyper_symbol
+from ..vocab.optimizers import DEFAULT, OPTIMIZERS
+from .model import Training
+
+
+def rule_of(graph: Graph):
+    return OPTIMIZERS[graph.optimizer or DEFAULT]
+
+
+def training(graph: Graph, symbol=LEARNING_RATE) -> Training:
+    """The rate, then each setting a step writes (momentum, β₁, β₂, ε, λ; not one that is
+    0, which no line uses), with the method's name."""
+    rule = rule_of(graph)
+    shown = []
+    for setting in rule.settings:
+        value = graph.hyper.get(setting.name)
+        if setting.symbol is None or value is None or isinstance(value, bool) or setting.name == "lr":
+            continue
+        if value.is_number and value == 0:
+            continue
+        shown.append((hyper_symbol(setting.name), value))
+    method = rule.method
+    if graph.hyper.get("nesterov"):
+        method += " with Nesterov momentum"
+    batch = len(graph.batches[0]) if graph.batches is not None else None
+    return Training(graph.lr, graph.steps, symbol, method=method, settings=tuple(shown), batch=batch)
+
+
+def step_title(graph: Graph, k: int) -> str:
+    """'Gradient-descent step 2', 'Adam step 2'."""
+    return f"{rule_of(graph).title} {k}"
+
+
+def gradients_title(graph: Graph, several: bool, current=None) -> str:
+    """The heading of the gradients over the data (or the batch): the samples' mean or sum,
+    and the penalty's gradient where regularization: adds one."""
+    # short: a heading must fit a narrow exam page in one or two lines
+    if current is not None and current.batch is not None:
+        return f"Gradients on the batch ({graph.reduction}{' and penalty' if graph.penalty else ''})"
+    if not several:
+        return "Gradients with the penalty"
+    if graph.penalty is not None:
+        return f"Gradients over the data ({graph.reduction} and penalty)"
+    return f"Gradients over the data ({graph.reduction} of the samples)"
+
+
+def pass_heading(heading: str, current, graph: Graph) -> str:
+    """'Forward pass, batch 2 (samples 3, 4)' with batch_size; after the last step the
+    pass is on all the data, and says so."""
+    if graph.batches is None:
+        return heading
+    if current.batch is None:
+        return f"{heading} (all the data)"
+    step = current.iteration + 1
+    which = ", ".join(map(str, current.batch))
+    return f"{heading}, batch of step {step} (sample{'s' if len(current.batch) > 1 else ''} {which})"
+
+
+def loss_title(current, graph: Graph) -> str:
+    return "Loss on the batch" if current.batch is not None else "Loss over the data"
+
+
+def all_samples(solution) -> tuple:
+    """(index, ((symbol, value), ...)) of every sample, also those the first pass (a
+    batch) does not use."""
+    first = {s.index: s for s in solution.first.samples}
+    out = []
+    for i, sample in enumerate(solution.graph.samples, start=1):
+        if i in first:
+            out.append((i, tuple(first[i].given.items())))
+        else:
+            out.append((i, tuple((s, v if v is not None else s) for s, v in sample.items())))
+    return tuple(out)
