@@ -19,6 +19,7 @@ import json
 import math
 from pathlib import Path
 
+import mpmath
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -170,9 +171,10 @@ def test_layered_form_agrees_with_torch_optim(spec, name, kwargs):
 
 # --- Part B: numpy, from the documented update rules ------------------------------------------
 
-def _numpy_steps(kind: str, h: dict, w: np.ndarray, grads: list) -> list:
+def _numpy_steps(kind: str, h: dict, w: np.ndarray, grads: list, sqrt=np.sqrt) -> list:
     """The parameters after each step, from torch.optim's documented pseudo-code; `grads`
-    are the gradients of the loss at the step (given, not recomputed: the rule alone)."""
+    are the gradients of the loss at the step (given, not recomputed: the rule alone).
+    Arrays of mpmath numbers (with `sqrt` theirs) reckon it at high precision."""
     out, state, w = [], {}, w.copy()
     for t, g0 in enumerate(grads, start=1):
         g = g0 + h.get("weight_decay", 0) * w if kind != "adamw" else g0.copy()
@@ -191,12 +193,12 @@ def _numpy_steps(kind: str, h: dict, w: np.ndarray, grads: list) -> list:
             v = b2 * state.get("v", 0) + (1 - b2) * g * g
             state.update(m=m, v=v)
             mhat, vhat = m / (1 - b1 ** t), v / (1 - b2 ** t)
-            w = w - h["lr"] * mhat / (np.sqrt(vhat) + h.get("eps", 1e-8))
+            w = w - h["lr"] * mhat / (sqrt(vhat) + h.get("eps", 1e-8))
         elif kind == "rmsprop":
             a = h.get("alpha", 0.99)
             s = a * state.get("s", 0) + (1 - a) * g * g
             state["s"] = s
-            step = g / (np.sqrt(s) + h.get("eps", 1e-8))
+            step = g / (sqrt(s) + h.get("eps", 1e-8))
             if h.get("momentum", 0):
                 state["b"] = h["momentum"] * state.get("b", 0) + step
                 step = state["b"]
@@ -205,7 +207,7 @@ def _numpy_steps(kind: str, h: dict, w: np.ndarray, grads: list) -> list:
             s = state.get("s", h.get("initial_accumulator_value", 0)) + g * g
             state["s"] = s
             rate = h["lr"] / (1 + (t - 1) * h.get("lr_decay", 0))
-            w = w - rate * g / (np.sqrt(s) + h.get("eps", 1e-10))
+            w = w - rate * g / (sqrt(s) + h.get("eps", 1e-10))
         out.append(w.copy())
     return out
 
@@ -261,7 +263,16 @@ def test_every_rule_agrees_with_numpy(rule, w0, xs):
     kind, h = rule
     steps = 3
     data = _solve(_linear_spec(kind, h, w0, xs, steps))
-    expected = _numpy_steps(kind, h, np.array(w0, dtype=float), [np.array(xs, dtype=float)] * steps)
+    # at 50 digits: a step g/(√v + ε) with g near ε magnifies float64's rounding 10⁸-fold
+    # (g = x + λw that is 0 exactly but 1e-17 in floats), which is the reference's error
+    exact = lambda v: mpmath.mpf(str(v))  # noqa: E731  the decimal the YAML says
+    with mpmath.workdps(50):  # every number made at this precision, settings too
+        hm = {k: (tuple(map(exact, v)) if isinstance(v, tuple) else v if isinstance(v, bool)
+                  else exact(v)) for k, v in h.items()}
+        expected = _numpy_steps(kind, hm, np.array([exact(v) for v in w0], dtype=object),
+                                [np.array([exact(x) for x in xs], dtype=object)] * steps,
+                                sqrt=np.vectorize(mpmath.sqrt, otypes=[object]))
+        expected = [np.array([float(v) for v in w]) for w in expected]
     for k, (entry, w) in enumerate(zip(data["updates"], expected), start=1):
         got = [entry["params"][f"w{i + 1}"] for i in range(len(w0))]
         assert np.allclose(got, w, rtol=1e-12, atol=1e-12), (kind, h, k, got, w)
