@@ -188,7 +188,9 @@ def test_text_shows_the_key_numbers(runner, path):
     if expected["loss"] is not None:
         # the loss under its name in the problem's notation (Div in seed 000, l in seed 004)
         name = yaml.safe_load(path.read_text()).get("notation", {}).get("loss", "L")
-        assert f"Loss: {name} = {expected['loss']}\n" in text
+        # with batch_size the loss says what it is on: "Loss on the batch of step 1 (...): L = "
+        assert re.search(rf"^Loss( on [^:]*)?: {re.escape(name)} = {re.escape(expected['loss'])}$", text,
+                         re.M), f"Loss: {name} = {expected['loss']}"
     missing = [n for n in expected["numbers"] if not has_number(text, n)]
     assert not missing, f"not in the output: {missing}"
     assert "\x1b[" not in text, "colour codes in output that is not a terminal"

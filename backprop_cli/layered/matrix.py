@@ -52,7 +52,9 @@ class Notation:
         self.L = len(problem.layers)
         self.notation = problem.notation
         self.bold = self.notation.vectors == "bold"
-        self.several = len(problem.data) > 1  # each sample has its own loss, ℓ
+        # each sample has its own loss, ℓ; so has the one sample when a penalty R is added
+        # to it (L = ℓ + R), and the matrix passes' derivatives are ℓ's
+        self.several = len(problem.data) > 1 or problem.regularization is not None
 
     def vector(self, latex: str) -> str:
         """A vector's letter, bold when the notation says so (a matrix never is)."""
@@ -553,6 +555,9 @@ class _Worker:
             G = Mat(tuple(tuple(self.gradient(current, s, l, i, j) for j, s in enumerate(row))
                           for i, row in enumerate(layer.W.entries)))
             top = n.loss
+            if self.problem.regularization is not None:  # the loss's part; R's comes with the step
+                top = n.own if self.m == 1 else \
+                    Named(f"\\left({n.loss.latex} - R\\right)", f"({n.loss.unicode} − R)")
             general = list(n.weight_gradient(l, self.row, general_scale))
             if self.row:
                 subst = scale + [Mat(tuple(zip(*self.vectors(deltas).rows))), self.vectors(prev)]

@@ -6,7 +6,7 @@ from ..settings import Settings
 from ..sheet import model as m
 from .lines import room, set_rows, text_width
 from .measure import measure
-from .tex import section_dicts
+from .tex import penalty_sentence, section_dicts
 from .diagram import render_diagram
 from .worked import printer
 
@@ -16,9 +16,9 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
     latex = printer("graph", "latex")
     tex = lambda e, **kw: latex(e, names=names, digits=digits, **kw)  # noqa: E731
     ctx = {"equations": [], "loss_definition": None, "reduction": "mean", "several": False,
-           "params": [], "data": {"columns": [], "rows": []}, "lr": None, "eta": "\\eta", "steps": 0,
+           "params": [], "data": {"columns": [], "rows": []}, "lr": None, "eta": "\\eta", "steps": 0, "penalty": None,
            "sections": section_dicts(sheet.sections, sheet, settings), "gradients": [],
-           "trained": False, "loss": None, "losses_after": [], "loss_symbol": "",
+           "trained": False, "loss": None, "losses_after": [], "loss_places": [], "loss_symbol": "",
            "diagram": render_diagram(sheet.diagram, names, digits)}
     for block in sheet.given + sheet.summary:
         if isinstance(block, m.Definitions):
@@ -39,7 +39,9 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
             ctx["eta"] = tex(block.symbol) if block.symbol is not None else "\\eta"
             ctx["method"] = block.method[:1].upper() + block.method[1:]
             ctx["batch"] = block.batch
-            ctx["optimizer_settings"] = [f"{tex(s)} = {tex(v, decimals=True)}" for s, v in block.settings]
+            ctx["optimizer_settings"] = [tex(s) if v == s else f"{tex(s)} = {tex(v, decimals=True)}"
+                                         for s, v in block.settings]
+            ctx["penalty"] = penalty_sentence(block.penalty, tex, settings)
         elif isinstance(block, m.GradientTable):
             ctx["gradients"] = [(tex(p), tex(v, decimals=True) if v.is_number else "\\text{symbolic}",
                                  tex(g, decimals=True)) for p, v, g in block.rows]
@@ -48,6 +50,7 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
         elif isinstance(block, m.Losses):
             ctx["loss"] = tex(block.value, decimals=True)
             ctx["losses_after"] = [(k, tex(v, decimals=True)) for k, v in block.after]
+            ctx["loss_places"] = list(block.places)
             ctx["loss_symbol"] = tex(block.symbol)
     ctx["gradient_rows"] = _listed(ctx, settings)
     return ctx

@@ -4,7 +4,7 @@ its derivation in matrix notation, the passes in matrix and/or scalar form."""
 from __future__ import annotations
 
 from ..sheet import model as m
-from .tex import section_dicts, title_tex, worked_lines
+from .tex import penalty_sentence, section_dicts, title_tex, worked_lines
 from .lines import PRODUCT, RELATION, pack, room, set_rows, text_width, tightened
 from .measure import measure
 from .pieces import convention, describe, form_cuts, form_latex, lone_symbol, piece_latex
@@ -91,8 +91,8 @@ class _Network:
         sheet = self.sheet
         ctx = {"description": "", "convention": "", "loss_rule": None, "several": False,
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
-               "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0,
-               "loss": None, "losses_after": [], "view": "matrix",
+               "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0, "penalty": None,
+               "loss": None, "losses_after": [], "loss_places": [], "view": "matrix",
                "diagram": render_diagram(sheet.diagram, self.names, self.digits),
                "loss_name": "L", "x_name": "\\mathbf{x}", "y_name": "\\mathbf{y}", "sample_loss": "\\ell", "eta": "\\eta"}
         scalar = []
@@ -144,8 +144,11 @@ class _Network:
             ctx["eta"] = latex(block.symbol, names=self.names)
         ctx["method"] = block.method[:1].upper() + block.method[1:]
         ctx["batch"] = block.batch
-        ctx["optimizer_settings"] = [f"{latex(s, names=self.names)} = "
-                                     f"{latex(v, names=self.names, decimals=True)}" for s, v in block.settings]
+        ctx["optimizer_settings"] = [latex(s, names=self.names) if v == s else
+                                     f"{latex(s, names=self.names)} = {latex(v, names=self.names, decimals=True)}"
+                                     for s, v in block.settings]
+        ctx["penalty"] = penalty_sentence(block.penalty, lambda e, **kw: latex(e, names=self.names, **kw),
+                                          self.settings)
 
     def _Gradients(self, block, ctx):
         ctx["gradients"] = pack([f"\\frac{{\\partial {block.loss.latex}}}{{\\partial {name.latex}}} = {self.tex([mat])}"
@@ -154,6 +157,7 @@ class _Network:
     def _Losses(self, block, ctx):
         ctx["loss"] = latex(block.value, digits=self.digits, decimals=True)
         ctx["losses_after"] = [(k, latex(v, digits=self.digits, decimals=True)) for k, v in block.after]
+        ctx["loss_places"] = list(block.places)
 
 
 def context(sheet: m.Worksheet, settings: Settings) -> dict:

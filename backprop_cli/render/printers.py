@@ -33,6 +33,17 @@ _HEADS = sorted({re.escape(a.symbol[0]) for a in activations.ACTIVATIONS.values(
 _CALL = re.compile(rf"(?:{'|'.join(_HEADS)})(?![A-Za-z])'?(?:_\{{[^{{}}]*\}})?\\left\(")
 
 
+#: A value that is a fraction with a larger denominator (197/2400) is written as a decimal,
+#: like its neighbours; a small one (1/3, 5/6) stays exact.
+SMALL_DENOMINATOR = 12
+
+
+def _as_decimal(r: sp.Rational) -> bool:
+    """Whether a value is written as a decimal: a finite one, or a fraction whose
+    denominator is past SMALL_DENOMINATOR."""
+    return _is_terminating(r) or r.q > SMALL_DENOMINATOR
+
+
 def _is_terminating(r: sp.Rational) -> bool:
     """Whether r is a finite decimal: its denominator is 2^i 5^j. (A computed value's
     exact binary fraction has a denominator like 2^300: shifted out at once.)"""
@@ -94,7 +105,7 @@ class MathLatexPrinter(LatexPrinter):
         return self.number(expr)
 
     def _print_Rational(self, expr):
-        if self._settings["decimals"] and _is_terminating(expr):
+        if self._settings["decimals"] and _as_decimal(expr):
             return self.number(expr)
         return super()._print_Rational(expr)
 
@@ -265,7 +276,7 @@ class UnicodePrinter(Printer):
         return ("−" if expr < 0 else "") + str(abs(expr.p))
 
     def _print_Rational(self, expr):
-        if self._settings["decimals"] and _is_terminating(expr):
+        if self._settings["decimals"] and _as_decimal(expr):
             return self.number(expr)
         sign = "−" if expr < 0 else ""
         return f"{sign}{abs(expr.p)}/{expr.q}"

@@ -110,6 +110,20 @@ def warning_tex(warning: m.Warning, names: dict) -> str:
                    for p in warning.parts)
 
 
+def penalty_sentence(penalty: tuple, tex, settings) -> str | None:
+    """The given part's sentences on regularization: the penalty's formula (a display, cut
+    over rows like a worked line) and its strengths."""
+    if not penalty:
+        return None
+    symbol, formula, strengths = penalty
+    values = ", ".join(f"${tex(s)} = {tex(v, decimals=True)}$" for s, v in strengths)
+    left = tex(symbol)
+    rows = set_rows("=", [tex(formula)], room(settings, [left], numbered=False))
+    body = " \\\\\n".join(f"{left if i == 0 else ''} &{row}" for i, row in enumerate(rows))
+    return (f"The penalty added to the loss once per step is\n\\begin{{align*}}\n{body}\n"
+            f"\\end{{align*}}\nwith {values}.")
+
+
 def worked_lines(lines, sheet: m.Worksheet, settings, numbered: bool = True,
                  lefts: tuple = ()) -> list[dict]:
     """Worked lines as the templates' dicts, each set over the rows the page needs

@@ -217,11 +217,24 @@ class _Text:
 
     def _Training(self, block: m.Training) -> list[str]:
         eta = self.u(block.symbol) if block.symbol is not None else "η"
-        settings = "".join(f", {self.u(s)} = {self.u(v, decimals=True)}" for s, v in block.settings)
-        return self.prose(f"learning rate {eta} = {self.u(block.lr, decimals=True)}{settings}, "
+        settings = "".join(f", {self.u(s)}" if v == s else f", {self.u(s)} = {self.u(v, decimals=True)}"
+                           for s, v in block.settings)
+        rate = eta if not block.lr.is_number else f"{eta} = {self.u(block.lr, decimals=True)}"
+        kept = " (kept as symbols)" if not block.lr.is_number else ""
+        adam = "; t in the bias corrections is the step number" if "Adam" in block.method else ""
+        return self.prose(f"learning rate {rate}{settings}{kept}, "
                           f"{block.steps} step{'s' if block.steps != 1 else ''} of {block.method}"
                           + (f", {block.batch} sample{'s' if block.batch != 1 else ''} per step in "
-                             f"order, cycling" if block.batch else ""))
+                             f"order, cycling" if block.batch else "") + adam) + self.penalty(block.penalty)
+
+    def penalty(self, penalty: tuple) -> list[str]:
+        """The given part's line on regularization: the penalty and its strengths."""
+        if not penalty:
+            return []
+        symbol, formula, strengths = penalty
+        values = ", ".join(f"{self.u(s)} = {self.u(v, decimals=True)}" for s, v in strengths)
+        return self.prose(f"penalty {self.u(symbol)} = {self.u(formula)}, {values}, added to the loss "
+                          f"once per step")
 
     def _GradientTable(self, block: m.GradientTable) -> list[str]:
         s = self.style
@@ -245,6 +258,11 @@ class _Text:
     def _Losses(self, block: m.Losses) -> list[str]:
         value = lambda v: self.style.value(self.show(v, digits=self.digits, decimals=True))  # noqa: E731
         name = self.u(block.symbol)
+        if block.places:  # batches: each loss says what it is on
+            first, *later = block.places
+            return (["", f"Loss on {first}: {name} = {value(block.value)}"]
+                    + [f"Loss after step {k}, on {place}: {name} = {value(v)}"
+                       for (k, v), place in zip(block.after, later)])
         return (["", f"Loss: {name} = {value(block.value)}"]
                 + [f"Loss after step {k}: {name} = {value(v)}" for k, v in block.after])
 

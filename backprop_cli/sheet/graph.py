@@ -10,7 +10,8 @@ from ..engine import Pass, Solution, Step
 from .diagram import graph_diagram
 from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
                     Warning, Worked, Worksheet)
-from .updates import all_samples, gradients_title, loss_title, pass_heading, step_title, training
+from .updates import (all_samples, gradients_title, loss_places, loss_title, pass_heading, step_title,
+                      training)
 
 
 def build_graph_sheet(solution: Solution) -> Worksheet:
@@ -118,7 +119,8 @@ def summary(solution: Solution) -> tuple:
     if rows:
         out.append(GradientTable(rows, solution.loss_symbol, trained=bool(solution.updates)))
     if first.loss is not None and first.loss.is_number:
-        out.append(Losses(solution.loss_symbol, first.loss, losses_after(solution)))
+        after = losses_after(solution)
+        out.append(Losses(solution.loss_symbol, first.loss, after, loss_places(solution.graph, after)))
     return tuple(out)
 
 

@@ -18,7 +18,7 @@ from .diagram import network_diagram
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
                     Tensors, Vectors, Worksheet)
-from .updates import all_samples, training
+from .updates import all_samples, loss_places, training
 
 GENERAL = "The network in matrix form"
 SCALAR = "Entry by entry (scalar view)"
@@ -127,5 +127,7 @@ def summary(solution: NetworkSolution) -> tuple:
         out.append(Gradients(items, trained=bool(solution.scalar.updates),
                              loss=Notation(solution.problem, batch=False).loss))
     if first.loss is not None and first.loss.is_number:
-        out.append(Losses(solution.scalar.loss_symbol, first.loss, scalar_sheet.losses_after(solution.scalar)))
+        after = scalar_sheet.losses_after(solution.scalar)
+        out.append(Losses(solution.scalar.loss_symbol, first.loss, after,
+                          loss_places(solution.scalar.graph, after)))
     return tuple(out)

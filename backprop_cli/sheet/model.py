@@ -181,6 +181,8 @@ class Training:
     method: str = "gradient descent"  # the optimizer, as "N steps of ..." says it
     settings: tuple = ()  # (symbol, value) of the optimizer's other settings in play (β₁, ...)
     batch: int | None = None  # batch_size: samples per step, in order and cycling
+    #: regularization: (R, its formula, ((λ, value), ...)), added to the loss once per step
+    penalty: tuple = ()
 
 
 @record
@@ -197,6 +199,9 @@ class Losses:
     symbol: sp.Symbol
     value: sp.Expr
     after: tuple = ()  # (step, value)
+    #: with batch_size: what each value is the loss on, the first's then each after's
+    #: ("the batch of step 1 (samples 1, 2)", ..., "all the data"); () : all the data
+    places: tuple = ()
 
 
 # --- the network drawn (render/diagram.py lays it out and prints it) ---------------------

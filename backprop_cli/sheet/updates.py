@@ -6,6 +6,7 @@ The worked lines themselves are the engine's Steps (optimize.py), laid out as th
 from __future__ import annotations
 
 from ..graph import LEARNING_RATE, Graph, hyper_symbol
+from ..optimize import penalty_form
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS
 from .model import Training
 
@@ -30,7 +31,13 @@ def training(graph: Graph, symbol=LEARNING_RATE) -> Training:
     if graph.hyper.get("nesterov"):
         method += " with Nesterov momentum"
     batch = len(graph.batches[0]) if graph.batches is not None else None
-    return Training(graph.lr, graph.steps, symbol, method=method, settings=tuple(shown), batch=batch)
+    penalty = ()
+    if graph.penalty is not None:
+        p = graph.penalty
+        penalty = (p.symbol, penalty_form(p),
+                   tuple((s, v) for s, v in ((p.l2_symbol, p.l2), (p.l1_symbol, p.l1)) if v != 0))
+    return Training(graph.lr, graph.steps, symbol, method=method, settings=tuple(shown), batch=batch,
+                    penalty=penalty)
 
 
 def step_title(graph: Graph, k: int) -> str:
@@ -49,6 +56,20 @@ def gradients_title(graph: Graph, several: bool, current=None) -> str:
     if graph.penalty is not None:
         return f"Gradients over the data ({graph.reduction} and penalty)"
     return f"Gradients over the data ({graph.reduction} of the samples)"
+
+
+def loss_places(graph: Graph, after: tuple) -> tuple:
+    """What the loss before the first step and after each of `after`'s steps is on, with
+    batch_size: a step's batch until the last step, then all the data; () without batches."""
+    if graph.batches is None:
+        return ()
+    def on(k: int) -> str:  # the pass before step k + 1
+        if k >= len(graph.batches):
+            return "all the data"
+        batch = graph.batches[k]
+        which = ", ".join(str(i + 1) for i in batch)
+        return f"the batch of step {k + 1} (sample{'s' if len(batch) > 1 else ''} {which})"
+    return (on(0),) + tuple(on(k) for k, _ in after)
 
 
 def pass_heading(heading: str, current, graph: Graph) -> str:
