@@ -18,7 +18,7 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
     ctx = {"equations": [], "loss_definition": None, "reduction": "mean", "several": False,
            "params": [], "data": {"columns": [], "rows": []}, "lr": None, "eta": "\\eta", "steps": 0, "penalty": None,
            "sections": section_dicts(sheet.sections, sheet, settings), "gradients": [],
-           "trained": False, "loss": None, "losses_after": [], "loss_places": [], "loss_symbol": "",
+           "trained": False, "loss": None, "losses_after": [], "loss_places": [], "gradient_place": "", "loss_symbol": "",
            "diagram": render_diagram(sheet.diagram, names, digits)}
     for block in sheet.given + sheet.summary:
         if isinstance(block, m.Definitions):
@@ -46,6 +46,7 @@ def context(sheet: m.Worksheet, settings: Settings) -> dict:
             ctx["gradients"] = [(tex(p), tex(v, decimals=True) if v.is_number else "\\text{symbolic}",
                                  tex(g, decimals=True)) for p, v, g in block.rows]
             ctx["trained"] = block.trained
+            ctx["gradient_place"] = block.place
             ctx["loss_symbol"] = tex(block.loss)
         elif isinstance(block, m.Losses):
             ctx["loss"] = tex(block.value, decimals=True)

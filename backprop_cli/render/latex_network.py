@@ -92,7 +92,7 @@ class _Network:
         ctx = {"description": "", "convention": "", "loss_rule": None, "several": False,
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
                "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0, "penalty": None,
-               "loss": None, "losses_after": [], "loss_places": [], "view": "matrix",
+               "loss": None, "losses_after": [], "loss_places": [], "gradient_place": "", "view": "matrix",
                "diagram": render_diagram(sheet.diagram, self.names, self.digits),
                "loss_name": "L", "x_name": "\\mathbf{x}", "y_name": "\\mathbf{y}", "sample_loss": "\\ell", "eta": "\\eta"}
         scalar = []
@@ -151,6 +151,7 @@ class _Network:
                                           self.settings)
 
     def _Gradients(self, block, ctx):
+        ctx["gradient_place"] = block.place
         ctx["gradients"] = pack([f"\\frac{{\\partial {block.loss.latex}}}{{\\partial {name.latex}}} = {self.tex([mat])}"
                                  for name, mat in block.items], text_width(self.settings))
 

@@ -240,7 +240,7 @@ class _Text:
         s = self.style
         rows = [(self.u(p), self.u(v, digits=self.digits, decimals=True) if v.is_number else "",
                  self.u(g, digits=self.digits, decimals=True)) for p, v, g in block.rows]
-        out = ["", s.heading("Gradients" + (" (at the given parameters)" if block.trained else "")), ""]
+        out = ["", s.heading(gradients_heading(block)), ""]
         pw = max(max(width(r[0]) for r in rows), len("parameter"))
         vw = max(max(width(r[1]) for r in rows), len("value"))
         gw = max(width(r[2]) for r in rows)
@@ -389,7 +389,7 @@ class _Text:
         return out
 
     def _Gradients(self, block: m.Gradients) -> list[str]:
-        out = ["", self.style.heading("Gradients" + (" (at the given parameters)" if block.trained else "")), ""]
+        out = ["", self.style.heading(gradients_heading(block)), ""]
         for name, mat in block.items:
             out += self.equation([m.Named("", f"∂{block.loss.unicode}/∂{name.unicode}")], [[mat]])
         return out
@@ -448,6 +448,13 @@ class _Text:
                 + _beside([f"{indent}= "], _matrix(cell(block.outer_matrix)))
                 + _beside([f"{indent}  · "], _matrix(cell(block.inner_matrix)))
                 + _beside([f"{indent}= "], _matrix(cell(block.result))))
+
+
+def gradients_heading(block) -> str:
+    """Gradients (on the batch of step 1 (samples 1, 2)) (at the given parameters)."""
+    return ("Gradients" + (f" on {block.place}" if block.place else "")
+            + (", at the given parameters" if block.place and block.trained else
+               " (at the given parameters)" if block.trained else ""))
 
 
 def _matrix(cells: list[list[str]]) -> list[str]:

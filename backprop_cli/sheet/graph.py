@@ -117,7 +117,9 @@ def summary(solution: Solution) -> tuple:
     rows = tuple((p, first.params[p], combined.get(p, first.gradients[p]))
                  for p in solution.graph.params if p in first.gradients)
     if rows:
-        out.append(GradientTable(rows, solution.loss_symbol, trained=bool(solution.updates)))
+        places = loss_places(solution.graph, ())
+        out.append(GradientTable(rows, solution.loss_symbol, trained=bool(solution.updates),
+                                 place=places[0] if places else ""))
     if first.loss is not None and first.loss.is_number:
         after = losses_after(solution)
         out.append(Losses(solution.loss_symbol, first.loss, after, loss_places(solution.graph, after)))

@@ -124,8 +124,10 @@ def summary(solution: NetworkSolution) -> tuple:
                        Mat(tuple(tuple(first.gradients[e] for e in row)
                                  for row in _rows(t, solution.problem.convention))))
                       for t in solution.network.tensors())
+        places = loss_places(solution.scalar.graph, ())
         out.append(Gradients(items, trained=bool(solution.scalar.updates),
-                             loss=Notation(solution.problem, batch=False).loss))
+                             loss=Notation(solution.problem, batch=False).loss,
+                             place=places[0] if places else ""))
     if first.loss is not None and first.loss.is_number:
         after = scalar_sheet.losses_after(solution.scalar)
         out.append(Losses(solution.scalar.loss_symbol, first.loss, after,

@@ -190,6 +190,7 @@ class GradientTable:
     rows: tuple  # (parameter, value or None, dL/dparameter)
     loss: sp.Symbol
     trained: bool  # there are updates: the gradients are at the given parameters
+    place: str = ""  # with batch_size: what they are the gradients on (the first batch)
 
 
 @record
@@ -340,3 +341,4 @@ class Gradients:
     items: tuple
     trained: bool
     loss: Named = Named("L", "L")  # the loss's name in the notation
+    place: str = ""  # with batch_size: what they are the gradients on (the first batch)
