@@ -544,3 +544,10 @@ def test_a_batch_larger_than_the_data_is_refused():
     with pytest.raises(SpecError) as info:
         load_problem(GRAPH.replace("OPTIMIZER", "optimizer: {type: sgd, lr: 0.1, batch_size: 0}"))
     assert info.value.field == "optimizer.batch_size"
+
+
+def test_every_default_is_torchs_own_sgd_too():
+    """optimizer: {type: sgd} without lr steps at torch.optim.SGD's default rate, 0.001."""
+    data = _solve(_linear_spec("sgd", {}, [0.5, -0.3], [2, -1], 1).replace("{type: sgd, , ", "{type: sgd, "))
+    assert data["updates"][0]["params"]["w1"] == pytest.approx(0.5 - 0.001 * 2, abs=1e-15)
+    assert data["updates"][0]["params"]["w2"] == pytest.approx(-0.3 + 0.001, abs=1e-15)

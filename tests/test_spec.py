@@ -143,8 +143,6 @@ CASES = [
      "not a number"),
     ("lr-no", edited("optimizer: {lr: 0.1}", "optimizer: {lr: no}"), "optimizer.lr", 13,
      "true/false"),
-    ("lr-missing", edited("optimizer: {lr: 0.1}", "optimizer: {steps: 2}"), "optimizer", 13,
-     "learning rate"),
     ("optimizer-type", edited("optimizer: {lr: 0.1}", "optimizer: {type: adamax, lr: 0.1}"),
      "optimizer.type", 13, "did you mean 'adam'"),
     ("steps-zero", edited("optimizer: {lr: 0.1}", "optimizer: {lr: 0.1, steps: 0}"),

@@ -238,7 +238,7 @@ def _adam_entry(name: str, title: str, description: str, decay_default):
 #: setting, two symbols): the spec writes betas, never beta1.
 OPTIMIZERS = {rule.name: rule for rule in (
     UpdateRule("sgd", "gradient descent, with momentum and weight decay as torch.optim.SGD",
-               (Setting("lr", REQUIRED, "the learning rate η (a number, or null for the symbol)",
+               (Setting("lr", 0.001, "the learning rate η (a number, or null for the symbol)",
                         "rate", _LR), _STEPS, _BATCH,
                 Setting("momentum", 0, "the momentum μ", "nonnegative", ("\\mu", "μ", "mu")),
                 Setting("dampening", 0, "the dampening τ", "nonnegative", ("\\tau", "τ", "tau")),
