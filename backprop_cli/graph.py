@@ -181,8 +181,8 @@ def build_penalty(regularization, params: tuple, naming: "Naming", tensors=()) -
     symbol = naming.add(sp.Symbol("R:penalty", real=True), Name("R", "R", "penalty"))
     l2 = naming.add(sp.Symbol("l2:penalty", nonnegative=True), Name("\\lambda_2", "λ₂", "l2"))
     l1 = naming.add(sp.Symbol("l1:penalty", nonnegative=True), Name("\\lambda_1", "λ₁", "l1"))
-    return Penalty(sp.Rational(regularization.l2.numerator, regularization.l2.denominator),
-                   sp.Rational(regularization.l1.numerator, regularization.l1.denominator),
+    strength = lambda v, s: s if v is None else sp.Rational(v.numerator, v.denominator)  # noqa: E731
+    return Penalty(strength(regularization.l2, l2), strength(regularization.l1, l1),
                    tuple(params), symbol, l2, l1, tuple(groups))
 
 

@@ -112,7 +112,8 @@ def penalty_gradient_form(penalty, p: sp.Symbol) -> sp.Expr:
 
 def penalty_values(penalty, params: dict) -> dict:
     """The symbols of a penalty's forms -> their numbers (the strengths, numeric parameters)."""
-    out = {penalty.l2_symbol: penalty.l2, penalty.l1_symbol: penalty.l1}
+    out = {s: v for s, v in ((penalty.l2_symbol, penalty.l2), (penalty.l1_symbol, penalty.l1))
+           if v.is_number}  # a symbolic strength (null) stays its symbol
     out.update({p: params[p] for p in penalty.params if params[p].is_number})
     for squares, sizes, entries in penalty.groups:  # ‖W‖² and ‖W‖₁ of a matrix, from its entries
         out[squares] = evaluate(sp.Add(*[sp.Pow(e, 2) for e in entries]), out, "a squared norm")
@@ -122,7 +123,8 @@ def penalty_values(penalty, params: dict) -> dict:
 
 def penalty_full(penalty, params: dict) -> sp.Expr:
     """R in the parameters' values (or symbols), for programs."""
-    env = {penalty.l2_symbol: penalty.l2, penalty.l1_symbol: penalty.l1}
+    env = {s: v for s, v in ((penalty.l2_symbol, penalty.l2), (penalty.l1_symbol, penalty.l1))
+           if v.is_number}
     for squares, sizes, entries in penalty.groups:
         env[squares] = sp.Add(*[sp.Pow(e, 2) for e in entries])
         env[sizes] = sp.Add(*[sp.Abs(e) for e in entries])

@@ -22,6 +22,7 @@ from pathlib import Path
 import mpmath
 import numpy as np
 import pytest
+import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -551,3 +552,39 @@ def test_every_default_is_torchs_own_sgd_too():
     data = _solve(_linear_spec("sgd", {}, [0.5, -0.3], [2, -1], 1).replace("{type: sgd, , ", "{type: sgd, "))
     assert data["updates"][0]["params"]["w1"] == pytest.approx(0.5 - 0.001 * 2, abs=1e-15)
     assert data["updates"][0]["params"]["w2"] == pytest.approx(-0.3 + 0.001, abs=1e-15)
+
+
+SYMBOLIC_STRENGTH = """\
+title: A penalty whose strength is a symbol
+inputs: [x1, x2]
+targets: [y]
+params: {w1: 0.5, w2: -0.3, b: 0.1}
+nodes:
+  yhat: sigmoid(w1*x1 + w2*x2 + b)
+loss: squared_error
+data:
+  - {x1: 1, x2: 2, y: 1}
+  - {x1: -1, x2: 0.5, y: 0}
+optimizer: {type: sgd, lr: 0.1, steps: 1}
+regularization: {l2: STRENGTH, l1: 0.02, params: [w1, w2]}
+"""
+
+
+@pytest.mark.parametrize("strength", [0.01, 0.3])
+def test_a_symbolic_strength_is_the_numbers_formula(strength):
+    """l2: null writes the loss, the gradients and the step in λ₂; put a number in and they
+    are the solution with that number (an independent solve, not the same formula)."""
+    symbolic = bp.solve(SYMBOLIC_STRENGTH.replace("STRENGTH", "null")).to_json()
+    numeric = bp.solve(SYMBOLIC_STRENGTH.replace("STRENGTH", str(strength))).to_json()
+    l2 = sympy.Symbol("l2")
+    for key in ("w1", "w2", "b"):
+        formula = symbolic["updates"][0]["params"][key]
+        value = sympy.sympify(str(formula)).subs(l2, sympy.Rational(str(strength)))  # our output
+        assert float(value) == pytest.approx(numeric["updates"][0]["params"][key], abs=1e-12)
+    loss = sympy.sympify(str(symbolic["loss"])).subs(l2, sympy.Rational(str(strength)))
+    assert float(loss) == pytest.approx(numeric["loss"], abs=1e-12)
+
+
+def test_a_symbolic_strength_takes_one_step():
+    with pytest.raises(bp.BackpropError, match="symbolic strength"):
+        bp.solve(SYMBOLIC_STRENGTH.replace("STRENGTH", "null").replace("steps: 1", "steps: 2"))

@@ -116,7 +116,8 @@ def penalty_sentence(penalty: tuple, tex, settings) -> str | None:
     if not penalty:
         return None
     symbol, formula, strengths = penalty
-    values = ", ".join(f"${tex(s)} = {tex(v, decimals=True)}$" for s, v in strengths)
+    values = ", ".join(f"${tex(s)}$ (a symbol)" if v == s else f"${tex(s)} = {tex(v, decimals=True)}$"
+                       for s, v in strengths)
     left = tex(symbol)
     rows = set_rows("=", [tex(formula)], room(settings, [left], numbered=False))
     body = " \\\\\n".join(f"{left if i == 0 else ''} &{row}" for i, row in enumerate(rows))

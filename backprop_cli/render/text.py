@@ -232,7 +232,8 @@ class _Text:
         if not penalty:
             return []
         symbol, formula, strengths = penalty
-        values = ", ".join(f"{self.u(s)} = {self.u(v, decimals=True)}" for s, v in strengths)
+        values = ", ".join(f"{self.u(s)} (a symbol)" if v == s else f"{self.u(s)} = {self.u(v, decimals=True)}"
+                           for s, v in strengths)
         return self.prose(f"penalty {self.u(symbol)} = {self.u(formula)}, {values}, added to the loss "
                           f"once per step")
 

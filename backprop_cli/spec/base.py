@@ -68,8 +68,8 @@ class Optimizer:
 class Regularization:
     """regularization: a penalty l2·Σw² + l1·Σ|w| added to the loss once per step."""
 
-    l2: Fraction
-    l1: Fraction
+    l2: Fraction | None  # None: the symbol λ₂ (one step, as a formula)
+    l1: Fraction | None
     biases: bool  # the layered form: the biases too (default: the weights only)
     params: tuple | None  # the graph form: the parameters named; None: all of them
 
@@ -322,8 +322,9 @@ class Reader:
             self.fail(path, f"must be {what}, not {float(number):g}")
         return number
 
-    def regularization(self, top, params, layered: bool) -> Regularization:
-        """regularization: {l2: λ, l1: λ, biases: false (layered) or params: [...] (graph)}."""
+    def regularization(self, top, params, layered: bool, optimizer: Optimizer | None = None) -> Regularization:
+        """regularization: {l2: λ, l1: λ, biases: false (layered) or params: [...] (graph)};
+        a strength null is the symbol λ₂ or λ₁ (one step, as a formula)."""
         path = ("regularization",)
         value = self.mapping(path, top["regularization"], "regularization",
                              "regularization: {l2: 0.01}")
@@ -333,7 +334,14 @@ class Reader:
             self.fail(path, "needs a strength, like l2: 0.01 (λ·Σw²) or l1: 0.01 (λ·Σ|w|)")
         strengths = {}
         for key in ("l2", "l1"):
-            number = self.number(path + (key,), value.get(key, 0), allow_null=False)
+            number = self.number(path + (key,), value.get(key, 0), allow_null=True)
+            if number is None:
+                if optimizer is not None and optimizer.steps > 1:
+                    self.fail(path + (key,), f"a symbolic strength (null) writes one step, as a "
+                                             f"formula; with steps: {optimizer.steps} give it a "
+                                             f"number, like {key}: 0.01, or write steps: 1")
+                strengths[key] = None
+                continue
             if number < 0:
                 self.fail(path + (key,), f"must be 0 or more, not {float(number):g}: a negative "
                                          f"penalty would reward large weights")

@@ -160,7 +160,8 @@ class _GraphReader(Reader):
         if top.get("regularization") is not None:
             if loss is None:
                 self.fail(("regularization",), "a penalty is added to the loss; add 'loss:'")
-            regularization = self.regularization(top, [name for name, _ in params], layered=False)
+            regularization = self.regularization(top, [name for name, _ in params], layered=False,
+                                                 optimizer=optimizer)
         return GraphProblem(source=self.source, title=title, notes=notes, inputs=inputs,
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
                             reduction=reduction, optimizer=optimizer, symbols=symbols,

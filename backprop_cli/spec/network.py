@@ -161,7 +161,7 @@ class _NetworkReader:
                 self.fail(("regularization",), "a penalty is added to the loss of a network with "
                                                "numbers of units; add 'loss:'" if loss is None else
                                                "with symbolic sizes there are no weights to penalise")
-            regularization = r.regularization(top, (), layered=True)
+            regularization = r.regularization(top, (), layered=True, optimizer=optimizer)
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
