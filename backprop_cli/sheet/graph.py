@@ -81,9 +81,9 @@ def _pass_sections(solution: Solution, current: Pass, heading: str) -> list[Sect
         out.append(Section(loss_title(current, solution.graph), worked(reduce_loss)))
     if any(sample.backward for sample in current.samples):
         for sample in current.samples:
-            title = "Backward pass" + (f", sample {sample.index}" if several else "")
-            if current.iteration:
-                title += f" (after step {current.iteration})"
+            # as the forward pass's headings: "Backward pass after step 1, sample 2"
+            title = "Backward pass" + (f" after step {current.iteration}" if current.iteration else "") \
+                + (f", sample {sample.index}" if several else "")
             out.append(Section(title, worked(sample.backward)))
         reduce_grads = [s for s in current.reduce if s not in reduce_loss]
         if reduce_grads:

@@ -85,7 +85,9 @@ def pass_heading(heading: str, current, graph: Graph) -> str:
 
 
 def loss_title(current, graph: Graph) -> str:
-    return "Loss on the batch" if current.batch is not None else "Loss over the data"
+    """'Loss over the data', 'Loss on the batch', and after which step where there are steps."""
+    title = "Loss on the batch" if current.batch is not None else "Loss over the data"
+    return title + (f" after step {current.iteration}" if current.iteration else "")
 
 
 def all_samples(solution) -> tuple:
