@@ -191,6 +191,9 @@ class Naming:
     """Symbol -> Name; the engine asks it for the derivative symbols it writes."""
 
     names: dict = field(default_factory=dict)
+    #: the layered form, whose superscripts in parentheses are layers: every sample is
+    #: marked in square brackets, ℓ^[2], x₁^[2], a⁽¹⁾₁^[2]; the graph form writes h⁽²⁾
+    sample_brackets: bool = False
     # (Name of top, Name of bottom, sample) -> (symbol, Name): the engine asks for the same
     # derivative symbol once per use, and making a Symbol is slow (hashing, assumptions).
     _derivatives: dict = field(default_factory=dict, repr=False, compare=False)
@@ -226,8 +229,8 @@ class Naming:
             self.names[symbol] = name
             return symbol
         if sample is not None:
-            t = Name(f"{t.latex}^{{({sample})}}", f"{t.unicode}{superscript(f'({sample})')}",
-                     f"{t.plain}({sample})")
+            latex, unicode = self._marked(t, sample)
+            t = Name(latex, unicode, f"{t.plain}({sample})")
         symbol = sp.Symbol(f"d{t.plain}/d{b.plain}", real=True)
         name = Name(f"\\frac{{\\partial {t.latex}}}{{\\partial {b.latex}}}",
                     f"∂{t.unicode}/∂{b.unicode}", f"d{t.plain}/d{b.plain}")
@@ -245,20 +248,21 @@ class Naming:
         the sample in square brackets after it, so that (1) stays the layer."""
         n = self.names[symbol]
         new = sp.Symbol(f"{symbol.name}@{sample}", real=True)
-        if "^" in n.latex:
-            name = Name(f"{n.latex}{{}}^{{[{sample}]}}", f"{n.unicode}[{superscript(str(sample))}]",
-                        f"{n.plain}_s{sample}")
-        else:
-            name = Name(f"{n.latex}^{{({sample})}}", f"{n.unicode}{superscript(f'({sample})')}",
-                        f"{n.plain}_s{sample}")
-        return self.add(new, name)
+        return self.add(new, Name(*self._marked(n, sample), f"{n.plain}_s{sample}"))
+
+    def _marked(self, n: Name, sample: int) -> tuple:
+        """(LaTeX, Unicode) of `n` marked with its sample: h⁽²⁾, or in square brackets where
+        parentheses would read as a layer (the layered form, or a name with a superscript)."""
+        if self.sample_brackets or "^" in n.latex:
+            return (f"{n.latex}{{}}^{{[{sample}]}}" if "^" in n.latex else f"{n.latex}^{{[{sample}]}}",
+                    f"{n.unicode}[{superscript(str(sample))}]")
+        return f"{n.latex}^{{({sample})}}", f"{n.unicode}{superscript(f'({sample})')}"
 
     def sampled(self, symbol: sp.Symbol, sample: int) -> sp.Symbol:
         """The symbol for one sample's value of `symbol`, e.g. l^(2)."""
         n = self.names[symbol]
         new = sp.Symbol(f"{n.plain}({sample})", real=True)
-        return self.add(new, Name(f"{n.latex}^{{({sample})}}", f"{n.unicode}{superscript(f'({sample})')}",
-                                  f"{n.plain}({sample})"))
+        return self.add(new, Name(*self._marked(n, sample), f"{n.plain}({sample})"))
 
 
 def build_graph(problem: GraphProblem) -> Graph:

@@ -89,8 +89,9 @@ INDEXED = {
     "graph_symbolic_weights": [("h⁽¹⁾", "h^{(1)}"), ("y\u0302⁽²⁾", "\\hat{y}^{(2)}")],
     "graph_symbolic_target": [("y⁽¹⁾", "y^{(1)}")],
     "graph_three_samples_sum": [("z⁽³⁾", "z^{(3)}"), ("y\u0302⁽¹⁾", "\\hat{y}^{(1)}")],
-    "layered_column": [("a⁽¹⁾₁[²]", "a^{(1)}_{1}{}^{[2]}"), ("\u0177⁽¹⁾", "\\hat{y}^{(1)}")],
-    "layered_row_symbolic_input": [("a⁽¹⁾₂[¹]", "a^{(1)}_{2}{}^{[1]}"), ("x₁⁽²⁾", "x_{1}^{(2)}")],
+    # the layered form marks every sample in brackets: its parentheses are layers
+    "layered_column": [("a⁽¹⁾₁[²]", "a^{(1)}_{1}{}^{[2]}"), ("\u0177[¹]", "\\hat{y}^{[1]}")],
+    "layered_row_symbolic_input": [("a⁽¹⁾₂[¹]", "a^{(1)}_{2}{}^{[1]}"), ("x₁[²]", "x_{1}^{[2]}")],
 }
 COMBINED = ("Loss over the data", "Gradients over the data", "Gradients")
 

@@ -89,7 +89,7 @@ def test_a_symbolic_one_output_target_is_written_as_itself_not_as_y_equals_brack
 
 def test_each_sample_of_a_symbolic_batch_names_its_own_target():
     text = text_of(example("seed004_batch_symbolic"))
-    assert "target y⁽¹⁾" in text and "target y⁽²⁾" in text
+    assert "target y[¹]" in text and "target y[²]" in text  # the layered form's sample marks
 
 
 # -- warnings say where -----------------------------------------------------------------

@@ -107,7 +107,7 @@ def _matrix(naming, whole: Name, key: str, rows: int, cols: int) -> Tensor:
 
 
 def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
-    naming = Naming()
+    naming = Naming(sample_brackets=True)  # layers are in parentheses: samples in brackets
     notation = problem.notation
     style = notation.layer_index
     sizes = problem.sizes
