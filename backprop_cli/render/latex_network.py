@@ -28,7 +28,7 @@ class _Network:
         """A form as the LaTeX of the pieces it may be cut into (pieces.form_cuts); a row
         vector too wide for a row is written as a column, transposed."""
         out = []
-        for group in form_cuts(pieces):
+        for group in form_cuts(pieces, after_scalar=False):  # no "− 0.05 ⏎ · [..]"
             texts = []
             for piece in group:
                 text = piece_latex(piece, self.names, self.digits)

@@ -94,25 +94,27 @@ def form_box(pieces, names: dict, digits: int) -> boxes.Box:
     return boxes.beside(items, gap=" ")
 
 
-def form_cuts(pieces) -> list[list]:
+def form_cuts(pieces, after_scalar: bool = True) -> list[list]:
     """A form as the groups of pieces it may be cut into: before a + − ⊙ outside
     brackets, and between two factors of a product (a group that continues a product
-    starts with Op('·'))."""
+    starts with Op('·')); with `after_scalar` False, never between a scalar factor (η,
+    1/m) and what it multiplies."""
     groups: list[list] = []
-    depth, factor = 0, False
+    depth, factor, scalar = 0, False, False
     for piece in pieces:
         is_op = isinstance(piece, Op)
         depth += is_op and piece.text == "("
         depth -= is_op and piece.text == ")"
         if groups and depth == 0 and is_op and piece.text in ("+", "−", "⊙"):
             groups.append([piece])
-        elif groups and depth == 0 and factor and not is_op:
+        elif groups and depth == 0 and factor and not is_op and (after_scalar or not scalar):
             groups.append([Op("·"), piece])
         elif groups:
             groups[-1].append(piece)
         else:
             groups.append([piece])
         factor = not is_op or piece.text == ")"
+        scalar = isinstance(piece, Scalar)
     return groups
 
 
