@@ -223,7 +223,9 @@ def _general(problem: NetworkProblem) -> tuple:
         backward.append(((n.W(l),), n.weight_gradient(l, row), written))
         if layer.bias:
             backward.append(((n.b(l),), (n.delta(l),), delta))
-    tables.append(Table("Backward pass", ("Parameter", "Gradient", "Written out"), tuple(backward)))
+    # a product too long to write out is the δ recursion's, which follows the table
+    tables.append(Table("Backward pass", ("Parameter", "Gradient", "Written out"), tuple(backward),
+                        overflow=("by the recursion for $\\delta$ below", "by the recursion for δ below")))
     # the δ recursion that the table uses
     last = problem.layers[-1]
     dl = n.dloss(n.yhat)

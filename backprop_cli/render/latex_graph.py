@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..settings import Settings
 from ..sheet import model as m
 from .lines import room, set_rows, text_width
-from .measure import measure
+from .measure import column_widths
 from .tex import penalty_sentence, section_dicts
 from .diagram import render_diagram
 from .worked import printer
@@ -62,8 +62,7 @@ def _listed(ctx: dict, settings: Settings) -> list[dict]:
     wider than the text (symbolic gradients of several samples); else none."""
     if not ctx["gradients"]:
         return []
-    widths = [max(measure(cell) for cell in column) + 2.0 for column in zip(*ctx["gradients"])]
-    if sum(widths) <= text_width(settings):
+    if sum(column_widths(ctx["gradients"])) <= text_width(settings):
         return []
     lhs = [f"\\frac{{\\partial {ctx['loss_symbol']}}}{{\\partial {name}}}" for name, _, _ in ctx["gradients"]]
     space = room(settings, lhs, numbered=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..sheet import model as m
 from .tex import penalty_sentence, section_dicts, title_tex, worked_lines
 from .lines import PRODUCT, RELATION, pack, room, set_rows, text_width, tightened
-from .measure import measure
+from .measure import column_widths, measure
 from .pieces import convention, describe, form_cuts, form_latex, lone_symbol, piece_latex
 from .diagram import render_diagram
 from .printers import latex
@@ -72,20 +72,22 @@ class _Network:
         if isinstance(item, m.Table):
             return {"kind": "table", "title": title_tex(item.title), "header": list(item.header),
                     "rows": self.fitted([[f"${self.tex(c)}$" for c in row] for row in item.rows],
-                                        item.header)}
+                                        item.overflow)}
         return {"kind": "block", "title": title_tex(item.title),
                 "intro": item.intro[0] if item.intro else None, "lines": self.lines(item.lines)}
 
-    def fitted(self, rows, header) -> list[list[str]]:
+    def fitted(self, rows, overflow) -> list[list[str]]:
         """A table's cells; where the table would be wider than the text, the cells of its
-        last column ("Written out") too wide for what is left are referred to the recursion
-        for δ that follows the table, which writes the same product a factor at a time."""
-        widths = [max(measure(c.strip("$")) for c in column) + 2.0 for column in zip(*rows)]
-        if not rows or sum(widths) <= text_width(self.settings) or header[-1] != "Written out":
+        last column too wide for what is left say its `overflow` instead (the "Written out"
+        product: the recursion for δ after the table writes it a factor at a time)."""
+        if not rows or overflow is None:
+            return rows
+        widths = column_widths(rows)
+        if sum(widths) <= text_width(self.settings):
             return rows
         left = 0.9 * (text_width(self.settings) - sum(widths[:-1]))  # nested brackets grow
-        below = "by the recursion for $\\delta$ below"
-        return [row[:-1] + [row[-1] if measure(row[-1].strip("$")) <= left else below] for row in rows]
+        return [row[:-1] + [row[-1] if measure(row[-1].strip("$")) <= left else overflow[0]]
+                for row in rows]
 
     def context(self) -> dict:
         sheet = self.sheet

@@ -183,6 +183,12 @@ def measure(latex: str) -> float:
     return measure_tokens(tokens(latex))
 
 
+def column_widths(rows) -> list[float]:
+    """The widths in em of a table's columns of formulas (cells in $...$ or bare), each
+    with the 2 em of space between columns."""
+    return [max(measure(cell.strip("$")) for cell in column) + 2.0 for column in zip(*rows)]
+
+
 # --- where a formula may break ---------------------------------------------------------------
 
 def split_top(latex: str, operators: tuple[str, ...]) -> list[str]:

@@ -313,10 +313,10 @@ class _Text:
         out = ["", self.style.heading(item.title) if item.title else "", ""]
         cells = [[form_text(c, self.names, self.digits) for c in row] for row in item.rows]
         widths = [max([width(h)] + [width(r[j]) for r in cells]) for j, h in enumerate(item.header)]
-        if sum(widths) + 3 * len(widths) > self.settings.width and item.header[-1] == "Written out":
-            # as in the LaTeX: a product too long to write out here is the δ recursion's below
+        if sum(widths) + 3 * len(widths) > self.settings.width and item.overflow is not None:
+            # as in the LaTeX: a last cell too wide says the table's overflow instead
             left = self.settings.width - sum(widths[:-1]) - 3 * len(widths)
-            cells = [row[:-1] + [row[-1] if width(row[-1]) <= left else "by the recursion for δ below"]
+            cells = [row[:-1] + [row[-1] if width(row[-1]) <= left else item.overflow[1]]
                      for row in cells]
             widths = [max([width(h)] + [width(r[j]) for r in cells]) for j, h in enumerate(item.header)]
         out.append("  " + "   ".join(pad(h, widths[j]) for j, h in enumerate(item.header)).rstrip())

@@ -138,6 +138,9 @@ class Table:
     title: str
     header: tuple
     rows: tuple  # tuples of cells, each a tuple of pieces
+    #: (LaTeX, terminal) said instead of a last-column cell too wide for the page, where
+    #: the document says the same another way; None: the cells are always written
+    overflow: tuple | None = None
 
 
 @record
