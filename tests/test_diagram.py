@@ -53,19 +53,23 @@ def structure(sheet):
 
 def test_weighted_sums_put_each_weight_on_its_edge():
     columns, edges = structure(sheet_of("bias_tanh"))
-    assert columns == [["x1", "x2"], ["h1", "h2"], ["yhat", "y"], ["L"]]
-    assert edges == {("x1", "h1", "w1", 0.5), ("x2", "h1", "w2", -0.3),
-                     ("x1", "h2", "w3", 0.8), ("x2", "h2", "w4", -0.4),
-                     ("h1", "yhat", "v1", 1.2), ("h2", "yhat", "v2", -0.7),
+    # a bias stands atop the column before its node, as a unit "1", as in a layered net
+    assert columns == [["1", "x1", "x2"], ["1", "h1", "h2"], ["yhat", "y"], ["L"]]
+    # six weighted edges into h1, h2 (more than NAMED_VALUES): names alone, values in the table
+    assert edges == {("x1", "h1", "w1", None), ("x2", "h1", "w2", None),
+                     ("x1", "h2", "w3", None), ("x2", "h2", "w4", None),
+                     ("1", "h1", "b1", None), ("1", "h2", "b2", None),
+                     ("h1", "yhat", "v1", 1.2), ("h2", "yhat", "v2", -0.7), ("1", "yhat", "c", 0.05),
                      ("yhat", "L", None, None), ("y", "L", None, None)}
 
 
 def test_a_node_stands_in_the_column_of_its_longest_path():
     columns, edges = structure(sheet_of("shared_hidden"))
-    assert columns == [["x"], ["h"], ["u", "v"], ["yhat", "y"], ["L"]]
+    assert columns == [["x"], ["1", "h"], ["u", "v"], ["yhat", "y"], ["L"]]
     # u + k v: v's edge carries k; u is added as it is, its edge has no label
     assert ("u", "yhat", None, None) in edges and ("v", "yhat", "k", 0.6) in edges
     assert ("h", "u", "a", 1.5) in edges and ("h", "v", "b", -0.5) in edges
+    assert ("1", "v", "c", 0.6) in edges  # relu(b h + c): c is v's bias
 
 
 def test_symbolic_parameters_label_their_edges_by_name():
@@ -87,6 +91,10 @@ def test_the_edges_are_the_symbols_each_formula_uses():
                 target = shown(sheet, sheet.diagram.columns[-1][0]) if node is graph.loss \
                     else names[node.symbol]
                 expected |= {(names[s], target) for s in node.written.free_symbols if s in names}
+                # a parameter added alone is a bias: an edge from the unit "1"
+                inner = node.written.args[0] if isinstance(node.written, sp.Function) else node.written
+                if isinstance(inner, sp.Add):
+                    expected |= {("1", target) for t in inner.args if t in graph.params}
         assert {(a, b) for a, b, *_ in edges} == expected, name
 
 
@@ -173,6 +181,40 @@ def test_the_picture_fits_and_keeps_its_labels_apart(path):
     assert_fits_and_apart(latex_of(path, fragment=True), path.stem)
 
 
+DRAW = re.compile(r"\\draw\[->\] \((\w+)\) -- \((\w+)\);")
+NODE_AT = re.compile(r"\\node\[\w+[^\]]*\] \((\w+)\) at \((-?[\d.]+),(-?[\d.]+)\)")
+#: Between two columns of a graph this crowded (nine labelled edges into three units),
+#: a label may have nowhere to stand clear of every other edge.
+CROWDED = 8
+
+
+def _to_segment(px, py, x0, y0, x1, y1) -> float:
+    dx, dy = x1 - x0, y1 - y0
+    t = max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / (dx * dx + dy * dy)))
+    return ((x0 + t * dx - px) ** 2 + (y0 + t * dy - py) ** 2) ** 0.5
+
+
+@pytest.mark.parametrize("path", DRAWN, ids=IDS)
+def test_each_label_crosses_no_edge_but_its_own(path):
+    """A label on a crossing, or across a second edge, reads as either edge's weight."""
+    tex = latex_of(path, fragment=True)
+    at = {i: (float(x), float(y)) for i, x, y in NODE_AT.findall(tex)}
+    segments = [(*at[a], *at[b]) for a, b in DRAW.findall(tex)]
+    labels = [(x, y, t) for kind, x, y, t in nodes(tex) if kind == "weight"]
+    into = {}
+    for x, y, _ in labels:  # the column each label's edge enters
+        own = min(segments, key=lambda s: _to_segment(x, y, *s))
+        into[own[2]] = into.get(own[2], 0) + 1
+    if max(into.values(), default=0) > CROWDED:
+        return
+    for x, y, text in labels:
+        box = picture.Box(x, y, len(re.sub(r"\\[a-z]+|\\,|[{}_^ ]", "", text)) * picture.CHAR,
+                          picture.LABEL_HEIGHT)
+        own = min(segments, key=lambda s: _to_segment(x, y, *s))
+        crossed = [s for s in segments if s is not own and box.crossed(*s)]
+        assert not crossed, f"{path.stem}: the label {text} crosses {len(crossed)} other edge(s)"
+
+
 CHAIN = """\
 inputs: [x]
 targets: [y]
@@ -245,7 +287,7 @@ def test_a_fragment_compiles_with_and_without_tikz(tmp_path, name, tikz):
     pdflatex(ARTICLE % ("\\usepackage{tikz}" if tikz else "", "\\input{fragment}"), tmp_path)
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(tmp_path / "main.pdf"), "-"],
                           capture_output=True, text=True, timeout=60).stdout
-    label = {"bias_tanh": "w1 = 0.5", "softmax_classifier": "x1"}[name]  # only the picture's
+    label = {"bias_tanh": "c = 0.05", "softmax_classifier": "x1"}[name]  # only the picture's
     assert (label in " ".join(text.split())) == tikz
 
 

@@ -24,8 +24,9 @@ RADIUS = 0.42  # cm: a unit's circle (minimum size 8 mm) and a little air
 CHAR = 0.15  # cm: the width of a character of an edge label (\scriptsize), generously
 LABEL_HEIGHT = 0.34  # cm
 PAD = (0.2, 0.1)  # cm of air kept around a label, across and up
-POSITIONS = tuple(k / 20 for k in range(3, 18))  # along the edge, 0.15 … 0.85
-ASIDE, OFF_EDGE = 0.72, 30  # cm above or below an edge's middle, and what it costs
+POSITIONS = tuple(k / 40 for k in range(5, 36))  # along the edge, 0.125 … 0.875
+ASIDE, OFF_EDGE = 0.72, 30
+CLEAR = 0.3  # cm: a label nearer than this to another edge is ambiguous  # cm above or below an edge's middle, and what it costs
 
 
 @dataclass
@@ -55,6 +56,24 @@ class Box:
             else:
                 high = min(high, q / p)
         return low < high
+
+    def distance(self, x0: float, y0: float, x1: float, y1: float) -> float:
+        """How far the segment passes from the box's edge (0 when it crosses it)."""
+        if self.crossed(x0, y0, x1, y1):
+            return 0.0
+        dx, dy = x1 - x0, y1 - y0
+        corners = [(self.x + sx * self.w / 2, self.y + sy * self.h / 2) for sx in (-1, 1) for sy in (-1, 1)]
+        length = dx * dx + dy * dy
+
+        def to_segment(px, py):
+            t = 0.0 if length == 0 else max(0.0, min(1.0, ((px - x0) * dx + (py - y0) * dy) / length))
+            return ((x0 + t * dx - px) ** 2 + (y0 + t * dy - py) ** 2) ** 0.5
+
+        def to_box(px, py):
+            ex = max(abs(px - self.x) - self.w / 2, 0.0)
+            ey = max(abs(py - self.y) - self.h / 2, 0.0)
+            return (ex * ex + ey * ey) ** 0.5
+        return min([to_segment(*c) for c in corners] + [to_box(x0, y0), to_box(x1, y1)])
 
 
 def render_diagram(diagram: Diagram | None, names: dict, digits: int) -> str:
@@ -131,37 +150,63 @@ class _Picture:
     def edges(self) -> list[str]:
         """Each edge, and its label at the point along it (between the two units' circles)
         that covers the least: the label is a node at those coordinates, not at a `pos`,
-        which TikZ would measure between the circles' borders."""
+        which TikZ would measure between the circles' borders. Labels are placed one by
+        one, in the edges' order or its reverse, whichever covers less in all."""
+        segments = [(self.at[e.source], self.at[e.target]) for e in self.diagram.edges]
+        out = [f"\\draw[->] ({self.ids[e.source]}) -- ({self.ids[e.target]});"
+               for e in self.diagram.edges]
+        order = list(range(len(self.diagram.edges)))
+        placed = min((self.place(o, segments) for o in (order, order[::-1])), key=lambda p: p[0])
+        return out + [label for _, label in sorted(placed[1])]
+
+    def place(self, order: list, segments: list) -> tuple[float, list]:
+        """(what the labels cover in all, [(edge number, its label's node)])."""
         # a unit with room for its arrowheads
         boxes = [Box(x, y, 2 * RADIUS + 0.25, 2 * RADIUS + 0.1) for x, y in self.at.values()]
-        segments = [(self.at[e.source], self.at[e.target]) for e in self.diagram.edges]
-        out, labels = [], []
-        for n, edge in enumerate(self.diagram.edges):
-            out.append(f"\\draw[->] ({self.ids[edge.source]}) -- ({self.ids[edge.target]});")
-            text, uni = self.edge_text(edge)
-            if not text:
+        total, labels = 0.0, []
+        for n in order:
+            edge = self.diagram.edges[n]
+            texts = [self.edge_text(edge)]
+            if edge.label is not None and edge.value is not None:
+                # w₁ alone where w₁ = 0.5 would cross another edge (the value is in the table)
+                texts.append(self.edge_text(DiagramEdge(edge.source, edge.target, edge.label)))
+            if not texts[0][0]:
                 continue
-            (x0, y0), (x1, y1) = segments[n]
-            width, height = CHAR * len(uni) + PAD[0], LABEL_HEIGHT + PAD[1]
-            # on the edge, nearer its middle the better; else just above or below its middle
-            # (columns too close for a label between two circles: a long chain)
-            places = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0), abs(t - 0.5)) for t in POSITIONS]
-            middle = ((x0 + x1) / 2, (y0 + y1) / 2)
-            places += [(middle[0], middle[1] + side * ASIDE, OFF_EDGE) for side in (1, -1)]
-            x, y, _ = min(places, key=lambda p: self.cost(Box(p[0], p[1], width, height), boxes,
-                                                          segments, n) + p[2])
-            boxes.append(Box(x, y, width, height))
-            labels.append(f"\\node[weight] at ({x:.3f},{y:.3f}) {{${text}$}};")
-        return out + labels
+            best = None
+            for text, uni in texts:
+                box, cost = self.spot(segments[n], CHAR * len(uni) + PAD[0], boxes, segments, n)
+                if best is None or (best[2] >= 10 and cost < best[2]):
+                    best = (text, box, cost)
+            text, box, cost = best
+            boxes.append(box)
+            total += cost
+            labels.append((n, f"\\node[weight] at ({box.x:.3f},{box.y:.3f}) {{${text}$}};"))
+        return total, labels
+
+    def spot(self, segment, width: float, boxes: list, segments: list, n: int) -> tuple:
+        """The best box for a label of this width on edge n, and what it costs."""
+        (x0, y0), (x1, y1) = segment
+        height = LABEL_HEIGHT + PAD[1]
+        # on the edge, nearer its middle the better; else just above or below its middle
+        # (columns too close for a label between two circles: a long chain)
+        places = [(x0 + t * (x1 - x0), y0 + t * (y1 - y0), abs(t - 0.5)) for t in POSITIONS]
+        middle = ((x0 + x1) / 2, (y0 + y1) / 2)
+        places += [(middle[0], middle[1] + side * ASIDE, OFF_EDGE) for side in (1, -1)]
+        scored = [(self.cost(Box(x, y, width, height), boxes, segments, n) + near, Box(x, y, width, height))
+                  for x, y, near in places]
+        cost, box = min(scored, key=lambda p: p[0])
+        return box, cost
 
     @staticmethod
     def cost(box: Box, boxes: list, segments: list, own: int) -> float:
         """What a label put at `box` covers: units and labels (badly), other edges (less),
-        first in order of POSITIONS when nothing is covered."""
+        and how near it comes to another edge (a label beside two edges reads as either's);
+        first in order of POSITIONS when nothing is covered or near."""
         covered = sum(box.overlap(b) for b in boxes) * 1000
         for n, ((x0, y0), (x1, y1)) in enumerate(segments):
-            if n != own and box.crossed(x0, y0, x1, y1):
-                covered += 10
+            if n != own:
+                gap = box.distance(x0, y0, x1, y1)
+                covered += 10 if gap == 0 else 4 * max(CLEAR - gap, 0) / CLEAR
         return covered
 
     def captions(self) -> list[str]:
@@ -218,6 +263,8 @@ def _ordered(diagram: Diagram) -> list[list]:
         def rank(unit, r):
             if unit.kind in ("bias", "dots", "input", "unit") and diagram.captions:
                 return (0, r)  # the layered form: its units in their order
+            if unit.kind == "bias":
+                return (0, r)  # atop its column
             above = [row[s] for s in sources.get(unit.key, ()) if s in row]
             return (1, sum(above) / len(above)) if above else (2, r)
         ordered = [u for _, u in sorted(((rank(u, r), u) for r, u in enumerate(column)),

@@ -15,6 +15,9 @@ from .model import Diagram, DiagramEdge, DiagramUnit, Named
 #: A layer whose edges are more than this many is drawn with its matrix's name instead
 #: of a number on every edge; a column of more units than this shows a few and dots.
 LABELLED_EDGES = 9
+#: A network of more layers than this is drawn with the matrices' names throughout: its
+#: columns stand too close for numbers on every edge to say which edge each belongs to.
+LABELLED_LAYERS = 3
 #: The graph form: most edges into one column that show their parameter's value too.
 NAMED_VALUES = 4
 DRAWN_UNITS = 6
@@ -29,7 +32,7 @@ def graph_diagram(graph: Graph, sample_loss: sp.Symbol | None) -> Diagram:
     from the inputs), the loss last; a target stands just before the loss it enters."""
     order = list(graph.inputs)
     depth = {x: 0 for x in graph.inputs}
-    edges, placed = [], []
+    edges, placed, biases = [], [], {}
     params = set(graph.params)
     given = [n for n in graph.nodes if n.given and n is not graph.loss]
     for node in given:
@@ -45,9 +48,15 @@ def graph_diagram(graph: Graph, sample_loss: sp.Symbol | None) -> Diagram:
             if weight is not None and weight.is_number:
                 weight, value = None, weight
             edges.append(DiagramEdge(_key(source), _key(node.symbol), weight, value))
+        for bias in _biases(formula, params):
+            key = f"b:{depth[node.symbol] - 1}"
+            biases[depth[node.symbol] - 1] = DiagramUnit(key, "1", "bias")
+            edges.append(DiagramEdge(key, _key(node.symbol), bias, graph.param_values.get(bias)))
     columns = [[DiagramUnit(_key(x), x, "input") for x in graph.inputs]]
     for unit, node in zip(placed, given):
         _column(columns, depth[node.symbol]).append(unit)
+    for column, unit in biases.items():  # one bias unit "1" atop a column, as in a layered net
+        _column(columns, column).insert(0, unit)
     if graph.loss is not None:
         loss = graph.loss.written if graph.loss.written is not None else graph.loss.display
         last = 1 + max((depth[s] for s in loss.free_symbols if s in depth), default=0)
@@ -83,6 +92,15 @@ def _column(columns: list, index: int) -> list:
     while len(columns) <= index:
         columns.append([])
     return columns[index]
+
+
+def _biases(formula: sp.Expr, params: set) -> list:
+    """The parameters added alone to a weighted sum (`w*x + b`, or an activation of one):
+    the bias terms, drawn as an edge from a unit "1"."""
+    inner = formula.args[0] if isinstance(formula, sp.Function) and formula.args else formula
+    if not isinstance(inner, sp.Add):
+        return []
+    return sorted((t for t in inner.args if t in params), key=lambda t: t.name)
 
 
 def _weights(formula: sp.Expr, sources: set, params: set) -> dict:
@@ -138,6 +156,7 @@ def network_diagram(solution) -> Diagram:
                         for target, i in drawn]
         every_unit = len(drawn) == sizes[l] and len(before) == sizes[l - 1]
         labelled = view is not None and every_unit and len(weights) <= LABELLED_EDGES and \
+            len(problem.layers) <= LABELLED_LAYERS and \
             all(_value(solution, w) is not None for *_, w in weights)
         edges += [DiagramEdge(source, target, None, _value(solution, w) if labelled else None)
                   for source, target, w in weights]
