@@ -172,7 +172,9 @@ def test_calculus_lines_are_numbered_with_their_rules_beside_or_under_them():
     # cell would run off a narrow page), ending the display with an unnumbered row
     assert re.search(r"= y - \\sigma.*\\\\\*\n  \\noalign\{.*\\noindent sum rule; constant factor; "
                      r"chain rule with .*\\endgraf\}.*\n  \\notag\n\\end\{align\}", body)
-    assert "\\begin{equation}" in body  # the gradient at the point
+    # the gradient at the point: the last line of the lines it sums up, never parted from them
+    point = body.split("\\subsection*{At the point}")[1]
+    assert re.search(r"\\\\\*\n  \\nabla_\{.*\} l &= \\left\(0\.62246,.*\\right\)\n\\end\{align\}", point)
 
 
 def test_a_calculus_given_part_stays_unnumbered():
