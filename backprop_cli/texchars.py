@@ -4,11 +4,14 @@ OT1 and OMS, LaTeX's defaults), from TeX Live's t1enc.dfu, ts1enc.dfu, ot1enc.df
 omsenc.dfu. Any other character (CJK, emoji, most of Greek and Cyrillic as text) stops
 pdflatex with "Unicode character ... not set up for use with LaTeX".
 
-One table, with no imports, so that the spec reader (to refuse what cannot be shown, at
+One table, importing nothing of ours, so that the spec reader (to refuse what cannot be shown, at
 read time, naming the field) and the LaTeX renderer (to escape what it writes) agree.
 """
 
 from __future__ import annotations
+
+import re
+import unicodedata
 
 #: Inclusive ranges of code points, from the .dfu files of TeX Live 2022 and later.
 _RANGES = (
@@ -93,21 +96,112 @@ _COMMAND_TEXT = {"times": "×", "leq": "≤", "geq": "≥", "neq": "≠", "top":
                  "varepsilon": "ε", "vartheta": "ϑ"}
 
 
+_SUPER_TEXT = str.maketrans("0123456789+-−=()abcdefghijklmnoprstuvwxyzT",
+                            "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁻⁼⁽⁾ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻᵀ")
+_SUB_TEXT = str.maketrans("0123456789+-−=()aehijklmnoprstuvx",
+                          "₀₁₂₃₄₅₆₇₈₉₊₋₋₌₍₎ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ")
+_ACCENTS = {"hat": "\u0302", "widehat": "\u0302", "bar": "\u0304", "overline": "\u0304",
+            "tilde": "\u0303", "widetilde": "\u0303", "vec": "\u20d7", "dot": "\u0307",
+            "ddot": "\u0308"}
+_FONTS = {"mathbf", "mathrm", "mathit", "mathcal", "boldsymbol", "operatorname", "text"}
+_SPACES = {",": " ", ";": " ", ":": " ", "!": "", " ": " "}
+
+
 def math_as_text(latex: str) -> str:
-    """Inline math for the terminal, as written but for its letters and signs: \\sigma -> σ,
-    \\times -> ×; the rest (h^{i-1}) as it is."""
-    greek = {**{v[1:]: k for k, v in MATH.items() if v[1:].isalpha()}, **_COMMAND_TEXT}
-    out, i = [], 0
-    while i < len(latex):
-        if latex[i] == "\\":
-            j = i + 1
-            while j < len(latex) and latex[j].isalpha():
+    """Inline math for the terminal as a reader writes it by hand: \\sigma -> σ,
+    \\times -> ×, x^2 -> x², h^{i-1} -> hⁱ⁻¹, \\hat{y} -> ŷ, \\frac{1}{m} -> 1/m,
+    \\sqrt{x} -> √x; a script with no Unicode form keeps its ^ or _."""
+    text = re.sub(" {2,}", " ", _MathText(latex).read(0, len(latex)))
+    return unicodedata.normalize("NFC", text)  # ŷ as one character where Unicode has it
+
+
+class _MathText:
+    def __init__(self, latex: str):
+        self.latex = latex
+        self.words = {**{v[1:]: k for k, v in MATH.items() if v[1:].isalpha()}, **_COMMAND_TEXT,
+                      "prime": "′", "partial": "∂", "nabla": "∇", "cdot": "·", "ell": "ℓ",
+                      "infty": "∞", "in": "∈", "le": "≤", "ge": "≥", "ne": "≠", "approx": "≈",
+                      "odot": "⊙", "otimes": "⊗", "circ": "∘", "sum": "Σ", "prod": "Π",
+                      "log": "log", "exp": "exp", "left": "", "right": "", "leftarrow": "←",
+                      "gets": "←", "rightarrow": "→", "tanh": "tanh", "sin": "sin", "cos": "cos",
+                      "max": "max", "min": "min", "det": "det"}
+
+    def group(self, i: int) -> tuple[str, int]:
+        """The argument at i (a {group} or one character or command), as text, and the index after it."""
+        latex = self.latex
+        while i < len(latex) and latex[i] == " ":
+            i += 1
+        if i >= len(latex):
+            return "", i
+        if latex[i] == "{":
+            depth, j = 0, i
+            while j < len(latex):
+                depth += {"{": 1, "}": -1}.get(latex[j], 0)
+                if depth == 0:
+                    break
                 j += 1
-            name = latex[i + 1:j]
-            if name in greek:
-                out.append(greek[name])
-                i = j
+            return self.read(i + 1, j), j + 1
+        if latex[i] == "\\":
+            return self.command(i)
+        return latex[i], i + 1
+
+    def command(self, i: int) -> tuple[str, int]:
+        latex = self.latex
+        j = i + 1
+        while j < len(latex) and latex[j].isalpha():
+            j += 1
+        if j == i + 1:  # \, \; \\ \{
+            ch = latex[j] if j < len(latex) else ""
+            return _SPACES.get(ch, ch), j + 1
+        name = latex[i + 1:j]
+        if name == "frac":
+            top, k = self.group(j)
+            bottom, k = self.group(k)
+            text = f"{_wrapped(top)}/{_wrapped(bottom)}"
+            if k < len(latex) and latex[k] not in " )]}=+-,.;":  # (1/m) Σᵢ, not 1/mΣᵢ
+                text = f"({text}) "
+            return text, k
+        if name in ("partial", "nabla"):  # ∂L, not ∂ L
+            while j < len(latex) and latex[j] == " ":
+                j += 1
+            return self.words[name], j
+        if name == "sqrt":
+            inner, k = self.group(j)
+            return "√" + _wrapped(inner), k
+        if name in _ACCENTS:
+            inner, k = self.group(j)
+            return (inner + _ACCENTS[name] if len(inner) == 1 else f"{name}({inner})"), k
+        if name in _FONTS:
+            return self.group(j)
+        return self.words.get(name, latex[i:j]), j
+
+    def read(self, i: int, end: int) -> str:
+        out = []
+        while i < end:
+            ch = self.latex[i]
+            if ch in "^_":
+                text, i = self.group(i + 1)
+                table = _SUPER_TEXT if ch == "^" else _SUB_TEXT
+                mapped = text.translate(table)
+                if text == "ᵀ" or text == "′":
+                    out.append(text)
+                elif all(c != m for c, m in zip(text, mapped)) and text:
+                    out.append(mapped)
+                else:
+                    out.append(ch + (text if len(text) == 1 else "{" + text + "}"))
                 continue
-        out.append(latex[i])
-        i += 1
-    return "".join(out)
+            if ch == "\\":
+                text, i = self.command(i)
+                out.append(text)
+                continue
+            if ch in "{}":
+                i += 1
+                continue
+            out.append("−" if ch == "-" else ch)
+            i += 1
+        return "".join(out)
+
+
+def _wrapped(text: str) -> str:
+    """A fraction's part or a root's argument, bracketed when it is more than one term."""
+    return f"({text})" if any(c in text for c in " +-−") else text

@@ -228,9 +228,16 @@ def test_notes_math_is_set_as_math_and_the_text_around_it_escaped():
 
 
 def test_notes_math_in_the_terminal_is_as_written_with_its_letters_and_signs():
+    """As a reader writes it by hand: scripts in Unicode where it has them, fractions
+    with a slash, the minus sign; a script Unicode lacks (x_q) keeps its _."""
     text = text_of(NOTES)
-    assert ("The row convention h^i = σ(h^{i-1} {W^i}^{ᵀ}), with W^i of size n_i × n_{i-1}; "
+    assert ("The row convention hⁱ = σ(hⁱ⁻¹ Wⁱᵀ), with Wⁱ of size nᵢ × nᵢ₋₁; "
             "it costs $5 & 10%.") in text
+    from backprop_cli.texchars import math_as_text
+    assert math_as_text("\\frac{1}{m} \\sum_i \\ell^{(i)}") == "1/m Σᵢ ℓ⁽ⁱ⁾"
+    assert math_as_text("\\frac{1}{m}\\sum_i x_q") == "(1/m) Σᵢ x_q"
+    assert math_as_text("\\frac{\\partial L}{\\partial w_1} = \\hat{y} - y") == "∂L/∂w₁ = ŷ − y"
+    assert math_as_text("\\sqrt{1 + x^2} \\le 3.4 \\times 10^{-7}") == "√(1 + x²) ≤ 3.4 × 10⁻⁷"
 
 
 def test_notes_math_outside_the_safe_subset_is_refused_naming_notes(runner, tmp_path):

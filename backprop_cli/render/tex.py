@@ -50,8 +50,21 @@ def notes_tex(text: str) -> str:
         refused = []
         if is_math:
             check_symbol_latex(part, refused.append, what="math in notes", limit=300, signs=True)
-        out.append(f"${part}$" if is_math and not refused else
+        out.append(f"${_breakable(part)}$" if is_math and not refused else
                    escape_tex(f"${part}$" if is_math else part))
+    return "".join(out)
+
+
+def _breakable(math: str) -> str:
+    """Inline math that may break after a comma outside braces, as text does: TeX breaks
+    math only after a relation or an operator, and θ = (w₀, w₁, w₂, w₃, w₄) would run
+    off a narrow page."""
+    out, depth = [], 0
+    for i, ch in enumerate(math):
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        out.append(ch)
+        if ch == "," and depth == 0 and math[i + 1:i + 2] == " " and math[i - 1:i] != "\\":
+            out.append("\\allowbreak")
     return "".join(out)
 
 

@@ -38,8 +38,11 @@ _TAKES_ARGUMENT = {"hat", "bar", "tilde", "vec", "dot", "ddot", "mathbf", "mathr
 #: What notes' math may use beyond a symbol's: signs of formulas, none with an argument.
 _FORMULA_SIGNS = {"times", "cdot", "odot", "otimes", "le", "ge", "leq", "geq", "ne", "neq",
                   "approx", "sim", "in", "to", "sum", "prod", "log", "exp", "top", "infty",
-                  "ldots", "cdots", "quad", "ell", "mid", "circ"}
-_SAFE_LATEX = re.compile(r"^(?:\\[A-Za-z]+|[A-Za-z0-9 _^{}(),.'+\-*/|=<>\[\]])*$")
+                  "ldots", "cdots", "quad", "ell", "mid", "circ", "leftarrow", "rightarrow",
+                  "gets", "tanh", "sin", "cos", "max", "min", "det"}
+#: ... and, with arguments, a fraction and a root (\\frac{a}{b}, \\sqrt{x}).
+_FORMULA_MACROS = {"frac", "sqrt"}
+_SAFE_LATEX = re.compile(r"^(?:\\[A-Za-z]+|\\[,; ]|[A-Za-z0-9 _^{}(),.'+\-*/|=<>\[\]])*$")
 
 
 @dataclass(frozen=True)
@@ -298,7 +301,7 @@ def check_symbol_latex(latex: str, fail, what: str = "a symbol", limit: int = 10
         fail(f"{latex!r} contains characters not allowed in {what} "
              f"(use letters, digits, _ ^ {{ }} and commands like \\hat, \\alpha)")
     for command in re.findall(r"\\([A-Za-z]+)", latex):
-        if command not in _SAFE_COMMANDS and not (signs and command in _FORMULA_SIGNS):
+        if command not in _SAFE_COMMANDS and not (signs and command in _FORMULA_SIGNS | _FORMULA_MACROS):
             fail(f"the LaTeX command \\{command} is not allowed in {what} "
                  f"(allowed: accents like \\hat, fonts like \\mathbf, Greek letters"
                  + (", signs like \\times, \\le)" if signs else ")"))
@@ -381,7 +384,13 @@ def _math_problem(latex: str) -> str | None:
             used = used | {"'"}
             i += 1
             continue
-        if token.startswith("\\") and token[1:] in _TAKES_ARGUMENT:
+        if token == "\\frac":  # two arguments; what is inside them is read as groups
+            first = argument(i + 1, of_command=True)
+            if first is None or argument(first, of_command=True) is None:
+                return "\\frac needs two arguments in braces, like \\frac{1}{2}"
+            used, i = set(), i + 1
+            continue
+        if token.startswith("\\") and (token[1:] in _TAKES_ARGUMENT or token == "\\sqrt"):
             after = argument(i + 1, of_command=True)
             if after is None:
                 return f"{token} needs an argument in braces, like {token}{{y}}"
