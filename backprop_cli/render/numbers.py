@@ -95,12 +95,14 @@ def _shown(value, digits: int) -> Shown:
         return Shown("0", None, False)
     negative = number < 0
     number = abs(number)
-    mantissa, exponent = f"{number:.{digits - 1}e}".split("e")
-    exponent = int(exponent)
-    if -5 < exponent < max(digits, 6):
-        decimals = max(digits - 1 - exponent, 0)
-        text = f"{number:.{decimals}f}"
-        return Shown(_trim(text), None, negative)
+    with localcontext() as ctx:  # a tie rounds up, as by hand: 2.78125 -> 2.7813, not 2.7812
+        ctx.rounding = decimal.ROUND_HALF_UP
+        mantissa, exponent = f"{number:.{digits - 1}e}".split("e")
+        exponent = int(exponent)
+        if -5 < exponent < max(digits, 6):
+            decimals = max(digits - 1 - exponent, 0)
+            text = f"{number:.{decimals}f}"
+            return Shown(_trim(text), None, negative)
     return Shown(_trim(mantissa), exponent, negative)
 
 
