@@ -577,7 +577,7 @@ class _Solver:
         steps, new, full, after = [], {}, {}, {}
         for p in graph.params:
             grad_symbol = self.names.derivative(graph.loss.symbol, p)
-            worker = ParameterStep(rule, self.names, p, grad_symbol)
+            worker = ParameterStep(rule, self.names, p, grad_symbol, graph.params)
             before = worker.initial_state(graph.hyper)
             before.update({name: values[p] for name, values in (state or {}).items()})
             old = current.params[p]

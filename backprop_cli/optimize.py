@@ -8,6 +8,8 @@ from momentum. The engine turns the lines into Steps.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import sympy as sp
@@ -34,7 +36,8 @@ class Line:
 class ParameterStep:
     """The symbols of one parameter's step: its state (m_w₁), the settings (β₁), t."""
 
-    def __init__(self, rule: UpdateRule, names: Naming, p: sp.Symbol, grad_symbol: sp.Symbol):
+    def __init__(self, rule: UpdateRule, names: Naming, p: sp.Symbol, grad_symbol: sp.Symbol,
+                 params: tuple = ()):
         self.rule = rule
         self.p = p
         self.symbols = {"w": p, "grad": grad_symbol, "lr": LEARNING_RATE, "t": STEP}
@@ -43,9 +46,14 @@ class ParameterStep:
             if setting.name not in ("lr", "steps"):
                 self.symbols[setting.name] = hyper_symbol(setting.name)
         own = names[p]
+        # a parameter's letters: a state written with one (b_b beside the bias b) is
+        # written in capitals instead (B_b), so that no letter names two things
+        taken = {re.match(r"[^\W\d_]*", names[q].unicode).group() for q in params}
         for state in rule.state:
             symbol = sp.Symbol(f"{state.name}[{p.name}]:opt", real=True)
             latex, unicode = state.letter
+            if unicode in taken and unicode.upper() != unicode:
+                latex, unicode = latex.upper(), unicode.upper()
             names.add(symbol, Name(f"{latex}_{{{own.latex}}}", f"{unicode}_{own.unicode}",
                                    f"{state.name}_{own.plain}"))
             self.symbols[state.name] = symbol

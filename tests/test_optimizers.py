@@ -588,3 +588,16 @@ def test_a_symbolic_strength_is_the_numbers_formula(strength):
 def test_a_symbolic_strength_takes_one_step():
     with pytest.raises(bp.BackpropError, match="symbolic strength"):
         bp.solve(SYMBOLIC_STRENGTH.replace("STRENGTH", "null").replace("steps: 1", "steps: 2"))
+
+
+def test_a_state_letter_that_is_also_a_parameters_is_written_in_capitals():
+    """RMSprop's buffer b beside a bias b: B_b ← μB_b + …, never b_b; s keeps its letter.
+    The root of a number in powers of ten is bracketed: √(3.0647·10⁻⁸), not √3.0647·10⁻⁸."""
+    from backprop_cli.pipeline import render, solve_text
+    from backprop_cli.settings import Settings
+    from support import PROBLEMS
+    text = render(solve_text((PROBLEMS / "optim_rmsprop.yaml").read_text(encoding="utf-8")),
+                  "text", Settings())
+    assert "B_b ← μB_b + ∂L/∂b/(√s_b + ε)" in text and "b_b" not in text
+    assert "B_w ← μB_w" in text and "s_w ← αs_w" in text
+    assert "√(3.0647·10⁻⁸)" in text

@@ -351,7 +351,9 @@ class UnicodePrinter(Printer):
     def _print_Pow(self, expr):
         base, exp = expr.args
         if exp == sp.Rational(1, 2):
-            return f"√({self._print(base)})" if not base.is_Atom else f"√{self._print(base)}"
+            text = self._print(base)
+            # √x and √0.25, but √(3.0647·10⁻⁸): a power of ten outside reads as a factor
+            return f"√{text}" if base.is_Atom and not any(c in text for c in "·/−") else f"√({text})"
         if exp.is_Number and exp < 0:
             return self._print_Mul(sp.Mul(1, expr, evaluate=False))
         base_text = self.paren(base, PRECEDENCE["Pow"], strict=True)
