@@ -145,6 +145,8 @@ KEY_NUMBERS = {
         "loss": "2.7812", "numbers": ["−6", "1.375", "1.625", "−7.875", "0.34377"]},
     "calculus_jacobian_3x3": {"loss": None, "numbers": ["−2.7183", "1.3591", "5.4366"]},  # -e, e/2, 2e
     "calculus_long_chain": {"loss": None, "numbers": ["0.88482", "−5.6735", "6.147"]},
+    # (tanh(0.8) − 0.5)(1 − tanh²(0.8)) = 0.091706, times w = 0.8 and x = 1.5
+    "calculus_three_stage_chain": {"loss": None, "numbers": ["0.073364", "0.13756", "0.091706"]},
     "calculus_ridge_update": {  # (-3, -4.6, 1.7), then w - eta * gradient
         "loss": None, "numbers": ["−3", "−4.6", "1.7", "0.5 + 3η", "4.6η − 1", "2 − 1.7η"]},
 }
@@ -707,8 +709,8 @@ DERIVE_MESSAGES = [
      'error: in --at: needs a value for every variable; missing: y (add y=1 to --at)'),
     (['x', '--define', 'x=x'],
      "error: in --define x: 'x' is defined in terms of itself; write it in the variables, like --define x=t**2"),
-    (['x + y', '--define', 'x=t', '--define', 'y=x'],
-     "error: in --define y: 'y' uses 'x', another inner function; write each inner function in the variables (one level, like F(G(t)))"),
+    (['x + y', '--define', 'y=x', '--define', 'x=t'],
+     "error: in --define y: 'y' uses 'x', an inner function defined after it; define 'x' first (each inner function may use the variables and the inner functions above it)"),
     (['x**2', 'y', '--lr', '0.1'],
      'error: in --lr: a gradient-descent step needs one function (a gradient), not 2: leave --lr out, or differentiate one function'),
     (['x', '--at', 'x y=1'],

@@ -52,15 +52,15 @@ class _Calculus:
 
     def product(self, block: m.ChainProduct) -> list[str]:
         """Rows of J = ∂F/∂u ∂u/∂w = [outer][inner] = [written product] = [result]."""
-        components, inner = self.symbols(block.components, True), self.symbols(block.inner, True)
-        wrt = self.symbols(block.wrt, True)
+        factors = block.factors()  # two, or one more for each deeper stage
+        general = "\\,".join(f"\\frac{{\\partial {self.symbols(upper, True)}}}"
+                              f"{{\\partial {self.symbols(lower, True)}}}"
+                              for upper, lower, _ in factors)
         return [
-            f"{self.tex(block.label)} &= "
-            f"\\frac{{\\partial {components}}}{{\\partial {inner}}}"
-            f"\\,\\frac{{\\partial {inner}}}{{\\partial {wrt}}}",
-            "&= " + self.matrix(block.outer_matrix) + " " + self.matrix(block.inner_matrix),
+            f"{self.tex(block.label)} &= {general}",
+            "&= " + " ".join(self.matrix(rows) for _, _, rows in factors),
         ] + (["&= " + self.matrix(block.product)]  # only where it sums products
-             if any(v.is_Add for row in block.product for v in row) else []) + [
+             if not block.deeper and any(v.is_Add for row in block.product for v in row) else []) + [
             "&= " + self.matrix(block.result),
         ]
 
@@ -75,6 +75,7 @@ class _Calculus:
                 out["result"] = self.result(block)
             elif isinstance(block, m.ChainProduct):
                 out["product"] = self.product(block)
+                out["stages"] = bool(block.deeper)
         return out
 
     def context(self) -> dict:
