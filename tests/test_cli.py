@@ -119,6 +119,10 @@ KEY_NUMBERS = {
                                   "−0.059892", "0.18484", "−0.1628", "0.2227"]},
     "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
     "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
+    # L = 2(xy + max(z, w)) at (3, −4, 2, −1): CS231n's gradients (−8, 6, 2, 0)
+    "cs231n_max_gate": {"loss": "−20", "numbers": ["−8", "6", "2", "0"]},
+    # the six gates at a = 0.3, b = −0.1: ∂L/∂a = 1 + 1 + 3 + b + 1 + 0, ∂L/∂b = 1 + a + 0 + 1
+    "seed003_graphs_q5_max_min": {"loss": "3.57", "numbers": ["5.9", "2.3"]},
     "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)
     # The layout examples of issue 13: numbers from PyTorch in float64 (loss, gradients,
     # the loss after the updates) or, for the calculus form, worked by hand.
@@ -730,7 +734,7 @@ DERIVE_MESSAGES = [
     (['x', '--title', 'a\x07b'],
      'error: in --title: contains the control character U+0007; write plain text (a \\ escape in double quotes makes one)'),
     (["__import__('os')"],
-     "error: in FORMULA: unknown function '__import__' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs)"),
+     "error: in FORMULA: unknown function '__import__' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs, max, min)"),
     (['x**2', '--wrt', 'z'],
      "error: in --wrt: 'z' does not appear in any formula (variables: x); remove it, or check its spelling"),
     (['x**2', '--wrt', 'x,xx'],
@@ -748,7 +752,7 @@ DERIVE_MESSAGES = [
     (['x', '--at', 'x=1', '--lr', '1e400'],
      "error: in --lr: the number '1e400' is out of range; numbers must be between 1e-300 and 1e300 in size"),
     (['softmax(x)'],
-     "error: in FORMULA: unknown function 'softmax' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs)"),
+     "error: in FORMULA: unknown function 'softmax'; write each output out with exp, like exp(z1)/(exp(z1) + exp(z2)) (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs, max, min)"),
 ]
 
 

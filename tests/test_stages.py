@@ -15,7 +15,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "backprop_cli"
 #: its own stage and earlier ones.
 STAGES = [
     ("base", ["errors", "suggest", "settings", "yamlload", "texchars", "functions", "arith",
-              "bounds", "numeric", "signals"]),
+              "bounds", "numeric", "signals", "selection"]),
     ("tables", ["vocab"]),
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "spec.notation", "layered.spec"]),

@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..errors import EvaluationError
 from ..numeric import innermost_first
-from ..functions import leaky_relu, relu, step
+from ..functions import leaky_relu, maximum, minimum, relu, step, tie_words, ties
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS
 from .magnitude import check_magnitude
 from .naming import show
@@ -119,6 +119,12 @@ def _kinks(exprs, values) -> list[str]:
                 if f.args[0].xreplace(values) == 0:
                     warnings.append(f"{name} is at its kink (argument 0) at the point; its "
                                     f"derivative there is taken as {'alpha' if kind is leaky_relu else 0}")
+        for f in expr.atoms(maximum, minimum):
+            tied = ties(type(f)(*[a.xreplace(values) for a in f.args], evaluate=False))
+            if tied:
+                written = ", ".join(str(a) for a in f.args)
+                warnings.append(f"{'max' if isinstance(f, maximum) else 'min'}({written}) at the "
+                                f"point{tie_words(f, tied)}")
     return warnings
 
 
