@@ -123,6 +123,9 @@ KEY_NUMBERS = {
     "cs231n_max_gate": {"loss": "−20", "numbers": ["−8", "6", "2", "0"]},
     # the six gates at a = 0.3, b = −0.1: ∂L/∂a = 1 + 1 + 3 + b + 1 + 0, ∂L/∂b = 1 + a + 0 + 1
     "seed003_graphs_q5_max_min": {"loss": "3.57", "numbers": ["5.9", "2.3"]},
+    # sample 1 as the seed gives it; the gradients from PyTorch in float64 (tests/test_seeds.py)
+    "seed003_graphs_q12_regression": {"loss": "281.7", "numbers": ["0.52248", "63.095", "−57.658",
+                                                                  "−30.388", "−1.3696"]},
     "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)
     # The layout examples of issue 13: numbers from PyTorch in float64 (loss, gradients,
     # the loss after the updates) or, for the calculus form, worked by hand.
