@@ -113,3 +113,15 @@ def test_forward_references_and_cycles_are_refused(runner, tmp_path, define, fie
     assert f"in {field} (line 1)" in result.output or f"{field}" in result.output
     assert words in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_product_too_wide_for_the_page_points_to_its_worked_entries(runner, tmp_path):
+    path = tmp_path / "branching.yaml"
+    path.write_text(BRANCHING)
+    text = runner.invoke(main, ["solve", str(path)], env={"COLUMNS": "100", "NO_COLOR": "1"}).output
+    assert "= the matrix of the entries worked out by the chain rule above" in text
+    latex = runner.invoke(main, ["solve", str(path), "--latex"]).output
+    assert "\\text{the matrix of the entries worked out by the chain rule above}" in latex
+    # a gradient too wide stands up as a column instead (the three-stage example)
+    latex = runner.invoke(main, ["solve", str(THREE), "--latex"]).output
+    assert "\\end{bmatrix}^{\\top}" in latex

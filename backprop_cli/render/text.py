@@ -451,7 +451,13 @@ class _Text:
         out = [f"  {label} = {general}"]
         for k, (_, _, rows) in enumerate(factors):
             out += _beside([f"{indent}  · " if k else f"{indent}= "], _matrix(cell(rows)))
-        return out + _beside([f"{indent}= "], _matrix(cell(block.result)))
+        result = _beside([f"{indent}= "], _matrix(cell(block.result)))
+        if block.deeper and max(width(line) for line in result) > self.settings.width:
+            # through deeper stages: its entries are each worked out (and wrapped) above
+            if block.gradient and len(block.result[0]) > 1:
+                return out + _beside([f"{indent}= "], _matrix(cell([[v] for v in block.result[0]])), ["ᵀ"])
+            return out + [f"{indent}= the matrix of the entries worked out by the chain rule above"]
+        return out + result
 
 
 def gradients_heading(block) -> str:
