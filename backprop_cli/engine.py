@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from . import arith
+from . import arith, selection
 from .errors import BackpropError, EvaluationError
-from .functions import leaky_relu, relu, sigmoid, softplus, step
+from .functions import leaky_relu, maximum, minimum, relu, sigmoid, softplus, step, tie_words, ties
 from .graph import Graph, Node
 # PRECISION and evaluate are public here too
 from .numeric import PRECISION, evaluate, evaluate_with_sympy, exact, sized  # noqa: F401
@@ -59,6 +59,8 @@ class Step:
     sample: int | None = None
     relation: str = "="
     show_value: bool = True  # False when nothing was substituted: the value is the formula
+    #: a sentence after the line, as parts (text, SymPy): which argument of a max wins
+    said: tuple = ()
 
     @property
     def numeric(self) -> bool:
@@ -309,8 +311,11 @@ class _Solver:
                 value = exact_env.evaluate(node.expr, what, node, graph.output if is_loss else None)
             self.check_kinks(node, exact_env, where)
             shown = {s: env[s] for s in node.display.free_symbols if s in env}
+            won = selection.said(node.expr, lhs, lambda a: exact_env.evaluate(a, "a max or min", node),
+                                 self.names.derivative) if node.expr.has(maximum, minimum) else ()
             forward.append(Step("loss" if is_loss else "forward", lhs, (node.display,), shown,
-                                value, sample=index, show_value=value.is_number or bool(shown)))
+                                value, sample=index, show_value=value.is_number or bool(shown),
+                                said=won))
             values[node.symbol] = value
             with about:
                 full[node.symbol] = value if value.is_number else \
@@ -351,6 +356,14 @@ class _Solver:
                 self.warnings.append(Notice((f"{kind} at its kink{where}: ", argument,
                                              f" = 0, where the derivative is undefined; it is "
                                              f"taken as {slope} (the PyTorch convention)"), spell))
+        for chosen in node.expr.atoms(maximum, minimum):  # max and min: a tie is a kink
+            values = [exact_env.evaluate(a, "a max or min", node) for a in chosen.args]
+            tied = ties(type(chosen)(*values, evaluate=False))
+            if tied:
+                spell = lambda s: self.names[s].unicode if s in self.names else str(s)  # noqa: E731
+                word = "max" if isinstance(chosen, maximum) else "min"
+                parts = [f"{word}("] + [p for a in chosen.args for p in (a, ", ")][:-1]
+                self.warnings.append(Notice((*parts, f"){where}", tie_words(chosen, tied)), spell))
 
     # backward ------------------------------------------------------------
     def adjoint_symbol(self, symbol: sp.Symbol, index: int) -> sp.Symbol:

@@ -19,6 +19,7 @@ from fractions import Fraction
 
 import sympy as sp
 
+from . import functions
 from .formula_syntax import ALIASES, ARITIES, Checks, FormulaError, read
 from .vocab import activations
 
@@ -35,6 +36,8 @@ FUNCTIONS = {
     "log": (sp.log, (1,)),
     "sqrt": (sp.sqrt, (1,)),
     "abs": (sp.Abs, (1,)),
+    "max": (functions.maximum, ARITIES["max"]),
+    "min": (functions.minimum, ARITIES["min"]),
 }
 assert tuple(FUNCTIONS) == activations.formula_functions() == tuple(ARITIES)
 assert all(FUNCTIONS[name][1] == ARITIES[name] for name in ARITIES)

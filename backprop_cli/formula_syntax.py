@@ -31,13 +31,17 @@ MAX_LITERAL_DIGITS = 30
 ARITIES = {
     **{a.name: a.arguments for a in activations.in_formulas()},
     **{name: (1,) for name in activations.ELEMENTARY},
+    **{name: tuple(range(2, activations.MAX_SELECTED + 1)) for name in activations.SELECTIONS},
 }
 
 #: Other spellings of the listed functions, and what to write instead.
 ALIASES = {
     **{alias: name for alias, name in activations.aliases().items()
        if activations.ACTIVATIONS[name].in_formulas},
-    "ln": "log", "max": "relu (relu(x) is max(x, 0))", "Max": "relu (relu(x) is max(x, 0))",
+    "ln": "log", "Max": "max", "Min": "min", "maximum": "max", "minimum": "min",
+    "amax": "max", "amin": "min", "fmax": "max", "fmin": "min",
+    # (not 'did you mean max?', which is near in letters only)
+    "softmax": "each output out with exp, like exp(z1)/(exp(z1) + exp(z2))",
     "fabs": "abs", "Abs": "abs", "pow": "powers with ** (x**2)",
 }
 
@@ -236,6 +240,9 @@ class Checks:
         if len(node.args) not in arities:
             wanted = " or ".join(str(a) for a in arities)
             example = f"{name}(z) or {name}(z, 0.1)" if len(arities) > 1 else f"{name}(w1*x1 + b)"
+            if len(arities) > 2:  # max, min
+                wanted = f"from {arities[0]} to {arities[-1]}"
+                example = f"{name}(a, b) or {name}(a, b, c)"
             self.fail(f"{name}() takes {wanted} argument{'s' if arities[-1] > 1 else ''}, "
                       f"not {len(node.args)}: write it like {example}", node)
 

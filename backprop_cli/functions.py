@@ -1,7 +1,8 @@
 """Activation functions as SymPy functions, with the derivatives a textbook uses.
 
 SymPy has no sigmoid or ReLU, and its Heaviside(0) is 1/2; the conventions here are
-PyTorch's: relu'(0) = 0, leaky_relu'(0) = alpha, |x|'(0) = 0.
+PyTorch's: relu'(0) = 0, leaky_relu'(0) = alpha, |x|'(0) = 0, and a tie of n arguments
+of max or min shares the derivative, 1/n each.
 """
 
 from __future__ import annotations
@@ -212,6 +213,114 @@ class softmax(Function):
         return all(v.is_real for v in self.args[1:]) or None
 
 
+class _Selection(Function):
+    """max or min of two or more arguments, exact on rational arguments."""
+
+    pick = staticmethod(max)
+
+    @classmethod
+    def eval(cls, *args):
+        if len(args) < 2:
+            raise ValueError(f"{cls.__name__} needs two or more arguments")
+        values = [_real_number(a) for a in args]
+        if all(v is not None for v in values):
+            return args[values.index(cls.pick(values))]
+
+    def fdiff(self, argindex=1):
+        return self.share(argindex, *self.args)
+
+    def _eval_is_real(self):
+        return all(a.is_real for a in self.args) or None
+
+
+class _Share(Function):
+    """The derivative of max (min) in its argument k (from 1): PyTorch's subgradient. 1
+    for the argument that wins, 0 for the others; on a tie of n arguments each has 1/n,
+    as torch.amax and torch.amin over the stacked arguments give (torch.maximum and
+    torch.minimum give two tied arguments 1/2 each, the same)."""
+
+    pick = staticmethod(max)
+
+    @classmethod
+    def eval(cls, k, *args):
+        values = [_real_number(a) for a in args]
+        if all(v is not None for v in values):
+            best = cls.pick(values)
+            winners = [i for i, v in enumerate(values, start=1) if v == best]
+            return S.One / len(winners) if int(k) in winners else S.Zero
+
+    @property
+    def index(self) -> int:
+        return int(self.args[0])
+
+    @property
+    def arguments(self) -> tuple:
+        return self.args[1:]
+
+    def fdiff(self, argindex=1):
+        return S.Zero
+
+    def _eval_is_real(self):
+        return True
+
+
+class max_share(_Share):
+    """∂ max(a₁, ..., aₙ)/∂a_k, written [a_k = max(a₁, ..., aₙ)]."""
+
+
+class min_share(_Share):
+    """∂ min(a₁, ..., aₙ)/∂a_k, written [a_k = min(a₁, ..., aₙ)]."""
+
+    pick = staticmethod(min)
+
+
+class maximum(_Selection):
+    """max(a₁, ..., aₙ), a formula's max."""
+
+    share = max_share
+
+
+class minimum(_Selection):
+    """min(a₁, ..., aₙ), a formula's min."""
+
+    pick = staticmethod(min)
+    share = min_share
+
+
+def ties(selection) -> list[int]:
+    """The arguments (from 1) of a max or min with numbers that share its value, when
+    more than one does: where its derivative is split."""
+    values = [_real_number(a) for a in selection.args]
+    if any(v is None for v in values):
+        return []
+    best = type(selection).pick(values)
+    winners = [i for i, v in enumerate(values, start=1) if v == best]
+    return winners if len(winners) > 1 else []
+
+
+def tie_words(selection, tied: list[int]) -> str:
+    """What a warning says of a tie of `selection` (ties()), after naming it."""
+    which = "largest" if isinstance(selection, maximum) else "smallest"
+    torch = "torch.maximum and torch.amax" if isinstance(selection, maximum) else \
+        "torch.minimum and torch.amin"
+    numbers = ", ".join(str(k) for k in tied[:-1]) + f" and {tied[-1]}"
+    return (f" is at a tie: its arguments {numbers} share the {which} value, where the "
+            f"derivative is undefined; it is split evenly, 1/{len(tied)} to each (the "
+            f"PyTorch convention, as {torch} do)")
+
+
+def _share_elementary(k, *args, beats):
+    """A share in Piecewise, Heaviside and Eq: Heaviside(a − b, 1/2) for two arguments."""
+    k = int(k)
+    own = args[k - 1]
+    others = [a for i, a in enumerate(args, start=1) if i != k]
+    if len(others) == 1:
+        difference = own - others[0] if beats is sp.StrictGreaterThan else others[0] - own
+        return sp.Heaviside(difference, S.Half)
+    tied = 1 + sp.Add(*[sp.Piecewise((1, sp.Eq(a, own)), (0, True)) for a in others])
+    return sp.Piecewise((0, sp.Or(*[beats(a, own) for a in others])), (1 / tied, True))
+
+
 #: Elementary rewrites, so that a formula printed for programs reads back with plain sympify.
 ELEMENTARY = {
     sigmoid: lambda x: 1 / (1 + sp.exp(-x)),
@@ -220,6 +329,10 @@ ELEMENTARY = {
     leaky_relu: lambda x, a: sp.Piecewise((x, x > 0), (a * x, True)),
     softplus: lambda x: sp.log(1 + sp.exp(x)),
     softmax: lambda k, *z: sp.exp(z[int(k) - 1]) / sp.Add(*[sp.exp(v) for v in z]),
+    maximum: lambda *a: sp.Max(*a, evaluate=False),
+    minimum: lambda *a: sp.Min(*a, evaluate=False),
+    max_share: lambda k, *a: _share_elementary(k, *a, beats=sp.StrictGreaterThan),
+    min_share: lambda k, *a: _share_elementary(k, *a, beats=sp.StrictLessThan),
 }
 
 

@@ -104,6 +104,15 @@ def _abs(kinks):
     return absolute
 
 
+def _selection(kinks, pick):
+    """max or min; its kink is where the two nearest arguments meet (the gap recorded)."""
+    def select(*args):
+        ordered = sorted(args)
+        kinks.see(min(b - a for a, b in zip(ordered, ordered[1:])))
+        return pick(args)
+    return select
+
+
 def _real(name, f):
     def g(z):
         value = f(z)
@@ -124,6 +133,8 @@ def functions(kinks: Kinks) -> dict:
         "log": _real("log", MP.log),
         "sqrt": _real("sqrt", MP.sqrt),
         "abs": _abs(kinks),
+        "max": _selection(kinks, max),
+        "min": _selection(kinks, min),
     }
 
 

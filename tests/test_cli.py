@@ -119,6 +119,13 @@ KEY_NUMBERS = {
                                   "−0.059892", "0.18484", "−0.1628", "0.2227"]},
     "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
     "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
+    # L = 2(xy + max(z, w)) at (3, −4, 2, −1): CS231n's gradients (−8, 6, 2, 0)
+    "cs231n_max_gate": {"loss": "−20", "numbers": ["−8", "6", "2", "0"]},
+    # the six gates at a = 0.3, b = −0.1: ∂L/∂a = 1 + 1 + 3 + b + 1 + 0, ∂L/∂b = 1 + a + 0 + 1
+    "seed003_graphs_q5_max_min": {"loss": "3.57", "numbers": ["5.9", "2.3"]},
+    # sample 1 as the seed gives it; the gradients from PyTorch in float64 (tests/test_seeds.py)
+    "seed003_graphs_q12_regression": {"loss": "281.7", "numbers": ["0.52248", "63.095", "−57.658",
+                                                                  "−30.388", "−1.3696"]},
     "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)
     # The layout examples of issue 13: numbers from PyTorch in float64 (loss, gradients,
     # the loss after the updates) or, for the calculus form, worked by hand.
@@ -145,6 +152,8 @@ KEY_NUMBERS = {
         "loss": "2.7812", "numbers": ["−6", "1.375", "1.625", "−7.875", "0.34377"]},
     "calculus_jacobian_3x3": {"loss": None, "numbers": ["−2.7183", "1.3591", "5.4366"]},  # -e, e/2, 2e
     "calculus_long_chain": {"loss": None, "numbers": ["0.88482", "−5.6735", "6.147"]},
+    # (tanh(0.8) − 0.5)(1 − tanh²(0.8)) = 0.091706, times w = 0.8 and x = 1.5
+    "calculus_three_stage_chain": {"loss": None, "numbers": ["0.073364", "0.13756", "0.091706"]},
     "calculus_ridge_update": {  # (-3, -4.6, 1.7), then w - eta * gradient
         "loss": None, "numbers": ["−3", "−4.6", "1.7", "0.5 + 3η", "4.6η − 1", "2 − 1.7η"]},
 }
@@ -707,8 +716,8 @@ DERIVE_MESSAGES = [
      'error: in --at: needs a value for every variable; missing: y (add y=1 to --at)'),
     (['x', '--define', 'x=x'],
      "error: in --define x: 'x' is defined in terms of itself; write it in the variables, like --define x=t**2"),
-    (['x + y', '--define', 'x=t', '--define', 'y=x'],
-     "error: in --define y: 'y' uses 'x', another inner function; write each inner function in the variables (one level, like F(G(t)))"),
+    (['x + y', '--define', 'y=x', '--define', 'x=t'],
+     "error: in --define y: 'y' uses 'x', an inner function defined after it; define 'x' first (each inner function may use the variables and the inner functions above it)"),
     (['x**2', 'y', '--lr', '0.1'],
      'error: in --lr: a gradient-descent step needs one function (a gradient), not 2: leave --lr out, or differentiate one function'),
     (['x', '--at', 'x y=1'],
@@ -728,7 +737,7 @@ DERIVE_MESSAGES = [
     (['x', '--title', 'a\x07b'],
      'error: in --title: contains the control character U+0007; write plain text (a \\ escape in double quotes makes one)'),
     (["__import__('os')"],
-     "error: in FORMULA: unknown function '__import__' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs)"),
+     "error: in FORMULA: unknown function '__import__' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs, max, min)"),
     (['x**2', '--wrt', 'z'],
      "error: in --wrt: 'z' does not appear in any formula (variables: x); remove it, or check its spelling"),
     (['x**2', '--wrt', 'x,xx'],
@@ -746,7 +755,7 @@ DERIVE_MESSAGES = [
     (['x', '--at', 'x=1', '--lr', '1e400'],
      "error: in --lr: the number '1e400' is out of range; numbers must be between 1e-300 and 1e300 in size"),
     (['softmax(x)'],
-     "error: in FORMULA: unknown function 'softmax' (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs)"),
+     "error: in FORMULA: unknown function 'softmax'; write each output out with exp, like exp(z1)/(exp(z1) + exp(z2)) (known: sigmoid, tanh, relu, leaky_relu, softplus, exp, log, sqrt, abs, max, min)"),
 ]
 
 

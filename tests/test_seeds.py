@@ -1,4 +1,4 @@
-"""The two seed problems, checked against numbers worked out independently."""
+"""The seed problems, checked against numbers worked out independently."""
 
 from __future__ import annotations
 
@@ -105,3 +105,33 @@ def test_seed001_second_sample_is_on_the_flat_side_of_relu(seed001):
     assert first["h"] == 3 and first["yhat"] == 3
     assert second["h"] == 0 and second["yhat"] == 0
     assert seed001.warnings == ()
+
+
+# --- seed 003, computation graphs, question 12: three sigmoid units, three samples ----------
+
+def test_seed003_q12_regression_matches_torch_and_the_seeds_first_sample():
+    import torch
+
+    solution = solve_file("seed003_graphs_q12_regression.yaml")
+    first = by_name(solution.passes[0].samples[0].values)
+    # the seed's own numbers for sample 1 (its later hand arithmetic has errors)
+    assert [significant(first[z], 6) for z in ("z1", "z2", "z3")] == \
+        [significant(v, 6) for v in (0.522485, 0.519989, 0.517493)]
+    assert significant(first["yhat"], 4) == significant(0.05675, 4)
+    assert significant(solution.passes[0].samples[0].loss, 5) == significant(63.095, 5)
+    # every gradient against torch autograd in float64
+    t = lambda v: torch.tensor(v, dtype=torch.float64, requires_grad=True)  # noqa: E731
+    w = [[t(0.01), t(0.02), t(0.03)], [t(0.03), t(0.01), t(0.02)], [t(0.02), t(0.03), t(0.01)]]
+    v = [t(0.01), t(0.02), t(0.03), t(0.04)]
+    loss = 0
+    for x1, x2, y in ((1, 2, 8), (1, 3, 11), (2, 2, 10)):
+        z = [torch.sigmoid(a + b * x1 + c * x2) for a, b, c in w]
+        loss = loss + (y - (v[0] + v[1] * z[0] + v[2] * z[1] + v[3] * z[2])) ** 2
+    loss.backward()
+    assert abs(float(solution.passes[0].loss) - loss.item()) < 1e-10
+    want = {f"w{j + 1}{k}": w[j][k].grad for j in range(3) for k in range(3)}
+    want.update({f"v{k}": v[k].grad for k in range(4)})
+    got = by_name(solution.passes[0].gradients)
+    assert set(got) == set(want)
+    for name, grad in want.items():
+        assert abs(float(got[name]) - float(grad)) < 1e-10, name

@@ -15,13 +15,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "backprop_cli"
 #: its own stage and earlier ones.
 STAGES = [
     ("base", ["errors", "suggest", "settings", "yamlload", "texchars", "functions", "arith",
-              "bounds", "numeric", "signals"]),
+              "bounds", "numeric", "signals", "selection"]),
     ("tables", ["vocab"]),
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "spec.notation", "layered.spec"]),
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution"]),
-    ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.engine"]),
+    ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.stages",
+               "calculus.engine"]),
     ("lay out", ["quantities", "sheet", "layered.matrix"]),
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),

@@ -5,6 +5,8 @@ Never prints.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy as sp
 
 from ..errors import EvaluationError, SpecError
@@ -14,6 +16,7 @@ from .point import at_point, gradient_step
 from .rules import partial, plus, tidy
 from .softmax import recognise, softmax
 from .solution import CalculusSolution, Chain, Line
+from .stages import deep_chain, expand, in_variables, is_deep, reachable
 from ..spec import CalculusProblem
 
 
@@ -42,24 +45,30 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
 
     shown, groups = _softmax_symbols(naming, [e for _, _, e in defines] + exprs, order)
     warnings = []
-    used_inner = [d for d, _, _ in defines if any(e.has(d) for e in exprs)]
+    definition = {d: e for d, _, e in defines}
+    used_inner = reachable(exprs, definition, inner)
     for d, _, _ in defines:
         if d not in used_inner:
             warnings.append(f"the inner function {d.name} is defined but the function does not use it")
-    definition = {d: e for d, _, e in defines}
 
-    if used_inner:
-        chain, values = _chain(naming, components, exprs, used_inner, definition, wrt, shown)
+    if is_deep(definition, used_inner):  # inner functions of inner functions: stages.py
+        chain, values = deep_chain(naming, components, exprs, definition, used_inner, wrt, shown, _line)
         partials = ()
+        result = in_variables(values, definition, used_inner, _kept)
     else:
-        chain = None
-        partials, values = _partials(naming, components, exprs, wrt, shown)
-    kept = _kept(values, used_inner)
-    substitute = {d: definition[d] for d in used_inner if d not in kept}
-    result = [[tidy(v.xreplace(substitute)) if substitute else v for v in row] for row in values]
+        if used_inner:
+            chain, values = _chain(naming, components, exprs, used_inner, definition, wrt, shown)
+            partials = ()
+        else:
+            chain = None
+            partials, values = _partials(naming, components, exprs, wrt, shown)
+        kept = _kept(values, used_inner)
+        substitute = {d: definition[d] for d in used_inner if d not in kept}
+        result = [[tidy(v.xreplace(substitute)) if substitute else v for v in row] for row in values]
     if chain is not None:
         chain = _finish_chain(chain, values, result, shown)
-    expanded = [[v.xreplace(definition) for v in row] for row in values]
+    full = expand(definition, inner)
+    expanded = [[v.xreplace(full) for v in row] for row in values]
 
     label = naming.result(components, vector, wrt, problem.variables == problem.wrt)
 
@@ -68,7 +77,7 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
     try:
         if problem.at is not None:
             point, kinks = at_point(naming, problem, variables, defines, groups, result, components,
-                                    wrt, shown, exprs)
+                                    wrt, shown, exprs, chain)
             warnings.extend(kinks)
         if problem.update is not None:
             update = gradient_step(naming, problem, components[0], wrt, list(result[0]),
@@ -205,8 +214,7 @@ def _finish_chain(chain: Chain, values, result, shown) -> Chain:
         if final != value:
             forms += (show(final, shown),)
         lines.append(Line(line.lhs, forms, line.rule))
-    return Chain(chain.inner, chain.outer, chain.inner_lines, chain.outer_matrix,
-                 chain.inner_matrix, chain.product, tuple(lines))
+    return dataclasses.replace(chain, lines=tuple(lines))
 
 
 def _kept(values, inner) -> set:

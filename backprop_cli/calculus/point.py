@@ -9,7 +9,7 @@ import sympy as sp
 
 from ..errors import EvaluationError
 from ..numeric import innermost_first
-from ..functions import leaky_relu, relu, step
+from ..functions import leaky_relu, maximum, minimum, relu, step, tie_words, ties
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS
 from .magnitude import check_magnitude
 from .naming import show
@@ -53,14 +53,17 @@ def _why(expr: sp.Expr, values: dict) -> str:
     return why_undefined(expr, values).what
 
 
-def at_point(naming, problem, variables, defines, groups, result, components, wrt, shown, exprs):
+def at_point(naming, problem, variables, defines, groups, result, components, wrt, shown, exprs,
+             chain=None):
     by_name = {v.name: v for v in variables}
     given = {by_name[name]: sp.Rational(f.numerator, f.denominator) for name, f in problem.at}
     values = dict(given)
     inner_lines = []
+    full = {}  # each inner function in the variables: computed from them, not from rounded values
     for d, formula, expr in defines:
-        values[d] = evaluate(expr, given, d.name, problem.spelling)
-        inner_lines.append(Line(d, (formula.display,), (), formula.display, given, values[d],
+        full[d] = expr.xreplace(full)
+        values[d] = evaluate(full[d], given, d.name, problem.spelling)
+        inner_lines.append(Line(d, (formula.display,), (), formula.display, dict(values), values[d],
                                 written=True))
     for outputs, arguments in groups:
         for k, s in enumerate(outputs, start=1):
@@ -80,10 +83,32 @@ def at_point(naming, problem, variables, defines, groups, result, components, wr
             lines.append(Line(d, (shown_entry,), (), shown_entry, values, value))
             row.append(value)
         matrix.append(tuple(row))
+    if chain is not None and chain.deeper:
+        local, lines = stage_values(naming, chain, numbers, values, matrix, shown, problem.spelling)
+        inner_lines += local
     kinks = _kinks([e for _, _, e in defines] + list(exprs), values)
     point = Point(values=tuple(given.items()), inner=tuple(inner_lines), lines=tuple(lines),
                   matrix=tuple(matrix))
     return point, kinks
+
+
+def stage_values(naming, chain, numbers, values, matrix, shown, spelling):
+    """A deeper chain at the point: each stage's factors with the numbers put in, then each
+    entry as the product of its factors' numbers (∂f/∂x = ∂f/∂v · ∂v/∂u · ∂u/∂x = ...)."""
+    local, at = [], {}
+    for d, expr in chain.local:
+        at[d] = evaluate(expr, numbers, naming.names[d].plain, spelling)
+        written = show(expr, shown)
+        local.append(Line(d, (written,), (), written, values, at[d]))
+    entries = [v for row in matrix for v in row]
+    lines = []
+    for line, value in zip(chain.lines, entries):
+        general = line.forms[0]
+        if general.free_symbols <= set(at):  # its paths were written out
+            lines.append(Line(line.lhs, (general,), ("chain",), general, at, value))
+        else:
+            lines.append(Line(line.lhs, (line.forms[-1],), (), line.forms[-1], values, value))
+    return local, lines
 
 
 def _kinks(exprs, values) -> list[str]:
@@ -94,6 +119,12 @@ def _kinks(exprs, values) -> list[str]:
                 if f.args[0].xreplace(values) == 0:
                     warnings.append(f"{name} is at its kink (argument 0) at the point; its "
                                     f"derivative there is taken as {'alpha' if kind is leaky_relu else 0}")
+        for f in expr.atoms(maximum, minimum):
+            tied = ties(type(f)(*[a.xreplace(values) for a in f.args], evaluate=False))
+            if tied:
+                written = ", ".join(str(a) for a in f.args)
+                warnings.append(f"{'max' if isinstance(f, maximum) else 'min'}({written}) at the "
+                                f"point{tie_words(f, tied)}")
     return warnings
 
 

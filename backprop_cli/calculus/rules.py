@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..functions import step
+from ..functions import maximum, minimum, step
 from ..vocab import activations
 from .softmax import softmax
 
@@ -22,7 +22,10 @@ MAX_EXPANDED_TERMS = 2000
 #: A known function's rule key (layout.py holds the words and formulas for each key): the
 #: activations a formula calls (vocab/activations.py), then the other functions.
 KNOWN = {**{a.function: a.name for a in activations.in_formulas()},
-         sp.log: "log", sp.exp: "exp", sp.Abs: "abs", softmax: "softmax", step: "step"}
+         sp.log: "log", sp.exp: "exp", sp.Abs: "abs", softmax: "softmax", step: "step",
+         maximum: "max", minimum: "min"}
+#: Functions of several arguments, each differentiated by all of them: Σ_k f_k · a_k′.
+_SEVERAL = (softmax, maximum, minimum)
 
 
 @dataclass(frozen=True)
@@ -82,11 +85,12 @@ def _collect(expr, var, keys: list) -> None:
             _collect(exponent, var, keys)
         else:
             keys.append("derivative")
-    elif isinstance(expr, softmax):
-        keys.append("softmax")
-        if not all(a.is_Symbol for a in expr.arguments):
+    elif isinstance(expr, _SEVERAL):
+        key = next(k for kind, k in KNOWN.items() if isinstance(expr, kind))
+        keys.append(key)
+        if not _plain_arguments(expr, var):
             keys.insert(len(keys) - 1, "chain")
-            for a in expr.arguments:
+            for a in _arguments(expr):
                 _collect(a, var, keys)
     elif isinstance(expr, sp.Function):
         key = next((k for kind, k in KNOWN.items() if isinstance(expr, kind)), "derivative")
@@ -217,22 +221,35 @@ def _power(expr, var):
 
 def _function(expr, var):
     key = next((k for kind, k in KNOWN.items() if isinstance(expr, kind)), "derivative")
-    if isinstance(expr, softmax):
-        arguments = expr.arguments
-        if all(a.is_Symbol for a in arguments):
-            return ("softmax",), None
+    if isinstance(expr, _SEVERAL):
+        arguments = _arguments(expr)
+        if _plain_arguments(expr, var):
+            return (key,), None
+        first = 2 if isinstance(expr, softmax) else 1  # softmax's first argument is k
         terms = []
-        for i, a in enumerate(arguments, start=2):
+        for i, a in enumerate(arguments, start=first):
             d = tidy(sp.diff(a, var))
             if d != 0:
                 terms.append(times(expr.fdiff(i), d))
-        return ("chain", "softmax"), plus(*terms)
+        return ("chain", key), plus(*terms)
     argument = expr.args[0]
     if argument == var:
         return (key,), None
     outer = expr.fdiff(1)
     d = tidy(sp.diff(argument, var))
     return ("chain", key), times(outer, d)
+
+
+def _arguments(expr) -> tuple:
+    return expr.arguments if isinstance(expr, softmax) else expr.args
+
+
+def _plain_arguments(expr, var) -> bool:
+    """softmax(z₁, z₂) in z₁, max(a, b) in a: no inner derivative to multiply by.
+    (max(a, 2a) in a is the chain rule: 1 · [a wins] + 2 · [2a wins].)"""
+    if isinstance(expr, softmax):
+        return all(a.is_Symbol for a in expr.arguments)
+    return sum(1 for a in expr.args if a.has(var)) == 1 and var in expr.args
 
 
 def _same_text(a, b) -> bool:

@@ -36,6 +36,12 @@ class Chain:
     inner_matrix: tuple[tuple, ...]
     product: tuple[tuple, ...]  # the entries of the product, before tidying
     lines: tuple[Line, ...]  # ∂f_i/∂w_j = Σ_k ∂f_i/∂u_k ∂u_k/∂w_j = ... = result
+    #: inner functions of inner functions (stages.py): each further stage below `inner`,
+    #: (its symbols, their Jacobian in the next stage down, the last one's in wrt);
+    #: `inner_matrix` is then the Jacobian of `inner` in the first of them
+    deeper: tuple = ()
+    #: (∂a/∂b, its formula) for every nonzero factor of a deeper chain, to evaluate
+    local: tuple = ()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ template's `tex` escaping filter.
 from __future__ import annotations
 
 from ..sheet import model as m
+from .lines import room
+from .measure import measure
 from .tex import escape_tex, worked_lines
 from ..settings import Settings
 from .worked import printer
@@ -52,17 +54,31 @@ class _Calculus:
 
     def product(self, block: m.ChainProduct) -> list[str]:
         """Rows of J = ∂F/∂u ∂u/∂w = [outer][inner] = [written product] = [result]."""
-        components, inner = self.symbols(block.components, True), self.symbols(block.inner, True)
-        wrt = self.symbols(block.wrt, True)
+        factors = block.factors()  # two, or one more for each deeper stage
+        general = "\\,".join(f"\\frac{{\\partial {self.symbols(upper, True)}}}"
+                              f"{{\\partial {self.symbols(lower, True)}}}"
+                              for upper, lower, _ in factors)
         return [
-            f"{self.tex(block.label)} &= "
-            f"\\frac{{\\partial {components}}}{{\\partial {inner}}}"
-            f"\\,\\frac{{\\partial {inner}}}{{\\partial {wrt}}}",
-            "&= " + self.matrix(block.outer_matrix) + " " + self.matrix(block.inner_matrix),
+            f"{self.tex(block.label)} &= {general}",
+            "&= " + " ".join(self.matrix(rows) for _, _, rows in factors),
         ] + (["&= " + self.matrix(block.product)]  # only where it sums products
-             if any(v.is_Add for row in block.product for v in row) else []) + [
-            "&= " + self.matrix(block.result),
+             if not block.deeper and any(v.is_Add for row in block.product for v in row) else []) + [
+            "&= " + self._result_of(block),
         ]
+
+    def _result_of(self, block: m.ChainProduct) -> str:
+        """The product's matrix; through deeper stages, where it is wider than the page, a
+        pointer to its entries instead, each worked out (and broken over rows) above."""
+        matrix = self.matrix(block.result)
+        if not block.deeper:
+            return matrix
+        cells = [[measure(self.tex(v)) for v in row] for row in block.result]
+        wide = sum(max(column) + 1.0 for column in zip(*cells))
+        if wide <= room(self.settings, [self.tex(block.label)]):
+            return matrix
+        if block.gradient and len(block.result[0]) > 1:  # a row too wide stands up
+            return self.matrix([[v] for v in block.result[0]]) + "^{\\top}"
+        return "\\text{the matrix of the entries worked out by the chain rule above}"
 
     def section(self, section: m.Section) -> dict:
         out = {"title": section.title, "notes": [], "result": None, "product": None,
@@ -75,6 +91,7 @@ class _Calculus:
                 out["result"] = self.result(block)
             elif isinstance(block, m.ChainProduct):
                 out["product"] = self.product(block)
+                out["stages"] = bool(block.deeper)
         return out
 
     def context(self) -> dict:

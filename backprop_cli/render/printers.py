@@ -15,6 +15,7 @@ from sympy.printing.latex import LatexPrinter, _between_two_numbers_p
 from sympy.printing.precedence import PRECEDENCE, precedence
 from sympy.printing.printer import Printer
 
+from .. import functions
 from ..vocab import activations
 from .numbers import shown
 
@@ -23,10 +24,14 @@ _SUPER = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 #: (softmax too: a layer's, which formulas call through the calculus form), then log.
 _FUNCTION_NAMES = {**{a.function: a.symbol for a in activations.in_formulas()},
                    activations.ACTIVATIONS["softmax"].function: activations.ACTIVATIONS["softmax"].symbol,
-                   sp.log: ("\\log", "log")}
+                   sp.log: ("\\log", "log"),
+                   functions.maximum: ("\\max", "max"), functions.minimum: ("\\min", "min")}
+#: The derivative of max or min in one argument: [a = max(a, b)], the selection it is of.
+_SHARES = {functions.max_share: functions.maximum, functions.min_share: functions.minimum}
 
 
-_HEADS = sorted({re.escape(a.symbol[0]) for a in activations.ACTIVATIONS.values()} | {re.escape("\\log")},
+_HEADS = sorted({re.escape(a.symbol[0]) for a in activations.ACTIVATIONS.values()}
+                | {re.escape("\\log"), re.escape("\\max"), re.escape("\\min")},
                 key=len, reverse=True)
 #: A function's name, its prime and subscript if any, then \\left( (not after a letter:
 #: \\sigma, not \\sigmax)
@@ -229,6 +234,12 @@ class MathLatexPrinter(LatexPrinter):
     def _print_step(self, expr, exp=None):
         return f"\\left[{self._argument(expr.args[0])} > 0\\right]"
 
+    def _print_max_share(self, expr, exp=None):
+        selection = _SHARES[type(expr)](*expr.arguments, evaluate=False)
+        return f"\\left[{self._print(expr.arguments[expr.index - 1])} = {self._print(selection)}\\right]"
+
+    _print_min_share = _print_max_share
+
     def _print_softmax(self, expr, exp=None):
         name = _FUNCTION_NAMES[type(expr)][0]
         return self._function(f"{name}_{{{expr.args[0]}}}", expr.args[1:], exp)
@@ -386,6 +397,12 @@ class UnicodePrinter(Printer):
 
     def _print_step(self, expr):
         return f"[{self._argument(expr.args[0])} > 0]"
+
+    def _print_max_share(self, expr):
+        selection = _SHARES[type(expr)](*expr.arguments, evaluate=False)
+        return f"[{self._print(expr.arguments[expr.index - 1])} = {self._print(selection)}]"
+
+    _print_min_share = _print_max_share
 
     def _print_softmax(self, expr):
         return self._call(f"{_FUNCTION_NAMES[type(expr)][1]}_{expr.args[0]}", expr.args[1:])

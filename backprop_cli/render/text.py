@@ -437,18 +437,27 @@ class _Text:
     def _ChainProduct(self, block: m.ChainProduct) -> list[str]:
         """J = ∂(f₁, f₂)/∂(x, y) · ∂(x, y)/∂t = [..] · [..] = [..], matrices side by side."""
         cell = lambda rows: [[self.u(v, digits=self.digits) for v in row] for row in rows]  # noqa: E731
-        outer = f"∂{self.symbols(block.components, True)}/∂{self.symbols(block.inner, True)}"
-        inner = f"∂{self.symbols(block.inner, True)}/∂{self.symbols(block.wrt, True)}"
+        factors = block.factors()  # two, or one more for each deeper stage
+        general = " · ".join(f"∂{self.symbols(upper, True)}/∂{self.symbols(lower, True)}"
+                             for upper, lower, _ in factors)
         label = self.u(block.label, digits=self.digits)
-        lines = _beside([f"  {label} = {outer} · {inner} = "], _matrix(cell(block.outer_matrix)), [" · "],
-                        _matrix(cell(block.inner_matrix)), [" = "], _matrix(cell(block.result)))
+        parts = [[f"  {label} = {general} = "]]
+        for k, (_, _, rows) in enumerate(factors):
+            parts += ([" · "] if k else []), _matrix(cell(rows))
+        lines = _beside(*[p for p in parts if p], [" = "], _matrix(cell(block.result)))
         if max(width(line) for line in lines) <= self.settings.width:
             return lines
         indent = " " * (width(label) + 3)  # one factor a line, under the '='
-        return ([f"  {label} = {outer} · {inner}"]
-                + _beside([f"{indent}= "], _matrix(cell(block.outer_matrix)))
-                + _beside([f"{indent}  · "], _matrix(cell(block.inner_matrix)))
-                + _beside([f"{indent}= "], _matrix(cell(block.result))))
+        out = [f"  {label} = {general}"]
+        for k, (_, _, rows) in enumerate(factors):
+            out += _beside([f"{indent}  · " if k else f"{indent}= "], _matrix(cell(rows)))
+        result = _beside([f"{indent}= "], _matrix(cell(block.result)))
+        if block.deeper and max(width(line) for line in result) > self.settings.width:
+            # through deeper stages: its entries are each worked out (and wrapped) above
+            if block.gradient and len(block.result[0]) > 1:
+                return out + _beside([f"{indent}= "], _matrix(cell([[v] for v in block.result[0]])), ["ᵀ"])
+            return out + [f"{indent}= the matrix of the entries worked out by the chain rule above"]
+        return out + result
 
 
 def gradients_heading(block) -> str:

@@ -50,8 +50,22 @@ def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Pri
         if not deduped or deduped[-1] != part:
             deduped.append(part)
     relation = {"=": "=", "←": "\\leftarrow" if kind == "latex" else "←"}[line.relation]
-    return Printed(show(line.lhs, names=names, digits=digits), relation, tuple(deduped),
-                   rule_text(line.rule, kind))
+    rule = "; ".join(r for r in (rule_text(line.rule, kind),
+                                 said_text(line.said, show, names, digits, kind)) if r)
+    return Printed(show(line.lhs, names=names, digits=digits), relation, tuple(deduped), rule)
+
+
+def said_text(parts: tuple, show, names: dict, digits: int, kind: str) -> str:
+    """A sentence of text and SymPy parts (selection.py), its math printed (in $...$ for
+    LaTeX). Its words are the program's own: nothing in them needs escaping."""
+    out = []
+    for part in parts:
+        if isinstance(part, str):
+            out.append(part)
+        else:
+            math = show(part, names=names, digits=digits, decimals=True)
+            out.append(f"${math}$" if kind == "latex" else math)
+    return "".join(out)
 
 
 def without_zero_terms(expr, values: dict):
@@ -100,6 +114,11 @@ _FORMULAS = {
     "exponential": ("(aᵘ)′ = aᵘ log a", r"$(a^u)' = a^u \log a$"),
     "product": ("(uv)′ = u′v + uv′", r"$(uv)' = u'v + uv'$"),
     "quotient": ("(u/v)′ = (u′v − uv′)/v²", r"$(u/v)' = (u'v - uv')/v^2$"),
+    # PyTorch's subgradient: the winner takes it; a tie of n arguments splits it, 1/n each
+    "max": ("∂max(u, v)/∂u = [u = max(u, v)], split evenly on a tie",
+            r"$\partial \max(u, v)/\partial u = [u = \max(u, v)]$, split evenly on a tie"),
+    "min": ("∂min(u, v)/∂u = [u = min(u, v)], split evenly on a tie",
+            r"$\partial \min(u, v)/\partial u = [u = \min(u, v)]$, split evenly on a tie"),
 }
 
 
@@ -117,7 +136,7 @@ def _formula(key: str, kind: str) -> str | None:
 
 #: Rules whose formula the chain rule names ("chain rule with log′(u) = 1/u"); the others
 #: (product, quotient) are rules of their own, beside it.
-_CHAINED = {"log", "exp", "abs", "step", "power", "exponential", "softmax"}
+_CHAINED = {"log", "exp", "abs", "step", "power", "exponential", "softmax", "max", "min"}
 
 
 def rule_text(keys: tuple, kind: str) -> str:

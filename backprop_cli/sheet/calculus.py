@@ -58,7 +58,7 @@ def sections(solution: CalculusSolution) -> list[Section]:
         chain = solution.chain
         result = ChainProduct(solution.label, tuple(solution.components), tuple(chain.inner),
                               tuple(solution.wrt), chain.outer_matrix, chain.inner_matrix,
-                              chain.product, solution.jacobian, solution.gradient)
+                              chain.product, solution.jacobian, solution.gradient, chain.deeper)
     else:
         result = Result(solution.label, solution.jacobian, solution.gradient)
     out.append(Section(title, (result,)))

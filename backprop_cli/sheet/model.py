@@ -66,6 +66,7 @@ class Worked:
     written: bool = False  # forms[0] is a formula as the user wrote it
     decimals: bool = False  # numbers inside the forms are written as decimals
     dotted: bool = False  # products written with a dot in LaTeX (the chain rule's)
+    said: tuple = ()  # a sentence after the line, as parts (text, SymPy): which argument wins
 
 
 @record
@@ -295,6 +296,16 @@ class ChainProduct:
     product: tuple
     result: tuple
     gradient: bool = False  # one function: the result is a gradient
+    #: further stages (inner functions of inner functions), from the top: (symbols,
+    #: their Jacobian in the next stage down, the last one's in wrt); `inner_matrix` is
+    #: then the Jacobian of `inner` in the first of them
+    deeper: tuple = ()
+
+    def factors(self) -> list[tuple]:
+        """(upper symbols, lower symbols, matrix) for each factor of the product, in order."""
+        stages = [self.components, self.inner] + [s for s, _ in self.deeper] + [self.wrt]
+        matrices = [self.outer_matrix, self.inner_matrix] + [m for _, m in self.deeper]
+        return list(zip(stages, stages[1:], matrices))
 
 
 # --- the layered form --------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """The calculus form, YAML -> a validated, frozen CalculusProblem (no SymPy here).
 
     title: Jacobian of F(G(t))
-    define: {x: t, y: t**2}               # optional inner functions, in order
+    define: {x: t, y: t**2}               # optional inner functions, in order; each in the
+                                          # variables and the inner functions above it
     function: [x**2 + 2*y, 3*x + 4*y**2]  # a formula (gradient), a list (Jacobian),
                                           # or a mapping name -> formula (named components)
     wrt: [t]                              # optional: default, every variable
@@ -100,16 +101,19 @@ def read_calculus(reader) -> CalculusProblem:
     for _, text in defines + components:  # a formula's own errors first: injection, syntax
         _check_formula(text, defined, spelling)
     variables: list[str] = []
-    for name, text in defines:
+    for position, (name, text) in enumerate(defines):
         path = ("define", name)
         for used in formula_names(text.text):
             if used == name:
                 reader.fail(path, f"'{name}' is defined in terms of itself; write it in the "
                                   f"variables, like {spelling.entry('define', name, 't**2')}")
-            if used in defined:
-                reader.fail(path, f"'{name}' uses '{used}', another inner function; write each "
-                                  f"inner function in the variables (one level, like F(G(t)))")
-            _add_variable(reader, path, used, variables)
+            if used in defined[position:]:
+                # in order: a chain x -> u -> v is read top to bottom, so no cycle can form
+                reader.fail(path, f"'{name}' uses '{used}', an inner function defined after "
+                                  f"it; define '{used}' first (each inner function may use the "
+                                  f"variables and the inner functions above it)")
+            if used not in defined:
+                _add_variable(reader, path, used, variables)
     for path, (name, text) in zip(paths, components):
         for used in formula_names(text.text):
             if name is not None and used == name:

@@ -165,6 +165,10 @@ ACTIVATIONS = {a.name: a for a in (
 
 #: The other functions a formula may call (formula.py maps them to SymPy's own).
 ELEMENTARY = ("exp", "log", "sqrt", "abs")
+#: max and min of two or more arguments (functions.maximum, functions.minimum), and the
+#: most arguments one may take.
+SELECTIONS = ("max", "min")
+MAX_SELECTED = 32
 
 
 def in_formulas() -> tuple[Activation, ...]:
@@ -174,7 +178,7 @@ def in_formulas() -> tuple[Activation, ...]:
 
 def formula_functions() -> tuple[str, ...]:
     """Every function name a formula may call, so no spec name may be one."""
-    return tuple(a.name for a in in_formulas()) + ELEMENTARY
+    return tuple(a.name for a in in_formulas()) + ELEMENTARY + SELECTIONS
 
 
 def aliases() -> dict[str, str]:
