@@ -92,7 +92,7 @@ def test_every_quantity_is_the_json_value_at_its_key(path):
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if "numeric_batch" in p.stem
-                                  or "softmax_classifier" in p.stem], ids=lambda p: p.stem)
+                                  or p.stem == "softmax_classifier"], ids=lambda p: p.stem)
 def test_layered_backward_matrices_gather_the_scalar_steps(path):
     """dl(k)/dW1 is the matrix of the steps dl(k)/dW1_i_j; dl(k)/dz1 the vector of dl(k)/dz1_i."""
     solution = _solve(path)

@@ -50,8 +50,9 @@ def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Pri
         if not deduped or deduped[-1] != part:
             deduped.append(part)
     relation = {"=": "=", "←": "\\leftarrow" if kind == "latex" else "←"}[line.relation]
+    note = line.note[0 if kind == "latex" else 1] if line.note else ""
     return Printed(show(line.lhs, names=names, digits=digits), relation, tuple(deduped),
-                   rule_text(line.rule, kind))
+                   rule_text(line.rule, kind) or note)
 
 
 def without_zero_terms(expr, values: dict):

@@ -102,7 +102,7 @@ def worked_line(step: Step) -> Worked:
     return Worked(lhs=step.lhs, forms=tuple(step.forms), substituted=substituted,
                   values=step.values if substituted is not None else {}, value=step.value,
                   show_value=step.show_value, relation=step.relation, sample=step.sample,
-                  phase=step.phase, dotted=step.phase not in ("forward", "loss"))
+                  phase=step.phase, dotted=step.phase not in ("forward", "loss"), note=step.note)
 
 
 def known(values: dict) -> dict:

@@ -66,6 +66,7 @@ class Worked:
     written: bool = False  # forms[0] is a formula as the user wrote it
     decimals: bool = False  # numbers inside the forms are written as decimals
     dotted: bool = False  # products written with a dot in LaTeX (the chain rule's)
+    note: tuple | None = None  # why the last form follows, (LaTeX, Unicode), beside the line
 
 
 @record
