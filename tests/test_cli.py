@@ -118,6 +118,8 @@ KEY_NUMBERS = {
         "loss": None, "numbers": ["0.090031", "0.24473", "0.66524", "0.081925", "−0.022033",
                                   "−0.059892", "0.18484", "−0.1628", "0.2227"]},
     "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
+    "seed003_q14_logistic_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
+    "seed003_q20_softmax_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
     "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
     "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)
     # The layout examples of issue 13: numbers from PyTorch in float64 (loss, gradients,

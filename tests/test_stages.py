@@ -20,7 +20,7 @@ STAGES = [
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "spec.notation", "layered.spec"]),
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
-               "calculus.softmax", "calculus.magnitude", "calculus.solution"]),
+               "calculus.softmax", "calculus.magnitude", "calculus.solution", "calculus.sums"]),
     ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.engine"]),
     ("lay out", ["quantities", "sheet", "layered.matrix"]),
     ("render", ["render"]),

@@ -182,6 +182,18 @@ def _value(value, names: dict):
     return number(value) if value.is_number else _formula(value, names)
 
 
+def _sums(sums, names: dict) -> dict:
+    """samples: m: the loss, each gradient and each step as formulas with Sum((...), (i, 1, m))
+    in the base variables, each sample's data a function of i, x0(i)."""
+    text = lambda e: formula_text(to_elementary(e))  # noqa: E731
+    out = {"samples": names[sums.count].plain, "index": "i", "reduction": sums.reduction,
+           "data": [names[s].plain for s in sums.data], "loss": text(sums.formulas["loss"]),
+           "gradients": {w: text(g) for w, g in sums.formulas["gradients"].items()}}
+    if "update" in sums.formulas:
+        out["update"] = {w: text(u) for w, u in sums.formulas["update"].items()}
+    return out
+
+
 def calculus_data(sheet: Worksheet, settings: Settings) -> dict:
     solution = sheet.solution
     names = solution.names
@@ -208,6 +220,8 @@ def calculus_data(sheet: Worksheet, settings: Settings) -> dict:
         }
         if update.values is not None:
             data["update"]["values"] = {plain(w): _value(v, names) for w, v in update.values}
+    if solution.sums is not None:  # samples: m, formulas with Sum over i = 1..m
+        data["sums"] = _sums(solution.sums, names)
     data["steps"] = [{"section": title,
                       "name": names[line.lhs].plain if line.lhs in names else str(line.lhs),
                       "rule": rule_text(line.rule, "unicode"),
