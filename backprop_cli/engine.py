@@ -119,6 +119,7 @@ class Solution:
     warnings: tuple
     loss_symbol: sp.Symbol  # L (the reduced loss)
     sample_loss: sp.Symbol  # l, the per-sample loss (the same as L for one sample)
+    sums: object = None  # samples: m, the Σ lines and formulas (sums.py GraphSums)
 
     @property
     def first(self) -> Pass:
@@ -136,7 +137,8 @@ def solve(graph: Graph) -> Solution:
     current = solver.evaluate_pass(0, params, backward=wants_gradient, batch=batch(0))
     passes.append(current)
     state = None
-    for k in range(1, graph.steps + 1):
+    # samples: m writes its one step in Σ notation (sums.py), from the gradients of pass 0
+    for k in range(1, (graph.steps if graph.samples_symbol is None else 0) + 1):
         try:
             update = solver.update(k, current, state)
             state = update.state
@@ -174,7 +176,8 @@ class _Solver:
                 if s in self.consumers:
                     self.consumers[s].append(node)
         self.active = self._active()
-        if graph.loss is not None and (self.m > 1 or graph.penalty is not None):
+        if graph.loss is not None and (self.m > 1 or graph.penalty is not None
+                                       or graph.samples_symbol is not None):  # ℓ, summed to L
             self.sample_loss = sp.Symbol("l:sample", real=True)
             self.names.add(self.sample_loss, graph.sample_loss_name)
         else:

@@ -152,6 +152,8 @@ class Graph:
     batches: tuple | None = None
     #: where a loss cancels a softmax node's derivative (cross_entropy): Cancellations
     cancellations: tuple = ()
+    #: samples: m, the number of samples a one-sample problem of symbols is summed over
+    samples_symbol: sp.Symbol | None = None
 
 
 @dataclass(frozen=True)
@@ -408,6 +410,9 @@ def build_graph(problem: GraphProblem) -> Graph:
                  names=naming, output=output, optimizer=optimizer, hyper=hyper, penalty=penalty,
                  batches=batches_of(problem.optimizer, len(samples)),
                  cancellations=(cancellation,) if cancellation is not None else (),
+                 samples_symbol=naming.add(sp.Symbol(f"{problem.samples}:count", integer=True,
+                                                     positive=True), derive_name(problem.samples))
+                 if problem.samples else None,
                  sample_loss_name=_sample_loss_name(naming, symbols, notation))
 
 

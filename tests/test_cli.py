@@ -119,6 +119,7 @@ KEY_NUMBERS = {
                                   "−0.059892", "0.18484", "−0.1628", "0.2227"]},
     "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
     "seed003_q14_logistic_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
+    "seed001_relu_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
     "seed003_q20_softmax_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
     "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
     "seed003_neurons_q4_normal": {"loss": None, "numbers": ["2", "3"]},  # the normal (2, 3)

@@ -32,7 +32,12 @@ def _same(value, expected) -> bool:
     if isinstance(expected, str):  # a symbolic value: the JSON formula in plain names
         if value.is_number:  # a number beyond a double, written as text
             return sp.Float(expected) == sp.Float(value, 17)
-        return sp.sstr(to_elementary(to_exp(value))) == expected  # as the JSON writes one
+        written = to_elementary(to_exp(value))
+        if sp.sstr(written) == expected:  # as the JSON writes one
+            return True
+        # to_exp rebuilds an unevaluated 2(ŷ − y) as 2ŷ − 2y: the same formula, read back
+        plain = written.xreplace({v: sp.Symbol(v.name) for v in written.free_symbols})
+        return sp.expand(plain - sp.sympify(expected)) == 0
     return math.isclose(float(value), expected, rel_tol=1e-15, abs_tol=1e-300)
 
 

@@ -21,7 +21,7 @@ STAGES = [
     ("spec", ["spec", "spec.notation", "layered.spec"]),
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution", "calculus.sums"]),
-    ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.engine"]),
+    ("solve", ["engine", "sums", "optimize", "layered.solve", "calculus.point", "calculus.engine"]),
     ("lay out", ["quantities", "sheet", "layered.matrix"]),
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),

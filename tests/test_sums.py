@@ -159,3 +159,55 @@ def test_one_hot_names_data():
     with pytest.raises(SpecError) as info:
         load_problem(Q20.read_text().replace("one_hot: [y1, y2, y3]", "one_hot: [y1, theta11]"))
     assert info.value.field == "one_hot"
+
+
+SEED001 = PROBLEMS / "seed001_relu_two_samples.yaml"
+SEED001_SUM = PROBLEMS / "seed001_relu_sum.yaml"
+
+
+def test_the_graph_forms_sums_at_seed_001s_data_are_its_solve():
+    """Seed 001 in Σ form, with m = 2 and the seed's two samples and θ = (1, 1, 0, 1, 0) put
+    in: the loss 3.25, the gradients and the step of seed001_relu_two_samples' own solve."""
+    expected = bp.solve(SEED001).to_json()
+    out = bp.solve(SEED001_SUM).to_json()
+    sums = out["sums"]
+    assert (sums["samples"], sums["reduction"], sums["data"]) == ("m", "mean", ["x1", "x2", "y"])
+    data = [{"x1": 2, "x2": 1, "y": sp.Rational(13, 10)}, {"x1": -3, "x2": 2, "y": sp.Rational(19, 10)}]
+    values = {sp.Function(k)(i + 1): v for i, d in enumerate(data) for k, v in d.items()}
+    values.update({sp.Symbol(w): v for w, v in {"w0": 1, "w1": 1, "w2": 0, "w3": 1, "w4": 0}.items()})
+    values[sp.Symbol("eta")] = sp.Rational(1, 100)
+
+    def at(text):
+        return sp.sympify(text).subs(sp.Symbol("m"), 2).doit().subs(values)
+
+    assert at(sums["loss"]) == sp.Rational(13, 4) == sp.nsimplify(expected["loss"])
+    for name, g in expected["gradients"].items():
+        assert float(at(sums["gradients"][name])) == pytest.approx(g, abs=1e-15), name
+        assert float(at(sums["update"][name])) == \
+            pytest.approx(expected["updates"][0]["params"][name], abs=1e-15), name
+    # each worked Σ line's value reads back the same way, in the named quantities
+    lines = {s["name"]: s["value"] for s in out["steps"] if s["phase"] == "reduce"}
+    assert lines["dL/dw4"] == "Sum(-2*y(i) + 2*yhat(i), (i, 1, m))/m"
+
+
+def test_the_graph_forms_sum_lines():
+    text = bp.solve(SEED001_SUM).to_text(width=200)
+    assert "L      = (1/m) Σᵢ ℓ⁽ⁱ⁾ = (1/m) Σᵢ (ŷ⁽ⁱ⁾ − y⁽ⁱ⁾)²" in text
+    assert "∂L/∂w₃ = (1/m) Σᵢ ∂ℓ⁽ⁱ⁾/∂w₃ = (1/m) Σᵢ 2 · h⁽ⁱ⁾(ŷ⁽ⁱ⁾ − y⁽ⁱ⁾)" in text
+    assert "w₄ ← w₄ − η · ∂L/∂w₄ = w₄ − η (1/m) Σᵢ 2(ŷ⁽ⁱ⁾ − y⁽ⁱ⁾)" in text
+    assert "∂ℓ/∂ŷ  = 2(ŷ − y)" in text  # one sample's derivation, in its own loss ℓ
+    assert "\nGradients" not in text and "Loss:" not in text  # one sample's are no result
+
+
+@pytest.mark.parametrize("change, field, message", [
+    (("samples: m", "samples: 2"), "samples", "for numbers write the samples in data:"),
+    (("samples: m", "samples: m\ndata:\n  - {x1: 1, x2: 2, y: 3}"), "data", "remove data:, or samples:"),
+    (("optimizer: {type: sgd, lr: null}", "optimizer: {type: adam, lr: null}"), "optimizer",
+     "plain sgd, one step"),
+    (("samples: m", "samples: w0"), "samples", "'w0' is already a name of the problem"),
+])
+def test_graph_form_sum_mistakes(change, field, message):
+    with pytest.raises(SpecError) as info:
+        load_problem(SEED001_SUM.read_text().replace(*change), "sums.yaml")
+    assert info.value.field == field
+    assert message in info.value.message

@@ -47,13 +47,23 @@ class SampleSum(sp.Function):
                 settings["written"] = before
         if body.is_Add or text.startswith(("−", "-")):
             text = f"\\left({text}\\right)" if kind == "latex" else f"({text})"
-        factor = printer._print(self.args[4]) + " " if len(self.args) > 4 else ""
+        space = "\\, " if kind == "latex" else " "
+        factor = printer._print(self.args[4]) + space if len(self.args) > 4 else ""
         return text, printer._print(index), printer._print(count), bool(mean), factor
 
     def _unicode(self, printer):
         text, index, count, mean, factor = self._parts(printer, "unicode")
         subscript = {"i": "ᵢ", "j": "ⱼ", "n": "ₙ", "k": "ₖ"}.get(index, f"_{index}")
         return factor + ("(1/" + count + ") " if mean else "") + f"Σ{subscript} {text}"
+
+    def _sympystr(self, printer):
+        """Sum(body, (i, 1, m))/m, which sympify reads (a per-sample name x1(i) is then a
+        function of i)."""
+        body, index, count, mean = self.args[:4]
+        text = f"Sum({printer._print(body)}, ({printer._print(index)}, 1, {printer._print(count)}))"
+        if mean:
+            text += f"/{printer._print(count)}"
+        return f"{printer._print(self.args[4])}*{text}" if len(self.args) > 4 else text
 
     def _latex(self, printer):
         text, index, count, mean, factor = self._parts(printer, "latex")

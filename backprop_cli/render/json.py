@@ -99,7 +99,7 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
         if update.state:  # the optimizer's state after the step (velocity, m, v, ...)
             updates[-1]["state"] = {name: {plain(p): number(v, names) for p, v in values.items()}
                                     if entries else {} for name, values in update.state.items()}
-    return {
+    data = {
         "format": FORMAT_VERSION,
         "title": graph.title,
         "loss": number(first.full_loss, names) if first.loss is not None else None,
@@ -109,6 +109,9 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
         "updates": updates,
         "warnings": [w.text for w in sheet.warnings],
     }
+    if getattr(solution, "sums", None) is not None:  # samples: m, formulas with Sum
+        data["sums"] = _sums(solution.sums, names)
+    return data
 
 
 def render_json(sheet: Worksheet, settings: Settings) -> str:

@@ -60,6 +60,11 @@ def sections(solution: Solution) -> list[Section]:
     out: list[Section] = []
     out.extend(_pass_sections(solution, solution.first,
                               heading=pass_heading("Forward pass", solution.first, solution.graph)))
+    if solution.sums is not None:  # samples: m: the loss, gradients and step in Σᵢ
+        sums = solution.sums
+        out.append(Section("Over the samples", worked(sums.loss + sums.gradients)))
+        if sums.update:
+            out.append(Section("Gradient-descent step", worked(sums.update)))
     for update in solution.updates:
         out.append(Section(step_title(solution.graph, update.iteration), worked(update.steps)))
         following = [p for p in solution.passes if p.iteration == update.iteration]
@@ -112,6 +117,8 @@ def known(values: dict) -> dict:
 
 def summary(solution: Solution) -> tuple:
     out = []
+    if solution.sums is not None:  # one sample's symbols: the Σ lines are the result
+        return ()
     first = solution.first
     combined = combined_gradients(solution, first)
     rows = tuple((p, first.params[p], combined.get(p, first.gradients[p]))

@@ -73,6 +73,8 @@ class GraphProblem:
     regularization: Regularization | None = None
     #: nodes over several nodes, p: softmax(s1, s2, s3) (spec/groups.py), by node name
     groups: tuple[tuple[str, Group], ...] = ()
+    #: samples: m, the data general (x⁽ⁱ⁾) and the loss, gradients and step written in Σᵢ
+    samples: str | None = None
 
 
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
@@ -82,7 +84,7 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols", "notation", "regularization")
+              "reduction", "optimizer", "symbols", "notation", "regularization", "samples")
 
 
 def read_graph(reader: Reader) -> GraphProblem:
@@ -144,6 +146,7 @@ class _GraphReader(Reader):
         nodes = tuple(nodes)
 
         loss = self.loss(top, declared) if top.get("loss") is not None else None
+        samples = self.general_samples(top, declared, loss)
         data = self.data(top, inputs, targets, loss is not None)
         loss = self.group_loss(loss, groups, nodes, targets, data, declared)
         reduction = top.get("reduction", "mean")
@@ -178,7 +181,8 @@ class _GraphReader(Reader):
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
                             reduction=reduction, optimizer=optimizer, symbols=symbols,
                             notation=read_notation(self, top),
-                            regularization=regularization, groups=tuple(groups.items()))
+                            regularization=regularization, groups=tuple(groups.items()),
+                            samples=samples)
     def loss(self, top, declared=None) -> LossSpec:
         """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
         `declared` (the names so far) tells a misspelt named loss from a formula."""
@@ -219,6 +223,35 @@ class _GraphReader(Reader):
                                  f"{', '.join(NAMED_LOSSES)}; or write a formula like "
                                  f"(yhat - y)**2)")
         return LossSpec(field="loss", line=line, formula=self.formula(("loss",), value))
+
+    def general_samples(self, top, declared, loss) -> str | None:
+        """samples: m (a symbol) instead of data: one sample of symbols, summed over m."""
+        count = top.get("samples")
+        if count is None:
+            return None
+        if not isinstance(count, str) or isinstance(count, Flag) or not NAME.match(count):
+            self.fail(("samples",), "samples: takes the symbol of the number of samples, like "
+                                    "samples: m; for numbers write the samples in data:")
+        if count in declared or count == "i":
+            self.fail(("samples",), f"'{count}' is already a name of the problem"
+                                    + (" (i counts the samples)" if count == "i" else "")
+                                    + "; choose another symbol, like m")
+        if "i" in declared:
+            self.fail(("samples",), "i counts the samples in Σᵢ; rename the problem's 'i'")
+        if top.get("data") is not None:
+            self.fail(("data",), "samples: m makes the data general (x⁽ⁱ⁾, y⁽ⁱ⁾); remove data:, "
+                                 "or samples:")
+        if loss is None:
+            self.fail(("samples",), "samples: m sums the loss over the samples; add 'loss:'")
+        if top.get("regularization") is not None:
+            self.fail(("samples",), "samples: m does not take regularization: yet; remove one")
+        optimizer = top.get("optimizer")
+        if isinstance(optimizer, dict) and (optimizer.get("type", "sgd") != "sgd" or
+                                            optimizer.get("steps", 1) != 1 or
+                                            set(optimizer) - {"type", "lr", "steps"}):
+            self.fail(("optimizer",), "with samples: m the step is written in general: plain "
+                                      "sgd, one step (type: sgd, lr:)")
+        return count
 
     def group_loss(self, loss: LossSpec | None, groups: dict, nodes, targets, data, declared):
         """A loss over a softmax node: cross_entropy, with its targets checked against every
