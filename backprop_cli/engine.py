@@ -61,6 +61,7 @@ class Step:
     show_value: bool = True  # False when nothing was substituted: the value is the formula
     #: a sentence after the line, as parts (text, SymPy): which argument of a max wins
     said: tuple = ()
+    note: tuple | None = None  # why the last form follows, (LaTeX, Unicode): a cancellation
 
     @property
     def numeric(self) -> bool:
@@ -120,6 +121,7 @@ class Solution:
     warnings: tuple
     loss_symbol: sp.Symbol  # L (the reduced loss)
     sample_loss: sp.Symbol  # l, the per-sample loss (the same as L for one sample)
+    sums: object = None  # samples: m, the Σ lines and formulas (sums.py GraphSums)
 
     @property
     def first(self) -> Pass:
@@ -137,7 +139,8 @@ def solve(graph: Graph) -> Solution:
     current = solver.evaluate_pass(0, params, backward=wants_gradient, batch=batch(0))
     passes.append(current)
     state = None
-    for k in range(1, graph.steps + 1):
+    # samples: m writes its one step in Σ notation (sums.py), from the gradients of pass 0
+    for k in range(1, (graph.steps if graph.samples_symbol is None else 0) + 1):
         try:
             update = solver.update(k, current, state)
             state = update.state
@@ -175,7 +178,8 @@ class _Solver:
                 if s in self.consumers:
                     self.consumers[s].append(node)
         self.active = self._active()
-        if graph.loss is not None and (self.m > 1 or graph.penalty is not None):
+        if graph.loss is not None and (self.m > 1 or graph.penalty is not None
+                                       or graph.samples_symbol is not None):  # ℓ, summed to L
             self.sample_loss = sp.Symbol("l:sample", real=True)
             self.names.add(self.sample_loss, graph.sample_loss_name)
         else:
@@ -189,6 +193,8 @@ class _Solver:
         self._expanded: dict = {}  # (sample, param) -> adjoint in parameters and inputs
         # What differs from sample to sample: marked with its sample where samples meet
         self._per_sample = {n.symbol for n in graph.nodes} | set(graph.inputs) | set(graph.targets)
+        # a softmax node's argument under cross_entropy -> (its Cancellation, position)
+        self._cancels = {a: (c, j) for c in graph.cancellations for j, a in enumerate(c.arguments)}
 
     def _active(self) -> set:
         """Nodes and parameters the backward pass visits: on a path parameter -> loss."""
@@ -378,6 +384,7 @@ class _Solver:
         symbols = {graph.loss.symbol: self.sample_loss}
         steps = []
         pending = [p for p in graph.params if p in self.active]
+        noted: list = []  # the arguments whose line said why ∂ℓ/∂sⱼ = pⱼ − yⱼ
 
         def visit(symbol: sp.Symbol) -> None:
             consumers = [c for c in self.consumers[symbol] if c.symbol in adjoint]
@@ -407,6 +414,13 @@ class _Solver:
             forms = (_sum(rule), _sum(written))
             if forms[0] == forms[1]:
                 forms = forms[:1]
+            note = None
+            simplified = self.cancelled(symbol, consumers, env)
+            if simplified is not None:  # softmax with cross-entropy: = pⱼ − yⱼ
+                forms = forms + (simplified[0],)
+                note = None if noted else simplified[1]  # why, once a sample
+                noted.append(symbol)
+                shown.update({s: env[s] for s in simplified[0].free_symbols if s in env})
             value = self.adjoint_value(symbol, index, consumers, canonical, exact_env)
             lhs = self.adjoint_symbol(symbol, index)
             symbols[symbol] = lhs
@@ -419,7 +433,7 @@ class _Solver:
                     for c in consumers]), f"∂L/∂{self.names[symbol].plain}{_in_sample(index)}",
                     self.by_symbol.get(symbol))
             phase = "gradient" if symbol in self._param_set else "backward"
-            steps.append(Step(phase, lhs, forms, shown, value, sample=index))
+            steps.append(Step(phase, lhs, forms, shown, value, sample=index, note=note))
 
         # A parameter's gradient as soon as every node that uses it is done, in the
         # parameters' order: count down each one's unfinished consumers (checking every
@@ -451,6 +465,23 @@ class _Solver:
         for p in graph.params:
             self._expanded[(index, p)] = full_adjoint.get(p, sp.Integer(0))
         return steps
+
+    def cancelled(self, symbol, consumers, env: dict) -> tuple | None:
+        """(pⱼ − yⱼ, the note why) for ∂ℓ/∂sⱼ, sⱼ an argument of a softmax node whose
+        outputs only the loss cross_entropy uses, when the sample's targets add up to 1
+        (a symbolic target keeps the general form); else None."""
+        found = self._cancels.get(symbol)
+        if found is None:
+            return None
+        cancellation, j = found
+        loss = self.graph.loss.symbol
+        if not {c.symbol for c in consumers} <= set(cancellation.outputs) or \
+                any([c.symbol for c in self.consumers[o]] != [loss] for o in cancellation.outputs):
+            return None
+        if not all(t in env for t in cancellation.targets) or \
+                sp.Add(*[env[t] for t in cancellation.targets]) != 1:
+            return None
+        return cancellation.simplified[j], cancellation.note
 
     def adjoint_value(self, symbol, index, consumers, parts, exact_env: "_Exact") -> sp.Expr:
         """Σ adjoint · local derivative over the consumers, from `parts` (adjoint, raw local,

@@ -16,6 +16,7 @@ import sympy as sp
 from .errors import SpecError
 from .formula import FormulaError, parse_formula
 from .spec import FormulaText, GraphProblem, LossSpec
+from .spec.groups import component_names
 from .vocab import LOSSES, OPTIMIZERS, activations
 
 #: The functions whose compound argument becomes a node of its own (a pre-activation).
@@ -149,6 +150,24 @@ class Graph:
     #: batch_size: the samples (0-based) each step's gradient uses, one tuple per step;
     #: None: every step uses all the data
     batches: tuple | None = None
+    #: where a loss cancels a softmax node's derivative (cross_entropy): Cancellations
+    cancellations: tuple = ()
+    #: samples: m, the number of samples a one-sample problem of symbols is summed over
+    samples_symbol: sp.Symbol | None = None
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    """A softmax node (p: softmax(s1, s2, s3)) under cross_entropy: ∂ℓ/∂sⱼ is written
+    `simplified[j]` (pⱼ − yⱼ, or e^qⱼ − yⱼ after log_softmax) when the sample's targets
+    add up to 1, with `note` (LaTeX, Unicode) saying why."""
+
+    arguments: tuple  # s1, s2, s3
+    outputs: tuple  # p1, p2, p3
+    targets: tuple  # y1, y2, y3 (a class index's one-hot symbols)
+    simplified: tuple  # one form per argument
+    note: tuple
+    index: sp.Symbol | None = None  # the target holding the class index, if it is one
 
 
 @dataclass(frozen=True)
@@ -285,8 +304,14 @@ def build_graph(problem: GraphProblem) -> Graph:
     param_values = {symbols[n]: _rational(v) for n, v in problem.params}
 
     parsed = []
+    groups = dict(problem.groups)
     node_names = [name for name, _ in problem.nodes]
     for i, (name, text) in enumerate(problem.nodes):
+        if name in groups:  # p: softmax(s1, s2, s3): its components p1, p2, p3
+            parsed.append((name, None, text))
+            for component in groups[name].components:
+                declare(component)
+            continue
         later = {n: sp.Symbol(n, real=True) for n in node_names[i:]}
         formula = _parse(text, {**symbols, **later})
         used = sorted(str(s) for s in formula.expr.free_symbols if str(s) in later)
@@ -302,7 +327,7 @@ def build_graph(problem: GraphProblem) -> Graph:
     _one_symbol_each(naming, symbols, problem)
 
     taken = set(symbols)
-    splits = [f for _, f, _ in parsed if _splits(f.expr)]
+    splits = [f for _, f, _ in parsed if f is not None and _splits(f.expr)]
     candidates = ["z", "s", "u", "v", "a", "q"] + [f"z{'z' * k}" for k in range(1, 40)]
     notation = problem.notation
     shown_letter = None  # the course's letter, printed; the public name keeps the default's
@@ -319,9 +344,12 @@ def build_graph(problem: GraphProblem) -> Graph:
                         field="notation.pre", line=notation.line_of("pre"))
     nodes: list[Node] = []
     for name, formula, text in parsed:
+        where = {"field": text.field, "line": text.line}
+        if formula is None:
+            nodes.extend(_group_nodes(groups[name], symbols, where))
+            continue
         expr, display = formula.expr, formula.display
         written = display
-        where = {"field": text.field, "line": text.line}
         if _splits(expr):
             label = letter if len(splits) == 1 else f"{letter}{len([n for n in nodes if not n.given]) + 1}"
             pre = declare(label)
@@ -335,7 +363,7 @@ def build_graph(problem: GraphProblem) -> Graph:
         nodes.append(Node(symbols[name], expr, display, given=True, written=written, **where))
 
     output = nodes[-1].symbol
-    loss = None
+    loss = cancellation = None
     if problem.loss is not None:
         # Internal names contain ':', which no spec name can, so they never collide.
         loss_symbol = sp.Symbol("L:loss", real=True)
@@ -347,12 +375,15 @@ def build_graph(problem: GraphProblem) -> Graph:
             naming.add(loss_symbol, Name("\\mathcal{L}", "𝓛", "Loss" if "Loss" not in symbols else "L:loss"))
         else:
             naming.add(loss_symbol, Name("L", "L", "L"))
-        expr, display = _loss(problem.loss, symbols, output, problem)
+        expr, display, cancellation = _loss(problem.loss, symbols, output, problem, naming)
         loss = Node(loss_symbol, expr, display, given=True, written=display,
                     field=problem.loss.field, line=problem.loss.line)
         nodes.append(loss)
 
-    samples = tuple({symbols[n]: _rational(v) for n, v in sample} for sample in problem.data)
+    samples = tuple(_one_hot({symbols[n]: _rational(v) for n, v in sample}, cancellation)
+                    for sample in problem.data)
+    if cancellation is not None and cancellation.index is not None:
+        targets = targets + cancellation.targets  # a class index's one-hot, y1, y2, y3
     lr = None
     steps = 0
     optimizer = None
@@ -378,6 +409,10 @@ def build_graph(problem: GraphProblem) -> Graph:
                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps,
                  names=naming, output=output, optimizer=optimizer, hyper=hyper, penalty=penalty,
                  batches=batches_of(problem.optimizer, len(samples)),
+                 cancellations=(cancellation,) if cancellation is not None else (),
+                 samples_symbol=naming.add(sp.Symbol(f"{problem.samples}:count", integer=True,
+                                                     positive=True), derive_name(problem.samples))
+                 if problem.samples else None,
                  sample_loss_name=_sample_loss_name(naming, symbols, notation))
 
 
@@ -490,13 +525,37 @@ def _parse(text: FormulaText, symbols: dict):
         raise SpecError(exc.message, field=text.field, line=text.line, column=column) from None
 
 
-def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProblem):
+def _group_nodes(group, symbols: dict, where: dict) -> list:
+    """The component nodes of p: softmax(s1, s2, s3), each computed and written as the
+    vocabulary's unit k of a layer (vocab/activations.py GROUPS)."""
+    unit = activations.GROUPS[group.kind]
+    arguments = [symbols[a] for a in group.arguments]
+    out = []
+    for k, component in enumerate(group.components):
+        expr, display = unit(arguments, k, None)
+        out.append(Node(symbols[component], expr, display, given=True, written=display, **where))
+    return out
+
+
+def _one_hot(sample: dict, cancellation) -> dict:
+    """A sample with a class index: its one-hot targets beside it (y = 2: y1 = 0, y2 = 0,
+    y3 = 1), which the loss and its derivative use."""
+    if cancellation is None or cancellation.index is None:
+        return sample
+    label = sample[cancellation.index]
+    return {**sample, **{t: sp.Integer(int(label == k)) for k, t in enumerate(cancellation.targets)}}
+
+
+def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProblem, naming=None):
+    """(expr, display, Cancellation or None) of the loss."""
+    if spec.type == "cross_entropy":
+        return _cross_entropy(spec, symbols, problem, naming)
     if spec.formula is not None:
         formula = _parse(spec.formula, symbols)
         if not formula.expr.free_symbols & {symbols[n] for n, _ in problem.nodes}:
             raise SpecError("the loss does not use any node; write it in terms of the output "
                             f"(like ({output} - y)**2)", field="loss", line=spec.line)
-        return formula.expr, formula.display
+        return formula.expr, formula.display, None
     out = symbols.get(spec.output) if spec.output else output
     if spec.output and (out is None or spec.output not in dict(problem.nodes)):
         raise SpecError(f"'{spec.output}' is not a node; the output is one of the nodes "
@@ -517,4 +576,34 @@ def _loss(spec: LossSpec, symbols: dict, output: sp.Symbol, problem: GraphProble
             raise SpecError("with several targets, say which one: "
                             "loss: {type: ..., output: yhat, target: y}", field="loss", line=spec.line)
         target = symbols[problem.targets[0]]
-    return LOSSES[spec.type].build((out,), (target,))
+    return LOSSES[spec.type].build((out,), (target,)) + (None,)
+
+
+def _cross_entropy(spec: LossSpec, symbols: dict, problem: GraphProblem, naming):
+    """−Σₖ yₖ log pₖ over a softmax node's components (spec/groups.py checked it); a class
+    index y is written with its one-hot y1, y2, y3 (y₁, y₂, y₃), as the layered form writes it."""
+    group = dict(problem.groups)[spec.output]
+    outputs = tuple(symbols[c] for c in group.components)
+    index = None
+    if len(spec.target) == 1 and len(outputs) > 1:
+        index = symbols[spec.target[0]]
+        names = component_names(spec.target[0], len(outputs))
+        targets = tuple(sp.Symbol(f"{n}:onehot", real=True) for n in names)
+        for t, n in zip(targets, names):
+            naming.add(t, Name(derive_name(n).latex, derive_name(n).unicode, n))
+    else:
+        targets = tuple(symbols[t] for t in spec.target)
+    loss = LOSSES["cross_entropy"]
+    if group.kind == "log_softmax":  # q = log p: the loss is −Σ yₖ qₖ
+        expr = -sp.Add(*[t * q for t, q in zip(targets, outputs)])
+        display = sp.Add(*[sp.Mul(-1, t, q, evaluate=False) for t, q in zip(targets, outputs)],
+                         evaluate=False)
+        simplified = tuple(sp.Add(sp.exp(q, evaluate=False), sp.Mul(-1, t, evaluate=False),
+                                  evaluate=False) for q, t in zip(outputs, targets))
+    else:
+        expr, display = loss.build(outputs, targets)
+        simplified = tuple(sp.Add(p, sp.Mul(-1, t, evaluate=False), evaluate=False)
+                           for p, t in zip(outputs, targets))
+    cancellation = Cancellation(tuple(symbols[a] for a in group.arguments), outputs, targets,
+                                simplified, loss.graph_cancellation(group.kind), index)
+    return expr, display, cancellation

@@ -55,7 +55,14 @@ def solve_problem(problem):
         from .layered.solve import solve_network
 
         return solve_network(problem)
-    return solve(build_graph(problem))
+    solution = solve(build_graph(problem))
+    if solution.graph.samples_symbol is not None:  # samples: m, written in Σᵢ
+        from dataclasses import replace
+
+        from .sums import graph_sums
+
+        solution = replace(solution, sums=graph_sums(solution))
+    return solution
 
 
 def render(solution, fmt: str, settings) -> str:

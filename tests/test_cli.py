@@ -118,6 +118,9 @@ KEY_NUMBERS = {
         "loss": None, "numbers": ["0.090031", "0.24473", "0.66524", "0.081925", "−0.022033",
                                   "−0.059892", "0.18484", "−0.1628", "0.2227"]},
     "seed003_q20_softmax_regression": {"loss": None, "numbers": []},  # symbolic
+    "seed003_q14_logistic_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
+    "seed001_relu_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
+    "seed003_q20_softmax_sum": {"loss": None, "numbers": []},  # symbolic: Σ over m samples
     "seed003_graphs_q10_chain": {"loss": None, "numbers": []},  # symbolic
     # L = 2(xy + max(z, w)) at (3, −4, 2, −1): CS231n's gradients (−8, 6, 2, 0)
     "cs231n_max_gate": {"loss": "−20", "numbers": ["−8", "6", "2", "0"]},
@@ -136,6 +139,9 @@ KEY_NUMBERS = {
         "loss": "0.033889", "numbers": ["0.21612", "−0.19773", "0.36818", "0.0047436"]},
     "graph_softmax_by_exp": {
         "loss": "1.0461", "numbers": ["0.94845", "−1.2974", "0.17446", "0.13533"]},
+    "graph_softmax_classifier": {  # torch.nn.functional.cross_entropy, float64
+        "loss": "1.5137", "numbers": ["−0.21542", "0.35239", "0.69216", "0.62149", "−0.36061",
+                                      "1.3454"]},
     "graph_two_steps_measured": {  # the loss printed last is after step 2
         "loss": "0.030183", "numbers": ["0.022114", "−0.19102", "−0.16423", "0.024243"]},
     "layered_wide_softmax": {

@@ -32,7 +32,12 @@ def _same(value, expected) -> bool:
     if isinstance(expected, str):  # a symbolic value: the JSON formula in plain names
         if value.is_number:  # a number beyond a double, written as text
             return sp.Float(expected) == sp.Float(value, 17)
-        return sp.sstr(to_elementary(to_exp(value))) == expected  # as the JSON writes one
+        written = to_elementary(to_exp(value))
+        if sp.sstr(written) == expected:  # as the JSON writes one
+            return True
+        # to_exp rebuilds an unevaluated 2(ŷ − y) as 2ŷ − 2y: the same formula, read back
+        plain = written.xreplace({v: sp.Symbol(v.name) for v in written.free_symbols})
+        return sp.expand(plain - sp.sympify(expected)) == 0
     return math.isclose(float(value), expected, rel_tol=1e-15, abs_tol=1e-300)
 
 
@@ -92,7 +97,7 @@ def test_every_quantity_is_the_json_value_at_its_key(path):
 
 
 @pytest.mark.parametrize("path", [p for p in EXAMPLES if "numeric_batch" in p.stem
-                                  or "softmax_classifier" in p.stem], ids=lambda p: p.stem)
+                                  or p.stem == "softmax_classifier"], ids=lambda p: p.stem)
 def test_layered_backward_matrices_gather_the_scalar_steps(path):
     """dl(k)/dW1 is the matrix of the steps dl(k)/dW1_i_j; dl(k)/dz1 the vector of dl(k)/dz1_i."""
     solution = _solve(path)

@@ -20,8 +20,8 @@ STAGES = [
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "spec.notation", "layered.spec"]),
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
-               "calculus.softmax", "calculus.magnitude", "calculus.solution"]),
-    ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.stages",
+               "calculus.softmax", "calculus.magnitude", "calculus.solution", "calculus.sums"]),
+    ("solve", ["engine", "sums", "optimize", "layered.solve", "calculus.point", "calculus.stages",
                "calculus.engine"]),
     ("lay out", ["quantities", "sheet", "layered.matrix"]),
     ("render", ["render"]),

@@ -17,6 +17,7 @@ from .rules import partial, plus, tidy
 from .softmax import recognise, softmax
 from .solution import CalculusSolution, Chain, Line
 from .stages import deep_chain, expand, in_variables, is_deep, reachable
+from .sums import sample_sums
 from ..spec import CalculusProblem
 
 
@@ -79,7 +80,7 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
             point, kinks = at_point(naming, problem, variables, defines, groups, result, components,
                                     wrt, shown, exprs, chain)
             warnings.extend(kinks)
-        if problem.update is not None:
+        if problem.update is not None and problem.samples is None:  # else: Σ's update
             update = gradient_step(naming, problem, components[0], wrt, list(result[0]),
                                    list(expanded[0]), point, shown)
     except EvaluationError as exc:  # a value undefined at the point: the line of at:
@@ -87,6 +88,12 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
             exc.line = problem.line_of("at")
         raise
 
+    sums = None
+    if problem.samples is not None:  # samples: m, the loss and its gradient in Σ notation
+        # the function as the Given writes it last: in s₁, s₂ where a softmax was recognised
+        sums = sample_sums(naming, problem, variables, components[0],
+                           _written_forms(parsed[0][0], parsed[0][1], shown)[-1],
+                           exprs[0], definition, wrt, result[0], expanded[0], shown)
     return CalculusSolution(
         title=problem.title, notes=problem.notes, names=naming.names,
         variables=tuple(variables), wrt=tuple(wrt),
@@ -99,7 +106,7 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
         components=tuple(components), partials=tuple(partials), chain=chain,
         jacobian=tuple(tuple(show(v, shown) for v in row) for row in result),
         expanded=tuple(tuple(row) for row in expanded), point=point, update=update,
-        warnings=tuple(warnings))
+        warnings=tuple(warnings), sums=sums)
 
 
 # -- parsing ------------------------------------------------------------------------------

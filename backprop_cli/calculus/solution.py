@@ -84,3 +84,4 @@ class CalculusSolution:
     update: Update | None
     warnings: tuple[str, ...]
     kind: str = field(default="calculus", init=False)
+    sums: object = None  # samples: m, the Σ lines and formulas (calculus/sums.py Sums)

@@ -99,7 +99,7 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
         if update.state:  # the optimizer's state after the step (velocity, m, v, ...)
             updates[-1]["state"] = {name: {plain(p): number(v, names) for p, v in values.items()}
                                     if entries else {} for name, values in update.state.items()}
-    return {
+    data = {
         "format": FORMAT_VERSION,
         "title": graph.title,
         "loss": number(first.full_loss, names) if first.loss is not None else None,
@@ -109,6 +109,9 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
         "updates": updates,
         "warnings": [w.text for w in sheet.warnings],
     }
+    if getattr(solution, "sums", None) is not None:  # samples: m, formulas with Sum
+        data["sums"] = _sums(solution.sums, names)
+    return data
 
 
 def render_json(sheet: Worksheet, settings: Settings) -> str:
@@ -182,6 +185,18 @@ def _value(value, names: dict):
     return number(value) if value.is_number else _formula(value, names)
 
 
+def _sums(sums, names: dict) -> dict:
+    """samples: m: the loss, each gradient and each step as formulas with Sum((...), (i, 1, m))
+    in the base variables, each sample's data a function of i, x0(i)."""
+    text = lambda e: formula_text(to_elementary(e))  # noqa: E731
+    out = {"samples": names[sums.count].plain, "index": "i", "reduction": sums.reduction,
+           "data": [names[s].plain for s in sums.data], "loss": text(sums.formulas["loss"]),
+           "gradients": {w: text(g) for w, g in sums.formulas["gradients"].items()}}
+    if "update" in sums.formulas:
+        out["update"] = {w: text(u) for w, u in sums.formulas["update"].items()}
+    return out
+
+
 def calculus_data(sheet: Worksheet, settings: Settings) -> dict:
     solution = sheet.solution
     names = solution.names
@@ -208,6 +223,8 @@ def calculus_data(sheet: Worksheet, settings: Settings) -> dict:
         }
         if update.values is not None:
             data["update"]["values"] = {plain(w): _value(v, names) for w, v in update.values}
+    if solution.sums is not None:  # samples: m, formulas with Sum over i = 1..m
+        data["sums"] = _sums(solution.sums, names)
     data["steps"] = [{"section": title,
                       "name": names[line.lhs].plain if line.lhs in names else str(line.lhs),
                       "rule": rule_text(line.rule, "unicode"),

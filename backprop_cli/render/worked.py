@@ -50,8 +50,9 @@ def printed(line: Worked, form: str, names: dict, digits: int, kind: str) -> Pri
         if not deduped or deduped[-1] != part:
             deduped.append(part)
     relation = {"=": "=", "←": "\\leftarrow" if kind == "latex" else "←"}[line.relation]
+    note = line.note[0 if kind == "latex" else 1] if line.note else ""
     rule = "; ".join(r for r in (rule_text(line.rule, kind),
-                                 said_text(line.said, show, names, digits, kind)) if r)
+                                 said_text(line.said, show, names, digits, kind), note) if r)
     return Printed(show(line.lhs, names=names, digits=digits), relation, tuple(deduped), rule)
 
 

@@ -61,7 +61,8 @@ def sections(solution: CalculusSolution) -> list[Section]:
                               chain.product, solution.jacobian, solution.gradient, chain.deeper)
     else:
         result = Result(solution.label, solution.jacobian, solution.gradient)
-    out.append(Section(title, (result,)))
+    if solution.sums is None:  # with samples: m the Σ lines assemble the gradient instead
+        out.append(Section(title, (result,)))
     if solution.point is not None:
         point = solution.point
         at = tuple(n for _, n in point.values) if solution.variables == solution.wrt else ()
@@ -69,6 +70,35 @@ def sections(solution: CalculusSolution) -> list[Section]:
                            + (Result(solution.label, point.matrix, solution.gradient, True, at),)))
     if solution.update is not None:
         out.append(Section("Gradient-descent step", tuple(worked(line) for line in solution.update.lines)))
+    if solution.sums is not None:
+        out.extend(_over_samples(solution))
+    return out
+
+
+def _over_samples(solution: CalculusSolution) -> list[Section]:
+    """samples: m: the loss over the m samples and its gradient in Σᵢ, then the update."""
+    sums = solution.sums
+    names = solution.names
+    data = ", ".join(names[s].unicode for s in sums.data)
+    data_tex = ", ".join(f"${names[s].latex}$" for s in sums.data)
+    m, f = names[sums.count], names[solution.components[0]]
+    how = "the mean" if sums.reduction == "mean" else "the sum"
+    note = Note(f"Over {m.unicode} samples: {data} are sample i's own ({names[sums.data[0]].unicode}⁽ⁱ⁾), "
+                f"and the loss is {how} of {f.unicode}⁽ⁱ⁾ over i = 1, …, {m.unicode}.",
+                f"Over ${m.latex}$ samples: {data_tex} are sample $i$'s own "
+                f"(${names[sums.data[0]].latex}^{{(i)}}$), and the loss is {how} of "
+                f"${f.latex}^{{(i)}}$ over $i = 1, \\ldots, {m.latex}$.")
+    if sums.one_hot:  # why the gradients simplify
+        ys = sums.one_hot[0]
+        total = " + ".join(names[y].unicode for y in ys)
+        note = Note(note.text + f" The targets {', '.join(names[y].unicode for y in ys)} are one-hot: "
+                    f"{total} = 1 in every sample, which simplifies each gradient.",
+                    note.latex + f" The targets {', '.join(f'${names[y].latex}$' for y in ys)} are "
+                    f"one-hot: ${' + '.join(names[y].latex for y in ys)} = 1$ in every sample, "
+                    f"which simplifies each gradient.")
+    out = [Section("Over the samples", (note,) + tuple(worked(line) for line in sums.lines))]
+    if sums.update:
+        out.append(Section("Gradient-descent step", tuple(worked(line) for line in sums.update)))
     return out
 
 

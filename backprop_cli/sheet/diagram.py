@@ -48,7 +48,7 @@ def graph_diagram(graph: Graph, sample_loss: sp.Symbol | None) -> Diagram:
             if weight is not None and weight.is_number:
                 weight, value = None, weight
             edges.append(DiagramEdge(_key(source), _key(node.symbol), weight, value))
-        for bias in _biases(formula, params):
+        for bias in _biases(formula, params) if used else ():  # `a + b` of parameters: no unit
             key = f"b:{depth[node.symbol] - 1}"
             biases[depth[node.symbol] - 1] = DiagramUnit(key, "1", "bias")
             edges.append(DiagramEdge(key, _key(node.symbol), bias, graph.param_values.get(bias)))

@@ -60,6 +60,11 @@ def sections(solution: Solution) -> list[Section]:
     out: list[Section] = []
     out.extend(_pass_sections(solution, solution.first,
                               heading=pass_heading("Forward pass", solution.first, solution.graph)))
+    if solution.sums is not None:  # samples: m: the loss, gradients and step in Σᵢ
+        sums = solution.sums
+        out.append(Section("Over the samples", worked(sums.loss + sums.gradients)))
+        if sums.update:
+            out.append(Section("Gradient-descent step", worked(sums.update)))
     for update in solution.updates:
         out.append(Section(step_title(solution.graph, update.iteration), worked(update.steps)))
         following = [p for p in solution.passes if p.iteration == update.iteration]
@@ -102,7 +107,8 @@ def worked_line(step: Step) -> Worked:
     return Worked(lhs=step.lhs, forms=tuple(step.forms), substituted=substituted,
                   values=step.values if substituted is not None else {}, value=step.value,
                   show_value=step.show_value, relation=step.relation, sample=step.sample,
-                  phase=step.phase, dotted=step.phase not in ("forward", "loss"), said=step.said)
+                  phase=step.phase, dotted=step.phase not in ("forward", "loss"), said=step.said,
+                  note=step.note)
 
 
 def known(values: dict) -> dict:
@@ -112,6 +118,8 @@ def known(values: dict) -> dict:
 
 def summary(solution: Solution) -> tuple:
     out = []
+    if solution.sums is not None:  # one sample's symbols: the Σ lines are the result
+        return ()
     first = solution.first
     combined = combined_gradients(solution, first)
     rows = tuple((p, first.params[p], combined.get(p, first.gradients[p]))

@@ -67,6 +67,7 @@ class Worked:
     decimals: bool = False  # numbers inside the forms are written as decimals
     dotted: bool = False  # products written with a dot in LaTeX (the chain rule's)
     said: tuple = ()  # a sentence after the line, as parts (text, SymPy): which argument wins
+    note: tuple | None = None  # why the last form follows, (LaTeX, Unicode), beside the line
 
 
 @record

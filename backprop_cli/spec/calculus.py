@@ -32,8 +32,10 @@ from .base import RESERVED, FormulaText, line_of
 from .graph import check_notes_math
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .spelling import FILE, Spelling
+from .sums import Samples, read_samples
 
-KEYS = ("title", "notes", "define", "function", "wrt", "at", "update", "notation")
+KEYS = ("title", "notes", "define", "function", "wrt", "at", "update", "notation", "samples",
+        "reduction", "one_hot")
 MAX_COMPONENTS = 12
 MAX_VARIABLES = 40
 _IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
@@ -60,6 +62,7 @@ class CalculusProblem:
     #: How the source writes fields, for a later stage's messages: "choose values in at:"
     spelling: Spelling = field(default=FILE, compare=False)
     notation: Notation = DEFAULT_NOTATION  # the course's notation: the rate's symbol here
+    samples: Samples | None = None  # samples: m, the loss over m samples in Σ notation
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -133,6 +136,7 @@ def read_calculus(reader) -> CalculusProblem:
                                    f"{MAX_VARIABLES}: differentiate a smaller function")
 
     wrt = _wrt(reader, top.get("wrt"), variables, defined)
+    samples = read_samples(reader, top, variables, wrt, components)
     at = _at(reader, top["at"], variables, defined) if top.get("at") is not None else None
     update = _update(reader, top, components) if top.get("update") is not None else None
     work = budget.calculus_work(len(wrt), len(defines),
@@ -147,7 +151,8 @@ def read_calculus(reader) -> CalculusProblem:
     return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
                            update=update, lines=(("at", reader.line(("at",))),) if at else (),
-                           spelling=spelling, notation=read_notation(reader, top))
+                           spelling=spelling, notation=read_notation(reader, top),
+                           samples=samples)
 
 
 def _check_formula(text: FormulaText, defined: list, spelling: Spelling) -> None:

@@ -16,6 +16,7 @@ from ..suggest import did_you_mean
 from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from . import budget
+from .groups import Group, group_call, read_group, read_targets
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer, Regularization,
                    Reader, _kind)
@@ -52,7 +53,7 @@ class LossSpec:
     formula: FormulaText | None = None  # loss: (yhat - y)**2
     type: str | None = None  # loss: {type: bce, output: yhat, target: y}
     output: str | None = None
-    target: str | None = None
+    target: str | tuple | None = None  # cross_entropy: the names, one per class or the index
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ class GraphProblem:
     symbols: tuple[tuple[str, str], ...]
     notation: Notation = DEFAULT_NOTATION  # how the solution writes the loss, the rate, ...
     regularization: Regularization | None = None
+    #: nodes over several nodes, p: softmax(s1, s2, s3) (spec/groups.py), by node name
+    groups: tuple[tuple[str, Group], ...] = ()
+    #: samples: m, the data general (x⁽ⁱ⁾) and the loss, gradients and step written in Σᵢ
+    samples: str | None = None
 
 
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
@@ -82,7 +87,7 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols", "notation", "regularization")
+              "reduction", "optimizer", "symbols", "notation", "regularization", "samples")
 
 
 def read_graph(reader: Reader) -> GraphProblem:
@@ -132,11 +137,21 @@ class _GraphReader(Reader):
             self.fail(("nodes",), "needs at least one node, like  yhat: sigmoid(w1*x1 + b)")
         if len(raw_nodes) > MAX_NODES:
             self.fail(("nodes",), f"has {len(raw_nodes)} nodes; the limit is {MAX_NODES}")
-        nodes = tuple((declare(("nodes", k), k, "a node"), self.formula(("nodes", k), v))
-                      for k, v in raw_nodes.items())
+        nodes, groups = [], {}
+        for k, v in raw_nodes.items():
+            call = group_call(v) if isinstance(v, str) and not isinstance(v, Flag) else None
+            if call is not None:
+                groups[k] = read_group(self, ("nodes", k), self.name(("nodes", k), k, "a node"),
+                                       *call, declared, set())
+                for component in groups[k].components:
+                    declare(("nodes", k), component, "a node")
+            nodes.append((declare(("nodes", k), k, "a node"), self.formula(("nodes", k), v)))
+        nodes = tuple(nodes)
 
         loss = self.loss(top, declared) if top.get("loss") is not None else None
+        samples = self.general_samples(top, declared, loss)
         data = self.data(top, inputs, targets, loss is not None)
+        loss = self.group_loss(loss, groups, nodes, targets, data, declared)
         reduction = top.get("reduction", "mean")
         if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
             shown = f"'{clip(reduction)}'" if isinstance(reduction, str) else _kind(reduction)
@@ -169,14 +184,16 @@ class _GraphReader(Reader):
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
                             reduction=reduction, optimizer=optimizer, symbols=symbols,
                             notation=read_notation(self, top),
-                            regularization=regularization)
+                            regularization=regularization, groups=tuple(groups.items()),
+                            samples=samples)
     def loss(self, top, declared=None) -> LossSpec:
         """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
         `declared` (the names so far) tells a misspelt named loss from a formula."""
         value = top["loss"]
         mark = self.doc.mark(("loss",))
         line = mark.line if mark else None
-        if isinstance(value, str) and not isinstance(value, Flag) and value in NAMED_LOSSES:
+        if isinstance(value, str) and not isinstance(value, Flag) and value in NAMED_LOSSES \
+                and value not in (declared or ()):  # a node called cross_entropy is that node
             return LossSpec(field="loss", line=line, type=value)
         if isinstance(value, dict):
             self.unknown_keys(("loss",), value, ("type", "output", "target"), "loss")
@@ -191,7 +208,13 @@ class _GraphReader(Reader):
                 self.fail(("loss", "type"), f"unknown loss type '{shown}'{hint} "
                                             f"(known: {', '.join(NAMED_LOSSES)})")
             output = self.name(("loss", "output"), value["output"], "output") if "output" in value else None
-            target = self.name(("loss", "target"), value["target"], "target") if "target" in value else None
+            target = value.get("target")
+            if isinstance(target, list) and kind == "cross_entropy":  # one target per class
+                target = tuple(self.name(("loss", "target", i), t, "target")
+                               for i, t in enumerate(target))
+            elif target is not None:
+                target = self.name(("loss", "target"), target, "target")
+                target = (target,) if kind == "cross_entropy" else target
             return LossSpec(field="loss", line=line, type=kind, output=output, target=target)
         if isinstance(value, str) and NAME.match(value) and declared is not None \
                 and value not in declared:
@@ -203,6 +226,59 @@ class _GraphReader(Reader):
                                  f"{', '.join(NAMED_LOSSES)}; or write a formula like "
                                  f"(yhat - y)**2)")
         return LossSpec(field="loss", line=line, formula=self.formula(("loss",), value))
+
+    def general_samples(self, top, declared, loss) -> str | None:
+        """samples: m (a symbol) instead of data: one sample of symbols, summed over m."""
+        count = top.get("samples")
+        if count is None:
+            return None
+        if not isinstance(count, str) or isinstance(count, Flag) or not NAME.match(count):
+            self.fail(("samples",), "samples: takes the symbol of the number of samples, like "
+                                    "samples: m; for numbers write the samples in data:")
+        if count in declared or count == "i":
+            self.fail(("samples",), f"'{count}' is already a name of the problem"
+                                    + (" (i counts the samples)" if count == "i" else "")
+                                    + "; choose another symbol, like m")
+        if "i" in declared:
+            self.fail(("samples",), "i counts the samples in Σᵢ; rename the problem's 'i'")
+        if top.get("data") is not None:
+            self.fail(("data",), "samples: m makes the data general (x⁽ⁱ⁾, y⁽ⁱ⁾); remove data:, "
+                                 "or samples:")
+        if loss is None:
+            self.fail(("samples",), "samples: m sums the loss over the samples; add 'loss:'")
+        if top.get("regularization") is not None:
+            self.fail(("samples",), "samples: m does not take regularization: yet; remove one")
+        optimizer = top.get("optimizer")
+        if isinstance(optimizer, dict) and (optimizer.get("type", "sgd") != "sgd" or
+                                            optimizer.get("steps", 1) != 1 or
+                                            set(optimizer) - {"type", "lr", "steps"}):
+            self.fail(("optimizer",), "with samples: m the step is written in general: plain "
+                                      "sgd, one step (type: sgd, lr:)")
+        return count
+
+    def group_loss(self, loss: LossSpec | None, groups: dict, nodes, targets, data, declared):
+        """A loss over a softmax node: cross_entropy, with its targets checked against every
+        sample (spec/groups.py); any other named loss takes one output, and cross_entropy
+        a softmax node."""
+        if loss is None or loss.type is None:
+            return loss
+        output = loss.output or nodes[-1][0]
+        group = groups.get(output)
+        if loss.type == "cross_entropy":
+            if group is None:
+                self.fail(("loss",) if loss.output is None else ("loss", "output"),
+                          f"cross_entropy is −Σₖ yₖ log pₖ over a softmax node's outputs, and "
+                          f"{output} is one number: make the output a softmax node, like "
+                          f"p: softmax(s1, s2, s3), or for a single sigmoid output write bce "
+                          f"(binary cross-entropy)")
+            chosen = read_targets(self, loss, group, targets, data, declared)
+            return LossSpec(field=loss.field, line=loss.line, type=loss.type, output=output,
+                            target=chosen)
+        if group is not None:
+            self.fail(("loss",), f"{loss.type} takes one output, and {output} is a {group.kind} "
+                                 f"of {len(group.components)}: write cross_entropy, or the loss as "
+                                 f"a formula of {', '.join(group.components)}")
+        return loss
 
     def meant(self, path, written: str) -> Loss | None:
         """The loss `written` names (another library's name, or one the graph form writes

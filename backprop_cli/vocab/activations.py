@@ -163,6 +163,21 @@ ACTIVATIONS = {a.name: a for a in (
                _softmax, None),  # a layer's only: it needs every z of the layer
 )}
 
+def _log_softmax(z, i, alpha):
+    """The i-th log-probability z_i − log Σ_j e^{z_j}, computed and written so."""
+    import sympy as sp
+
+    total = sp.Add(*[sp.exp(u, evaluate=False) for u in z], evaluate=False)
+    display = sp.Add(z[i], sp.Mul(-1, sp.log(total, evaluate=False), evaluate=False),
+                     evaluate=False)
+    return z[i] - sp.log(sp.Add(*[sp.exp(u) for u in z])), display
+
+
+#: The graph form's nodes over several nodes at once, `p: softmax(s1, s2, s3)`: one
+#: component node each (p1, p2, p3), built as unit i of a layer (expr, display); the loss
+#: table says which losses cancel their derivative (cross_entropy: ∂ℓ/∂sⱼ = pⱼ − yⱼ).
+GROUPS = {"softmax": _softmax, "log_softmax": _log_softmax}
+
 #: The other functions a formula may call (formula.py maps them to SymPy's own).
 ELEMENTARY = ("exp", "log", "sqrt", "abs")
 #: max and min of two or more arguments (functions.maximum, functions.minimum), and the

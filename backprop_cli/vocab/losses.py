@@ -4,8 +4,8 @@ An entry builds the loss of one sample from the output vector ŷ and the target 
 over the outputs), says how it and its derivative ∂ℓ/∂ŷ are written, and lists the names
 other libraries give it. The graph form has one scalar output: `graph` is the loss it
 writes for the name (mse is the squared error there), or None where the name has no
-meaning with one output (cross_entropy, −Σₖ yₖ log ŷₖ over a softmax). A new loss is one
-entry here.
+meaning there. cross_entropy (−Σₖ yₖ log ŷₖ) takes a graph's softmax node, p: softmax(s1,
+s2, s3), whose components p1, p2, p3 are its outputs. A new loss is one entry here.
 
 Nothing is imported from SymPy until a loss is built: the spec reads the names here.
 """
@@ -35,6 +35,13 @@ class Loss:
     #: the output activation whose derivative cancels this loss's, so that ∂ℓ/∂z of the
     #: last layer is ŷ − y, and why, (LaTeX, Unicode); None when there is none
     cancels: tuple[str, tuple[str, str]] | None = None
+    #: the graph form's node kinds (vocab/activations.py GROUPS) whose derivative cancels
+    #: this loss's, -> why ∂ℓ/∂sⱼ is the simplified form there, (LaTeX, Unicode)
+    graph_cancels: tuple = ()
+
+    def graph_cancellation(self, kind: str) -> tuple[str, str] | None:
+        """Why ∂ℓ/∂sⱼ simplifies after a graph node of `kind` (softmax, log_softmax), or None."""
+        return dict(self.graph_cancels).get(kind)
 
     def cancellation(self, activation: str) -> tuple[str, str] | None:
         """Why ∂ℓ/∂z is ŷ − y after `activation`, (LaTeX, Unicode); None if it is not."""
@@ -152,10 +159,11 @@ LOSSES = {loss.name: loss for loss in (
     Loss("cross_entropy", "categorical cross-entropy", _cross_entropy,
          ("-\\sum_k y_k \\log \\hat{y}_k", "−Σₖ yₖ log ŷₖ"),
          ("-\\mathbf{y} \\oslash \\hat{\\mathbf{y}}", "−y ⊘ ŷ"),
-         graph=None,  # over a softmax's outputs; the graph form has one output
+         graph="cross_entropy",  # over a softmax node's outputs, p: softmax(s1, s2, s3)
          aliases=("categorical_crossentropy", "categorical_cross_entropy", "crossentropy",
                   "nll"),
-         instead="for a single sigmoid output write bce (binary cross-entropy)",
+         instead="make the output a softmax node, like p: softmax(s1, s2, s3), or for a single "
+                 "sigmoid output write bce (binary cross-entropy)",
          targets="distribution",
          log_advice="cross_entropy needs every output above 0: put softmax on the last layer",
          cancels=("softmax", (
@@ -163,7 +171,18 @@ LOSSES = {loss.name: loss for loss in (
              "\\hat{\\mathbf{y}}$ is $\\hat{\\mathbf{y}} \\sum\\nolimits_k y_k - \\mathbf{y}$, and "
              "$\\sum\\nolimits_k y_k = 1$",
              "softmax with cross-entropy: the softmax Jacobian times −y ⊘ ŷ is ŷ(Σₖ yₖ) − y, and "
-             "Σₖ yₖ = 1"))),
+             "Σₖ yₖ = 1")),
+         graph_cancels=(
+             ("softmax", (
+                 "softmax with cross-entropy: $\\sum_k (-y_k / p_k)\\, p_k([k = j] - p_j) = "
+                 "p_j \\sum_k y_k - y_j$, and $\\sum_k y_k = 1$",
+                 "softmax with cross-entropy: Σₖ (−yₖ/pₖ) pₖ([k = j] − pⱼ) = pⱼ Σₖ yₖ − yⱼ, "
+                 "and Σₖ yₖ = 1")),
+             ("log_softmax", (
+                 "log-softmax with cross-entropy: $\\sum_k (-y_k)([k = j] - e^{q_j}) = "
+                 "e^{q_j} \\sum_k y_k - y_j$, and $\\sum_k y_k = 1$ ($e^{q_j}$ is the probability)",
+                 "log-softmax with cross-entropy: Σₖ (−yₖ)([k = j] − e^qⱼ) = e^qⱼ Σₖ yₖ − yⱼ, "
+                 "and Σₖ yₖ = 1 (e^qⱼ is the probability)")))),
 )}
 
 
