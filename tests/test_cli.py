@@ -154,8 +154,8 @@ KEY_NUMBERS = {
     "layered_symbolic_batch": {"loss": None, "numbers": []},
     "layered_deep_narrow": {  # W1's gradient is 10^-4 times W5's: the vanishing gradient
         "loss": "0.1284", "numbers": ["−0.09909", "−0.24778", "−0.47052", "0.0033749"]},
-    "layered_scalar_two_samples": {  # L = 2.78125 exactly, printed to 5 digits
-        "loss": "2.7812", "numbers": ["−6", "1.375", "1.625", "−7.875", "0.34377"]},
+    "layered_scalar_two_samples": {  # L = 2.78125 exactly, printed to 5 digits, a tie rounded up
+        "loss": "2.7813", "numbers": ["−6", "1.375", "1.625", "−7.875", "0.34377"]},
     "calculus_jacobian_3x3": {"loss": None, "numbers": ["−2.7183", "1.3591", "5.4366"]},  # -e, e/2, 2e
     "calculus_long_chain": {"loss": None, "numbers": ["0.88482", "−5.6735", "6.147"]},
     # (tanh(0.8) − 0.5)(1 − tanh²(0.8)) = 0.091706, times w = 0.8 and x = 1.5
