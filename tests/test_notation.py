@@ -29,7 +29,7 @@ LAYERED = {"title": "t", "network": {"inputs": 2, "layers": [{"units": 2, "activ
 CALCULUS = {"function": {"y": "w0 + w1*x1"}, "wrt": ["w0", "w1"], "update": {"lr": None},
             "at": {"w0": 1, "w1": 2, "x1": 3}}
 #: Every key away from its default, with names no example uses.
-EVERYTHING = {"loss": "E", "sample_loss": "epsilon", "rate": "rho", "pre": "q", "post": "o",
+EVERYTHING = {"loss": "E", "sample_loss": "epsilon", "rate": "rho", "pre": "g", "post": "o",
               "layer_index": "sub", "vectors": "plain", "mean": "inline", "samples": "N"}
 
 
