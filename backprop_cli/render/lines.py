@@ -27,6 +27,11 @@ INDENT = 1.0  # \quad, before a continued row's operator
 PRODUCT = "\u2062"
 
 
+#: The first piece of a form cut over rows narrower than this share of a row is a stub
+#: ('= x₂', then '· (…)' below): the form then starts a row of its own.
+STUB = 0.2
+
+
 def _joined(piece: str) -> str:
     return piece.replace(PRODUCT, "")
 
@@ -133,7 +138,9 @@ def set_rows(relation: str, parts, room_em: float, extra: float = 0.0) -> list[s
         for j, piece in enumerate(pieces):
             text = f"{lead} {piece}" if j == 0 else _joined(piece)
             width = measure(text) if j == 0 else measure(text) + 0.2
-            if current and used + width <= room_em:
+            # a form cut over rows starts a row of its own: '= x₂ ⏎ · (…)' reads as '= x₂'
+            own_row = j == 0 and len(pieces) > 1 and measure(pieces[0]) < STUB * room_em
+            if current and used + width <= room_em and not own_row:
                 current += " " + text
                 used += width
                 continue

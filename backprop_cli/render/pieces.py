@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from ..graph import derive_name
 from ..sheet.model import Architecture, Mat, Named, Op, Scalar
 from ..vocab import ACTIVATIONS
 from . import boxes
@@ -134,7 +135,11 @@ def describe(block: Architecture, kind: str) -> str:
     may be symbols: n0 inputs → n1 σ."""
     tex = kind == "latex"
     math = (lambda s: f"${s}$") if tex else str  # noqa: E731
-    size = lambda n: str(n) if isinstance(n, int) else math(n)  # noqa: E731
+    def size(n) -> str:  # a symbol as the diagram writes it: n₀, not n0
+        if isinstance(n, int):
+            return str(n)
+        name = derive_name(n)
+        return math(name.latex) if tex else name.unicode
     parts = [f"{size(block.inputs)} input{'s' * (block.inputs != 1)}"]
     for units, activation, alpha in block.layers:
         word = ACTIVATIONS[activation].word[0 if tex else 1]

@@ -159,6 +159,15 @@ class MathLatexPrinter(LatexPrinter):
             return ("- " if args[0] < 0 else "") + f"\\frac{{1}}{{2}} {inner}"
         if all(a.is_Symbol for a in args):
             return self._symbols_product(args)
+        if self._settings["decimals"] and args[0].is_Rational and not args[0].is_Integer \
+                and abs(args[0].p) != 1 and _as_decimal(args[0]) and len(args) > 1:
+            # 4.6 η, as the terminal writes it, not \frac{23 η}{5}: a value's coefficient
+            # is a decimal like the numbers it came from
+            rest = sp.Mul._from_args(args[1:]) if len(args) > 2 else args[1]
+            inner = self._print(rest)
+            if rest.is_Add:
+                inner = f"\\left({inner}\\right)"
+            return self.number(args[0]) + " " + inner
         return super()._print_Mul(expr)
 
     def _symbols_product(self, args) -> str:

@@ -242,16 +242,16 @@ class _Text:
         rows = [(self.u(p), self.u(v, digits=self.digits, decimals=True) if v.is_number else "",
                  self.u(g, digits=self.digits, decimals=True)) for p, v, g in block.rows]
         out = ["", s.heading(gradients_heading(block)), ""]
-        pw = max(max(width(r[0]) for r in rows), len("parameter w"))
+        pw = max(max(width(r[0]) for r in rows), len("parameter"))
         vw = max(max(width(r[1]) for r in rows), len("value"))
-        gw = max(width(r[2]) for r in rows)
+        header = f"gradient of {self.u(block.loss)}"  # ∂L/∂w read as a parameter w's
+        gw = max(max(width(r[2]) for r in rows), width(header))
         if pw + vw + gw + 8 > self.settings.width:  # too wide for a table: a line each
             loss = self.u(block.loss)
             lines = [f"  ∂{loss}/∂{pad(p, pw)} = {g}" for p, _, g in rows]
             return out + [row for line in lines
                           for row in self.cut(line, self.settings.width, " " * (pw + 8))]
-        out.append(f"  {pad('parameter w', pw)}   {pad('value', vw, True)}   "
-                   f"{pad(self.u(block.loss).join(('∂', '/∂w')), gw, True)}")
+        out.append(f"  {pad('parameter', pw)}   {pad('value', vw, True)}   {pad(header, gw, True)}")
         for p, v, g in rows:
             out.append(f"  {pad(p, pw)}   {pad(v, vw, True)}   {s.value(pad(g, gw, True))}")
         return out

@@ -84,8 +84,11 @@ def given(solution: NetworkSolution) -> tuple:
                         (problem.pre, problem.post))]
     if problem.loss:
         names = Notation(problem, batch=False)
+        # with a penalty, the loss L = ℓ + R: the rule given here is ℓ's alone
+        total = names.sample_loss if problem.regularization is not None and len(problem.data) == 1 \
+            else names.loss
         out.append(LossRule(Named(*LOSSES[problem.loss].formula), len(problem.data), problem.reduction,
-                            loss=names.loss, sample_loss=names.sample_loss))
+                            loss=total, sample_loss=names.sample_loss))
     if solution.scalar is None:
         return tuple(out)
     graph = solution.scalar.graph
