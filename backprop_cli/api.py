@@ -139,6 +139,12 @@ class Solution:
             self._quantities = quantities(self._result)
         return list(self._quantities)
 
+    @property
+    def answers(self) -> tuple:
+        """What the problem asks for (`ask:`), in order; without `ask:` the loss and every
+        gradient. Each has name (as asked), key, label, text and value (see answers.py)."""
+        return tuple(self._result.answers)
+
     def quantity(self, key: str) -> Quantity:
         """The quantity at `key` ('loss', 'gradients.w1', 'samples.2.z1', ...)."""
         for q in self.quantities():

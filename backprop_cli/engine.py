@@ -118,6 +118,7 @@ class Solution:
     warnings: tuple
     loss_symbol: sp.Symbol  # L (the reduced loss)
     sample_loss: sp.Symbol  # l, the per-sample loss (the same as L for one sample)
+    answers: tuple = ()  # what the problem asks for (answers.py), set by the pipeline
 
     @property
     def first(self) -> Pass:

@@ -45,7 +45,17 @@ def solve_text(text: str | bytes, source: str = "<spec>"):
 
 
 def solve_problem(problem):
-    """A read problem of any form, built and solved by its form's stages."""
+    """A read problem of any form, built and solved by its form's stages, with the answers
+    to what it asks for (answers.py) kept beside it."""
+    from .answers import answer
+
+    import dataclasses
+
+    result = _solve_problem(problem)
+    return dataclasses.replace(result, answers=answer(result, getattr(problem, "ask", None)))
+
+
+def _solve_problem(problem):
     kind = getattr(problem, "kind", "graph")
     if kind == "calculus":
         from .calculus.engine import solve_calculus

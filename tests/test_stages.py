@@ -21,8 +21,9 @@ STAGES = [
     ("spec", ["spec", "spec.notation", "layered.spec"]),
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution"]),
-    ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.engine"]),
-    ("lay out", ["quantities", "sheet", "layered.matrix"]),
+    ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.engine",
+               "derivatives"]),  # derivatives: any ∂A/∂B asked for (ask:), from a solution
+    ("lay out", ["quantities", "answers", "sheet", "layered.matrix"]),
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),
     ("api", ["api"]),

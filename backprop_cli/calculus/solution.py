@@ -78,3 +78,4 @@ class CalculusSolution:
     update: Update | None
     warnings: tuple[str, ...]
     kind: str = field(default="calculus", init=False)
+    answers: tuple = ()  # what the problem asks for (answers.py), set by the pipeline

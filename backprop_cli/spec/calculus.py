@@ -29,10 +29,11 @@ from ..yamlload import Flag
 from . import budget
 from .base import RESERVED, FormulaText, line_of
 from .graph import check_notes_math
+from .ask import read_ask
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .spelling import FILE, Spelling
 
-KEYS = ("title", "notes", "define", "function", "wrt", "at", "update", "notation")
+KEYS = ("title", "notes", "define", "function", "wrt", "at", "update", "notation", "ask")
 MAX_COMPONENTS = 12
 MAX_VARIABLES = 40
 _IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
@@ -59,6 +60,7 @@ class CalculusProblem:
     #: How the source writes fields, for a later stage's messages: "choose values in at:"
     spelling: Spelling = field(default=FILE, compare=False)
     notation: Notation = DEFAULT_NOTATION  # the course's notation: the rate's symbol here
+    ask: tuple | None = None  # spec/ask.py: what the homework asks for; None: the default
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -143,7 +145,8 @@ def read_calculus(reader) -> CalculusProblem:
     return CalculusProblem(source=reader.source, title=title, notes=notes, defines=defines,
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
                            update=update, lines=(("at", reader.line(("at",))),) if at else (),
-                           spelling=spelling, notation=read_notation(reader, top))
+                           spelling=spelling, notation=read_notation(reader, top),
+                           ask=read_ask(reader, top))
 
 
 def _check_formula(text: FormulaText, defined: list, spelling: Spelling) -> None:

@@ -16,6 +16,7 @@ from ..suggest import did_you_mean
 from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from . import budget
+from .ask import read_ask
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer, Regularization,
                    Reader, _kind)
@@ -70,6 +71,7 @@ class GraphProblem:
     symbols: tuple[tuple[str, str], ...]
     notation: Notation = DEFAULT_NOTATION  # how the solution writes the loss, the rate, ...
     regularization: Regularization | None = None
+    ask: tuple | None = None  # spec/ask.py: what the homework asks for; None: the default
 
 
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
@@ -79,7 +81,7 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols", "notation", "regularization")
+              "reduction", "optimizer", "symbols", "notation", "regularization", "ask")
 
 
 def read_graph(reader: Reader) -> GraphProblem:
@@ -166,7 +168,7 @@ class _GraphReader(Reader):
                             targets=targets, params=params, nodes=nodes, loss=loss, data=data,
                             reduction=reduction, optimizer=optimizer, symbols=symbols,
                             notation=read_notation(self, top),
-                            regularization=regularization)
+                            regularization=regularization, ask=read_ask(self, top))
     def loss(self, top, declared=None) -> LossSpec:
         """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
         `declared` (the names so far) tells a misspelt named loss from a formula."""

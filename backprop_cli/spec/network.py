@@ -20,6 +20,7 @@ from ..vocab import losses as _losses
 from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
 from .graph import check_notes_math
+from .ask import read_ask
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_SAMPLES, NAME, Optimizer, Reader, Regularization, _kind, _looks_numeric,
                    line_of)
@@ -29,7 +30,7 @@ ACTIVATIONS = tuple(ACTIVATION_TABLE)
 LOSSES = tuple(LOSS_TABLE)
 CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
-            "notation", "regularization")
+            "notation", "regularization", "ask")
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_UNITS = 512
@@ -75,6 +76,7 @@ class NetworkProblem:
     lines: tuple = ()  # (field, line) of what a later stage may name: the loss
     notation: Notation = DEFAULT_NOTATION  # the course's notation (pre and post above too)
     regularization: Regularization | None = None
+    ask: tuple | None = None  # spec/ask.py: what the homework asks for; None: the default
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -168,7 +170,7 @@ class _NetworkReader:
                               optimizer=optimizer, pre=pre, post=post,
                               lines=(("loss", r.line(("loss",))),) if loss is not None else (),
                               notation=notation,
-                              regularization=regularization)
+                              regularization=regularization, ask=read_ask(r, top))
 
     def within_budget(self, layers, sizes, data, optimizer, symbolic: bool):
         """Refuse, before any work, a problem beyond budget.py's limit, saying its shape."""
