@@ -80,9 +80,10 @@ def _derivative(solution, ask, match, table: dict) -> Answer:
     except derivatives.Refused as exc:
         raise SpecError(str(exc), field=ask.field, line=ask.line) from None
     q = table.get(worked.key)
-    value = q.value if q is not None else worked.value  # the engine's, where it has one
+    # the engine's gradient over the data; else as worked (in the names the work writes)
+    value = worked.value if worked.value is not None else q.value
     return Answer(ask.quantity, worked.key, ask.label, ask.text, value, worked.symbol,
-                  None if q is not None and q.phase == "gradient" else worked)
+                  worked if worked.samples else None)
 
 
 def _calculus_derivative(solution, ask, top, bottom, sample, table) -> Answer:

@@ -64,6 +64,7 @@ class Asked:
     samples: tuple  # (sample or None, lines or Chain)
     scale: sp.Expr | None = None  # the loss's factor over the samples (1/m), if any
     batch: bool = False  # one row per sample
+    summed: bool = False  # a parameter's gradient: the samples' rows added
 
 
 @dataclass(frozen=True)
@@ -101,9 +102,12 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     loss_plain = graph.names[graph.loss.symbol].plain if graph.loss is not None else "L"
     if sample is not None and not 1 <= sample <= len(passes):
         raise Refused(f"there is no sample {sample}; the samples are 1 to {len(passes)}")
-    if A.kind == "loss" and B.kind == "param" and sample is None:
-        key = f"gradients.{B.plain}"
-        return Asked(key, _fraction(A, B), None, kind, ())
+    summed = A.kind == "loss" and B.kind == "param" and sample is None
+    if summed and (m == 1 or graph.penalty is not None or graph.batches is not None):
+        # the gradient over the data, the engine's (penalty and all), in the names it writes
+        grads = scalar.first.gradients
+        value = _shaped([[grads.get(s, sp.Integer(0)) for s in B.symbols]], A, B)
+        return Asked(f"gradients.{B.plain}", _fraction(A, B), value, kind, ())
     if sample is None and m > 1 and A.kind != "loss":
         raise Refused(f"the problem has {m} samples; say which, like samples.1.d({top})/d({bottom})")
     if graph.batches is not None and sample is None and A.kind == "loss":
@@ -126,17 +130,36 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     if sample is None and m > 1:  # the loss over the data: one row per sample, scaled
         scale = sp.Rational(1, m) if graph.reduction == "mean" else sp.Integer(1)
         value = [_scaled(v, scale) for v in values]
+        if summed:  # a parameter's: the samples' terms added, each sample's own symbols
+            total = _added(value)
+            return Asked(f"gradients.{B.plain}", _fraction(A, B), total, kind, tuple(by_sample),
+                         scale if scale != 1 else None, batch=True, summed=True)
         return Asked(f"derivatives.d{top_plain}/d{B.plain}", _fraction(A, B), value, kind,
                      tuple(by_sample), scale if scale != 1 else None, batch=True)
     k = chosen[0]
-    return Asked(f"samples.{k}.d{top_plain}/d{B.plain}", _fraction(A, B, k if m > 1 else None),
-                 values[0], kind, tuple(by_sample))
+    symbol = _sample_fraction(scalar, A, B, k) if m > 1 else _fraction(A, B)
+    return Asked(f"samples.{k}.d{top_plain}/d{B.plain}", symbol, values[0], kind,
+                 tuple(by_sample))
+
+
+def _sample_fraction(scalar, A: Operand, B: Operand, k: int) -> tuple:
+    """One sample's ∂A/∂B where several meet: ∂ℓ⁽²⁾/∂h⁽²⁾, ∂ŷ[²]/∂x[²]."""
+    names = scalar.graph.names
+    top = names._marked(names[scalar.sample_loss] if A.kind == "loss" else A, k)
+    bottom = names._marked(B, k)
+    return (f"\\frac{{\\partial {top[0]}}}{{\\partial {bottom[0]}}}", f"∂{top[1]}/∂{bottom[1]}")
 
 
 def _fraction(A: Operand, B: Operand, sample: int | None = None) -> tuple:
     mark = (f"^{{[{sample}]}}", f"[{sample}]") if sample is not None else ("", "")
     return (f"\\frac{{\\partial {A.latex}{mark[0]}}}{{\\partial {B.latex}{mark[0]}}}",
             f"∂{A.unicode}{mark[1]}/∂{B.unicode}{mark[1]}")
+
+
+def _added(values):
+    if isinstance(values[0], list):
+        return [_added([v[i] for v in values]) for i in range(len(values[0]))]
+    return _tidy(sp.Add(*values))
 
 
 def _scaled(value, scale):
@@ -226,10 +249,19 @@ def _env(scalar, sample) -> dict:
 class _Locals:
     """∂node/∂s, written in the nodes' names and evaluated where the numbers are known."""
 
-    def __init__(self, graph, env: dict):
+    def __init__(self, graph, env: dict, sample: int | None = None):
         self.by_symbol = {n.symbol: n for n in graph.nodes}
         self.rewrite = {n.expr: n.symbol for n in graph.nodes if not n.expr.is_Atom}
         self.env = env
+        # several samples, symbolic: each sample's own ŷ⁽²⁾, x₁⁽²⁾ in what stays a symbol
+        self.marks = {} if sample is None else {
+            s: graph.names.of_sample(s, sample) for s in
+            [n.symbol for n in graph.nodes] + list(graph.inputs) + list(graph.targets)}
+
+    def written(self, node_symbol, s) -> sp.Expr:
+        """∂node/∂s in the nodes' names, nothing put in (2(ŷ − y), [z > 0], w₂)."""
+        d = sp.diff(self.by_symbol[node_symbol].expr, s)
+        return d if d.is_Atom else sp.factor_terms(d.xreplace(self.rewrite))
 
     def __call__(self, node_symbol, s) -> sp.Expr:
         expr = self.by_symbol[node_symbol].expr
@@ -240,7 +272,8 @@ class _Locals:
             return evaluate(d, self.env, f"∂{node_symbol}/∂{s}")
         if not d.is_Atom:
             d = sp.factor_terms(d.xreplace(self.rewrite))
-        return d.xreplace({k: v for k, v in self.env.items() if k in d.free_symbols})
+        d = d.xreplace({k: v for k, v in self.env.items() if k in d.free_symbols})
+        return d.xreplace({k: v for k, v in self.marks.items() if k in d.free_symbols})
 
 
 def _value_of(one, A: Operand, B: Operand, kind: str):
@@ -271,9 +304,10 @@ def _shaped(rows, A: Operand, B: Operand):
 # -- the graph form: backwards from A -----------------------------------------------------
 
 def _graph_work(scalar, A: Operand, B: Operand, env: dict, k: int, m: int) -> tuple:
+    """∂A/∂n for each n on a path from B to A, from A backwards (A's own sample's)."""
     graph, names = scalar.graph, scalar.graph.names
     a, b = A.symbols[0], B.symbols[0]
-    local = _Locals(graph, env)
+    local = _Locals(graph, env, k if m > 1 else None)
     order = [n.symbol for n in graph.nodes]
     consumers: dict = {}
     for n in graph.nodes:
@@ -302,13 +336,14 @@ def _graph_work(scalar, A: Operand, B: Operand, env: dict, k: int, m: int) -> tu
         for c in consumers.get(s, ()):
             if c not in adjoint:
                 continue
-            d = local(c, s)
+            d, form = local(c, s), local.written(c, s)
+            shown.update({v: env[v] for v in form.free_symbols if v in env})
             if c == a:
-                rule.append(names.derivative(c, s))
-                written.append(d)
+                rule.append(form)
+                written.append(form)
             else:
                 rule.append(sp.Mul(symbol[c], names.derivative(c, s), evaluate=False))
-                written.append(sp.Mul(symbol[c], d, evaluate=False))
+                written.append(sp.Mul(symbol[c], form, evaluate=False))
                 if adjoint[c].is_number:
                     shown[symbol[c]] = adjoint[c]
             value.append(adjoint[c] * d)
@@ -327,7 +362,7 @@ def _sum(terms):
 
 def _chain_work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> Chain:
     net = solution.network
-    local = _Locals(solution.scalar.graph, env)
+    local = _Locals(solution.scalar.graph, env, k if m > 1 else None)
     sequence = [net.x] + [t for layer in net.layers for t in (layer.z, layer.a)]
     weight = B.kind == "param"
     start = B.position  # a weight's: its layer's z
@@ -339,6 +374,9 @@ def _chain_work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> 
     for p in range(A.position, start, -1):  # ∂T_p/∂T_(p-1), from A down to B
         lower = sequence[p - 1]
         upper = (A.latex, A.unicode) if p == A.position else (sequence[p].latex, sequence[p].unicode)
+        if p == A.position and A.kind == "loss" and m > 1:  # one sample's loss, ℓ
+            n = solution.scalar.graph.names[solution.scalar.sample_loss]
+            upper = (n.latex, n.unicode)
         matrix = tuple(tuple(local(r, c) for c in lower.symbols) for r in rows)
         factors.append(((f"\\frac{{\\partial {upper[0]}}}{{\\partial {lower.latex}}}",
                          f"∂{upper[1]}/∂{lower.unicode}"), matrix))
@@ -346,13 +384,13 @@ def _chain_work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> 
     below = sequence[start].symbols  # the columns of the product
     product = _product([f[1] for f in factors]) if factors else \
         tuple(tuple(sp.Integer(int(r == c)) for c in below) for r in A.symbols)
-    name = _fraction(A, B, k if m > 1 else None)
+    name = _sample_fraction(solution.scalar, A, B, k) if m > 1 else _fraction(A, B)
     if not weight:
         columns = [below.index(s) for s in B.symbols]
         return Chain(name, tuple(factors), tuple(tuple(row[j] for j in columns) for row in product))
     # ∂A/∂W_jk = ∂A/∂z_j · a_k (in either convention); ∂A/∂b_j = ∂A/∂z_j
     layer = net.layers[(start + 1) // 2 - 1]
-    inputs = [env.get(s, s) for s in layer.previous.symbols]
+    inputs = [env.get(s, local.marks.get(s, s)) for s in layer.previous.symbols]
     result = []
     for row in product:
         entries = [row[j] * a for j in range(len(row)) for a in inputs] \
@@ -363,7 +401,8 @@ def _chain_work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> 
     if B.tensor is layer.W and len(A.symbols) == 1:
         outer = (tuple((e,) for e in product[0]),
                  (layer.previous.latex, layer.previous.unicode, (tuple(inputs),)))
-    middle = _fraction(A, _whole(layer.z), k if m > 1 else None)
+    middle = _sample_fraction(solution.scalar, A, _whole(layer.z), k) if m > 1 else \
+        _fraction(A, _whole(layer.z))
     return Chain(name, tuple(factors), tuple(result), outer, middle)
 
 

@@ -107,7 +107,8 @@ class _Text:
             out.append(f"  {pad('Label', wl)}   {pad('Quantity', wq)}   Value")
             out.append(f"  {'─' * wl}   {'─' * wq}   {'─' * 5}")
             for label, quantity, row in zip(labels, quantities, rows):
-                value = form_box([answer_piece(row.value)], self.names, self.digits).lines
+                value = form_box([answer_piece(row.value)], self.names, self.digits).lines \
+                    if isinstance(row.value, (list, tuple)) else [self.u(row.value, decimals=True)]
                 middle = (len(value) - 1) // 2  # the label beside the value's middle row
                 for i, line in enumerate(value):
                     left = (pad(label, wl), pad(quantity, wq)) if i == middle else (" " * wl, " " * wq)

@@ -29,7 +29,12 @@ def _work(a) -> m.AskedWork:
                       for line in one]
         else:
             lines += _chain_lines(one, None if asked.batch else a.value)
-    if asked.batch:
+    if asked.summed:
+        note = ("The sum over the samples" + (r", each scaled by $\frac{1}{m}$"
+                                              if asked.scale is not None else ""),
+                "The sum over the samples" + (", each scaled by 1/m" if asked.scale is not None else ""))
+        lines.append(m.MatrixLine((_named(asked.symbol),), ((_mat(_rows(asked.value)),),)))
+    elif asked.batch:
         note = ("One row per sample" + (r", each scaled by $\frac{1}{m}$, as the loss is the mean"
                                         if asked.scale is not None else ""),
                 "One row per sample" + (", each scaled by 1/m, as the loss is the mean"
@@ -54,6 +59,8 @@ def _chain_lines(chain, value) -> list:
             [(_mat(product),)]
         if len(chain.factors) == 1:
             forms = [tuple(names), (_mat(chain.factors[0][1]),)]
+            if chain.factors[0][0] == lhs:  # ∂h₁/∂z = [..], not ∂h₁/∂z = ∂h₁/∂z = [..]
+                forms = forms[1:]
         out.append(m.MatrixLine((_named(lhs),), tuple(forms)))
     if chain.outer is not None:
         column, (latex, unicode, row) = chain.outer

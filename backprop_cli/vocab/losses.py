@@ -164,7 +164,20 @@ LOSSES = {loss.name: loss for loss in (
              "$\\sum\\nolimits_k y_k = 1$",
              "softmax with cross-entropy: the softmax Jacobian times −y ⊘ ŷ is ŷ(Σₖ yₖ) − y, and "
              "Σₖ yₖ = 1"))),
+    Loss("upstream", "a given upstream gradient g = ∂L/∂ŷ (a layer exercise, upstream:)",
+         lambda yhat, g: _upstream(yhat, g),
+         ("\\sum_k g_k \\hat{y}_k", "Σₖ gₖ ŷₖ"),
+         ("\\mathbf{g}", "g"),
+         graph=None, instead="write the loss as a formula, like g*yhat, with a target g"),
 )}
+
+
+def _upstream(yhat, g):
+    """ℓ = Σₖ gₖ ŷₖ: its derivative ∂ℓ/∂ŷ is the given upstream gradient g."""
+    import sympy as sp
+
+    expr = sp.Add(*[b * a for a, b in zip(yhat, g)])
+    return expr, _total([sp.Mul(b, a, evaluate=False) for a, b in zip(yhat, g)])
 
 
 def aliases() -> dict[str, str]:
