@@ -37,9 +37,11 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
             rows += [f"  {lhs if i == 0 else ''} &{relation} {form}" for i, form in enumerate(forms)]
         out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     if sheet.answers:
+        # a value wider than the page's room (a symbolic matrix) is scaled to fit it
         body = "\n".join(f"{escape_tex(row.label or '')} & $\\displaystyle {row.symbol[0]}$ & "
-                         f"${piece_latex(answer_piece(row.value), names, digits)}$ \\\\"
-                         for row in sheet.answers)
+                          f"\\resizebox{{\\ifdim\\width>0.72\\linewidth 0.72\\linewidth\\else\\width\\fi}}{{!}}"
+                          f"{{${piece_latex(answer_piece(row.value), names, digits)}$}} \\\\"
+                          for row in sheet.answers)
         out.append("\\subsection*{Answers}\n\\begin{center}\n"
                    "{\\renewcommand{\\arraystretch}{1.5}\\begin{tabular}{@{}lcl@{}}\n\\toprule\n"
                    "Label & Quantity & Value \\\\\n\\midrule\n"
