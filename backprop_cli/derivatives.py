@@ -103,7 +103,11 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     if sample is not None and not 1 <= sample <= len(passes):
         raise Refused(f"there is no sample {sample}; the samples are 1 to {len(passes)}")
     summed = A.kind == "loss" and B.kind == "param" and sample is None
-    if summed and (m == 1 or graph.penalty is not None or graph.batches is not None):
+    # a gradient over the data is the engine's, worked in its backward pass; only where it
+    # is symbolic over several samples is it summed here, each sample in its own symbols
+    # (the engine's one formula leaves ŷ unmarked)
+    numeric = all(scalar.first.gradients.get(s, sp.Integer(0)).is_number for s in B.symbols)
+    if summed and (m == 1 or numeric or graph.penalty is not None or graph.batches is not None):
         # the gradient over the data, the engine's (penalty and all), in the names it writes
         grads = scalar.first.gradients
         value = _shaped([[grads.get(s, sp.Integer(0)) for s in B.symbols]], A, B)
@@ -146,7 +150,7 @@ def _sample_fraction(scalar, A: Operand, B: Operand, k: int) -> tuple:
     """One sample's ∂A/∂B where several meet: ∂ℓ⁽²⁾/∂h⁽²⁾, ∂ŷ[²]/∂x[²]."""
     names = scalar.graph.names
     top = names._marked(names[scalar.sample_loss] if A.kind == "loss" else A, k)
-    bottom = names._marked(B, k)
+    bottom = (B.latex, B.unicode) if B.kind == "param" else names._marked(B, k)
     return (f"\\frac{{\\partial {top[0]}}}{{\\partial {bottom[0]}}}", f"∂{top[1]}/∂{bottom[1]}")
 
 
@@ -399,8 +403,9 @@ def _chain_work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> 
         result.append(tuple(picked[s] for s in B.symbols))
     outer = None
     if B.tensor is layer.W and len(A.symbols) == 1:
-        outer = (tuple((e,) for e in product[0]),
-                 (layer.previous.latex, layer.previous.unicode, (tuple(inputs),)))
+        previous = (layer.previous.latex, layer.previous.unicode) if m == 1 else \
+            solution.scalar.graph.names._marked(_whole(layer.previous), k)
+        outer = (tuple((e,) for e in product[0]), (*previous, (tuple(inputs),)))
     middle = _sample_fraction(solution.scalar, A, _whole(layer.z), k) if m > 1 else \
         _fraction(A, _whole(layer.z))
     return Chain(name, tuple(factors), tuple(result), outer, middle)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from ..settings import Settings
 from ..sheet import model as m
-from .pieces import answer_piece, form_latex, piece_latex
+from .lines import text_width
+from .measure import measure
+from .pieces import answer_piece, form_latex, piece_latex, standing
 from .tex import escape_tex
 from .worked import printed
 
@@ -29,7 +31,8 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
         for line in work.lines:
             if isinstance(line, m.MatrixLine):
                 lhs = form_latex(line.lhs, names, digits)
-                forms = [form_latex(f, names, digits) for f in line.forms]
+                room = text_width(settings) - measure(lhs) - 2.0
+                forms = [_form(f, names, digits, room) for f in line.forms]
                 relation = "="
             else:
                 p = printed(line, sheet.form, names, digits, "latex")
@@ -37,13 +40,37 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
             rows += [f"  {lhs if i == 0 else ''} &{relation} {form}" for i, form in enumerate(forms)]
         out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     if sheet.answers:
-        # a value wider than the page's room (a symbolic matrix) is scaled to fit it
         body = "\n".join(f"{escape_tex(row.label or '')} & $\\displaystyle {row.symbol[0]}$ & "
-                          f"\\resizebox{{\\ifdim\\width>0.72\\linewidth 0.72\\linewidth\\else\\width\\fi}}{{!}}"
-                          f"{{${piece_latex(answer_piece(row.value), names, digits)}$}} \\\\"
+                          f"{_value(row.value, names, digits, text_width(settings) * 0.7)} \\\\"
                           for row in sheet.answers)
         out.append("\\subsection*{Answers}\n\\begin{center}\n"
                    "{\\renewcommand{\\arraystretch}{1.5}\\begin{tabular}{@{}lcl@{}}\n\\toprule\n"
                    "Label & Quantity & Value \\\\\n\\midrule\n"
                    f"{body}\n\\bottomrule\n\\end{{tabular}}}}\n\\end{{center}}")
     return "\n".join(out) + "\n"
+
+
+def _form(form, names: dict, digits: int, room: float) -> str:
+    """A right side of a line: a lone row vector too wide stands as a column, transposed;
+    any other form too wide is scaled down to the room."""
+    text = form_latex(form, names, digits)
+    if measure(text) <= room:
+        return text
+    if len(form) == 1 and isinstance(form[0], m.Mat) and len(form[0].rows) == 1:
+        text = piece_latex(standing(form[0]), names, digits) + "^{\\top}"
+        if measure(text) <= room:
+            return text
+    return f"\\resizebox{{\\ifdim\\width>0.8\\linewidth 0.8\\linewidth\\else\\width\\fi}}{{!}}{{${text}$}}"
+
+
+def _value(value, names: dict, digits: int, room: float) -> str:
+    """A value's cell: a row vector too wide for the room stands as a column, transposed;
+    what is still too wide (a symbolic matrix) is scaled down to the room."""
+    piece = answer_piece(value)
+    text = piece_latex(piece, names, digits)
+    if measure(text) > room and isinstance(piece, m.Mat) and len(piece.rows) == 1:
+        text = piece_latex(standing(piece), names, digits) + "^{\\top}"
+    if measure(text) > room:
+        return (f"\\resizebox{{\\ifdim\\width>0.7\\linewidth 0.7\\linewidth\\else\\width\\fi}}{{!}}"
+                f"{{${text}$}}")
+    return f"${text}$"

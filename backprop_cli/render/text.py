@@ -332,7 +332,7 @@ class _Text:
             if y is not None and lone_symbol(y) is not None:
                 parts += [m.Op(","), m.Named("", "target"), m.Scalar(lone_symbol(y))]
             elif y is not None:
-                parts += [m.Op(","), m.Named("y", "y"), m.Op("="), y]
+                parts += [m.Op(","), m.Named("y", block.names[1].unicode), m.Op("="), y]
                 if label is not None:
                     parts += [m.Named("", f"(class {label})")]
             head = f"  sample {k}: " if len(block.samples) > 1 else "  "
