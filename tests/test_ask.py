@@ -167,3 +167,53 @@ def test_default_answers_are_the_loss_and_every_gradient_only_in_json():
     assert [a["key"] for a in sol.to_json()["answers"]][0] == "loss"
     calculus = bp.solve("problems/calculus_long_chain.yaml")
     assert [a.key for a in calculus.answers] == ["at.df/dx", "at.df/dy", "at.df/dz"]
+
+
+def test_graph_form_upstream_gradient():
+    sol = bp.solve("""
+inputs: [x, y]
+params: {w: 2}
+nodes: {q: w*x + y, f: sigmoid(q)*x}
+data: [{x: 1, y: -2}, {x: 0.5, y: 1}]
+upstream: {f: [1.5, -1]}
+ask: ['dL/dx', 'dL/dw', 'samples.2.d(f)/d(y)']
+""")
+    answers = {a.name: a for a in sol.answers}
+    x = torch.tensor([1., 0.5], requires_grad=True)
+    y = torch.tensor([-2., 1], requires_grad=True)
+    w = torch.tensor(2., requires_grad=True)
+    f = torch.sigmoid(w * x + y) * x
+    (f * torch.tensor([1.5, -1])).sum().backward()
+    close(answers["dL/dx"], x.grad)
+    close(answers["dL/dw"], w.grad)
+    close(answers["samples.2.d(f)/d(y)"], torch.sigmoid(w * x + y)[1].detach() *
+          (1 - torch.sigmoid(w * x + y)[1].detach()) * 0.5)
+    assert abs(float(sol.quantity("loss").value) - float((f * torch.tensor([1.5, -1])).sum())) < 1e-12
+    assert "g = 1.5" in sol.to_text()  # the given gradient is a target g of each sample
+
+
+@pytest.mark.parametrize("spec, field, words", [
+    ("upstream: {f: 1}\nloss: (f - y)**2", "upstream", "instead of a loss"),
+    ("upstream: {h: 1}", "upstream.h", "'h' is not a node"),
+    ("upstream: {f: [1, 2]}", "upstream.f", "one number per sample"),
+])
+def test_upstream_errors(spec, field, words):
+    with pytest.raises(SpecError) as info:
+        bp.solve(f"inputs: [x]\nparams: {{w: 2}}\nnodes: {{f: w*x}}\ndata: [{{x: 1}}]\n{spec}\n")
+    assert info.value.field == field and words in str(info.value), (info.value.field, str(info.value))
+
+
+def test_calculus_asks_for_its_own_derivatives():
+    sol = bp.solve("""
+function: {f: x**2*y}
+wrt: [x, y]
+at: {x: 1, y: 3}
+ask: [{quantity: 'df/dx', label: a}, 'derivatives.df/dy']
+""")
+    assert [(a.key, a.value) for a in sol.answers] == [("at.df/dx", 6), ("derivatives.df/dy",
+                                                                          sol.answers[1].value)]
+    assert str(sol.answers[1].value) == "x**2"
+    assert "Answers" in sol.to_text() and "\\subsection*{Answers}" in sol.to_latex()
+    with pytest.raises(SpecError) as info:
+        bp.solve("function: {f: x**2}\nask: ['df/dz']\n")
+    assert info.value.field == "ask[0]" and "unknown quantity" in str(info.value)
