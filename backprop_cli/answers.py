@@ -40,6 +40,11 @@ class Answer:
     asked: bool = True  # False: the default list (no `ask:`), which only the JSON shows
 
 
+def answers_of(solution) -> tuple:
+    """The answers a solution keeps (its `ask:`), or else the default ones."""
+    return getattr(solution, "answers", ()) or answer(solution, None)
+
+
 def answer(solution, asked: tuple | None) -> tuple:
     """The answers to `asked` (spec/ask.py's Asks), or to the default list."""
     table = {q.key: q for q in quantities(solution)}

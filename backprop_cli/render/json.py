@@ -123,8 +123,10 @@ def render_json(sheet: Worksheet, settings: Settings) -> str:
 def answers_data(solution, names: dict) -> list:
     """What the homework asks (ask:; without it the loss and every gradient), in order:
     the quantity as asked, its key in the answers vocabulary, label, text and value."""
+    from ..answers import answers_of
+
     return [{"name": a.name, "key": a.key, "label": a.label, "text": a.text,
-             "value": _nested(a.value, names)} for a in getattr(solution, "answers", ())]
+             "value": _nested(a.value, names)} for a in answers_of(solution)]
 
 
 def _nested(value, names: dict):

@@ -19,7 +19,7 @@ from .base import MAX_NAME, MAX_TEXT, Reader, _kind
 #: The most quantities one problem may ask for (a question sheet, not a dump).
 MAX_ASKED = 200
 ENTRY_KEYS = ("quantity", "label", "text")
-_QUANTITY = re.compile(r"^[A-Za-z0-9_().,/ -]+$")
+_QUANTITY = re.compile(r"^[A-Za-z0-9_().,/ ∂-]+$")
 
 
 @dataclass(frozen=True)
