@@ -138,6 +138,8 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
             total = _added(value)
             return Asked(f"gradients.{B.plain}", _fraction(A, B), total, kind, tuple(by_sample),
                          scale if scale != 1 else None, batch=True, summed=True)
+        # one row per sample: a column of numbers, or a vector a row
+        value = [v if isinstance(v, list) else [v] for v in value]
         return Asked(f"derivatives.d{top_plain}/d{B.plain}", _fraction(A, B), value, kind,
                      tuple(by_sample), scale if scale != 1 else None, batch=True)
     k = chosen[0]

@@ -40,14 +40,28 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
             rows += [f"  {lhs if i == 0 else ''} &{relation} {form}" for i, form in enumerate(forms)]
         out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     if sheet.answers:
+        cells = [_value(row.value, names, digits, text_width(settings) * 0.7) for row in sheet.answers]
         body = "\n".join(f"{escape_tex(row.label or '')} & $\\displaystyle {row.symbol[0]}$ & "
-                          f"{_value(row.value, names, digits, text_width(settings) * 0.7)} \\\\"
-                          for row in sheet.answers)
+                          f"{cell or '(entry by entry below)'} \\\\"
+                          for row, cell in zip(sheet.answers, cells))
         out.append("\\subsection*{Answers}\n\\begin{center}\n"
                    "{\\renewcommand{\\arraystretch}{1.5}\\begin{tabular}{@{}lcl@{}}\n\\toprule\n"
                    "Label & Quantity & Value \\\\\n\\midrule\n"
                    f"{body}\n\\bottomrule\n\\end{{tabular}}}}\n\\end{{center}}")
+        out += [_entries(row, names, digits) for row, cell in zip(sheet.answers, cells) if not cell]
     return "\n".join(out) + "\n"
+
+
+def _entries(row, names: dict, digits: int) -> str:
+    """A value too wide for the table, entry by entry: (∂l/∂W²)₁,₂ = ..."""
+    mat = answer_piece(row.value)
+    single = len(mat.rows) == 1
+    lines = [f"  \\left({row.symbol[0]}\\right)_{{{j + 1 if single else f'{i + 1},{j + 1}'}}} &= "
+             f"{piece_latex(m.Scalar(e), names, digits)}"
+             for i, r in enumerate(mat.rows) for j, e in enumerate(r)]
+    head = f"\\textbf{{{escape_tex(row.label)}}}\\quad " if row.label else ""
+    return (f"\\par\\noindent {head}$\\displaystyle {row.symbol[0]}$ entry by entry:\n"
+            "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}")
 
 
 def _form(form, names: dict, digits: int, room: float) -> str:
@@ -63,13 +77,16 @@ def _form(form, names: dict, digits: int, room: float) -> str:
     return f"\\resizebox{{\\ifdim\\width>0.8\\linewidth 0.8\\linewidth\\else\\width\\fi}}{{!}}{{${text}$}}"
 
 
-def _value(value, names: dict, digits: int, room: float) -> str:
+def _value(value, names: dict, digits: int, room: float) -> str | None:
     """A value's cell: a row vector too wide for the room stands as a column, transposed;
-    what is still too wide (a symbolic matrix) is scaled down to the room."""
+    a matrix still too wide is written entry by entry after the table (None), a
+    scalar too wide is scaled down to the room."""
     piece = answer_piece(value)
     text = piece_latex(piece, names, digits)
     if measure(text) > room and isinstance(piece, m.Mat) and len(piece.rows) == 1:
         text = piece_latex(standing(piece), names, digits) + "^{\\top}"
+    if measure(text) > room and isinstance(piece, m.Mat):
+        return None
     if measure(text) > room:
         return (f"\\resizebox{{\\ifdim\\width>0.7\\linewidth 0.7\\linewidth\\else\\width\\fi}}{{!}}"
                 f"{{${text}$}}")

@@ -106,13 +106,25 @@ class _Text:
             wq = max(map(width, quantities + ["Quantity"]))
             out.append(f"  {pad('Label', wl)}   {pad('Quantity', wq)}   Value")
             out.append(f"  {'─' * wl}   {'─' * wq}   {'─' * 5}")
+            room = self.settings.width - wl - wq - 8
+            below = []  # a matrix too wide for the table: entry by entry after it
             for label, quantity, row in zip(labels, quantities, rows):
                 value = form_box([answer_piece(row.value)], self.names, self.digits).lines \
                     if isinstance(row.value, (list, tuple)) else [self.u(row.value, decimals=True)]
+                if len(value) > 1 and max(map(width, value)) > room or \
+                        isinstance(row.value, (list, tuple)) and width(value[0]) > room:
+                    value = ["(entry by entry below)"]
+                    below.append((label, quantity, answer_piece(row.value)))
                 middle = (len(value) - 1) // 2  # the label beside the value's middle row
                 for i, line in enumerate(value):
                     left = (pad(label, wl), pad(quantity, wq)) if i == middle else (" " * wl, " " * wq)
                     out.append(f"  {left[0]}   {left[1]}   {line}".rstrip())
+            for label, quantity, mat in below:
+                out += ["", f"  {label}  {quantity}, entry by entry:".replace("    ", "  ")]
+                for i, r in enumerate(mat.rows):
+                    for j, e in enumerate(r):
+                        index = f"{j + 1}" if len(mat.rows) == 1 else f"{i + 1},{j + 1}"
+                        out.append(f"    ({quantity})[{index}] = {self.u(e, decimals=True)}")
         return out
 
     def section(self, section: m.Section) -> list[str]:
