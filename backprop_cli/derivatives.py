@@ -91,7 +91,13 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     if B.kind == "loss":
         raise Refused(f"'{bottom}' is the loss; ask for the derivative of the loss with respect "
                       f"to something, like d({top})/d(...)")
-    if B.kind == "target" or A.kind in ("param", "input", "target"):
+    if A.symbols == B.symbols:
+        raise Refused(f"d({top})/d({bottom}) is the derivative of a quantity by itself, the "
+                      f"identity; ask for a later quantity's, like d(L)/d({bottom})")
+    if B.kind == "target":
+        raise Refused(f"'{bottom}' is a target; ask for a derivative with respect to an input, "
+                      f"a parameter or a node")
+    if A.kind in ("param", "input", "target") or not _depends(graph, A.symbols, B.symbols):
         raise Refused(f"'{top}' does not depend on '{bottom}'; ask for the derivative of a later "
                       f"quantity, like d(L)/d({bottom})")
     if len(A.symbols) * len(B.symbols) > MAX_ENTRIES:
@@ -154,6 +160,15 @@ def _sample_fraction(scalar, A: Operand, B: Operand, k: int) -> tuple:
     top = names._marked(names[scalar.sample_loss] if A.kind == "loss" else A, k)
     bottom = (B.latex, B.unicode) if B.kind == "param" else names._marked(B, k)
     return (f"\\frac{{\\partial {top[0]}}}{{\\partial {bottom[0]}}}", f"∂{top[1]}/∂{bottom[1]}")
+
+
+def _depends(graph, tops, bottoms) -> bool:
+    """Whether any of `tops` is computed from any of `bottoms`."""
+    found = set(bottoms)
+    for node in graph.nodes:
+        if node.expr.free_symbols & found:
+            found.add(node.symbol)
+    return any(t in found for t in tops)
 
 
 def _fraction(A: Operand, B: Operand, sample: int | None = None) -> tuple:
