@@ -221,3 +221,58 @@ ask: [{quantity: 'df/dx', label: a}, 'derivatives.df/dy']
     with pytest.raises(SpecError) as info:
         bp.solve("function: {f: x**2}\nask: ['df/dz']\n")
     assert info.value.field == "ask[0]" and "unknown quantity" in str(info.value)
+
+
+# -- every numeric layered example: ∂ℓ/∂x and ∂ŷ/∂a⁽¹⁾ of sample 1 against the mpmath oracle --
+
+def _layered_examples():
+    from pathlib import Path
+
+    import layered_oracle as lo
+
+    for path in sorted(Path("problems").glob("*.yaml")):
+        text = path.read_text()
+        if not lo.is_layered(text) or "\nask:" in text:
+            continue
+        try:
+            problem = lo.load(text)
+        except lo.OracleError:
+            continue
+        if not problem.near_kink():
+            yield pytest.param(path, problem, id=path.stem)
+
+
+@pytest.mark.parametrize("path, problem", list(_layered_examples()))
+def test_layered_examples_input_and_hidden_jacobians_match_the_oracle(path, problem):
+    import layered_oracle as lo
+
+    H = lo.H
+    params = problem.params
+    x, y = problem.samples[0]
+    asks = ["samples.1.dl/dx"] + (["samples.1.d(yhat)/d(a1)"] if len(problem.layers) > 1 else [])
+    sol = bp.solve(path.read_text() + f"\nask: {asks}\n")
+    answers = {a.name: a for a in sol.answers}
+
+    def loss_at(v):
+        return lo.sample_loss(problem.loss_type, problem.forward(params, v)[-1][1], y)
+
+    def moved(v, i, step):
+        return [e + (step if j == i else 0) for j, e in enumerate(v)]
+    expected = [(loss_at(moved(x, i, H)) - loss_at(moved(x, i, -H))) / (2 * H) for i in range(len(x))]
+    got = lo.as_floats(_floats(answers["samples.1.dl/dx"].value))
+    assert all(lo.close(g, e) for g, e in zip(got, expected)), (got, expected)
+    if len(problem.layers) > 1:
+        # the network after layer 1, fed a⁽¹⁾: its layers and parameters renumbered from 1
+        rest = lo.LayeredProblem(len(params["W2"][0]), problem.layers[1:],
+                                 {f"{k[0]}{int(k[1:]) - 1}": v for k, v in params.items()
+                                  if int(k[1:]) > 1}, problem.samples, problem.loss_type,
+                                 problem.reduction, None, 0)
+        a1 = problem.forward(params, x)[0][1]
+        columns = [[(r - s) / (2 * H) for r, s in zip(rest.forward(rest.params, moved(a1, i, H))[-1][1],
+                                                      rest.forward(rest.params, moved(a1, i, -H))[-1][1])]
+                   for i in range(len(a1))]
+        jacobian = [[columns[j][i] for j in range(len(a1))] for i in range(len(columns[0]))]
+        got = _floats(answers["samples.1.d(yhat)/d(a1)"].value)
+        got = got if isinstance(got[0], list) else [got]
+        assert all(lo.close(g, e) for gr, er in zip(got, jacobian) for g, e in zip(gr, er)), \
+            (got, jacobian)
