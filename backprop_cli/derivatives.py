@@ -97,7 +97,8 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     if B.kind == "target":
         raise Refused(f"'{bottom}' is a target; ask for a derivative with respect to an input, "
                       f"a parameter or a node")
-    if A.kind in ("param", "input", "target") or not _depends(graph, A.symbols, B.symbols):
+    # the wrong way round (B computed from A) is refused; a quantity A does not use has 0
+    if A.kind in ("param", "input", "target") or _depends(graph, B.symbols, A.symbols):
         raise Refused(f"'{top}' does not depend on '{bottom}'; ask for the derivative of a later "
                       f"quantity, like d(L)/d({bottom})")
     if len(A.symbols) * len(B.symbols) > MAX_ENTRIES:
@@ -338,8 +339,11 @@ def _graph_work(scalar, A: Operand, B: Operand, env: dict, k: int, m: int) -> tu
     for s in order:
         if local.by_symbol[s].expr.free_symbols & after:
             after.add(s)
-    if a not in after:
-        raise Refused(f"'{A.plain}' does not depend on '{B.plain}'")
+    top = scalar.sample_loss if A.kind == "loss" else a
+    sample = k if m > 1 and A.kind == "loss" else None
+    if a not in after:  # A does not use B: its derivative is 0
+        zero = sp.Integer(0)
+        return (Line(names.derivative(top, b, sample), zero, zero, {}, zero),)
     before = {a}  # what a depends on
     for s in reversed(order):
         if s in before:
@@ -347,8 +351,6 @@ def _graph_work(scalar, A: Operand, B: Operand, env: dict, k: int, m: int) -> tu
     path = [s for s in reversed(order) if s in after and s in before and s != a]
     if b not in local.by_symbol:
         path.append(b)
-    top = scalar.sample_loss if A.kind == "loss" else a
-    sample = k if m > 1 and A.kind == "loss" else None
     adjoint = {a: sp.Integer(1)}
     symbol = {a: top}
     lines = []

@@ -276,3 +276,47 @@ def test_layered_examples_input_and_hidden_jacobians_match_the_oracle(path, prob
         got = got if isinstance(got[0], list) else [got]
         assert all(lo.close(g, e) for gr, er in zip(got, jacobian) for g, e in zip(gr, er)), \
             (got, jacobian)
+
+
+# -- every numeric graph example: ∂ℓ⁽¹⁾/∂(each input) against the mpmath oracle ------------------
+
+def _graph_examples():
+    from pathlib import Path
+
+    import yaml
+
+    import oracle
+    import layered_oracle as lo
+
+    for path in sorted(Path("problems").glob("*.yaml")):
+        text = path.read_text()
+        data = yaml.safe_load(text)
+        if lo.is_layered(text) or "function" in data or "\nask:" in text or "nodes" not in data:
+            continue
+        try:
+            problem = oracle.load(text)
+        except oracle.OracleError:
+            continue
+        numbers = all(v is not None for v in problem.values.values()) and \
+            all(v is not None for s in problem.samples for v in s.values())
+        if numbers and not problem.near_kink() and (problem.loss_formula is not None or problem.loss_type):
+            yield pytest.param(path, problem, list(data["inputs"]), id=path.stem)
+
+
+@pytest.mark.parametrize("path, problem, inputs", list(_graph_examples()))
+def test_graph_examples_input_derivatives_match_the_oracle(path, problem, inputs):
+    import oracle
+
+    h = oracle.MP.mpf("1e-20")
+    asks = [f"samples.1.dl/d{name}" for name in inputs]
+    sol = bp.solve(path.read_text() + f"\nask: {asks}\n")
+    sample = problem.samples[0]
+    params = {p: problem.values[p] for p in problem.params}
+    for name, answer in zip(inputs, sol.answers):
+        up, down = dict(sample), dict(sample)
+        up[name] += h
+        down[name] -= h
+        expected = (problem.sample_values(params, up)["loss"]
+                    - problem.sample_values(params, down)["loss"]) / (2 * h)
+        assert oracle.close(answer.value, expected, rel="1e-20", absolute="1e-25"), \
+            (name, answer.value, expected)
