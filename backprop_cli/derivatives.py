@@ -87,7 +87,7 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
                       "layer a number of units")
     graph = scalar.graph
     operands = _network_operands(solution) if kind == "network" else _graph_operands(scalar)
-    A, B = _operand(operands, top, "top"), _operand(operands, bottom, "bottom")
+    A, B = _operand(operands, top), _operand(operands, bottom)
     if B.kind == "loss":
         raise Refused(f"'{bottom}' is the loss; ask for the derivative of the loss with respect "
                       f"to something, like d({top})/d(...)")
@@ -104,11 +104,14 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     if len(A.symbols) * len(B.symbols) > MAX_ENTRIES:
         raise Refused(f"d({top})/d({bottom}) has {len(A.symbols) * len(B.symbols)} entries; the "
                       f"limit is {MAX_ENTRIES}: ask for an entry, like d({A.plain}_1)/d({bottom})")
-    passes = scalar.first.samples
+    passes = {s.index: s for s in scalar.first.samples}  # with batch_size: step 1's batch
     m = len(graph.samples)
     loss_plain = graph.names[graph.loss.symbol].plain if graph.loss is not None else "L"
-    if sample is not None and not 1 <= sample <= len(passes):
-        raise Refused(f"there is no sample {sample}; the samples are 1 to {len(passes)}")
+    if sample is not None and not 1 <= sample <= m:
+        raise Refused(f"there is no sample {sample}; the samples are 1 to {m}")
+    if sample is not None and sample not in passes:
+        raise Refused(f"sample {sample} is not in the first step's batch (samples "
+                      f"{', '.join(map(str, passes))}); ask for one of those")
     summed = A.kind == "loss" and B.kind == "param" and sample is None
     # a gradient over the data is the engine's, worked in its backward pass; only where it
     # is symbolic over several samples is it summed here, each sample in its own symbols
@@ -127,7 +130,7 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     chosen = [sample] if sample is not None else ([1] if m == 1 else list(range(1, m + 1)))
     by_sample = []
     for k in chosen:
-        env = _env(scalar, passes[k - 1])
+        env = _env(scalar, passes[k])
         one = _graph_work(scalar, A, B, env, k, m) if kind == "graph" else \
             _chain_work(solution, A, B, env, k, m)
         by_sample.append((k if m > 1 else None, one))
@@ -192,7 +195,7 @@ def _scaled(value, scale):
 
 # -- what a name means ---------------------------------------------------------------------
 
-def _operand(operands: dict, name: str, which: str) -> Operand:
+def _operand(operands: dict, name: str) -> Operand:
     if name in operands:
         return operands[name]
     from .suggest import did_you_mean
