@@ -9,8 +9,7 @@ from ..sheet import model as m
 from .lines import text_width
 from .measure import measure
 from .pieces import answer_piece, form_latex, piece_latex, standing
-from .tex import escape_tex
-from .worked import printed
+from .tex import escape_tex, worked_lines
 
 
 def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
@@ -28,24 +27,27 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
         if work.note:
             out.append(f"\\par\\noindent {work.note[0]}.")
         rows = []
+        worked = iter(worked_lines([w for w in work.lines if not isinstance(w, m.MatrixLine)],
+                                   sheet, settings, numbered=False))
         for line in work.lines:
-            if isinstance(line, m.MatrixLine):
+            if isinstance(line, m.MatrixLine):  # one row a form: its matrices are tall
                 lhs = form_latex(line.lhs, names, digits)
                 room = text_width(settings) - measure(lhs) - 2.0
-                forms = [_form(f, names, digits, room) for f in line.forms]
-                relation = "="
-            else:
-                p = printed(line, sheet.form, names, digits, "latex")
-                lhs, forms, relation = p.lhs, list(p.rhs), p.relation
-            rows += [f"  {lhs if i == 0 else ''} &{relation} {form}" for i, form in enumerate(forms)]
+                rows += [f"  {lhs if i == 0 else ''} &= {_form(f, names, digits, room)}"
+                         for i, f in enumerate(line.forms)]
+            else:  # a worked line, its right sides over as few rows as the page allows
+                shown = next(worked)
+                rows += [f"  {shown['lhs'] if i == 0 else ''} &{row}" for i, row in enumerate(shown["rows"])]
         out.append("\\begin{align*}\n" + " \\\\\n".join(rows) + "\n\\end{align*}")
     if sheet.answers:
         cells = [_value(row.value, names, digits, text_width(settings) * 0.7) for row in sheet.answers]
-        body = "\n".join(f"{escape_tex(row.label or '')} & $\\displaystyle {row.symbol[0]}$ & "
+        # a strut in each row: a fraction in the quantity column never touches the next
+        body = "\n".join(f"\\rule[-2.8ex]{{0pt}}{{7.2ex}}{escape_tex(row.label or '')} & "
+                          f"$\\displaystyle {row.symbol[0]}$ & "
                           f"{cell or '(entry by entry below)'} \\\\"
                           for row, cell in zip(sheet.answers, cells))
         out.append("\\subsection*{Answers}\n\\begin{center}\n"
-                   "{\\renewcommand{\\arraystretch}{1.5}\\begin{tabular}{@{}lcl@{}}\n\\toprule\n"
+                   "{\\begin{tabular}{@{}lcl@{}}\n\\toprule\n"
                    "Label & Quantity & Value \\\\\n\\midrule\n"
                    f"{body}\n\\bottomrule\n\\end{{tabular}}}}\n\\end{{center}}")
         out += [_entries(row, names, digits) for row, cell in zip(sheet.answers, cells) if not cell]
