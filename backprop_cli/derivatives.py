@@ -61,7 +61,7 @@ class Asked:
     symbol: tuple  # (LaTeX, Unicode)
     value: object  # a SymPy value or nested lists of them
     form: str  # graph or network
-    samples: tuple  # (sample or None, lines or Chain)
+    samples: tuple  # (sample or None, lines or Chain, that sample's value shaped)
     scale: sp.Expr | None = None  # the loss's factor over the samples (1/m), if any
     batch: bool = False  # one row per sample
     summed: bool = False  # a parameter's gradient: the samples' rows added
@@ -133,8 +133,8 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
         env = _env(scalar, passes[k])
         one = _graph_work(scalar, A, B, env, k, m) if kind == "graph" else \
             _chain_work(solution, A, B, env, k, m)
-        by_sample.append((k if m > 1 else None, one))
-    values = [_value_of(one, A, B, kind) for _, one in by_sample]
+        by_sample.append((k if m > 1 else None, one, _value_of(one, A, B, kind)))
+    values = [value for _, _, value in by_sample]
     if A.kind != "loss":
         top_plain = A.plain
     elif m == 1 or sample is None:

@@ -33,8 +33,11 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
             if isinstance(line, m.MatrixLine):  # one row a form: its matrices are tall
                 lhs = form_latex(line.lhs, names, digits)
                 room = text_width(settings) - measure(lhs) - 2.0
-                rows += [f"  {lhs if i == 0 else ''} &= {_form(f, names, digits, room)}"
-                         for i, f in enumerate(line.forms)]
+                for i, form in enumerate(line.forms):
+                    parts = _form(form, names, digits, room)
+                    starts = ["= "] + ["\\quad "] * (len(parts) - 1)  # a cut form goes on indented
+                    rows += [f"  {lhs if i == 0 and j == 0 else ''} &{start}{part}"
+                             for j, (start, part) in enumerate(zip(starts, parts))]
             else:  # a worked line, its right sides over as few rows as the page allows
                 shown = next(worked)
                 rows += [f"  {shown['lhs'] if i == 0 else ''} &{row}" for i, row in enumerate(shown["rows"])]
@@ -57,39 +60,49 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
 def _entries(row, names: dict, digits: int) -> str:
     """A value too wide for the table, entry by entry: (∂l/∂W²)₁,₂ = ..."""
     mat = answer_piece(row.value)
-    single = len(mat.rows) == 1
-    lines = [f"  \\left({row.symbol[0]}\\right)_{{{j + 1 if single else f'{i + 1},{j + 1}'}}} &= "
-             f"{piece_latex(m.Scalar(e), names, digits)}"
-             for i, r in enumerate(mat.rows) for j, e in enumerate(r)]
+    if not isinstance(mat, m.Mat):  # one long formula: on a line of its own
+        lines = [f"  {row.symbol[0]} &= {piece_latex(mat, names, digits)}"]
+    else:
+        single = len(mat.rows) == 1
+        lines = [f"  \\left({row.symbol[0]}\\right)_{{{j + 1 if single else f'{i + 1},{j + 1}'}}} &= "
+                 f"{piece_latex(m.Scalar(e), names, digits)}"
+                 for i, r in enumerate(mat.rows) for j, e in enumerate(r)]
     head = f"\\textbf{{{escape_tex(row.label)}}}\\quad " if row.label else ""
     return (f"\\par\\noindent {head}$\\displaystyle {row.symbol[0]}$ entry by entry:\n"
             "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}")
 
 
-def _form(form, names: dict, digits: int, room: float) -> str:
-    """A right side of a line: a lone row vector too wide stands as a column, transposed;
-    any other form too wide is scaled down to the room."""
+def _form(form, names: dict, digits: int, room: float) -> list[str]:
+    """A right side of a line over as many rows as it needs: a lone row vector too wide
+    stands as a column, transposed; a product too wide is cut between its factors; a lone
+    matrix too wide for any row is left to the Answers table, which writes it entry by
+    entry. (No \\resizebox: a fragment's document may not load graphicx.)"""
     text = form_latex(form, names, digits)
     if measure(text) <= room:
-        return text
-    if len(form) == 1 and isinstance(form[0], m.Mat) and len(form[0].rows) == 1:
-        text = piece_latex(standing(form[0]), names, digits) + "^{\\top}"
-        if measure(text) <= room:
-            return text
-    return f"\\resizebox{{\\ifdim\\width>0.8\\linewidth 0.8\\linewidth\\else\\width\\fi}}{{!}}{{${text}$}}"
+        return [text]
+    if len(form) == 1 and isinstance(form[0], m.Mat):
+        if len(form[0].rows) == 1:
+            turned = piece_latex(standing(form[0]), names, digits) + "^{\\top}"
+            if measure(turned) <= room:
+                return [turned]
+        return ["\\text{(entry by entry in the Answers below)}"]
+    rows, current = [], []
+    for piece in form:
+        candidate = current + [piece]
+        if current and measure(form_latex(tuple(candidate), names, digits)) > room:
+            rows.append(current)
+            current = [piece]
+        else:
+            current = candidate
+    rows.append(current)
+    return [form_latex(tuple(row), names, digits) for row in rows]
 
 
 def _value(value, names: dict, digits: int, room: float) -> str | None:
     """A value's cell: a row vector too wide for the room stands as a column, transposed;
-    a matrix still too wide is written entry by entry after the table (None), a
-    scalar too wide is scaled down to the room."""
+    anything still too wide is written entry by entry after the table (None)."""
     piece = answer_piece(value)
     text = piece_latex(piece, names, digits)
     if measure(text) > room and isinstance(piece, m.Mat) and len(piece.rows) == 1:
         text = piece_latex(standing(piece), names, digits) + "^{\\top}"
-    if measure(text) > room and isinstance(piece, m.Mat):
-        return None
-    if measure(text) > room:
-        return (f"\\resizebox{{\\ifdim\\width>0.7\\linewidth 0.7\\linewidth\\else\\width\\fi}}{{!}}"
-                f"{{${text}$}}")
-    return f"${text}$"
+    return None if measure(text) > room else f"${text}$"

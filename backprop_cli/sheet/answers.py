@@ -22,13 +22,13 @@ def asked_blocks(solution) -> tuple[tuple, tuple]:
 def _work(a) -> m.AskedWork:
     asked = a.work
     lines, note = [], None
-    for sample, one in asked.samples:
+    for sample, one, shaped in asked.samples:
         if asked.form == "graph":
             lines += [m.Worked(line.lhs, (line.rule, line.written), line.written, line.values,
                                line.value, show_value=True, sample=sample, phase="backward")
                       for line in one]
         else:
-            lines += _chain_lines(one, None if asked.batch else a.value)
+            lines += _chain_lines(one, shaped)
     if asked.summed:
         note = ("The sum over the samples" + (r", each scaled by $\frac{1}{m}$"
                                               if asked.scale is not None else ""),
