@@ -123,6 +123,7 @@ class Solution:
         self._result = result
         self.settings = settings or Settings()
         self._quantities: list[Quantity] | None = None
+        self._answers: tuple | None = None
 
     @property
     def kind(self) -> str:
@@ -138,6 +139,16 @@ class Solution:
         if self._quantities is None:
             self._quantities = quantities(self._result)
         return list(self._quantities)
+
+    @property
+    def answers(self) -> tuple:
+        """What the problem asks for (`ask:`), in order; without `ask:` the loss and every
+        gradient. Each has name (as asked), key, label, text and value (see answers.py)."""
+        from .answers import answers_of
+
+        if self._answers is None:
+            self._answers = answers_of(self._result)
+        return self._answers
 
     def quantity(self, key: str) -> Quantity:
         """The quantity at `key` ('loss', 'gradients.w1', 'samples.2.z1', ...)."""

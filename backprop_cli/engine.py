@@ -122,6 +122,7 @@ class Solution:
     loss_symbol: sp.Symbol  # L (the reduced loss)
     sample_loss: sp.Symbol  # l, the per-sample loss (the same as L for one sample)
     sums: object = None  # samples: m, the Σ lines and formulas (sums.py GraphSums)
+    answers: tuple = ()  # what the problem asks for (answers.py), set by the pipeline
 
     @property
     def first(self) -> Pass:

@@ -45,7 +45,19 @@ def solve_text(text: str | bytes, source: str = "<spec>"):
 
 
 def solve_problem(problem):
-    """A read problem of any form, built and solved by its form's stages."""
+    """A read problem of any form, built and solved by its form's stages, with the answers
+    to what it asks for (answers.py) kept beside it; without `ask:` the default answers
+    are made when a program asks for them (answers.answers_of)."""
+    import dataclasses
+
+    from .answers import answer
+
+    result = _solve_problem(problem)
+    asked = getattr(problem, "ask", None)
+    return result if asked is None else dataclasses.replace(result, answers=answer(result, asked))
+
+
+def _solve_problem(problem):
     kind = getattr(problem, "kind", "graph")
     if kind == "calculus":
         from .calculus.engine import solve_calculus

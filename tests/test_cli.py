@@ -106,6 +106,11 @@ KEY_NUMBERS = {
     "seed002_classification_sigmoid_bce": {"loss": None, "numbers": []},
     "seed004_single_sample_symbolic": {"loss": None, "numbers": []},
     "seed004_batch_symbolic": {"loss": None, "numbers": []},
+    # ask: (issue 15): seed 004's questions by number, symbolic; a layer exercise whose dx,
+    # dW, db are PyTorch's (tests/test_ask.py): L = -2.2, dx = [-0.8, -0.6, 0.4; 0 0 0]
+    "seed004_single_sample_asked": {"loss": None, "numbers": []},
+    "seed004_batch_asked": {"loss": None, "numbers": []},
+    "layer_upstream_dx_dw_db": {"loss": "−2.2", "numbers": ["−0.8", "−0.6", "0.4", "−4"]},
     # The calculus form (function:) has no loss; its numbers are the derivatives at the point.
     "seed000_q1_gradient": {"loss": None, "numbers": []},  # symbolic
     "seed003_q8_log_sigmoid": {"loss": None, "numbers": ["0.5"]},  # 1 - sigma(0)

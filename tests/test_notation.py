@@ -36,6 +36,7 @@ EVERYTHING = {"loss": "E", "sample_loss": "epsilon", "rate": "rho", "pre": "g", 
 def with_notation(spec: dict, notation: dict | None) -> dict:
     spec = copy.deepcopy(spec)
     spec.pop("notation", None)
+    spec.pop("ask", None)  # asks name quantities in the course's letters (h3), which change here
     if "network" in spec:
         spec["network"].pop("notation", None)
     if notation is not None:

@@ -22,8 +22,8 @@ STAGES = [
     ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution", "calculus.sums"]),
     ("solve", ["engine", "sums", "optimize", "layered.solve", "calculus.point", "calculus.stages",
-               "calculus.engine"]),
-    ("lay out", ["quantities", "sheet", "layered.matrix"]),
+               "calculus.engine", "derivatives"]),  # derivatives: any ∂A/∂B asked for (ask:)
+    ("lay out", ["quantities", "answers", "sheet", "layered.matrix"]),
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),
     ("api", ["api"]),

@@ -85,3 +85,4 @@ class CalculusSolution:
     warnings: tuple[str, ...]
     kind: str = field(default="calculus", init=False)
     sums: object = None  # samples: m, the Σ lines and formulas (calculus/sums.py Sums)
+    answers: tuple = ()  # what the problem asks for (answers.py), set by the pipeline

@@ -117,7 +117,9 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
         x = Tensor("x", "\\mathbf{x}", "x", entries)
     else:
         x = _vector(naming, Name("x", "x", "x"), "x", n_in)
-    y = _vector(naming, Name("y", "y", "y"), "y", n_out)
+    # a layer exercise's target is the upstream gradient g (upstream:, the loss Σ g ŷ)
+    target = "g" if problem.loss == "upstream" else "y"
+    y = _vector(naming, Name(target, target, target), "y", n_out)
     values = dict(problem.params)
     params, param_values, nodes, layers = [], {}, [], []
     previous = x

@@ -101,6 +101,8 @@ class Notation:
 
     @property
     def y(self):
+        if self.problem.loss == "upstream":  # the given upstream gradient g = ∂L/∂ŷ
+            return Named("G", "G") if self.batch else Named(self.vector("g"), "g")
         return Named("Y", "Y") if self.batch else Named(self.vector("y"), "y")
 
     @property

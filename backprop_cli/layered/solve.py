@@ -18,6 +18,7 @@ class NetworkSolution:
     problem: NetworkProblem
     network: Network | None  # None with symbolic sizes: there are no entries
     scalar: Solution | None
+    answers: tuple = ()  # what the problem asks for (answers.py), set by the pipeline
 
     @property
     def warnings(self) -> tuple:

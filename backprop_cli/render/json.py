@@ -117,9 +117,25 @@ def solution_data(sheet: Worksheet, solution, settings: Settings,
 def render_json(sheet: Worksheet, settings: Settings) -> str:
     data = {"calculus": calculus_data, "network": network_data}.get(
         sheet.form, lambda sheet, settings: solution_data(sheet, sheet.solution, settings))
+    result = data(sheet, settings)
+    result["answers"] = answers_data(sheet.solution, sheet.names)
     # allow_nan=False: the output is always valid JSON (no Infinity or NaN).
-    return json.dumps(data(sheet, settings), indent=2, ensure_ascii=False,
-                      allow_nan=False) + "\n"
+    return json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def answers_data(solution, names: dict) -> list:
+    """What the homework asks (ask:; without it the loss and every gradient), in order:
+    the quantity as asked, its key in the answers vocabulary, label, text and value."""
+    from ..answers import answers_of
+
+    return [{"name": a.name, "key": a.key, "label": a.label, "text": a.text,
+             "value": _nested(a.value, names)} for a in answers_of(solution)]
+
+
+def _nested(value, names: dict):
+    if isinstance(value, (list, tuple)):
+        return [_nested(v, names) for v in value]
+    return number(value, names)
 
 
 # --- the layered form: vectors and matrices as nested lists ------------------------------------

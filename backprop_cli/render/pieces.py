@@ -124,6 +124,18 @@ def standing(mat: Mat) -> Mat:
     return Mat(tuple((e,) for e in mat.rows[0]))
 
 
+def answer_piece(value):
+    """An answer's value as one piece: a Mat for a vector or matrix (a tensor's blocks
+    side by side), else the value itself."""
+    if not isinstance(value, (list, tuple)):
+        return Scalar(value)
+    if value and isinstance(value[0], (list, tuple)):
+        if value[0] and isinstance(value[0][0], (list, tuple)):
+            return Mat(tuple(tuple(x for row in block for x in row) for block in value))
+        return Mat(tuple(tuple(r) for r in value))
+    return Mat((tuple(value),))
+
+
 def form_text(pieces, names: dict, digits: int) -> str:
     return "\n".join(form_box(pieces, names, digits).lines)
 

@@ -35,6 +35,8 @@ class Worksheet:
     steps: tuple = ()  # (section title, Worked): every worked line, for programs (the JSON's)
     solution: object = None  # the solution it lays out, for the JSON contract's values
     diagram: object = None  # the network as a Diagram (LaTeX's "Given"), or None
+    asked: tuple = ()  # AskedWork: each derivative asked for (ask:), worked, after the summary
+    answers: tuple = ()  # AnswerRows: the Answers table that ends the key (with ask: only)
 
 
 @record
@@ -152,6 +154,31 @@ class Derivation:
     title: str
     lines: tuple  # MatrixLines and Worked lines
     intro: tuple | None = None  # (LaTeX, terminal)
+
+
+# --- what the homework asks (ask:) ---------------------------------------------------------
+
+
+@record
+class AskedWork:
+    """A derivative asked for, worked: its question's label and text, its symbol
+    (LaTeX, Unicode), and its lines (Worked lines, or MatrixLines of local Jacobians)."""
+
+    label: str | None
+    text: str | None
+    symbol: tuple
+    lines: tuple
+    note: tuple | None = None  # (LaTeX, terminal): a sentence before the lines
+
+
+@record
+class AnswerRow:
+    """A row of the Answers table: label, the quantity (LaTeX, Unicode), its value (a
+    SymPy value, or nested lists of them: a vector or a matrix)."""
+
+    label: str | None
+    symbol: tuple
+    value: object
 
 
 # --- the given part and the summary -----------------------------------------------------

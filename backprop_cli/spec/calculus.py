@@ -30,12 +30,13 @@ from ..yamlload import Flag
 from . import budget
 from .base import RESERVED, FormulaText, line_of
 from .graph import check_notes_math
+from .ask import read_ask
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .spelling import FILE, Spelling
 from .sums import Samples, read_samples
 
 KEYS = ("title", "notes", "define", "function", "wrt", "at", "update", "notation", "samples",
-        "reduction", "one_hot")
+        "reduction", "one_hot", "ask")
 MAX_COMPONENTS = 12
 MAX_VARIABLES = 40
 _IDENTIFIER = re.compile(r"(?<![\w.])[A-Za-z_]\w*")
@@ -63,6 +64,7 @@ class CalculusProblem:
     spelling: Spelling = field(default=FILE, compare=False)
     notation: Notation = DEFAULT_NOTATION  # the course's notation: the rate's symbol here
     samples: Samples | None = None  # samples: m, the loss over m samples in Σ notation
+    ask: tuple | None = None  # spec/ask.py: what the homework asks for; None: the default
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -152,7 +154,8 @@ def read_calculus(reader) -> CalculusProblem:
                            components=components, variables=tuple(variables), wrt=wrt, at=at,
                            update=update, lines=(("at", reader.line(("at",))),) if at else (),
                            spelling=spelling, notation=read_notation(reader, top),
-                           samples=samples)
+                           samples=samples,
+                           ask=read_ask(reader, top))
 
 
 def _check_formula(text: FormulaText, defined: list, spelling: Spelling) -> None:

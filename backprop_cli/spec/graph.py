@@ -17,6 +17,7 @@ from ..yamlload import Flag, field_name
 from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from . import budget
 from .groups import Group, group_call, read_group, read_targets
+from .ask import read_ask
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer, Regularization,
                    Reader, _kind)
@@ -78,6 +79,7 @@ class GraphProblem:
     groups: tuple[tuple[str, Group], ...] = ()
     #: samples: m, the data general (x⁽ⁱ⁾) and the loss, gradients and step written in Σᵢ
     samples: str | None = None
+    ask: tuple | None = None  # spec/ask.py: what the homework asks for; None: the default
 
 
 _EXAMPLES = {"inputs": "inputs: [x1, x2] (the names each sample gives)",
@@ -87,7 +89,8 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols", "notation", "regularization", "samples")
+              "reduction", "optimizer", "symbols", "notation", "regularization", "samples", "ask",
+              "upstream")
 
 
 def read_graph(reader: Reader) -> GraphProblem:
@@ -123,9 +126,11 @@ class _GraphReader(Reader):
 
         inputs = tuple(declare(("inputs", i), v, "an input")
                        for i, v in enumerate(self.sequence(("inputs",), top["inputs"], "inputs")))
-        if "targets" not in top and "y" in declared:
+        # a layer exercise (upstream:) has no target unless it says so: y may be its output
+        layer_exercise = top.get("upstream") is not None
+        if "targets" not in top and "y" in declared and not layer_exercise:
             self.fail(declared["y"], _DEFAULT_TARGET)
-        raw_targets = top.get("targets", ["y"])
+        raw_targets = top.get("targets", [] if layer_exercise else ["y"])
         targets = tuple(declare(("targets", i), v, "a target")
                         for i, v in enumerate(self.sequence(("targets",), raw_targets, "targets")))
         raw_params = self.mapping(("params",), top.get("params") or {}, "params")
@@ -152,7 +157,12 @@ class _GraphReader(Reader):
         samples = self.general_samples(top, declared, loss)
         data = self.data(top, inputs, targets, loss is not None)
         loss = self.group_loss(loss, groups, nodes, targets, data, declared)
-        reduction = top.get("reduction", "mean")
+        if top.get("upstream") is not None:
+            loss, data, targets = self.upstream(top, declare, dict(nodes), data, targets, loss)
+        reduction = top.get("reduction", "sum" if top.get("upstream") is not None else "mean")
+        if top.get("upstream") is not None and reduction != "sum":
+            self.fail(("reduction",), "with upstream: the loss is g times the output summed over "
+                                      "the samples; leave 'reduction:' out")
         if not isinstance(reduction, str) or reduction not in ("mean", "sum"):
             shown = f"'{clip(reduction)}'" if isinstance(reduction, str) else _kind(reduction)
             self.fail(("reduction",), f"must be 'mean' or 'sum', not {shown}")
@@ -185,7 +195,35 @@ class _GraphReader(Reader):
                             reduction=reduction, optimizer=optimizer, symbols=symbols,
                             notation=read_notation(self, top),
                             regularization=regularization, groups=tuple(groups.items()),
-                            samples=samples)
+                            samples=samples, ask=read_ask(self, top))
+    def upstream(self, top, declare, nodes: dict, data, targets, loss) -> tuple:
+        """upstream: {yhat: 0.5} (or one number per sample), a layer exercise's given
+        gradient ∂L/∂yhat: a target g of each sample, and the loss g*yhat summed."""
+        path = ("upstream",)
+        if loss is not None:
+            self.fail(path, "a layer exercise gives the upstream gradient instead of a loss; "
+                            "remove 'loss:' or 'upstream:'")
+        given = self.mapping(path, top["upstream"], "upstream", like="upstream: {yhat: 0.5}")
+        if len(given) != 1:
+            self.fail(path, "gives the gradient of one output node, like upstream: {yhat: 0.5}")
+        node, values = next(iter(given.items()))
+        if node not in nodes:
+            self.fail(path + (node,), f"'{clip(node)}' is not a node"
+                      + (did_you_mean(node, list(nodes)) or f" (the nodes: {', '.join(nodes)})"))
+        at = path + (node,)
+        values = values if isinstance(values, list) else [values]
+        if len(values) != len(data):
+            self.fail(at, f"has {len(values)} value{'s' * (len(values) != 1)} for {len(data)} "
+                          f"sample{'s' * (len(data) != 1)}; give one number per sample")
+        numbers = [self.number(at + (i,) if len(values) > 1 else at, v, allow_null=True)
+                   for i, v in enumerate(values)]
+        g = declare(at, "g" if "g" not in nodes and "g" not in targets and
+                    not any(n == "g" for s in data for n, _ in s) else f"g_{node}", "a target")
+        line = self.line(at)
+        formula = FormulaText(f"{g}*{node}", self.spelling.field(path), line)
+        data = tuple(sample + ((g, value),) for sample, value in zip(data, numbers))
+        return LossSpec(field="upstream", line=line, formula=formula), data, targets + (g,)
+
     def loss(self, top, declared=None) -> LossSpec:
         """loss: a named loss, {type: ..., output: ..., target: ...}, or a formula;
         `declared` (the names so far) tells a misspelt named loss from a formula."""

@@ -20,6 +20,7 @@ from ..vocab import losses as _losses
 from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
 from .graph import check_notes_math
+from .ask import read_ask
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_SAMPLES, NAME, Optimizer, Reader, Regularization, _kind, _looks_numeric,
                    line_of)
@@ -29,7 +30,7 @@ ACTIVATIONS = tuple(ACTIVATION_TABLE)
 LOSSES = tuple(LOSS_TABLE)
 CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
-            "notation", "regularization")
+            "notation", "regularization", "ask", "upstream")
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_UNITS = 512
@@ -75,6 +76,7 @@ class NetworkProblem:
     lines: tuple = ()  # (field, line) of what a later stage may name: the loss
     notation: Notation = DEFAULT_NOTATION  # the course's notation (pre and post above too)
     regularization: Regularization | None = None
+    ask: tuple | None = None  # spec/ask.py: what the homework asks for; None: the default
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -137,7 +139,12 @@ class _NetworkReader:
         symbolic = any(isinstance(s, str) for s in sizes)
         params = self.params(top, layers, sizes, symbolic)
         data = self.data(top, sizes, loss, layers[-1], symbolic)
-        reduction = top.get("reduction", "mean")
+        if top.get("upstream") is not None:
+            loss, data = "upstream", self.upstream(top, sizes[-1], data, loss, symbolic)
+            if top.get("reduction", "sum") != "sum":
+                self.fail(("reduction",), "with upstream: the loss is Σ g·ŷ summed over the "
+                                          "samples; leave 'reduction:' out")
+        reduction = top.get("reduction", "sum" if loss == "upstream" else "mean")
         if reduction not in ("mean", "sum"):
             self.fail(("reduction",), f"must be 'mean' or 'sum', not {_kind(reduction)}")
         optimizer = r.optimizer(top) if top.get("optimizer") is not None else None
@@ -168,7 +175,7 @@ class _NetworkReader:
                               optimizer=optimizer, pre=pre, post=post,
                               lines=(("loss", r.line(("loss",))),) if loss is not None else (),
                               notation=notation,
-                              regularization=regularization)
+                              regularization=regularization, ask=read_ask(r, top))
 
     def within_budget(self, layers, sizes, data, optimizer, symbolic: bool):
         """Refuse, before any work, a problem beyond budget.py's limit, saying its shape."""
@@ -381,6 +388,35 @@ class _NetworkReader:
             self.fail(path, f"has {len(value)} entr{'ies' if len(value) != 1 else 'y'}, but {need}: "
                             f"write {_count_of(size, 'number')}, like {_example(size, kind)}")
         return tuple(self.r.number(path + (i,), v, allow_null=True) for i, v in enumerate(value))
+
+    def upstream(self, top, n_out, data, loss, symbolic) -> tuple:
+        """upstream: {y: [...]}, a layer exercise's given gradient ∂L/∂ŷ (one row per
+        sample, or one list for one sample): the samples' targets of the loss Σ g·ŷ."""
+        path = ("upstream",)
+        if loss is not None:
+            self.fail(path, "a layer exercise gives the upstream gradient instead of a loss; "
+                            "remove 'loss:' or 'upstream:'")
+        if symbolic:
+            self.fail(path, "with symbolic sizes there are no entries; give every layer a "
+                            "number of units")
+        given = self.r.mapping(path, top["upstream"], "upstream", like="upstream: {y: [0.5, -1]}")
+        self.r.unknown_keys(path, given, ("y", "yhat"), "upstream (the output's gradient: y)")
+        if len(given) != 1:
+            self.fail(path, "gives the gradient of the output, one entry: upstream: {y: [0.5, -1]}")
+        key, rows = next(iter(given.items()))
+        at = path + (key,)
+        rows = self.r.sequence(at, rows, "upstream." + key, like="[0.5, -1], one number per output")
+        if len(data) == 1 and rows and not isinstance(rows[0], list):
+            rows = [rows]
+        if len(rows) != len(data):
+            self.fail(at, f"has {len(rows)} rows for {len(data)} sample{'s' * (len(data) != 1)}; "
+                          f"give one row of {n_out} numbers per sample")
+        for i, row in enumerate(rows):
+            if row is None:
+                self.fail(at + (i,), "needs numbers here, the upstream gradient, not null")
+        return tuple(Sample(s.x, self.vector(at + (i,) if len(rows) > 1 else at, row, n_out,
+                                             f"the network has {n_out} output{'s' * (n_out != 1)}"))
+                     for i, (s, row) in enumerate(zip(data, rows)))
 
     def data(self, top, sizes, loss, last, symbolic):
         n_in, n_out = sizes[0], sizes[-1]

@@ -183,7 +183,20 @@ LOSSES = {loss.name: loss for loss in (
                  "e^{q_j} \\sum_k y_k - y_j$, and $\\sum_k y_k = 1$ ($e^{q_j}$ is the probability)",
                  "log-softmax with cross-entropy: Σₖ (−yₖ)([k = j] − e^qⱼ) = e^qⱼ Σₖ yₖ − yⱼ, "
                  "and Σₖ yₖ = 1 (e^qⱼ is the probability)")))),
+    Loss("upstream", "a given upstream gradient g = ∂L/∂ŷ (a layer exercise, upstream:)",
+         lambda yhat, g: _upstream(yhat, g),
+         ("\\sum_k g_k \\hat{y}_k", "Σₖ gₖ ŷₖ"),
+         ("\\mathbf{g}", "g"),
+         graph=None, instead="write the loss as a formula, like g*yhat, with a target g"),
 )}
+
+
+def _upstream(yhat, g):
+    """ℓ = Σₖ gₖ ŷₖ: its derivative ∂ℓ/∂ŷ is the given upstream gradient g."""
+    import sympy as sp
+
+    expr = sp.Add(*[b * a for a, b in zip(yhat, g)])
+    return expr, _total([sp.Mul(b, a, evaluate=False) for a, b in zip(yhat, g)])
 
 
 def aliases() -> dict[str, str]:
