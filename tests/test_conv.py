@@ -214,3 +214,40 @@ def test_names_count_pooling_and_flatten_layers():
     assert list(data["gradients"]) == ["K1", "b1", "W4", "b4"]
     assert list(data["samples"][0]["values"]) == ["z1", "a1", "a2", "a3", "z4", "yhat"]
     assert json.dumps(data["samples"][0]["values"]["a3"]) == "[1.1, 1.6, 2.6, 0.6]"
+
+
+BAD = [  # (what the example says, what the bad spec says instead, field, words of the message)
+    ("kernel: 2, stride: 1, activation", "kernel: 5, stride: 1, activation",
+     "network.layers[0].kernel", "larger than its input"),
+    ("{type: maxpool2d, kernel: 2, stride: 1}", "{type: maxpool2d, kernel: 2, stride: 2}",
+     "network.layers[1].stride", "is not a whole number"),
+    ("K1: [[[[0.5, -0.25], [0.25, 0.5]]]]", "K1: [[0.5, -0.25], [0.25, 0.5]]",
+     "params.K1", "needs 1×1×2×2"),
+    ("K1: [[[[0.5, -0.25], [0.25, 0.5]]]]", "K1: [[[[0.5, -0.25, 1], [0.25, 0.5, 1]]]]",
+     "params.K1", "is 1×1×2×3"),
+    ("inputs: [1, 4, 4]", "inputs: 16", "network.inputs", "needs an input shape"),
+    ("inputs: [1, 4, 4]", "inputs: [1, 4]", "network.inputs", "not 1×4"),
+    ("    - {type: flatten}\n", "", "network.layers[2]", "put {type: flatten} before it"),
+    ("W4:", "W2:", "params.W2", "pooling and flatten counted"),
+    ("  - x: [[1, 0, 2, 1],", "  - x: [[1, 0, 2],", "data[0].x", "1×4×4"),
+    ("{type: conv2d,", "{type: conv3d,", "network.layers[0].type", "did you mean 'conv2d'"),
+    ("stride: 1, activation", "stride: 1, padding: 2, activation",
+     "network.layers[0].padding", "not less than the kernel"),
+]
+
+
+@pytest.mark.parametrize("old, new, field, words", BAD, ids=[b[2] + ":" + b[3] for b in BAD])
+def test_bad_specs_name_the_field_and_line(tmp_path, old, new, field, words):
+    import subprocess
+    import sys
+    text = (ROOT / "problems" / EXAMPLES[0]).read_text(encoding="utf-8")
+    assert old in text
+    spec = tmp_path / "bad.yaml"
+    spec.write_text(text.replace(old, new), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "backprop_cli", "solve", str(spec)],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 2, run.stderr
+    assert run.stdout == ""
+    assert len(run.stderr.strip().splitlines()) == 1
+    assert f"in {field}:" in run.stderr and ", line " in run.stderr
+    assert words in run.stderr

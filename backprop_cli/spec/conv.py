@@ -106,8 +106,10 @@ class ShapedLayers:
             return
         want = "[channels, height, width]" if rank == 3 else "[channels, length]"
         if i == 0:
-            self.net.fail(at, f"{kind} needs an input shape: write network.inputs as {want}, "
-                              f"like inputs: {[1, 4, 4] if rank == 3 else [1, 6]}")
+            now = f", not {dims(shape)}" if isinstance(shape, tuple) else ""
+            self.net.fail(("network", "inputs"), f"layer 1 ({kind}) needs an input shape: write "
+                                                 f"inputs as {want}{now}, like inputs: "
+                                                 f"{[1, 4, 4] if rank == 3 else [1, 6]}")
         self.net.fail(at, f"{kind} needs a {want} input, but layer {i} makes {dims(shape)}"
                           + (": put it before the flatten layer" if not isinstance(shape, tuple) else ""))
 
@@ -127,6 +129,10 @@ class ShapedLayers:
         stride = self.whole(at + ("stride",), entry.get("stride", 1), "stride")
         padding = self.whole(at + ("padding",), entry.get("padding", 0), "padding", low=0,
                              high=MAX_KERNEL, like=1)
+        if padding >= kernel:
+            self.net.fail(at + ("padding",), f"padding {padding} is not less than the kernel "
+                                             f"{kernel}: a corner window would see only padding; "
+                                             f"use padding: {kernel - 1} or less")
         activation, alpha = self.net.activation(at, entry)
         bias = self.net.flag(at + ("bias",), entry["bias"]) if "bias" in entry else default_bias
         sides = self.sides(at, kind, shape[1:], kernel, stride, padding)

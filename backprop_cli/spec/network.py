@@ -352,7 +352,12 @@ class _NetworkReader:
                 hint = f"; did you mean '{close[0]}'?" if close else \
                     f" (this network has {', '.join(wanted)}); remove it"
                 extra = ""
-                if isinstance(key, str) and key[:1] == "b" and key[1:].isdigit() \
+                if isinstance(key, str) and key[:1] in "WKb" and key[1:].isdigit() \
+                        and any(spatial(layer) for layer in layers):
+                    hint = (f"; parameters are named by their layer's position in layers:, "
+                            f"pooling and flatten counted, so this network's are "
+                            f"{', '.join(wanted)}")
+                elif isinstance(key, str) and key[:1] == "b" and key[1:].isdigit() \
                         and int(key[1:]) <= len(layers):
                     extra = (f"; layer {key[1:]} has bias: false: remove {key}, or write "
                              f"bias: true in layer {key[1:]}")
