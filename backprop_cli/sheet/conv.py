@@ -176,6 +176,8 @@ class _Maps:
         self.problem = network.problem
         self.naming = naming
         self.m = len(solution.graph.samples)
+        self.own = Notation(self.problem, batch=False).own  # ℓ where several samples meet
+        self.column = self.problem.convention == "column"
 
     def values(self, current, k):
         sample = current.samples[k - 1]
@@ -194,17 +196,24 @@ class _Maps:
     def name(self, letter, l, uni=None):
         return _name(self.problem, letter, l, uni)
 
+    def grad(self, t: Named) -> Named:
+        return Named(f"\\partial {self.own.latex}/\\partial {t.latex}", f"∂{self.own.unicode}/∂{t.unicode}")
+
     def maps(self, lhs: Named, tensor, value, shape, forms=()) -> list:
-        """One line per channel: lhs_c = forms = [map]; a flat tensor as one row."""
+        """One line per channel: lhs_c = forms(c) = [map]; a flat tensor as one vector (a
+        column in the column convention). `forms` is a tuple of forms, or a function of
+        the channel (None for a flat tensor) that gives them."""
+        make = forms if callable(forms) else (lambda c: forms)
         if not isinstance(shape, tuple):
-            mat = Mat((tuple(value(s) for s in tensor.symbols),))
-            return [MatrixLine((lhs,), tuple(forms) + ((mat,),))]
+            values = tuple(value(s) for s in tensor.symbols)
+            mat = Mat(tuple((v,) for v in values)) if self.column and len(values) > 1 else Mat((values,))
+            return [MatrixLine((lhs,), tuple(make(None)) + ((mat,),))]
         lines = []
         for c, channel in enumerate(tensor.entries):
             rows = channel if len(shape) == 3 else (channel,)
             mat = Mat(tuple(tuple(value(s) for s in row) for row in rows))
-            named = lhs if shape[0] == 1 else Named(f"{{{lhs.latex}}}_{{{c + 1}}}", f"{lhs.unicode}[{c + 1}]")
-            lines.append(MatrixLine((named,), tuple(forms) + ((mat,),)))
+            named = lhs if shape[0] == 1 else _channel(lhs, c)
+            lines.append(MatrixLine((named,), tuple(make(c if shape[0] > 1 else None)) + ((mat,),)))
         return lines
 
     def forward(self, current, k) -> list:
@@ -214,51 +223,67 @@ class _Maps:
         if self.problem.shape is not None:
             lines += self.maps(Named("x", "x"), self.net.x, value, self.problem.shape)
         for view in self.net.layers:
-            l, spec = view.index, view.spec if hasattr(view, "spec") else None
+            l, spec = view.index, getattr(view, "spec", None)
             kind = spec.type if spec is not None else "dense"
             prev = Named("x", "x") if l == 1 else self.name(self.problem.post, l - 1)
             last = l == len(self.net.layers)
             a = Named("\\hat{y}", "ŷ") if last else self.name(self.problem.post, l)
+            z = self.name(self.problem.pre, l)
             shape = spec.shape if spec is not None else len(view.a.entries)
+            f = ACTIVATIONS[view.activation].symbol
+            applied = lambda c: ((Named(f"{f[0]}\\left({_channel(z, c).latex}\\right)",  # noqa: E731
+                                        f"{f[1]}({_channel(z, c).unicode})"),),)
             if kind in CONV_TYPES:
-                K = self.name("K", l)
-                lines += self.maps(K, _kernel_view(view.W), lambda s: current.params.get(s, s),
-                                   _kernel_shape(spec))
-                op = Named(f"{K.latex} \\star {prev.latex}", f"{K.unicode} ⋆ {prev.unicode}")
-                form = (op, Op("+"), self.name("b", l)) if spec.bias else (op,)
-                lines += self.maps(self.name(self.problem.pre, l), view.z, value, shape, (form,))
+                K, b = self.name("K", l), self.name("b", l)
+                channels = spec.before[0]
+
+                def conv_form(c, K=K, b=b, spec=spec, prev=prev, channels=channels):
+                    if channels > 1:
+                        kc, xc = _channel(K, c, "c"), _channel(prev, "c")
+                        op = Named(f"\\sum_{{c}} {kc.latex} \\star {xc.latex}",
+                                   f"Σ_c {kc.unicode} ⋆ {xc.unicode}")
+                    else:
+                        Kf = _channel(K, c)
+                        op = Named(f"{Kf.latex} \\star {prev.latex}", f"{Kf.unicode} ⋆ {prev.unicode}")
+                    return ((op, Op("+"), b if c is None else _channel(b, c)),) if spec.bias else ((op,),)
+                out = self.maps(z, view.z, value, shape, conv_form)
+                if spec.stride > 1 or spec.padding:
+                    moves = f"the kernel moves {spec.stride} entries at a time" if spec.stride > 1 else ""
+                    pads = f"over {prev.unicode} with {spec.padding} ring{'s' * (spec.padding > 1)} of zeros " \
+                           f"around it" if spec.padding else ""
+                    text = ", ".join(t for t in (moves, pads) if t)
+                    out[0] = replace(out[0], note=(text.replace(prev.unicode, f"${prev.latex}$"), text))
+                lines += out
                 if view.activation != "identity":
-                    f = ACTIVATIONS[view.activation].symbol
-                    z = self.name(self.problem.pre, l)
-                    lines += self.maps(a, view.a, value, shape,
-                                       ((Named(f"{f[0]}\\left({z.latex}\\right)", f"{f[1]}({z.unicode})"),),))
+                    lines += self.maps(a, view.a, value, shape, applied)
             elif kind in ("maxpool2d", "avgpool2d"):
                 how = "maxpool" if kind == "maxpool2d" else "avgpool"
-                form = (Named(f"\\operatorname{{{how}}}_{{{spec.kernel}\\times{spec.kernel}}}"
-                              f"\\left({prev.latex}\\right)", f"{how}{spec.kernel}×{spec.kernel}({prev.unicode})"),)
-                out = self.maps(a, view.a, value, shape, (form,))
+                form = lambda c, how=how, spec=spec, prev=prev: ((Named(  # noqa: E731
+                    f"\\operatorname{{{how}}}_{{{spec.kernel}\\times{spec.kernel}}}"
+                    f"\\left({_channel(prev, c).latex}\\right)",
+                    f"{how}{spec.kernel}×{spec.kernel}({_channel(prev, c).unicode})"),),)
+                out = self.maps(a, view.a, value, shape, form)
                 if kind == "maxpool2d":
                     out[-1] = replace(out[-1], note=self.winners(view, env))
                 lines += out
             elif kind == "flatten":
-                lines += self.maps(a, view.a, value, view.a and len(view.a.entries),
+                lines += self.maps(a, view.a, value, len(view.a.entries),
                                    ((Named(f"\\operatorname{{vec}}\\left({prev.latex}\\right)",
                                            f"vec({prev.unicode})"),),))
             else:
-                z = self.name(self.problem.pre, l)
                 lines += self.maps(z, view.z, value, shape,
                                    ((self.name("W", l), prev) + ((Op("+"), self.name("b", l)) if view.b else ()),))
-                f = ACTIVATIONS[view.activation].symbol
-                if view.activation != "identity":
+                if view.activation != "identity" or last:
                     lines += self.maps(a, view.a, value, shape,
-                                       ((Named(f"{f[0]}\\left({z.latex}\\right)", f"{f[1]}({z.unicode})"),),))
+                                       ((z,),) if view.activation == "identity" else applied(None))
         return lines
 
-    def winners(self, view, env) -> tuple:
-        """Which entry of each window is its max: 'window (1, 1): x₂,₂ = 0.5'."""
+    def winners(self, view, env) -> tuple | None:
+        """Which entry of each window is its largest: a⁽²⁾₁,₁ ← a⁽¹⁾₂,₂ (at a tie the first)."""
         spec = view.spec
+        names = self.naming.names
         k, s = spec.kernel, spec.stride
-        said = []
+        tex, uni, tie = [], [], False
         for c in range(spec.shape[0]):
             for i in range(spec.shape[1]):
                 for j in range(spec.shape[2]):
@@ -266,17 +291,20 @@ class _Maps:
                     vals = [env.get(view.previous.entries[c][p][q]) for p, q in cells]
                     if any(v is None or not v.is_number for v in vals):
                         return None
-                    p, q = cells[first_largest(vals)]
-                    where = (f"{c + 1}," if spec.shape[0] > 1 else "") + f"{p + 1},{q + 1}"
-                    said.append(f"({(f'{c + 1},' if spec.shape[0] > 1 else '')}{i + 1},{j + 1}) from ({where})")
-        text = "each window's largest entry, (output) from (input): " + "; ".join(said)
-        return (f"\\text{{{text}}}", text)
+                    best = first_largest(vals)
+                    tie = tie or vals.count(vals[best]) > 1
+                    won = names[view.previous.entries[c][cells[best][0]][cells[best][1]]]
+                    out = names[view.a.entries[c][i][j]]
+                    tex.append(f"${out.latex} \\leftarrow {won.latex}$")
+                    uni.append(f"{out.unicode} ← {won.unicode}")
+        tied = "; at a tie the first largest, row by row, as PyTorch" if tie else ""
+        return ("the largest entry of each window: " + ", ".join(tex) + tied,
+                "the largest entry of each window: " + ", ".join(uni) + tied)
 
     def backward(self, current, k) -> list:
         adjoint = self.adjoints(current, k)
         grads = current.gradients
         g = lambda s: grads.get(s, s)  # noqa: E731
-        grad = lambda t: Named(f"\\partial L/\\partial {t.latex}", f"∂L/∂{t.unicode}")  # noqa: E731
         lines = []
         layers = self.net.layers
         for view in reversed(layers):
@@ -289,65 +317,103 @@ class _Maps:
             d = self.name("\\delta", l, "δ")
             if not last:
                 form, note = self.back_form(layers[l], a)
-                lines += self.maps(grad(a), view.a, adjoint, shape, (form,) if form else ())
+                out = self.maps(self.grad(a), view.a, adjoint, shape, form)
                 if note:
-                    lines[-1] = replace(lines[-1], note=note)
+                    out[-1] = replace(out[-1], note=note)
+                lines += out
             if kind not in CONV_TYPES and kind != "dense":
                 continue
             f = ACTIVATIONS[view.activation].symbol
             if last:
-                form = ()
+                cancel = LOSSES[self.problem.loss].cancellation(view.activation)
+                form = ((Named("\\hat{y}", "ŷ"), Op("−"), Named("y", "y")),) if cancel else \
+                    ((self.grad(Named("\\hat{y}", "ŷ")),),) if view.activation == "identity" else ()
+                form_of = lambda c, form=form: form  # noqa: E731
             elif view.activation == "identity":
-                form = ((grad(a),),)
+                form_of = lambda c, a=a: ((self.grad(_channel(a, c)),),)  # noqa: E731
             else:
-                form = ((grad(a), Op("⊙"), Named(f"{f[0]}'\\left({z.latex}\\right)",
-                                                 f"{f[1]}′({z.unicode})")),)
-            lines += self.maps(d, view.z, adjoint, shape, form)
+                form_of = lambda c, a=a, z=z, f=f: ((self.grad(_channel(a, c)), Op("⊙"),  # noqa: E731
+                                                     Named(f"{f[0]}'\\left({_channel(z, c).latex}\\right)",
+                                                           f"{f[1]}′({_channel(z, c).unicode})")),)
+            lines += self.maps(d, view.z, adjoint, shape, form_of)
             if kind in CONV_TYPES:
                 K = self.name("K", l)
-                lines += self.maps(grad(K), _kernel_view(view.W), g, _kernel_shape(spec),
-                                   ((Named(f"{prev.latex} \\star {d.latex}",
-                                           f"{prev.unicode} ⋆ {d.unicode}"),),))
+                channels = spec.before[0]
+                for fi in range(spec.filters):
+                    for c in range(channels):
+                        kernel = view.W.entries[fi][c]
+                        rows = kernel if len(spec.shape) == 3 else (kernel,)
+                        xc = _channel(prev, c if channels > 1 else None)
+                        df = _channel(d, fi if spec.filters > 1 else None)
+                        lhs = _channel(K, fi if spec.filters > 1 or channels > 1 else None,
+                                       c if channels > 1 else None)
+                        lines.append(MatrixLine((self.grad(lhs),), (
+                            (Named(f"{xc.latex} \\star {df.latex}", f"{xc.unicode} ⋆ {df.unicode}"),),
+                            (Mat(tuple(tuple(g(s) for s in row) for row in rows)),))))
+                        if fi == c == 0 and (spec.stride > 1 or spec.padding):
+                            said = ", ".join(t for t in (
+                                f"{prev.unicode} with {spec.padding} ring{'s' * (spec.padding > 1)} of zeros"
+                                if spec.padding else "",
+                                f"δ's entries {spec.stride} apart (the stride)" if spec.stride > 1 else "") if t)
+                            lines[-1] = replace(lines[-1], note=(said.replace("δ", "$\\delta$").replace(
+                                f"{prev.unicode} with", f"${prev.latex}$ with"), said))
                 if view.b is not None:
-                    lines.append(MatrixLine((grad(self.name("b", l)),),
-                                            ((Named(f"\\sum_{{i,j}} {d.latex}_{{i,j}}",
-                                                    f"Σᵢ,ⱼ {d.unicode}ᵢ,ⱼ"),),
+                    lines.append(MatrixLine((self.grad(self.name("b", l)),),
+                                            ((Named(f"\\textstyle\\sum_{{i,j}} {d.latex}_{{f,i,j}}"
+                                                    if spec.filters > 1 else f"\\textstyle\\sum_{{i,j}} {d.latex}_{{i,j}}",
+                                                    f"Σᵢ,ⱼ {d.unicode}_f,i,j" if spec.filters > 1 else f"Σᵢ,ⱼ {d.unicode}ᵢ,ⱼ"),),
                                              (Mat((tuple(g(s) for s in view.b.entries),)),))))
             else:
-                lines.append(MatrixLine((grad(self.name("W", l)),),
-                                        ((d, Named(f"{prev.latex}^{{\\top}}", f"{prev.unicode}ᵀ")),
+                lines.append(MatrixLine((self.grad(self.name("W", l)),),
+                                        ((d, Named(f"{prev.latex}", f"{prev.unicode}", True)),
                                          (Mat(tuple(tuple(g(s) for s in row) for row in view.W.entries)),))))
                 if view.b is not None:
-                    lines.append(MatrixLine((grad(self.name("b", l)),),
-                                            ((d,), (Mat((tuple(g(s) for s in view.b.entries),)),))))
+                    lines += self.maps(self.grad(self.name("b", l)), view.b, g, len(view.b.entries), ((d,),))
         return lines
 
-    def back_form(self, after, a: Named) -> tuple:
-        """How ∂L/∂a of a layer comes from the layer `after` it: (form, note)."""
-        kind = getattr(after, "type", "dense") if hasattr(after, "spec") else "dense"
+    def back_form(self, after, a: Named):
+        """How ∂L/∂a of a layer comes from the layer `after` it: (forms or a function of
+        the channel giving them, note)."""
+        kind = after.spec.type if hasattr(after, "spec") else "dense"
         l = after.index
         d = self.name("\\delta", l, "δ")
         nxt = self.name(self.problem.post, l)
         if kind == "dense":
-            W = self.name("W", l)
-            return (Named(f"{W.latex}^{{\\top}}", f"{W.unicode}ᵀ"), d), None
+            return ((self.name("W", l).T, d),), None
         if kind == "flatten":
-            return (Named(f"\\partial L/\\partial {nxt.latex}", f"∂L/∂{nxt.unicode}"),), \
+            g = self.grad(nxt)
+            return ((Named(f"\\operatorname{{vec}}^{{-1}}\\left({g.latex}\\right)", f"vec⁻¹({g.unicode})"),),), \
                 ("the same entries, back in the map's shape", "the same entries, back in the map's shape")
         if kind == "maxpool2d":
-            return None, ("each window's $\\partial L/\\partial " + nxt.latex + "$ goes to its largest "
-                          "entry (above), the others get 0",
-                          f"each window's ∂L/∂{nxt.unicode} goes to its largest entry (above), "
-                          "the others get 0")
+            return (), (f"each window's $\\partial {self.own.latex}/\\partial {nxt.latex}$ goes to its "
+                        "largest entry (above), the others get 0",
+                        f"each window's ∂{self.own.unicode}/∂{nxt.unicode} goes to its largest entry "
+                        "(above), the others get 0")
         if kind == "avgpool2d":
             n = after.spec.kernel ** 2
-            return None, (f"each window's $\\partial L/\\partial {nxt.latex}$ / {n}, added to "
-                          "each of its entries",
-                          f"each window's ∂L/∂{nxt.unicode} / {n}, added to each of its entries")
+            return (), (f"each window's $\\partial {self.own.latex}/\\partial {nxt.latex}$ / {n}, "
+                        "added to each of its entries",
+                        f"each window's ∂{self.own.unicode}/∂{nxt.unicode} / {n}, added to each of "
+                        "its entries")
         K = self.name("K", l)
-        return (Named(f"{d.latex} \\ast_{{\\text{{full}}}} \\operatorname{{rot180}}\\left({K.latex}\\right)",
-                      f"{d.unicode} ∗full rot180({K.unicode})"),), \
+        return ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} \\operatorname{{rot180}}\\left({K.latex}\\right)",
+                       f"{d.unicode} ∗full rot180({K.unicode})"),),), \
             ("a full convolution of δ with the flipped kernel", "a full convolution of δ with the flipped kernel")
+
+
+def _channel(named: Named, *index) -> Named:
+    """A map's channel or filter (0-based ints, or a letter for a general one): z⁽¹⁾₂,
+    K⁽¹⁾₁,c (LaTeX z^{(1)}_{2}); no index (None): the name itself."""
+    index = [i for i in index if i is not None]
+    if not index:
+        return named
+    shown = [str(i + 1) if isinstance(i, int) else i for i in index]
+    digits = all(isinstance(i, int) for i in index)
+    uni = ",".join(shown).translate(_SUB) if digits else "_" + ",".join(shown)
+    return Named(f"{named.latex}_{{{','.join(shown)}}}", f"{named.unicode}{uni}")
+
+
+_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _kernel_shape(spec) -> tuple:
