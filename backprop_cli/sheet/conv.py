@@ -206,8 +206,13 @@ class _Maps:
         make = forms if callable(forms) else (lambda c: forms)
         if not isinstance(shape, tuple):
             values = tuple(value(s) for s in tensor.symbols)
-            mat = Mat(tuple((v,) for v in values)) if self.column and len(values) > 1 else Mat((values,))
-            return [MatrixLine((lhs,), tuple(make(None)) + ((mat,),))]
+            forms = tuple(make(None))
+            if self.column and len(values) > LONG and all(_transposable(f) for f in forms):
+                # a long column (a flattened map) is written as a row: its transpose
+                lhs, forms = lhs.T, tuple(_transposed(f) for f in forms)
+            mat = Mat(tuple((v,) for v in values)) if self.column and 1 < len(values) <= LONG \
+                else Mat((values,))
+            return [MatrixLine((lhs,), forms + ((mat,),))]
         lines = []
         for c, channel in enumerate(tensor.entries):
             rows = channel if len(shape) == 3 else (channel,)
@@ -399,6 +404,19 @@ class _Maps:
         return ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} \\operatorname{{rot180}}\\left({K.latex}\\right)",
                        f"{d.unicode} ∗full rot180({K.unicode})"),),), \
             ("a full convolution of δ with the flipped kernel", "a full convolution of δ with the flipped kernel")
+
+
+#: A vector longer than this is written as a row (transposed) in the column convention.
+LONG = 6
+
+
+def _transposable(form) -> bool:
+    return all(isinstance(p, Named) for p in form) and len(form) <= 2
+
+
+def _transposed(form) -> tuple:
+    """(AB)ᵀ = BᵀAᵀ, of one or two named pieces."""
+    return tuple(p.T for p in reversed(form))
 
 
 def _channel(named: Named, *index) -> Named:
