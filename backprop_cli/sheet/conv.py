@@ -69,7 +69,7 @@ def general(problem) -> tuple:
             rule = Named(f"{z.latex}_{{f,{at}}} = {sums} {K.latex}_{{f,{inner[0]}}}\\, "
                          f"{prev.latex}_{{{inner[1]}}}{bias}",
                          f"{z.unicode}_f,{at} = Σ_c Σ_u{'' if one else ',v'} "
-                         f"{K.unicode}_f,{inner[0]} {prev.unicode}_{inner[1]}{bias_u}")
+                         f"{K.unicode}_f,{inner[0]} {prev.unicode}_{inner[1].replace('-', '−')}{bias_u}")
             what = f"{kind}, {layer.filters} filter{'s' * (layer.filters != 1)} of " \
                    f"{layer.kernel}" + ("" if one else f"×{layer.kernel}") + \
                    f", stride {s}, padding {p}"
@@ -116,10 +116,27 @@ def general(problem) -> tuple:
 
 def _pos(s: int, i: str, u: str, p: int) -> str:
     """The input index a kernel entry u meets at output i: s(i − 1) + u − p."""
-    start = i if s == 1 else f"{s}({i}-1)+{u}"
     if s == 1:
-        start = f"{i}+{u}-1"
-    return start + (f"-{p}" if p else "")
+        return f"{i}+{u}-{1 + p}"
+    return f"{s}({i}-1)+{u}" + (f"-{p}" if p else "")
+
+
+def _correlation_note(layer) -> tuple:
+    """What ∂L/∂K = x ⋆ δ means with padding and stride: (LaTeX, terminal)."""
+    parts = (["the input padded with zeros"] if layer.padding else ["the input"]) + \
+        ["correlated with δ" + (f", spread out to {layer.stride} entries apart (the stride)"
+                                 if layer.stride > 1 else "")]
+    text = " ".join(parts)
+    return text.replace("δ", "$\\delta$"), text
+
+
+def _full_note(layer) -> tuple:
+    """What ∂L/∂x = δ ∗full rot180(K) means with stride and padding: (LaTeX, terminal)."""
+    text = "a full convolution of δ" + (f" spread out to {layer.stride} entries apart"
+                                        if layer.stride > 1 else "") + " with the flipped kernel"
+    if layer.padding:
+        text += f", less its outer {layer.padding} (the padding)"
+    return text.replace("δ", "$\\delta$"), text
 
 
 def _rules(problem) -> list:
@@ -132,20 +149,12 @@ def _rules(problem) -> list:
         if kind in CONV_TYPES:
             lines.append(MatrixLine((Named(f"\\partial L/\\partial {K.latex}", f"∂L/∂{K.unicode}"),),
                                     ((Named(f"{prev} \\star {d.latex}", f"{prev_u} ⋆ {d.unicode}"),),),
-                                    note=("the input correlated with $\\delta$ (its entries "
-                                          f"{layer.stride} apart for stride {layer.stride}, "
-                                          "padded with zeros)" if layer.stride > 1 or layer.padding
-                                          else "the input correlated with $\\delta$",
-                                          f"the input correlated with δ (its entries {layer.stride} "
-                                          f"apart for stride {layer.stride}, padded with zeros)"
-                                          if layer.stride > 1 or layer.padding
-                                          else "the input correlated with δ")))
+                                    note=_correlation_note(layer)))
             lines.append(MatrixLine((Named(f"\\partial L/\\partial {prev}", f"∂L/∂{prev_u}"),),
                                     ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} "
                                             f"\\operatorname{{rot180}}\\left({K.latex}\\right)",
                                             f"{d.unicode} ∗full rot180({K.unicode})"),),),
-                                    note=("a full convolution of $\\delta$ with the flipped kernel",
-                                          "a full convolution of δ with the flipped kernel")))
+                                    note=_full_note(layer)))
         elif kind == "maxpool2d":
             lines.append(MatrixLine((Named(f"\\partial L/\\partial {prev}", f"∂L/∂{prev_u}"),),
                                     ((Named("\\text{each window's } \\partial L/\\partial "
@@ -212,13 +221,13 @@ class _Maps:
                 lhs, forms = lhs.T, tuple(_transposed(f) for f in forms)
             mat = Mat(tuple((v,) for v in values)) if self.column and 1 < len(values) <= LONG \
                 else Mat((values,))
-            return [MatrixLine((lhs,), forms + ((mat,),))]
+            return [MatrixLine((lhs,), forms + ((_shown(mat),),))]
         lines = []
         for c, channel in enumerate(tensor.entries):
             rows = channel if len(shape) == 3 else (channel,)
             mat = Mat(tuple(tuple(value(s) for s in row) for row in rows))
             named = lhs if shape[0] == 1 else _channel(lhs, c)
-            lines.append(MatrixLine((named,), tuple(make(c if shape[0] > 1 else None)) + ((mat,),)))
+            lines.append(MatrixLine((named,), tuple(make(c if shape[0] > 1 else None)) + ((_shown(mat),),)))
         return lines
 
     def forward(self, current, k) -> list:
@@ -254,8 +263,7 @@ class _Maps:
                 out = self.maps(z, view.z, value, shape, conv_form)
                 if spec.stride > 1 or spec.padding:
                     moves = f"the kernel moves {spec.stride} entries at a time" if spec.stride > 1 else ""
-                    pads = f"over {prev.unicode} with {spec.padding} ring{'s' * (spec.padding > 1)} of zeros " \
-                           f"around it" if spec.padding else ""
+                    pads = f"over {prev.unicode} with {_padding(spec)}" if spec.padding else ""
                     text = ", ".join(t for t in (moves, pads) if t)
                     out[0] = replace(out[0], note=(text.replace(prev.unicode, f"${prev.latex}$"), text))
                 lines += out
@@ -308,8 +316,7 @@ class _Maps:
 
     def backward(self, current, k) -> list:
         adjoint = self.adjoints(current, k)
-        grads = current.gradients
-        g = lambda s: grads.get(s, s)  # noqa: E731
+        g = adjoint  # this sample's own gradient (the summary has their mean or sum)
         lines = []
         layers = self.net.layers
         for view in reversed(layers):
@@ -354,24 +361,21 @@ class _Maps:
                                        c if channels > 1 else None)
                         lines.append(MatrixLine((self.grad(lhs),), (
                             (Named(f"{xc.latex} \\star {df.latex}", f"{xc.unicode} ⋆ {df.unicode}"),),
-                            (Mat(tuple(tuple(g(s) for s in row) for row in rows)),))))
+                            (_shown(Mat(tuple(tuple(g(s) for s in row) for row in rows))),))))
                         if fi == c == 0 and (spec.stride > 1 or spec.padding):
                             said = ", ".join(t for t in (
-                                f"{prev.unicode} with {spec.padding} ring{'s' * (spec.padding > 1)} of zeros"
-                                if spec.padding else "",
+                                f"{prev.unicode} with {_padding(spec)}" if spec.padding else "",
                                 f"δ's entries {spec.stride} apart (the stride)" if spec.stride > 1 else "") if t)
                             lines[-1] = replace(lines[-1], note=(said.replace("δ", "$\\delta$").replace(
                                 f"{prev.unicode} with", f"${prev.latex}$ with"), said))
                 if view.b is not None:
                     lines.append(MatrixLine((self.grad(self.name("b", l)),),
-                                            ((Named(f"\\textstyle\\sum_{{i,j}} {d.latex}_{{f,i,j}}"
-                                                    if spec.filters > 1 else f"\\textstyle\\sum_{{i,j}} {d.latex}_{{i,j}}",
-                                                    f"Σᵢ,ⱼ {d.unicode}_f,i,j" if spec.filters > 1 else f"Σᵢ,ⱼ {d.unicode}ᵢ,ⱼ"),),
-                                             (Mat((tuple(g(s) for s in view.b.entries),)),))))
+                                            (_bias_sum(d, spec),
+                                             (_shown(Mat((tuple(g(s) for s in view.b.entries),))),))))
             else:
                 lines.append(MatrixLine((self.grad(self.name("W", l)),),
                                         ((d, Named(f"{prev.latex}", f"{prev.unicode}", True)),
-                                         (Mat(tuple(tuple(g(s) for s in row) for row in view.W.entries)),))))
+                                         (_shown(Mat(tuple(tuple(g(s) for s in row) for row in view.W.entries))),))))
                 if view.b is not None:
                     lines += self.maps(self.grad(self.name("b", l)), view.b, g, len(view.b.entries), ((d,),))
         return lines
@@ -408,6 +412,18 @@ class _Maps:
 
 #: A vector longer than this is written as a row (transposed) in the column convention.
 LONG = 6
+#: An entry whose formula has more operations than this (a symbolic weight's, grown through
+#: the layers) sends its map to the entry-by-entry lines instead of being written in it.
+MAX_OPS = 12
+
+
+def _shown(mat: Mat):
+    """The map, or where a symbolic entry has grown too long, a pointer to the scalar view."""
+    if all(v.is_number or sp.count_ops(v) <= MAX_OPS for row in mat.rows for v in row):
+        return mat
+    size = f"{len(mat.rows)}×{len(mat.rows[0])}"
+    return Named(f"\\text{{({size}, in symbols: see the entry-by-entry lines)}}",
+                 f"({size}, in symbols: see the entry-by-entry lines)")
 
 
 def _transposable(form) -> bool:
@@ -434,15 +450,22 @@ def _channel(named: Named, *index) -> Named:
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def _kernel_shape(spec) -> tuple:
-    """A kernel shown as maps: one per (filter, channel) pair."""
-    f, c = spec.kernel_shape[:2]
-    return (f * c,) + spec.kernel_shape[2:]
+def _padding(spec) -> str:
+    """'1 ring of zeros around it', or for a 1-D map '1 zero at each end'."""
+    p = spec.padding
+    if spec.type == "conv1d":
+        return f"{p} zero{'s' * (p > 1)} at each end"
+    return f"{p} ring{'s' * (p > 1)} of zeros around it"
 
 
-def _kernel_view(K):
-    """The kernel's entries, its filters' channels one after another (a map each)."""
-    return type(K)(K.plain, K.latex, K.unicode, tuple(ch for f in K.entries for ch in f), matrix=True)
+def _bias_sum(d: Named, spec) -> tuple:
+    """∂L/∂b = the sum of each filter's δ map: Σᵢ,ⱼ δ_f,i,j (Σᵢ for a 1-D map)."""
+    at = ("i",) if spec.type == "conv1d" else ("i", "j")
+    entry = (("f",) if spec.filters > 1 else ()) + at
+    uni_at = "ᵢ" if len(at) == 1 else "ᵢ,ⱼ"
+    uni_entry = f"_{','.join(entry)}" if spec.filters > 1 else uni_at
+    return (Named(f"\\textstyle\\sum_{{{','.join(at)}}} {d.latex}_{{{','.join(entry)}}}",
+                  f"Σ{uni_at} {d.unicode}{uni_entry}"),)
 
 
 # --- the given part ---------------------------------------------------------------------------
@@ -503,6 +526,7 @@ def tensor_items(tensor, value_of) -> list:
         for c, kernel in enumerate(channels):
             rows = kernel if isinstance(kernel[0], tuple) else (kernel,)
             label = name if len(entries) == 1 and len(channels) == 1 else \
-                Named(f"{{{name.latex}}}_{{{f + 1},{c + 1}}}", f"{name.unicode}[{f + 1},{c + 1}]")
+                _channel(name, f if len(entries) > 1 or len(channels) > 1 else None,
+                         c if len(channels) > 1 else None)
             items.append((label, Mat(tuple(tuple(value_of(s) for s in row) for row in rows))))
     return items
