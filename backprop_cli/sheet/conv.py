@@ -85,7 +85,7 @@ def general(problem) -> tuple:
             rule = Named(f"{a.latex}_{{c,i,j}} = {how}_{{u,v = 1..{k}}} "
                          f"{prev.latex}_{{c,{_pos(s, 'i', 'u', 0)},{_pos(s, 'j', 'v', 0)}}}",
                          f"{a.unicode}_c,i,j = {how_u}_u,v=1..{k} "
-                         f"{prev.unicode}_c,{_pos(s, 'i', 'u', 0)},{_pos(s, 'j', 'v', 0)}")
+                         f"{prev.unicode}_c,{_pos(s, 'i', 'u', 0)},{_pos(s, 'j', 'v', 0)}".replace("-", "−"))
             what = f"{kind}, {k}×{k} windows, stride {s}"
             rows.append(((Named(f"\\text{{{what}}}", what),), (prev,), (rule,)))
         elif kind == "flatten":
@@ -123,10 +123,9 @@ def _pos(s: int, i: str, u: str, p: int) -> str:
 
 def _correlation_note(layer) -> tuple:
     """What ∂L/∂K = x ⋆ δ means with padding and stride: (LaTeX, terminal)."""
-    parts = (["the input padded with zeros"] if layer.padding else ["the input"]) + \
-        ["correlated with δ" + (f", spread out to {layer.stride} entries apart (the stride)"
-                                 if layer.stride > 1 else "")]
-    text = " ".join(parts)
+    text = ("the input, padded with zeros," if layer.padding else "the input") + \
+        " correlated with δ" + (f" spread out to {layer.stride} entries apart (the stride)"
+                                if layer.stride > 1 else "")
     return text.replace("δ", "$\\delta$"), text
 
 
