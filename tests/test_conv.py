@@ -18,7 +18,8 @@ from backprop_cli import api
 torch = pytest.importorskip("torch")
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ["conv_relu_maxpool_dense.yaml", "conv_two_channel_stride2_pad1.yaml"]
+EXAMPLES = ["conv_relu_maxpool_dense.yaml", "conv_two_channel_stride2_pad1.yaml",
+            "conv_two_layers_full_convolution.yaml"]
 TOL = 1e-10
 
 CONV1D_AVGPOOL = """

@@ -51,7 +51,8 @@ def general(problem) -> tuple:
     n = Notation(problem, batch=False)
     rows = []
     for l, layer in enumerate(problem.layers, start=1):
-        prev = n.a(l - 1) if l > 1 else Named("x", "x")
+        # maps and vectors alike in plain letters, as the maps below are written
+        prev = _name(problem, problem.post, l - 1) if l > 1 else Named("x", "x")
         z, a = _name(problem, problem.pre, l), _name(problem, problem.post, l)
         if l == len(problem.layers):
             a = Named("\\hat{y}", "ŷ")
@@ -96,15 +97,17 @@ def general(problem) -> tuple:
                                 " (channel by channel, row by row)"))))
         else:
             W = _name(problem, "W", l)
-            linear = (z, Op("="), W, prev) + ((Op("+"), _name(problem, n.vector("b"), l, "b"))
+            linear = (z, Op("="), W, prev) + ((Op("+"), _name(problem, "b", l))
                                               if layer.bias else ())
             rows.append(((Named("\\text{dense}", "dense"),), (prev,), linear))
             f = ACTIVATIONS[layer.activation].symbol
-            if layer.activation != "identity":
+            if layer.activation == "identity" and l == len(problem.layers):
+                rows.append(((Named(f[0], f[1]),), (z,), (a, Op("="), z)))
+            elif layer.activation != "identity":
                 rows.append(((Named(f[0], f[1]),), (z,),
                              (a, Op("="), Named(f"{f[0]}\\left({z.latex}\\right)", f"{f[1]}({z.unicode})"))))
     if problem.loss is not None:
-        rows.append(((Named("\\text{Loss}", "Loss"),), (Named("\\hat{y}", "ŷ"), Op(","), n.y),
+        rows.append(((Named("\\text{Loss}", "Loss"),), (Named("\\hat{y}", "ŷ"), Op(","), Named("y", "y")),
                      (n.own, Op("="), Named(*LOSSES[problem.loss].formula))))
     out = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(rows))]
     if problem.loss is not None:
@@ -266,8 +269,9 @@ class _Maps:
                     text = ", ".join(t for t in (moves, pads) if t)
                     out[0] = replace(out[0], note=(text.replace(prev.unicode, f"${prev.latex}$"), text))
                 lines += out
-                if view.activation != "identity":
-                    lines += self.maps(a, view.a, value, shape, applied)
+                # a⁽ˡ⁾ = z⁽ˡ⁾ too without an activation: the next layer reads a⁽ˡ⁾
+                lines += self.maps(a, view.a, value, shape, applied if view.activation != "identity"
+                                   else (lambda c, z=z: ((_channel(z, c),),)))
             elif kind in ("maxpool2d", "avgpool2d"):
                 how = "maxpool" if kind == "maxpool2d" else "avgpool"
                 form = lambda c, how=how, spec=spec, prev=prev: ((Named(  # noqa: E731
