@@ -102,7 +102,7 @@ def general(problem) -> tuple:
             rows.append(((Named("\\text{dense}", "dense"),), (prev,), linear))
             f = ACTIVATIONS[layer.activation].symbol
             if layer.activation == "identity" and l == len(problem.layers):
-                rows.append(((Named(f[0], f[1]),), (z,), (a, Op("="), z)))
+                rows.append(((Named("\\text{identity}", "identity"),), (z,), (a, Op("="), z)))
             elif layer.activation != "identity":
                 rows.append(((Named(f[0], f[1]),), (z,),
                              (a, Op("="), Named(f"{f[0]}\\left({z.latex}\\right)", f"{f[1]}({z.unicode})"))))
@@ -265,9 +265,9 @@ class _Maps:
                 out = self.maps(z, view.z, value, shape, conv_form)
                 if spec.stride > 1 or spec.padding:
                     moves = f"the kernel moves {spec.stride} entries at a time" if spec.stride > 1 else ""
-                    pads = f"over {prev.unicode} with {_padding(spec)}" if spec.padding else ""
+                    pads = f"over {{}} with {_padding(spec)}" if spec.padding else ""
                     text = ", ".join(t for t in (moves, pads) if t)
-                    out[0] = replace(out[0], note=(text.replace(prev.unicode, f"${prev.latex}$"), text))
+                    out[0] = replace(out[0], note=(text.format(f"${prev.latex}$"), text.format(prev.unicode)))
                 lines += out
                 # a⁽ˡ⁾ = z⁽ˡ⁾ too without an activation: the next layer reads a⁽ˡ⁾
                 lines += self.maps(a, view.a, value, shape, applied if view.activation != "identity"
@@ -410,7 +410,7 @@ class _Maps:
         K = self.name("K", l)
         return ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} \\operatorname{{rot180}}\\left({K.latex}\\right)",
                        f"{d.unicode} ∗full rot180({K.unicode})"),),), \
-            ("a full convolution of δ with the flipped kernel", "a full convolution of δ with the flipped kernel")
+            _full_note(after.spec)
 
 
 #: A vector longer than this is written as a row (transposed) in the column convention.

@@ -120,7 +120,8 @@ def given(solution: NetworkSolution) -> tuple:
                         _vector(y, problem.convention) if y is not None else None,
                         problem.data[k - 1].label))
     names = Notation(problem, batch=False)
-    out.append(Vectors(tuple(samples), names=(names.x, names.y)))
+    out.append(Vectors(tuple(samples), names=(Named("x", "x"), Named("y", "y")) if shaped(problem)
+                       else (names.x, names.y)))  # maps are not bold
     if graph.lr is not None:
         out.append(training(graph, symbol=LEARNING_RATE))
     return tuple(out)
