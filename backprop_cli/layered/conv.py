@@ -38,7 +38,7 @@ class maxpool(sp.Function):
         return "\\max\\left(" + ", ".join(printer._print(a) for a in self.args) + "\\right)"
 
     def _unicode(self, printer):
-        return "max(" + ", ".join(printer._print(a) for a in self.args) + ")"
+        return f"max({_window(printer, self.args, 60)})"
 
 
 class argmax_is(sp.Function):
@@ -60,7 +60,15 @@ class argmax_is(sp.Function):
 
     def _unicode(self, printer):
         k, *args = self.args
-        return f"[argmax({', '.join(printer._print(a) for a in args)}) = {k}]"
+        return f"[argmax({_window(printer, args, 30)}) = {k}]"
+
+
+def _window(printer, args, room: int) -> str:
+    """A window's entries for the terminal, or where they take more than `room` characters
+    (its names, not its numbers), its first and last: a⁽¹⁾₂,₂ … a⁽¹⁾₃,₃."""
+    parts = [printer._print(a) for a in args]
+    text = ", ".join(parts)
+    return text if len(text) <= room or len(parts) <= 2 else f"{parts[0]} … {parts[-1]}"
 
 
 def first_largest(values) -> int:

@@ -49,7 +49,7 @@ def _name(problem, letter: str, l: int, uni: str | None = None) -> Named:
 
 def general(problem) -> tuple:
     n = Notation(problem, batch=False)
-    rows = []
+    rows, entries = [], []  # the table's rows; each map's entry as an index formula
     for l, layer in enumerate(problem.layers, start=1):
         # maps and vectors alike in plain letters, as the maps below are written
         prev = _name(problem, problem.post, l - 1) if l > 1 else Named("x", "x")
@@ -71,10 +71,19 @@ def general(problem) -> tuple:
                          f"{prev.latex}_{{{inner[1]}}}{bias}",
                          f"{z.unicode}_f,{at} = Σ_c Σ_u{'' if one else ',v'} "
                          f"{K.unicode}_f,{inner[0]} {prev.unicode}_{inner[1].replace('-', '−')}{bias_u}")
-            what = f"{kind}, {layer.filters} filter{'s' * (layer.filters != 1)} of " \
-                   f"{layer.kernel}" + ("" if one else f"×{layer.kernel}") + \
-                   f", stride {s}, padding {p}"
-            rows.append(((Named(f"\\text{{{what}}}", what),), (prev,), (rule,)))
+            entries.append(_equation(rule))
+            if layer.before[0] > 1:
+                star = Named(f"{z.latex}_{{f}} = \\sum_{{c}} {K.latex}_{{f,c}} \\star {prev.latex}_{{c}}",
+                             f"{z.unicode}_f = Σ_c {K.unicode}_f,c ⋆ {prev.unicode}_c")
+            else:
+                star = Named(f"{z.latex}_{{f}} = {K.latex}_{{f}} \\star {prev.latex}" if layer.filters > 1
+                             else f"{z.latex} = {K.latex} \\star {prev.latex}",
+                             f"{z.unicode}_f = {K.unicode}_f ⋆ {prev.unicode}" if layer.filters > 1
+                             else f"{z.unicode} = {K.unicode} ⋆ {prev.unicode}")
+            bias_whole = (Op("+"), Named(f"{b.latex}_{{f}}", f"{b.unicode}_f") if layer.filters > 1 else b) \
+                if layer.bias else ()
+            # the kernel, stride and padding are the given part's (its architecture)
+            rows.append(((Named(f"\\text{{{kind}}}", kind),), (prev,), (star,) + bias_whole))
             f = ACTIVATIONS[layer.activation].symbol
             if layer.activation != "identity":
                 rows.append(((Named(f[0], f[1]),), (z,),
@@ -87,14 +96,14 @@ def general(problem) -> tuple:
                          f"{prev.latex}_{{c,{_pos(s, 'i', 'u', 0)},{_pos(s, 'j', 'v', 0)}}}",
                          f"{a.unicode}_c,i,j = {how_u}_u,v=1..{k} "
                          f"{prev.unicode}_c,{_pos(s, 'i', 'u', 0)},{_pos(s, 'j', 'v', 0)}".replace("-", "−"))
-            what = f"{kind}, {k}×{k} windows, stride {s}"
-            rows.append(((Named(f"\\text{{{what}}}", what),), (prev,), (rule,)))
+            entries.append(_equation(rule))
+            rows.append(((Named(f"\\text{{{kind}}}", kind),), (prev,),
+                         (a, Op("="), Named(f"\\operatorname{{{kind[:7]}}}_{{{k}\\times{k}}}\\left({prev.latex}\\right)",
+                                            f"{kind[:7]}{k}×{k}({prev.unicode})"))))
         elif kind == "flatten":
             rows.append(((Named("\\text{flatten}", "flatten"),), (prev,),
                          (a, Op("="), Named(f"\\operatorname{{vec}}\\left({prev.latex}\\right)",
-                                            f"vec({prev.unicode})"),
-                          Named("\\text{ (channel by channel, row by row)}",
-                                " (channel by channel, row by row)"))))
+                                            f"vec({prev.unicode})"))))
         else:
             W = _name(problem, "W", l)
             linear = (z, Op("="), W, prev) + ((Op("+"), _name(problem, "b", l))
@@ -109,12 +118,21 @@ def general(problem) -> tuple:
     if problem.loss is not None:
         rows.append(((Named("\\text{Loss}", "Loss"),), (Named("\\hat{y}", "ŷ"), Op(","), Named("y", "y")),
                      (n.own, Op("="), Named(*LOSSES[problem.loss].formula))))
-    out = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(rows))]
+    out = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(rows)),
+           Derivation("Each entry of a map", tuple(entries),
+                      intro=("$\\star$ is cross-correlation: the kernel slides over its input",
+                             "⋆ is cross-correlation: the kernel slides over its input"))]
     if problem.loss is not None:
         out.append(Derivation("Backward through a convolution or pooling layer", tuple(_rules(problem)),
                               intro=("with $\\delta = \\partial L/\\partial z$ of each layer",
                                      "with δ = ∂L/∂z of each layer")))
     return tuple(out)
+
+
+def _equation(rule: Named) -> MatrixLine:
+    """`lhs = rhs`, written as one Named, as a line."""
+    (lt, rt), (lu, ru) = rule.latex.split(" = ", 1), rule.unicode.split(" = ", 1)
+    return MatrixLine((Named(lt, lu),), ((Named(rt, ru),),))
 
 
 def _pos(s: int, i: str, u: str, p: int) -> str:
@@ -286,6 +304,7 @@ class _Maps:
                 lines += self.maps(a, view.a, value, len(view.a.entries),
                                    ((Named(f"\\operatorname{{vec}}\\left({prev.latex}\\right)",
                                            f"vec({prev.unicode})"),),))
+                lines[-1] = replace(lines[-1], note=(_C_ORDER, _C_ORDER))
             else:
                 lines += self.maps(z, view.z, value, shape,
                                    ((self.name("W", l), prev) + ((Op("+"), self.name("b", l)) if view.b else ()),))
@@ -330,6 +349,8 @@ class _Maps:
             prev = Named("x", "x") if l == 1 else self.name(self.problem.post, l - 1)
             shape = spec.shape if spec is not None else len(view.a.entries)
             d = self.name("\\delta", l, "δ")
+            if kind == "flatten" and _long_flatten(view, layers):
+                continue  # the map before it takes ∂L/∂a straight from the next layer
             if not last:
                 form, note = self.back_form(layers[l], a)
                 out = self.maps(self.grad(a), view.a, adjoint, shape, form)
@@ -392,6 +413,14 @@ class _Maps:
         nxt = self.name(self.problem.post, l)
         if kind == "dense":
             return ((self.name("W", l).T, d),), None
+        if kind == "flatten" and _long_flatten(after, self.net.layers):
+            W, d = self.name("W", l + 1), self.name("\\delta", l + 1, "δ")
+            return ((Named(f"\\operatorname{{vec}}^{{-1}}\\left({{{W.latex}}}^{{\\top}} {d.latex}\\right)",
+                           f"vec⁻¹({W.unicode}ᵀ {d.unicode})"),),), \
+                (f"$W^{{\\top}}\\delta$ ($\\partial {self.own.latex}/\\partial {nxt.latex}$, a vector of "
+                 f"{len(after.a.entries)}) back in the map's shape",
+                 f"Wᵀδ (∂{self.own.unicode}/∂{nxt.unicode}, a vector of {len(after.a.entries)}) back in "
+                 "the map's shape")
         if kind == "flatten":
             g = self.grad(nxt)
             return ((Named(f"\\operatorname{{vec}}^{{-1}}\\left({g.latex}\\right)", f"vec⁻¹({g.unicode})"),),), \
@@ -413,6 +442,7 @@ class _Maps:
             _full_note(after.spec)
 
 
+_C_ORDER = "channel by channel, each row by row (PyTorch's order)"
 #: A vector longer than this is written as a row (transposed) in the column convention.
 LONG = 6
 #: An entry whose formula has more operations than this (a symbolic weight's, grown through
@@ -453,6 +483,13 @@ def _channel(named: Named, *index) -> Named:
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
+def _long_flatten(view, layers) -> bool:
+    """A flatten layer whose vector is too long to write beside its map, before a dense
+    layer: ∂L/∂a of the map before it is written at once, vec⁻¹(Wᵀδ)."""
+    after = layers[view.index] if view.index < len(layers) else None
+    return len(view.a.entries) > LONG and after is not None and not hasattr(after, "spec")
+
+
 def _padding(spec) -> str:
     """'1 ring of zeros around it', or for a 1-D map '1 zero at each end'."""
     p = spec.padding
@@ -482,13 +519,16 @@ def architecture(problem):
         act = ACTIVATIONS[layer.activation].word
         if kind in CONV_TYPES:
             k = f"{layer.kernel}" if kind == "conv1d" else f"{layer.kernel}×{layer.kernel}"
-            head = f"{kind} {k}"
+            moves = ", ".join(t for t in (f"stride {layer.stride}" if layer.stride > 1 else "",
+                                          f"padding {layer.padding}" if layer.padding else "") if t)
+            head = f"{kind} {k}" + (f" ({moves})" if moves else "")
             tail = "" if layer.activation == "identity" else " {}"
             words.append((f"{head}: ${_dims(layer.shape, True)}$" + tail.format(act[0]),
                           f"{head}: {_dims(layer.shape)}" + tail.format(act[1])))
         elif kind in ("maxpool2d", "avgpool2d"):
-            words.append((f"{kind} {layer.kernel}×{layer.kernel}: ${_dims(layer.shape, True)}$",
-                          f"{kind} {layer.kernel}×{layer.kernel}: {_dims(layer.shape)}"))
+            moves = f" (stride {layer.stride})" if layer.stride != layer.kernel else ""
+            words.append((f"{kind} {layer.kernel}×{layer.kernel}{moves}: ${_dims(layer.shape, True)}$",
+                          f"{kind} {layer.kernel}×{layer.kernel}{moves}: {_dims(layer.shape)}"))
         elif kind == "flatten":
             words.append((f"flatten: {layer.units}", f"flatten: {layer.units}"))
         else:
@@ -515,14 +555,17 @@ def input_piece(x: list, shape: tuple):
     return Mat(tuple(tuple(x[i * w:(i + 1) * w]) for i in range(h)))
 
 
-def tensor_items(tensor, value_of) -> list:
+def tensor_items(tensor, value_of, tall: bool = False) -> list:
     """(name, Mat) of a parameter: a kernel as one map per filter and channel (K⁽¹⁾ of one,
-    K⁽¹⁾[f, c] of several), a vector as a row, a matrix as it is."""
+    K⁽¹⁾₁,₂ of several), a vector as a row, a matrix as it is (`tall`: a long row as a
+    column, its transpose: a gradient's entries are too wide for a row)."""
     name = Named(tensor.latex, tensor.unicode)
     entries = tensor.entries
     if not tensor.matrix:
         return [(name, Mat((tuple(value_of(s) for s in entries),)))]
     if not isinstance(entries[0][0], tuple):
+        if tall and len(entries) == 1 and len(entries[0]) > LONG:  # a long row: its transpose
+            return [(name.T, Mat(tuple((value_of(s),) for s in entries[0])))]
         return [(name, Mat(tuple(tuple(value_of(s) for s in row) for row in entries)))]
     items = []
     for f, channels in enumerate(entries):

@@ -134,7 +134,7 @@ def summary(solution: NetworkSolution) -> tuple:
     first = solution.scalar.first
     if first.gradients and all(v.is_number for v in first.gradients.values()):
         items = tuple(item for t in solution.network.tensors() for item in (
-            tensor_items(t, first.gradients.get) if shaped(solution.problem) else
+            tensor_items(t, first.gradients.get, tall=True) if shaped(solution.problem) else
             [(Named(t.latex, t.unicode), Mat(tuple(tuple(first.gradients[e] for e in row)
                                                    for row in _rows(t, solution.problem.convention))))]))
         places = loss_places(solution.scalar.graph, ())
