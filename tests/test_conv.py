@@ -234,6 +234,8 @@ BAD = [  # (what the example says, what the bad spec says instead, field, words 
     ("{type: conv2d,", "{type: conv3d,", "network.layers[0].type", "did you mean 'conv2d'"),
     ("stride: 1, activation", "stride: 1, padding: 2, activation",
      "network.layers[0].padding", "not less than the kernel"),
+    ("{units: 2, activation: softmax}", "{units: n1, activation: softmax}",
+     "network.layers[3].units", "has numbers of units"),
 ]
 
 

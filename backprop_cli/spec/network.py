@@ -149,6 +149,10 @@ class _NetworkReader:
                           f"for layer {i + 1}, like sigmoid, tanh or relu")
         sizes = (inputs,) + tuple(layer.units for layer in layers)
         symbolic = any(isinstance(s, str) for s in sizes)
+        if symbolic and shape is not None:  # a map's entries are worked out one by one
+            at = next(i for i, layer in enumerate(layers) if isinstance(layer.units, str))
+            self.fail(("network", "layers", at, "units"), "a network with feature maps has numbers "
+                                                          "of units: give this layer one, like units: 2")
         params = self.params(top, layers, sizes, symbolic)
         data = self.data(top, sizes, loss, layers[-1], symbolic, shape)
         reduction = top.get("reduction", "mean")
