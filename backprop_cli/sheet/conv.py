@@ -576,3 +576,51 @@ def tensor_items(tensor, value_of, tall: bool = False) -> list:
                          c if len(channels) > 1 else None)
             items.append((label, Mat(tuple(tuple(value_of(s) for s in row) for row in rows))))
     return items
+
+
+# --- the diagram ------------------------------------------------------------------------------
+
+def conv_diagram(solution):
+    """The network drawn map by map: one circle per channel of a map (x₁, a⁽¹⁾₂), a flat
+    layer's units as the dense diagram draws them (a few and dots when long), an edge from
+    every map a layer reads to every map it makes, and what joins two columns written
+    between them: the kernel K⁽ˡ⁾ (and b⁽ˡ⁾), the pooling, vec, W⁽ˡ⁾ (and b⁽ˡ⁾)."""
+    from .model import Diagram, DiagramEdge, DiagramUnit
+    problem, network = solution.problem, solution.network
+    columns = [_maps_column(Named("x", "x"), problem.shape, "input", 0)]
+    edges, between, captions = [], [], [None]
+    for view in network.layers:
+        l, spec = view.index, getattr(view, "spec", None)
+        last = l == len(network.layers)
+        kind = spec.type if spec is not None else "dense"
+        if spec is not None and kind != "flatten":
+            name = Named("\\hat{y}", "ŷ") if last else _name(problem, problem.post, l)
+            column = _maps_column(name, spec.shape, "unit", l)
+        else:
+            entries = view.a.symbols
+            shown = list(range(len(entries))) if len(entries) <= 6 else [0, 1, 2, None, len(entries) - 1]
+            column = [DiagramUnit(f"d{l}", "dots", "dots") if i is None else
+                      DiagramUnit(f"u{l}_{i}", entries[i], "unit") for i in shown]
+        before = [u.key for u in columns[-1] if u.kind != "dots"]
+        after = [u.key for u in column if u.kind != "dots"]
+        pairs = [(s, t) for t in after for s in before]
+        if kind in ("maxpool2d", "avgpool2d"):
+            pairs = list(zip(before, after))  # a channel's windows: its own map only
+        edges += [DiagramEdge(s, t) for s, t in pairs]
+        columns.append(column)
+        if kind in CONV_TYPES or kind == "dense":
+            letter = "K" if kind in CONV_TYPES else "W"
+            joined = [_name(problem, letter, l)] + ([_name(problem, "b", l)] if view.b is not None else [])
+            between.append(Named(",\\ ".join(n.latex for n in joined), ", ".join(n.unicode for n in joined)))
+        else:
+            word = "vec" if kind == "flatten" else kind[:7]
+            between.append(Named(f"\\operatorname{{{word}}}", word))
+        captions.append(view.activation if view.activation != "identity" or kind == "dense" else None)
+    return Diagram(tuple(tuple(c) for c in columns), tuple(edges), tuple(captions), tuple(between))
+
+
+def _maps_column(name: Named, shape: tuple, kind: str, l: int) -> list:
+    from .model import DiagramUnit
+    channels = shape[0]
+    return [DiagramUnit(f"m{l}_{c}", name if channels == 1 else _channel(name, c), kind)
+            for c in range(channels)]

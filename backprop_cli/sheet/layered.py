@@ -14,7 +14,7 @@ from ..layered.matrix import Notation, general_work, matrix_work
 from ..layered.solve import NetworkSolution
 from ..engine import Step
 from . import graph as scalar_sheet
-from .conv import architecture, conv_work, general as conv_general, input_piece, shaped, tensor_items
+from .conv import architecture, conv_diagram, conv_work, general as conv_general, input_piece, shaped, tensor_items
 from .diagram import network_diagram
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
@@ -61,7 +61,7 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
                      warnings=scalar_sheet.warnings(solution.warnings), given=given(solution),
                      sections=tuple(sections), summary=summary(solution),
                      names=work.names, steps=scalar_sheet.steps(worked), solution=solution,
-                     diagram=None if shaped(problem) else network_diagram(solution))
+                     diagram=conv_diagram(solution) if shaped(problem) else network_diagram(solution))
 
 
 def _lines(lines) -> list:
