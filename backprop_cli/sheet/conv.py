@@ -12,13 +12,11 @@ from dataclasses import replace
 
 import sympy as sp
 
-from ..graph import layer_indexed
 from ..layered.conv import first_largest
 from ..layered.matrix import MatrixWork, Notation
 from ..vocab import ACTIVATIONS, LOSSES
-from .model import Derivation, Mat, MatrixLine, Named, Op, Table
-
-CONV_TYPES = ("conv2d", "conv1d")
+from .conv_rules import CONV_TYPES, LONG, channel, full_note, general, layer_name
+from .model import Derivation, Mat, MatrixLine, Named, Op
 
 
 def shaped(problem) -> bool:
@@ -39,161 +37,6 @@ def conv_work(network, solution) -> MatrixWork:
         if first.samples[k - 1].backward:
             blocks.append(Derivation("δ maps and gradients" + of, tuple(work.backward(first, k))))
     return MatrixWork(general=general(network.problem), blocks=tuple(blocks), names=naming.names)
-
-
-# --- the rules, no numbers ------------------------------------------------------------------
-
-def _name(problem, letter: str, l: int, uni: str | None = None) -> Named:
-    return Named(*layer_indexed(letter, uni or letter, l, problem.notation.layer_index))
-
-
-def general(problem) -> tuple:
-    n = Notation(problem, batch=False)
-    rows, entries = [], []  # the table's rows; each map's entry as an index formula
-    for l, layer in enumerate(problem.layers, start=1):
-        # maps and vectors alike in plain letters, as the maps below are written
-        prev = _name(problem, problem.post, l - 1) if l > 1 else Named("x", "x")
-        z, a = _name(problem, problem.pre, l), _name(problem, problem.post, l)
-        if l == len(problem.layers):
-            a = Named("\\hat{y}", "ŷ")
-        kind = getattr(layer, "type", "dense")
-        if kind in CONV_TYPES:
-            K, b = _name(problem, "K", l), _name(problem, "b", l)
-            one = kind == "conv1d"
-            s, p = layer.stride, layer.padding
-            at = "i" if one else "i,j"
-            inner = ("c,u", f"c,{_pos(s, 'i', 'u', p)}") if one else \
-                ("c,u,v", f"c,{_pos(s, 'i', 'u', p)},{_pos(s, 'j', 'v', p)}")
-            bias = f" + {b.latex}_{{f}}" if layer.bias else ""
-            bias_u = f" + {b.unicode}_f" if layer.bias else ""
-            sums = "\\sum_{c}\\sum_{u" + ("" if one else ",v") + "}"
-            rule = Named(f"{z.latex}_{{f,{at}}} = {sums} {K.latex}_{{f,{inner[0]}}}\\, "
-                         f"{prev.latex}_{{{inner[1]}}}{bias}",
-                         f"{z.unicode}_f,{at} = Σ_c Σ_u{'' if one else ',v'} "
-                         f"{K.unicode}_f,{inner[0]} {prev.unicode}_{inner[1].replace('-', '−')}{bias_u}")
-            entries.append(_equation(rule))
-            if layer.before[0] > 1:
-                star = Named(f"{z.latex}_{{f}} = \\sum_{{c}} {K.latex}_{{f,c}} \\star {prev.latex}_{{c}}",
-                             f"{z.unicode}_f = Σ_c {K.unicode}_f,c ⋆ {prev.unicode}_c")
-            else:
-                star = Named(f"{z.latex}_{{f}} = {K.latex}_{{f}} \\star {prev.latex}" if layer.filters > 1
-                             else f"{z.latex} = {K.latex} \\star {prev.latex}",
-                             f"{z.unicode}_f = {K.unicode}_f ⋆ {prev.unicode}" if layer.filters > 1
-                             else f"{z.unicode} = {K.unicode} ⋆ {prev.unicode}")
-            bias_whole = (Op("+"), Named(f"{b.latex}_{{f}}", f"{b.unicode}_f") if layer.filters > 1 else b) \
-                if layer.bias else ()
-            # the kernel, stride and padding are the given part's (its architecture)
-            rows.append(((Named(f"\\text{{{kind}}}", kind),), (prev,), (star,) + bias_whole))
-            f = ACTIVATIONS[layer.activation].symbol
-            if layer.activation != "identity":
-                rows.append(((Named(f[0], f[1]),), (z,),
-                             (a, Op("="), Named(f"{f[0]}\\left({z.latex}\\right)", f"{f[1]}({z.unicode})"))))
-        elif kind in ("maxpool2d", "avgpool2d"):
-            k, s = layer.kernel, layer.stride
-            how = "\\max" if kind == "maxpool2d" else f"\\tfrac{{1}}{{{k * k}}}\\sum"
-            how_u = "max" if kind == "maxpool2d" else f"(1/{k * k}) Σ"
-            rule = Named(f"{a.latex}_{{c,i,j}} = {how}_{{u,v = 1..{k}}} "
-                         f"{prev.latex}_{{c,{_pos(s, 'i', 'u', 0)},{_pos(s, 'j', 'v', 0)}}}",
-                         f"{a.unicode}_c,i,j = {how_u}_u,v=1..{k} "
-                         f"{prev.unicode}_c,{_pos(s, 'i', 'u', 0)},{_pos(s, 'j', 'v', 0)}".replace("-", "−"))
-            entries.append(_equation(rule))
-            rows.append(((Named(f"\\text{{{kind}}}", kind),), (prev,),
-                         (a, Op("="), Named(f"\\operatorname{{{kind[:7]}}}_{{{k}\\times{k}}}\\left({prev.latex}\\right)",
-                                            f"{kind[:7]}{k}×{k}({prev.unicode})"))))
-        elif kind == "flatten":
-            rows.append(((Named("\\text{flatten}", "flatten"),), (prev,),
-                         (a, Op("="), Named(f"\\operatorname{{vec}}\\left({prev.latex}\\right)",
-                                            f"vec({prev.unicode})"))))
-        else:
-            W = _name(problem, "W", l)
-            linear = (z, Op("="), W, prev) + ((Op("+"), _name(problem, "b", l))
-                                              if layer.bias else ())
-            rows.append(((Named("\\text{dense}", "dense"),), (prev,), linear))
-            f = ACTIVATIONS[layer.activation].symbol
-            if layer.activation == "identity" and l == len(problem.layers):
-                rows.append(((Named("\\text{identity}", "identity"),), (z,), (a, Op("="), z)))
-            elif layer.activation != "identity":
-                rows.append(((Named(f[0], f[1]),), (z,),
-                             (a, Op("="), Named(f"{f[0]}\\left({z.latex}\\right)", f"{f[1]}({z.unicode})"))))
-    if problem.loss is not None:
-        rows.append(((Named("\\text{Loss}", "Loss"),), (Named("\\hat{y}", "ŷ"), Op(","), Named("y", "y")),
-                     (n.own, Op("="), Named(*LOSSES[problem.loss].formula))))
-    out = [Table("Forward pass", ("Layer", "Input", "Output"), tuple(rows)),
-           Derivation("Each entry of a map", tuple(entries),
-                      intro=("$\\star$ is cross-correlation: the kernel slides over its input",
-                             "⋆ is cross-correlation: the kernel slides over its input"))]
-    if problem.loss is not None:
-        out.append(Derivation("Backward through a convolution or pooling layer", tuple(_rules(problem)),
-                              intro=("with $\\delta = \\partial L/\\partial z$ of each layer",
-                                     "with δ = ∂L/∂z of each layer")))
-    return tuple(out)
-
-
-def _equation(rule: Named) -> MatrixLine:
-    """`lhs = rhs`, written as one Named, as a line."""
-    (lt, rt), (lu, ru) = rule.latex.split(" = ", 1), rule.unicode.split(" = ", 1)
-    return MatrixLine((Named(lt, lu),), ((Named(rt, ru),),))
-
-
-def _pos(s: int, i: str, u: str, p: int) -> str:
-    """The input index a kernel entry u meets at output i: s(i − 1) + u − p."""
-    if s == 1:
-        return f"{i}+{u}-{1 + p}"
-    return f"{s}({i}-1)+{u}" + (f"-{p}" if p else "")
-
-
-def _correlation_note(layer) -> tuple:
-    """What ∂L/∂K = x ⋆ δ means with padding and stride: (LaTeX, terminal)."""
-    text = ("the input, padded with zeros," if layer.padding else "the input") + \
-        " correlated with δ" + (f" spread out to {layer.stride} entries apart (the stride)"
-                                if layer.stride > 1 else "")
-    return text.replace("δ", "$\\delta$"), text
-
-
-def _full_note(layer) -> tuple:
-    """What ∂L/∂x = δ ∗full rot180(K) means with stride and padding: (LaTeX, terminal)."""
-    text = "a full convolution of δ" + (f" spread out to {layer.stride} entries apart"
-                                        if layer.stride > 1 else "") + " with the flipped kernel"
-    if layer.padding:
-        text += f", less its outer {layer.padding} (the padding)"
-    return text.replace("δ", "$\\delta$"), text
-
-
-def _rules(problem) -> list:
-    lines = []
-    for l, layer in enumerate(problem.layers, start=1):
-        kind = getattr(layer, "type", "dense")
-        prev = "x" if l == 1 else _name(problem, problem.post, l - 1).latex
-        prev_u = "x" if l == 1 else _name(problem, problem.post, l - 1).unicode
-        d, K = _name(problem, "\\delta", l, "δ"), _name(problem, "K", l)
-        if kind in CONV_TYPES:
-            lines.append(MatrixLine((Named(f"\\partial L/\\partial {K.latex}", f"∂L/∂{K.unicode}"),),
-                                    ((Named(f"{prev} \\star {d.latex}", f"{prev_u} ⋆ {d.unicode}"),),),
-                                    note=_correlation_note(layer)))
-            lines.append(MatrixLine((Named(f"\\partial L/\\partial {prev}", f"∂L/∂{prev_u}"),),
-                                    ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} "
-                                            f"\\operatorname{{rot180}}\\left({K.latex}\\right)",
-                                            f"{d.unicode} ∗full rot180({K.unicode})"),),),
-                                    note=_full_note(layer)))
-        elif kind == "maxpool2d":
-            lines.append(MatrixLine((Named(f"\\partial L/\\partial {prev}", f"∂L/∂{prev_u}"),),
-                                    ((Named("\\text{each window's } \\partial L/\\partial "
-                                            f"{_name(problem, problem.post, l).latex}"
-                                            "\\text{ at its largest entry, 0 elsewhere}",
-                                            f"each window's ∂L/∂{_name(problem, problem.post, l).unicode}"
-                                            " at its largest entry, 0 elsewhere"),),),
-                                    note=("at a tie the first largest in the window, row by row, "
-                                          "as PyTorch", "at a tie the first largest in the "
-                                          "window, row by row, as PyTorch")))
-        elif kind == "avgpool2d":
-            k = layer.kernel
-            lines.append(MatrixLine((Named(f"\\partial L/\\partial {prev}", f"∂L/∂{prev_u}"),),
-                                    ((Named(f"\\text{{each window's }} \\partial L/\\partial "
-                                            f"{_name(problem, problem.post, l).latex} / {k * k}"
-                                            "\\text{ on every entry}",
-                                            f"each window's ∂L/∂{_name(problem, problem.post, l).unicode}"
-                                            f" / {k * k} on every entry"),),),))
-    return lines
 
 
 # --- the maps with numbers ------------------------------------------------------------------
@@ -223,7 +66,7 @@ class _Maps:
         return lambda s: steps.get(self.naming.derivative(top, s, index), sp.Integer(0))
 
     def name(self, letter, l, uni=None):
-        return _name(self.problem, letter, l, uni)
+        return layer_name(self.problem, letter, l, uni)
 
     def grad(self, t: Named) -> Named:
         return Named(f"\\partial {self.own.latex}/\\partial {t.latex}", f"∂{self.own.unicode}/∂{t.unicode}")
@@ -243,10 +86,10 @@ class _Maps:
                 else Mat((values,))
             return [MatrixLine((lhs,), forms + ((_shown(mat),),))]
         lines = []
-        for c, channel in enumerate(tensor.entries):
-            rows = channel if len(shape) == 3 else (channel,)
+        for c, one in enumerate(tensor.entries):
+            rows = one if len(shape) == 3 else (one,)
             mat = Mat(tuple(tuple(value(s) for s in row) for row in rows))
-            named = lhs if shape[0] == 1 else _channel(lhs, c)
+            named = lhs if shape[0] == 1 else channel(lhs, c)
             lines.append(MatrixLine((named,), tuple(make(c if shape[0] > 1 else None)) + ((_shown(mat),),)))
         return lines
 
@@ -265,21 +108,21 @@ class _Maps:
             z = self.name(self.problem.pre, l)
             shape = spec.shape if spec is not None else len(view.a.entries)
             f = ACTIVATIONS[view.activation].symbol
-            applied = lambda c: ((Named(f"{f[0]}\\left({_channel(z, c).latex}\\right)",  # noqa: E731
-                                        f"{f[1]}({_channel(z, c).unicode})"),),)
+            applied = lambda c: ((Named(f"{f[0]}\\left({channel(z, c).latex}\\right)",  # noqa: E731
+                                        f"{f[1]}({channel(z, c).unicode})"),),)
             if kind in CONV_TYPES:
                 K, b = self.name("K", l), self.name("b", l)
                 channels = spec.before[0]
 
                 def conv_form(c, K=K, b=b, spec=spec, prev=prev, channels=channels):
                     if channels > 1:
-                        kc, xc = _channel(K, c, "c"), _channel(prev, "c")
+                        kc, xc = channel(K, c, "c"), channel(prev, "c")
                         op = Named(f"\\sum_{{c}} {kc.latex} \\star {xc.latex}",
                                    f"Σ_c {kc.unicode} ⋆ {xc.unicode}")
                     else:
-                        Kf = _channel(K, c)
+                        Kf = channel(K, c)
                         op = Named(f"{Kf.latex} \\star {prev.latex}", f"{Kf.unicode} ⋆ {prev.unicode}")
-                    return ((op, Op("+"), b if c is None else _channel(b, c)),) if spec.bias else ((op,),)
+                    return ((op, Op("+"), b if c is None else channel(b, c)),) if spec.bias else ((op,),)
                 out = self.maps(z, view.z, value, shape, conv_form)
                 if spec.stride > 1 or spec.padding:
                     moves = f"the kernel moves {spec.stride} entries at a time" if spec.stride > 1 else ""
@@ -289,13 +132,13 @@ class _Maps:
                 lines += out
                 # a⁽ˡ⁾ = z⁽ˡ⁾ too without an activation: the next layer reads a⁽ˡ⁾
                 lines += self.maps(a, view.a, value, shape, applied if view.activation != "identity"
-                                   else (lambda c, z=z: ((_channel(z, c),),)))
+                                   else (lambda c, z=z: ((channel(z, c),),)))
             elif kind in ("maxpool2d", "avgpool2d"):
                 how = "maxpool" if kind == "maxpool2d" else "avgpool"
                 form = lambda c, how=how, spec=spec, prev=prev: ((Named(  # noqa: E731
                     f"\\operatorname{{{how}}}_{{{spec.kernel}\\times{spec.kernel}}}"
-                    f"\\left({_channel(prev, c).latex}\\right)",
-                    f"{how}{spec.kernel}×{spec.kernel}({_channel(prev, c).unicode})"),),)
+                    f"\\left({channel(prev, c).latex}\\right)",
+                    f"{how}{spec.kernel}×{spec.kernel}({channel(prev, c).unicode})"),),)
                 out = self.maps(a, view.a, value, shape, form)
                 if kind == "maxpool2d":
                     out[-1] = replace(out[-1], note=self.winners(view, env))
@@ -366,11 +209,11 @@ class _Maps:
                     ((self.grad(Named("\\hat{y}", "ŷ")),),) if view.activation == "identity" else ()
                 form_of = lambda c, form=form: form  # noqa: E731
             elif view.activation == "identity":
-                form_of = lambda c, a=a: ((self.grad(_channel(a, c)),),)  # noqa: E731
+                form_of = lambda c, a=a: ((self.grad(channel(a, c)),),)  # noqa: E731
             else:
-                form_of = lambda c, a=a, z=z, f=f: ((self.grad(_channel(a, c)), Op("⊙"),  # noqa: E731
-                                                     Named(f"{f[0]}'\\left({_channel(z, c).latex}\\right)",
-                                                           f"{f[1]}′({_channel(z, c).unicode})")),)
+                form_of = lambda c, a=a, z=z, f=f: ((self.grad(channel(a, c)), Op("⊙"),  # noqa: E731
+                                                     Named(f"{f[0]}'\\left({channel(z, c).latex}\\right)",
+                                                           f"{f[1]}′({channel(z, c).unicode})")),)
             lines += self.maps(d, view.z, adjoint, shape, form_of)
             if kind in CONV_TYPES:
                 K = self.name("K", l)
@@ -379,9 +222,9 @@ class _Maps:
                     for c in range(channels):
                         kernel = view.W.entries[fi][c]
                         rows = kernel if len(spec.shape) == 3 else (kernel,)
-                        xc = _channel(prev, c if channels > 1 else None)
-                        df = _channel(d, fi if spec.filters > 1 else None)
-                        lhs = _channel(K, fi if spec.filters > 1 or channels > 1 else None,
+                        xc = channel(prev, c if channels > 1 else None)
+                        df = channel(d, fi if spec.filters > 1 else None)
+                        lhs = channel(K, fi if spec.filters > 1 or channels > 1 else None,
                                        c if channels > 1 else None)
                         lines.append(MatrixLine((self.grad(lhs),), (
                             (Named(f"{xc.latex} \\star {df.latex}", f"{xc.unicode} ⋆ {df.unicode}"),),
@@ -439,12 +282,10 @@ class _Maps:
         K = self.name("K", l)
         return ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} \\operatorname{{rot180}}\\left({K.latex}\\right)",
                        f"{d.unicode} ∗full rot180({K.unicode})"),),), \
-            _full_note(after.spec)
+            full_note(after.spec)
 
 
 _C_ORDER = "channel by channel, each row by row (PyTorch's order)"
-#: A vector longer than this is written as a row (transposed) in the column convention.
-LONG = 6
 #: An entry whose formula has more operations than this (a symbolic weight's, grown through
 #: the layers) sends its map to the entry-by-entry lines instead of being written in it.
 MAX_OPS = 12
@@ -466,21 +307,6 @@ def _transposable(form) -> bool:
 def _transposed(form) -> tuple:
     """(AB)ᵀ = BᵀAᵀ, of one or two named pieces."""
     return tuple(p.T for p in reversed(form))
-
-
-def _channel(named: Named, *index) -> Named:
-    """A map's channel or filter (0-based ints, or a letter for a general one): z⁽¹⁾₂,
-    K⁽¹⁾₁,c (LaTeX z^{(1)}_{2}); no index (None): the name itself."""
-    index = [i for i in index if i is not None]
-    if not index:
-        return named
-    shown = [str(i + 1) if isinstance(i, int) else i for i in index]
-    digits = all(isinstance(i, int) for i in index)
-    uni = ",".join(shown).translate(_SUB) if digits else "_" + ",".join(shown)
-    return Named(f"{named.latex}_{{{','.join(shown)}}}", f"{named.unicode}{uni}")
-
-
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _long_flatten(view, layers) -> bool:
@@ -506,121 +332,3 @@ def _bias_sum(d: Named, spec) -> tuple:
     uni_entry = f"_{','.join(entry)}" if spec.filters > 1 else uni_at
     return (Named(f"\\textstyle\\sum_{{{','.join(at)}}} {d.latex}_{{{','.join(entry)}}}",
                   f"Σ{uni_at} {d.unicode}{uni_entry}"),)
-
-
-# --- the given part ---------------------------------------------------------------------------
-
-def architecture(problem):
-    """1×4×4 input → conv2d 2×2 (1 filter): 1×3×3 ReLU → maxpool2d 2×2: 1×2×2 → ..."""
-    from .model import Architecture
-    words = [(f"${_dims(problem.shape, True)}$ input", f"{_dims(problem.shape)} input")]
-    for layer in problem.layers:
-        kind = getattr(layer, "type", "dense")
-        act = ACTIVATIONS[layer.activation].word
-        if kind in CONV_TYPES:
-            k = f"{layer.kernel}" if kind == "conv1d" else f"{layer.kernel}×{layer.kernel}"
-            moves = ", ".join(t for t in (f"stride {layer.stride}" if layer.stride > 1 else "",
-                                          f"padding {layer.padding}" if layer.padding else "") if t)
-            head = f"{kind} {k}" + (f" ({moves})" if moves else "")
-            tail = "" if layer.activation == "identity" else " {}"
-            words.append((f"{head}: ${_dims(layer.shape, True)}$" + tail.format(act[0]),
-                          f"{head}: {_dims(layer.shape)}" + tail.format(act[1])))
-        elif kind in ("maxpool2d", "avgpool2d"):
-            moves = f" (stride {layer.stride})" if layer.stride != layer.kernel else ""
-            words.append((f"{kind} {layer.kernel}×{layer.kernel}{moves}: ${_dims(layer.shape, True)}$",
-                          f"{kind} {layer.kernel}×{layer.kernel}{moves}: {_dims(layer.shape)}"))
-        elif kind == "flatten":
-            words.append((f"flatten: {layer.units}", f"flatten: {layer.units}"))
-        else:
-            words.append((f"{layer.units} {act[0]}", f"{layer.units} {act[1]}"))
-    return Architecture(problem.inputs, tuple((layer.units, layer.activation, None)
-                                              for layer in problem.layers),
-                        problem.convention, any(layer.bias for layer in problem.layers),
-                        (problem.pre, problem.post), words=tuple(words))
-
-
-def _dims(shape, tex=False) -> str:
-    return ("\\times" if tex else "×").join(map(str, shape))
-
-
-def input_piece(x: list, shape: tuple):
-    """A sample's input map: its one channel as a matrix; several channels are written
-    channel by channel in the feature maps."""
-    if shape[0] > 1:
-        return Named(f"\\text{{{shape[0]} channels of }} {_dims(shape[1:], True)}\\text{{ (below)}}",
-                     f"{shape[0]} channels of {_dims(shape[1:])} (below)")
-    if len(shape) == 2:
-        return Mat((tuple(x),))
-    h, w = shape[1:]
-    return Mat(tuple(tuple(x[i * w:(i + 1) * w]) for i in range(h)))
-
-
-def tensor_items(tensor, value_of, tall: bool = False) -> list:
-    """(name, Mat) of a parameter: a kernel as one map per filter and channel (K⁽¹⁾ of one,
-    K⁽¹⁾₁,₂ of several), a vector as a row, a matrix as it is (`tall`: a long row as a
-    column, its transpose: a gradient's entries are too wide for a row)."""
-    name = Named(tensor.latex, tensor.unicode)
-    entries = tensor.entries
-    if not tensor.matrix:
-        return [(name, Mat((tuple(value_of(s) for s in entries),)))]
-    if not isinstance(entries[0][0], tuple):
-        if tall and len(entries) == 1 and len(entries[0]) > LONG:  # a long row: its transpose
-            return [(name.T, Mat(tuple((value_of(s),) for s in entries[0])))]
-        return [(name, Mat(tuple(tuple(value_of(s) for s in row) for row in entries)))]
-    items = []
-    for f, channels in enumerate(entries):
-        for c, kernel in enumerate(channels):
-            rows = kernel if isinstance(kernel[0], tuple) else (kernel,)
-            label = name if len(entries) == 1 and len(channels) == 1 else \
-                _channel(name, f if len(entries) > 1 or len(channels) > 1 else None,
-                         c if len(channels) > 1 else None)
-            items.append((label, Mat(tuple(tuple(value_of(s) for s in row) for row in rows))))
-    return items
-
-
-# --- the diagram ------------------------------------------------------------------------------
-
-def conv_diagram(solution):
-    """The network drawn map by map: one circle per channel of a map (x₁, a⁽¹⁾₂), a flat
-    layer's units as the dense diagram draws them (a few and dots when long), an edge from
-    every map a layer reads to every map it makes, and what joins two columns written
-    between them: the kernel K⁽ˡ⁾ (and b⁽ˡ⁾), the pooling, vec, W⁽ˡ⁾ (and b⁽ˡ⁾)."""
-    from .model import Diagram, DiagramEdge, DiagramUnit
-    problem, network = solution.problem, solution.network
-    columns = [_maps_column(Named("x", "x"), problem.shape, "input", 0)]
-    edges, between, captions = [], [], [None]
-    for view in network.layers:
-        l, spec = view.index, getattr(view, "spec", None)
-        last = l == len(network.layers)
-        kind = spec.type if spec is not None else "dense"
-        if spec is not None and kind != "flatten":
-            name = Named("\\hat{y}", "ŷ") if last else _name(problem, problem.post, l)
-            column = _maps_column(name, spec.shape, "unit", l)
-        else:
-            entries = view.a.symbols
-            shown = list(range(len(entries))) if len(entries) <= 6 else [0, 1, 2, None, len(entries) - 1]
-            column = [DiagramUnit(f"d{l}", "dots", "dots") if i is None else
-                      DiagramUnit(f"u{l}_{i}", entries[i], "unit") for i in shown]
-        before = [u.key for u in columns[-1] if u.kind != "dots"]
-        after = [u.key for u in column if u.kind != "dots"]
-        pairs = [(s, t) for t in after for s in before]
-        if kind in ("maxpool2d", "avgpool2d"):
-            pairs = list(zip(before, after))  # a channel's windows: its own map only
-        edges += [DiagramEdge(s, t) for s, t in pairs]
-        columns.append(column)
-        if kind in CONV_TYPES or kind == "dense":
-            letter = "K" if kind in CONV_TYPES else "W"
-            joined = [_name(problem, letter, l)] + ([_name(problem, "b", l)] if view.b is not None else [])
-            between.append(Named(",\\ ".join(n.latex for n in joined), ", ".join(n.unicode for n in joined)))
-        else:
-            word = "vec" if kind == "flatten" else kind[:7]
-            between.append(Named(f"\\operatorname{{{word}}}", word))
-        captions.append(view.activation if view.activation != "identity" or kind == "dense" else None)
-    return Diagram(tuple(tuple(c) for c in columns), tuple(edges), tuple(captions), tuple(between))
-
-
-def _maps_column(name: Named, shape: tuple, kind: str, l: int) -> list:
-    from .model import DiagramUnit
-    channels = shape[0]
-    return [DiagramUnit(f"m{l}_{c}", name if channels == 1 else _channel(name, c), kind)
-            for c in range(channels)]

@@ -14,7 +14,9 @@ from ..layered.matrix import Notation, general_work, matrix_work
 from ..layered.solve import NetworkSolution
 from ..engine import Step
 from . import graph as scalar_sheet
-from .conv import architecture, conv_diagram, conv_work, general as conv_general, input_piece, shaped, tensor_items
+from .conv import conv_work, shaped
+from .conv_given import architecture, conv_diagram, input_piece, tensor_items
+from .conv_rules import general as conv_general
 from .diagram import network_diagram
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
