@@ -19,10 +19,17 @@ from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, batches_of, build
                      layer_indexed, notation_name, optimizer_settings)
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
-from ..spec.conv import spatial
 from . import conv
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+#: A layer's `type:` -> how it compiles: (ctx, l, layer, the previous output, last) ->
+#: (its view, its nodes). A dense layer (no entry) is the loop in build_network_graph.
+LAYER_COMPILERS = {
+    "conv2d": conv.compile_layer, "conv1d": conv.compile_layer,
+    "maxpool2d": conv.compile_layer, "avgpool2d": conv.compile_layer,
+    "flatten": conv.compile_layer,
+}
 
 
 @dataclass(frozen=True)
@@ -148,8 +155,9 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     ctx.add_params = add_params
     for l, spec in enumerate(problem.layers, start=1):
         last = l == len(problem.layers)
-        if spatial(spec):  # conv, pooling, flatten: layered/conv.py
-            view, made = conv.compile_layer(ctx, l, spec, previous, last)
+        compiler = LAYER_COMPILERS.get(spec.type)
+        if compiler is not None:  # conv, pooling, flatten: layered/conv.py
+            view, made = compiler(ctx, l, spec, previous, last)
             nodes.extend(made)
             layers.append(view)
             previous = view.a
