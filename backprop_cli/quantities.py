@@ -123,9 +123,9 @@ def _network(solution) -> list[Quantity]:
     names = solution.scalar.graph.names.names
     net = solution.network
     tensor_of = {}  # an entry's public name -> its vector or matrix
-    for tensor in [t for layer in net.layers for t in (layer.z, layer.a)] + net.tensors():
-        for s in tensor.symbols:
-            tensor_of[names[s].plain] = tensor
+    for tensor in [t for layer in net.layers for t in (layer.z, layer.a) if t is not None] + net.tensors():
+        for s in tensor.symbols:  # the first: a flatten layer's vector is its map's entries
+            tensor_of.setdefault(names[s].plain, tensor)
     scalar = _graph(solution.scalar)
     value = {q.key: q.value for q in scalar}
     out: list[Quantity] = []
@@ -148,10 +148,10 @@ def _network(solution) -> list[Quantity]:
     return out
 
 
-def _gather(tensor, value_of):
-    if tensor.matrix:
-        return [[value_of(s) for s in row] for row in tensor.entries]
-    return [value_of(s) for s in tensor.entries]
+def _gather(tensor, value_of, entries=None):
+    """Nested lists of a vector, matrix, kernel or feature map."""
+    entries = tensor.entries if entries is None else entries
+    return [_gather(tensor, value_of, e) if isinstance(e, tuple) else value_of(e) for e in entries]
 
 
 # -- the calculus form ---------------------------------------------------------------------------

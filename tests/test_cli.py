@@ -82,6 +82,15 @@ KEY_NUMBERS = {
         "numbers": ["0.092195", "0.41448", "0.49333", "0.5021", "1.0042", "−0.085247",
                     "0.08624", "−0.47394", "−0.50667", "0.16883", "0.11784"],
     },
+    # Convolution, pooling and flatten layers (issue 18): checked with torch.nn's modules in
+    # float64 (tests/test_conv.py): the loss, gradients and the loss after the step.
+    "conv_relu_maxpool_dense": {"loss": "0.85436", "numbers": [
+        "0.11489", "−0.63189", "0.17233", "0.28722", "0.91911", "1.4936", "0.57444", "0.28441"]},
+    "conv_two_channel_stride2_pad1": {"loss": "0.00845", "numbers": [
+        "0.013", "−0.104", "0.117", "−0.078", "0.039", "−0.2405", "−0.13", "0.0015027"]},
+    "conv_two_layers_full_convolution": {"loss": "0.54471", "numbers": [
+        "−1.8266", "−3.7836", "0.78281", "−5.0883", "−3.4574", "−2.5441", "0.1957", "−0.39141",
+        "0.0010933"]},
     # Optimizers, regularization and batches (issue 14): the losses and the parameters
     # after the last step, checked with torch.optim and a torch loss in float64.
     "optim_adam": {"loss": "0.57432", "numbers": ["0.49355", "0.43191", "0.69958", "−0.10173",

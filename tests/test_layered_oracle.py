@@ -33,10 +33,12 @@ from layered_oracle import MP
 
 PROBLEMS = sorted((Path(__file__).parent.parent / "problems").glob("*.yaml"))
 #: the oracle steps by plain gradient descent; the other optimizers' examples are checked by
-#: tests/test_optimizers.py
+#: tests/test_optimizers.py, layers with a type (conv2d, maxpool2d, ...) by tests/test_conv.py
 LAYERED_PROBLEMS = [p for p in PROBLEMS if lo.is_layered(p.read_text(encoding="utf-8"))
                     and not re.search(r"^(optimizer:.*(type: (?!sgd)|momentum|decay|batch)|regularization:)",
-                                      p.read_text(encoding="utf-8"), re.M)]
+                                      p.read_text(encoding="utf-8"), re.M)
+                    # layers with a `type:` (conv, pooling, ...): their own torch tests
+                    and not re.search(r"-\s*\{type:", p.read_text(encoding="utf-8"))]
 
 #: Random specs per hypothesis test that runs the CLI (raise it for a longer hunt).
 EXAMPLES = int(os.environ.get("LAYERED_EXAMPLES", "30"))

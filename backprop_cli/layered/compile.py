@@ -10,6 +10,7 @@ their SymPy names (`W1[1,2]`), which no spec name can contain, so nothing collid
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 import sympy as sp
 from sympy.core.basic import _args_sortkey
@@ -18,8 +19,17 @@ from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, batches_of, build
                      layer_indexed, notation_name, optimizer_settings)
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
+from . import conv
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+#: A layer's `type:` -> how it compiles: (ctx, l, layer, the previous output, last) ->
+#: (its view, its nodes). A dense layer (no entry) is the loop in build_network_graph.
+LAYER_COMPILERS = {
+    "conv2d": conv.compile_layer, "conv1d": conv.compile_layer,
+    "maxpool2d": conv.compile_layer, "avgpool2d": conv.compile_layer,
+    "flatten": conv.compile_layer,
+}
 
 
 @dataclass(frozen=True)
@@ -34,9 +44,12 @@ class Tensor:
 
     @property
     def symbols(self) -> list:
-        if self.matrix:
-            return [s for row in self.entries for s in row]
-        return list(self.entries)
+        return _flat(self.entries)
+
+
+def _flat(entries: tuple) -> list:
+    """The entries of a vector, a matrix's rows or a kernel's or feature map's nesting."""
+    return [s for e in entries for s in (_flat(e) if isinstance(e, tuple) else (e,))]
 
 
 @dataclass(frozen=True)
@@ -78,13 +91,16 @@ def _layer_name(letter: str, layer: int, plain: str | None = None, style: str = 
     return Name(latex, uni, f"{plain or letter}{layer}")
 
 
-def _entry(naming: Naming, whole: Name, key: str, index: tuple, single: bool) -> sp.Symbol:
-    """The symbol of one entry: W^{(1)}_{1,2} / W⁽¹⁾₁,₂ / W1_1_2; no index when single."""
+def _entry(naming: Naming, whole: Name, key: str, index: tuple, single: bool,
+           shown: tuple | None = None) -> sp.Symbol:
+    """The symbol of one entry: W^{(1)}_{1,2} / W⁽¹⁾₁,₂ / W1_1_2; no index when single;
+    `shown`: the indices written, where they are fewer (a single channel's)."""
     symbol = sp.Symbol(f"{key}[{','.join(map(str, index))}]", real=True)
     if single:
         return naming.add(symbol, whole)
-    sub_latex = ",".join(map(str, index))
-    sub_uni = ",".join(str(i).translate(_SUB) for i in index)
+    shown = index if shown is None else shown
+    sub_latex = ",".join(map(str, shown))
+    sub_uni = ",".join(str(i).translate(_SUB) for i in shown)
     plain = f"{whole.plain}_{'_'.join(map(str, index))}"
     latex, uni = whole.latex, whole.unicode
     if "_" in latex:  # a layer index written below (W_{1}): the entry's index outside it
@@ -112,7 +128,13 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     style = notation.layer_index
     sizes = problem.sizes
     n_in, n_out = sizes[0], sizes[-1]
-    if problem.input_names:
+    ctx = SimpleNamespace(naming=naming, Tensor=Tensor, entry=_entry, dense_sum=_dense_sum,
+                          pre=problem.pre, post=problem.post,
+                          vector=lambda whole, key, size: _vector(naming, whole, key, size),
+                          layer_name=lambda letter, l, plain=None: _layer_name(letter, l, plain, style))
+    if problem.shape:
+        x = conv.input_map(ctx, problem.shape)
+    elif problem.input_names:
         entries = tuple(naming.add(sp.Symbol(n, real=True), derive_name(n)) for n in problem.input_names)
         x = Tensor("x", "\\mathbf{x}", "x", entries)
     else:
@@ -123,19 +145,30 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
     values = dict(problem.params)
     params, param_values, nodes, layers = [], {}, [], []
     previous = x
+
+    def add_params(tensor):
+        given = values[tensor.plain]
+        flat = [v for row in given for v in row] if tensor.matrix and given is not None \
+            and isinstance(given[0], tuple) else given
+        for i, symbol in enumerate(tensor.symbols):
+            params.append(symbol)
+            value = None if flat is None else flat[i]
+            param_values[symbol] = None if value is None else sp.Rational(value.numerator, value.denominator)
+    ctx.add_params = add_params
     for l, spec in enumerate(problem.layers, start=1):
         last = l == len(problem.layers)
+        compiler = LAYER_COMPILERS.get(spec.type)
+        if compiler is not None:  # conv, pooling, flatten: layered/conv.py
+            view, made = compiler(ctx, l, spec, previous, last)
+            nodes.extend(made)
+            layers.append(view)
+            previous = view.a
+            continue
         W = _matrix(naming, _layer_name("W", l, style=style), f"W{l}", sizes[l], sizes[l - 1])
         b = _vector(naming, _layer_name("b", l, style=style), f"b{l}", sizes[l]) if spec.bias else None
         for tensor in (W, b):
-            if tensor is None:
-                continue
-            given = values[tensor.plain]
-            flat = [v for row in given for v in row] if tensor.matrix and given is not None else given
-            for i, symbol in enumerate(tensor.symbols):
-                params.append(symbol)
-                value = None if flat is None else flat[i]
-                param_values[symbol] = None if value is None else sp.Rational(value.numerator, value.denominator)
+            if tensor is not None:
+                add_params(tensor)
         z = _vector(naming, _layer_name(problem.pre, l, "z", style), f"z{l}", sizes[l])
         a_name = Name("\\hat{y}", "ŷ", "yhat") if last else _layer_name(problem.post, l, "a", style)
         a = _vector(naming, a_name, "yhat" if last else f"a{l}", sizes[l])
@@ -168,7 +201,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
         lr = sp.Rational(opt.lr.numerator, opt.lr.denominator) if opt.lr is not None else LEARNING_RATE
         steps = opt.steps
     output = nodes[-2].symbol if loss is not None else nodes[-1].symbol
-    graph = Graph(title=problem.title, notes=problem.notes, inputs=tuple(x.entries),
+    graph = Graph(title=problem.title, notes=problem.notes, inputs=tuple(x.symbols),
                   targets=tuple(y.entries) if problem.loss is not None else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
@@ -205,7 +238,7 @@ def _samples(problem: NetworkProblem, x: Tensor, y: Tensor, naming: Naming) -> t
         for tensor, given, wanted in ((x, sample.x, True), (y, sample.y, problem.loss is not None)):
             if not wanted and given is None:
                 continue
-            for i, symbol in enumerate(tensor.entries):
+            for i, symbol in enumerate(tensor.symbols):
                 value = None if given is None else given[i]
                 if value is not None:
                     values[symbol] = sp.Rational(value.numerator, value.denominator)
@@ -224,7 +257,7 @@ def _penalised(layers, problem) -> tuple:
         return ()
     out = []
     for layer in layers:
-        out.extend(layer.W.symbols)
+        out.extend(layer.W.symbols if layer.W is not None else ())
         if regularization.biases and layer.b is not None:
             out.extend(layer.b.symbols)
     return tuple(out)
@@ -236,5 +269,5 @@ def _penalised_tensors(layers, problem) -> tuple:
     if regularization is None:
         return ()
     tensors = [t for layer in layers for t in (layer.W, layer.b if regularization.biases else None)
-               if t is not None]
+               if t is not None]  # a pooling or flatten layer has none
     return tuple((t.latex, t.unicode, t.plain, tuple(t.symbols)) for t in tensors)

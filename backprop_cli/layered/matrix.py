@@ -239,8 +239,8 @@ def _general(problem: NetworkProblem) -> tuple:
         lines.append(Line((n.delta(l),), (n.hidden_delta(problem.layers[l - 1].activation, l),)))
     rules = sorted({layer.activation for layer in problem.layers})
     used = [ACTIVATIONS[r].rule(_ARGUMENT, _OUTPUTS) for r in rules if r != "identity"]
-    intro = ("; ".join(f"${tex}$" for tex, _ in used),
-             "; ".join(text for _, text in used)) if used else None
+    intro = ("Here " + "; ".join(f"${tex}$" for tex, _ in used),
+             "with " + "; ".join(text for _, text in used)) if used else None
     return tuple(tables) + (Block("The recursion for δ", tuple(lines), intro=intro),)
 
 

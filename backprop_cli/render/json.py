@@ -141,10 +141,11 @@ def _nested(value, names: dict):
 # --- the layered form: vectors and matrices as nested lists ------------------------------------
 
 
-def _tensor_values(tensor, values: dict, names: dict):
-    if tensor.matrix:
-        return [[number(values[s], names) for s in r] for r in tensor.entries]
-    return [number(values[s], names) for s in tensor.entries]
+def _tensor_values(tensor, values: dict, names: dict, entries=None):
+    """Nested lists of a vector, matrix, kernel or feature map."""
+    entries = tensor.entries if entries is None else entries
+    return [_tensor_values(tensor, values, names, e) if isinstance(e, tuple) else number(values[e], names)
+            for e in entries]
 
 
 def network_data(sheet: Worksheet, settings: Settings) -> dict:
@@ -163,7 +164,7 @@ def network_data(sheet: Worksheet, settings: Settings) -> dict:
     samples = []
     for sample, old in zip(first.samples, data["samples"]):
         values = {s: (v if v.is_number else sample.full[s]) for s, v in sample.values.items()}
-        tensors = [t for layer in net.layers for t in (layer.z, layer.a)]
+        tensors = [t for layer in net.layers for t in (layer.z, layer.a) if t is not None]
         samples.append({"values": {t.plain: _tensor_values(t, values, names) for t in tensors},
                         "loss": old["loss"]})
     data["samples"] = samples

@@ -115,6 +115,8 @@ class _Network:
 
     def _Architecture(self, block, ctx):
         ctx["description"], ctx["convention"] = describe(block, "latex"), convention(block, "latex")
+        if block.words:  # feature maps (sheet/conv.py): not a dense network
+            ctx["kind_of_network"] = "A network"
 
     def _LossRule(self, block, ctx):
         ctx["loss_rule"] = block.formula.latex

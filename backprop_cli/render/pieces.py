@@ -146,6 +146,8 @@ def describe(block: Architecture, kind: str) -> str:
     """4 inputs → 3 ReLU → 1 identity, in the terminal (`kind` 'unicode') or LaTeX; sizes
     may be symbols: n0 inputs → n1 σ."""
     tex = kind == "latex"
+    if block.words:
+        return (" $\\to$ " if tex else " → ").join(w[0 if tex else 1] for w in block.words)
     math = (lambda s: f"${s}$") if tex else str  # noqa: E731
     def size(n) -> str:  # a symbol as the diagram writes it: n₀, not n0
         if isinstance(n, int):

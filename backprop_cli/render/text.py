@@ -371,7 +371,7 @@ class _Text:
     def _Derivation(self, item: m.Derivation) -> list[str]:
         out = ["", self.style.heading(item.title), ""]
         if item.intro:
-            out += [f"  (with {item.intro[1]})", ""]
+            out += [f"  ({item.intro[1]})", ""]
         return out + self.blocks(item.lines)
 
     def _MatrixLine(self, line: m.MatrixLine) -> list[str]:

@@ -14,6 +14,9 @@ from ..layered.matrix import Notation, general_work, matrix_work
 from ..layered.solve import NetworkSolution
 from ..engine import Step
 from . import graph as scalar_sheet
+from .conv import conv_work, shaped
+from .conv_given import architecture, conv_diagram, input_piece, tensor_items
+from .conv_rules import general as conv_general
 from .diagram import network_diagram
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
@@ -35,7 +38,12 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
         # batch_size: each pass has its own samples; the matrix layout's batch is the whole
         # data, so the passes are worked entry by entry
         matrix_lines, view = False, "scalar"
-    if scalar is None or not matrix_lines:
+    if shaped(problem):  # conv, pooling, flatten: their maps, then every entry (sheet/conv.py)
+        work = conv_work(solution.network, scalar) if matrix_lines else \
+            replace(general_work(problem), general=conv_general(problem),
+                    names=scalar.graph.names.names)
+        view = "both" if view == "matrix" else view
+    elif scalar is None or not matrix_lines:
         work = general_work(problem)
         if scalar is not None:
             work = replace(work, names=scalar.graph.names.names)
@@ -55,7 +63,7 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
                      warnings=scalar_sheet.warnings(solution.warnings), given=given(solution),
                      sections=tuple(sections), summary=summary(solution),
                      names=work.names, steps=scalar_sheet.steps(worked), solution=solution,
-                     diagram=network_diagram(solution))
+                     diagram=conv_diagram(solution) if shaped(problem) else network_diagram(solution))
 
 
 def _lines(lines) -> list:
@@ -78,10 +86,12 @@ def _vector(values, convention: str) -> Mat:
 
 def given(solution: NetworkSolution) -> tuple:
     problem = solution.problem
-    out = [Architecture(problem.inputs, tuple((layer.units, layer.activation, layer.alpha)
+    out = [architecture(problem)] if shaped(problem) else [Architecture(problem.inputs, tuple((layer.units, layer.activation, layer.alpha)
                                               for layer in problem.layers),
                         problem.convention, any(layer.bias for layer in problem.layers),
                         (problem.pre, problem.post))]
+
+
     if problem.loss:
         names = Notation(problem, batch=False)
         # with a penalty, the loss L = ℓ + R: the rule given here is ℓ's alone
@@ -98,6 +108,10 @@ def given(solution: NetworkSolution) -> tuple:
         if all(graph.param_values[s] is None for s in tensor.symbols):
             tensors.append((name, None))
             continue
+        if shaped(problem):  # a kernel: one map per filter and channel
+            tensors += tensor_items(tensor, lambda s: graph.param_values[s]
+                                    if graph.param_values[s] is not None else s)
+            continue
         rows = _rows(tensor, problem.convention)
         tensors.append((name, Mat(tuple(tuple(graph.param_values[s] if graph.param_values[s] is not None else s
                                               for s in row) for row in rows))))
@@ -105,13 +119,14 @@ def given(solution: NetworkSolution) -> tuple:
     samples = []
     for k, given_values in all_samples(solution.scalar):
         given_values = dict(given_values)
-        x = [given_values.get(s, s) for s in solution.network.x.entries]
+        x = [given_values.get(s, s) for s in solution.network.x.symbols]
         y = [given_values.get(s, s) for s in solution.network.y.entries] if problem.loss else None
-        samples.append((_vector(x, problem.convention),
+        samples.append((input_piece(x, problem.shape) if shaped(problem) else _vector(x, problem.convention),
                         _vector(y, problem.convention) if y is not None else None,
                         problem.data[k - 1].label))
     names = Notation(problem, batch=False)
-    out.append(Vectors(tuple(samples), names=(names.x, names.y)))
+    out.append(Vectors(tuple(samples), names=(Named("x", "x"), Named("y", "y")) if shaped(problem)
+                       else (names.x, names.y)))  # maps are not bold
     if graph.lr is not None:
         out.append(training(graph, symbol=LEARNING_RATE))
     return tuple(out)
@@ -123,10 +138,10 @@ def summary(solution: NetworkSolution) -> tuple:
     out = []
     first = solution.scalar.first
     if first.gradients and all(v.is_number for v in first.gradients.values()):
-        items = tuple((Named(t.latex, t.unicode),
-                       Mat(tuple(tuple(first.gradients[e] for e in row)
-                                 for row in _rows(t, solution.problem.convention))))
-                      for t in solution.network.tensors())
+        items = tuple(item for t in solution.network.tensors() for item in (
+            tensor_items(t, first.gradients.get, tall=True) if shaped(solution.problem) else
+            [(Named(t.latex, t.unicode), Mat(tuple(tuple(first.gradients[e] for e in row)
+                                                   for row in _rows(t, solution.problem.convention))))]))
         places = loss_places(solution.scalar.graph, ())
         out.append(Gradients(items, trained=bool(solution.scalar.updates),
                              loss=Notation(solution.problem, batch=False).loss,

@@ -348,6 +348,9 @@ class Architecture:
     convention: str  # "column" or "row"
     biases: bool
     letters: tuple = ("z", "a")  # the notation's pre- and post-activation letters
+    #: a network with feature maps (sheet/conv.py): the input's and each layer's words,
+    #: (LaTeX, terminal), written instead of sizes and activations
+    words: tuple = ()
 
 
 @record

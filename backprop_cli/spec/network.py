@@ -11,7 +11,10 @@ import difflib
 from dataclasses import dataclass
 from fractions import Fraction
 
+from math import prod
+
 from . import budget
+from .conv import ShapedLayers, dims, is_whole, nested, read_shape, spatial
 from ..errors import clip
 from ..suggest import closest
 from ..yamlload import Flag, field_name, is_number
@@ -32,7 +35,7 @@ CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
             "notation", "regularization", "ask", "upstream")
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
-LAYER_KEYS = ("units", "activation", "bias", "alpha")
+LAYER_KEYS = ("type", "units", "activation", "bias", "alpha")
 MAX_UNITS = 512
 MAX_LAYERS = 20
 MAX_WEIGHTS = 50_000
@@ -47,6 +50,11 @@ class Layer:
     activation: str
     bias: bool
     alpha: Fraction  # leaky_relu only
+    type = "dense"
+
+    @property
+    def shape(self):
+        return self.units
 
 
 @dataclass(frozen=True)
@@ -77,6 +85,7 @@ class NetworkProblem:
     notation: Notation = DEFAULT_NOTATION  # the course's notation (pre and post above too)
     regularization: Regularization | None = None
     ask: tuple | None = None  # spec/ask.py: what the homework asks for; None: the default
+    shape: tuple | None = None  # `inputs: [channels, height, width]`: x is a map (spec/conv.py)
 
     def line_of(self, field: str) -> int | None:
         return line_of(self.lines, field)
@@ -115,12 +124,17 @@ class _NetworkReader:
         if "layers" not in net:
             self.fail(("network",), "needs 'layers:', a list like layers: [{units: 2, activation: "
                                     "sigmoid}, {units: 1, activation: sigmoid}]")
-        inputs, input_names = self.inputs(net["inputs"])
+        shape = None
+        if isinstance(net["inputs"], list) and net["inputs"] and all(map(is_whole, net["inputs"])):
+            shape = read_shape(self, ("network", "inputs"), net["inputs"])
+            inputs, input_names = prod(shape), None
+        else:
+            inputs, input_names = self.inputs(net["inputs"])
         convention = net.get("convention", "column")
         if convention not in CONVENTIONS:
             self.choice(("network", "convention"), convention, CONVENTIONS, "convention", {})
         default_bias = self.flag(("network", "bias"), net.get("bias", True))
-        layers = self.layers(net["layers"], default_bias)
+        layers = self.layers(net["layers"], default_bias, shape or inputs)
         # network.notation: {pre, post} is the older spelling of the top-level notation:
         notation = read_notation(r, top, legacy_path=("network", "notation"))
         pre, post = notation.pre, notation.post
@@ -137,8 +151,12 @@ class _NetworkReader:
                           f"for layer {i + 1}, like sigmoid, tanh or relu")
         sizes = (inputs,) + tuple(layer.units for layer in layers)
         symbolic = any(isinstance(s, str) for s in sizes)
+        if symbolic and shape is not None:  # a map's entries are worked out one by one
+            at = next(i for i, layer in enumerate(layers) if isinstance(layer.units, str))
+            self.fail(("network", "layers", at, "units"), "a network with feature maps has numbers "
+                                                          "of units: give this layer one, like units: 2")
         params = self.params(top, layers, sizes, symbolic)
-        data = self.data(top, sizes, loss, layers[-1], symbolic)
+        data = self.data(top, sizes, loss, layers[-1], symbolic, shape)
         if top.get("upstream") is not None:
             loss, data = "upstream", self.upstream(top, sizes[-1], data, loss, symbolic)
             if top.get("reduction", "sum") != "sum":
@@ -175,12 +193,13 @@ class _NetworkReader:
                               optimizer=optimizer, pre=pre, post=post,
                               lines=(("loss", r.line(("loss",))),) if loss is not None else (),
                               notation=notation,
-                              regularization=regularization, ask=read_ask(r, top))
+                              regularization=regularization, ask=read_ask(r, top), shape=shape)
 
     def within_budget(self, layers, sizes, data, optimizer, symbolic: bool):
         """Refuse, before any work, a problem beyond budget.py's limit, saying its shape."""
-        weights = sum(sizes[l] * sizes[l - 1] + sizes[l] * layer.bias
-                      for l, layer in enumerate(layers, start=1))
+        weights = sum(prod(layer.kernel_shape) * layer.units // layer.filters
+                      if hasattr(layer, "kernel_shape") else sizes[l] * sizes[l - 1] * (not spatial(layer))
+                      + sizes[l] * layer.bias for l, layer in enumerate(layers, start=1))
         units = sum(sizes[1:])
         steps = optimizer.steps if optimizer is not None else 0
         work = budget.network_work(len(data), weights, units, steps, symbolic)
@@ -252,7 +271,7 @@ class _NetworkReader:
             return len(names), tuple(names)
         return self.size(path, value, "the number of inputs"), None
 
-    def layers(self, value, default_bias):
+    def layers(self, value, default_bias, shape=None):
         path = ("network", "layers")
         raw = self.r.sequence(path, value, "network.layers",
                               like="layers: [{units: 2, activation: sigmoid}, ...], one {...} "
@@ -262,29 +281,59 @@ class _NetworkReader:
         if len(raw) > MAX_LAYERS:
             self.fail(path, f"has {len(raw)} layers; the limit is {MAX_LAYERS}: use fewer layers")
         layers = []
+        shaped = ShapedLayers(self)
+        # a layer's `type:` -> its reader: (path, entry, index, the shape it gets, bias) -> a layer
+        types = {
+            "dense": self.dense,
+            "conv2d": shaped.conv, "conv1d": shaped.conv,
+            "maxpool2d": shaped.pool, "avgpool2d": shaped.pool,
+            "flatten": shaped.flatten,
+        }
         for i, entry in enumerate(raw):
             at = path + (i,)
             entry = self.r.mapping(at, entry, f"layer {i + 1}",
                                    like="- {units: 2, activation: sigmoid}")
-            self.r.unknown_keys(at, entry, LAYER_KEYS, f"layer {i + 1}")
-            if "units" not in entry:
-                self.fail(at, f"layer {i + 1} needs 'units:' (how many units it has), like "
-                              f"{{units: 2, activation: sigmoid}}")
-            units = self.size(at + ("units",), entry["units"], "units")
-            activation = entry.get("activation", "identity")
-            if not isinstance(activation, str) or activation not in ACTIVATIONS:
-                self.choice(at + ("activation",), activation, ACTIVATIONS, "activation",
-                            _activations.aliases())
-            bias = self.flag(at + ("bias",), entry["bias"]) if "bias" in entry else default_bias
-            alpha = DEFAULT_ALPHA
-            if "alpha" in entry:
-                if activation != "leaky_relu":
-                    self.fail(at + ("alpha",), "'alpha' is the slope of leaky_relu; this layer "
-                                               f"is {activation}: remove alpha, or write "
-                                               f"activation: leaky_relu")
-                alpha = self.r.number(at + ("alpha",), entry["alpha"], allow_null=False)
-            layers.append(Layer(units=units, activation=str(activation), bias=bias, alpha=alpha))
+            kind = entry.get("type", "dense")
+            if not isinstance(kind, str) or kind not in types:
+                self.choice(at + ("type",), kind, tuple(types), "layer type", {})
+            layer = types[kind](at, entry, i, shape, default_bias)
+            layers.append(layer)
+            shape = layer.shape
+        if isinstance(shape, tuple):
+            self.fail(path + (len(raw) - 1,), f"the last layer makes a {dims(shape)} map; end "
+                                              f"with {{type: flatten}} (and dense layers) to "
+                                              f"give the network a vector output")
         return tuple(layers)
+
+    def activation(self, at, entry):
+        """A layer's activation and leaky_relu's slope."""
+        activation = entry.get("activation", "identity")
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            self.choice(at + ("activation",), activation, ACTIVATIONS, "activation",
+                        _activations.aliases())
+        alpha = DEFAULT_ALPHA
+        if "alpha" in entry:
+            if activation != "leaky_relu":
+                self.fail(at + ("alpha",), "'alpha' is the slope of leaky_relu; this layer "
+                                           f"is {activation}: remove alpha, or write "
+                                           f"activation: leaky_relu")
+            alpha = self.r.number(at + ("alpha",), entry["alpha"], allow_null=False)
+        return str(activation), alpha
+
+    def dense(self, at, entry, i, shape, default_bias):
+        """A dense layer, `{units, activation, bias}`."""
+        self.r.unknown_keys(at, entry, LAYER_KEYS, f"layer {i + 1}")
+        if isinstance(shape, tuple):
+            self.fail(at, "a dense layer needs a vector, but "
+                          + ("the input" if i == 0 else f"layer {i}") + f" makes a "
+                          f"{dims(shape)} map: put {{type: flatten}} before it")
+        if "units" not in entry:
+            self.fail(at, f"layer {i + 1} needs 'units:' (how many units it has), like "
+                          f"{{units: 2, activation: sigmoid}}")
+        units = self.size(at + ("units",), entry["units"], "units")
+        activation, alpha = self.activation(at, entry)
+        bias = self.flag(at + ("bias",), entry["bias"]) if "bias" in entry else default_bias
+        return Layer(units=units, activation=activation, bias=bias, alpha=alpha)
 
     def params(self, top, layers, sizes, symbolic):
         path = ("params",)
@@ -292,9 +341,15 @@ class _NetworkReader:
                              like="params: {W1: [[0.1, 0.2]], b1: [0]}") if "params" in top else None
         wanted = {}
         for l, layer in enumerate(layers, start=1):
-            wanted[f"W{l}"] = ("matrix", sizes[l], sizes[l - 1], l)
+            if spatial(layer) and not hasattr(layer, "kernel_shape"):
+                continue  # pooling and flatten have no parameters
+            if spatial(layer):
+                wanted[f"K{l}"] = ("kernel", layer.kernel_shape, None, l)
+            else:
+                wanted[f"W{l}"] = ("matrix", sizes[l], sizes[l - 1], l)
             if layer.bias:
-                wanted[f"b{l}"] = ("vector", sizes[l], None, l)
+                units = layer.filters if spatial(layer) else sizes[l]
+                wanted[f"b{l}"] = ("vector", units, None, l)
         total = sum(_count(None, want) for want in wanted.values())
         if total > MAX_WEIGHTS:  # symbolic ones too: each is a symbol in every formula
             self.fail(("network", "layers"), f"the network has {total} weights and biases; the "
@@ -308,7 +363,12 @@ class _NetworkReader:
                 hint = f"; did you mean '{close[0]}'?" if close else \
                     f" (this network has {', '.join(wanted)}); remove it"
                 extra = ""
-                if isinstance(key, str) and key[:1] == "b" and key[1:].isdigit() \
+                if isinstance(key, str) and key[:1] in "WKb" and key[1:].isdigit() \
+                        and any(spatial(layer) for layer in layers):
+                    hint = (f"; parameters are named by their layer's position in layers:, "
+                            f"pooling and flatten counted, so this network's are "
+                            f"{', '.join(wanted)}")
+                elif isinstance(key, str) and key[:1] == "b" and key[1:].isdigit() \
                         and int(key[1:]) <= len(layers):
                     extra = (f"; layer {key[1:]} has bias: false: remove {key}, or write "
                              f"bias: true in layer {key[1:]}")
@@ -322,6 +382,7 @@ class _NetworkReader:
         for name, (kind, rows, cols, l) in wanted.items():
             if name not in raw:
                 shape = f"{_dim(rows)}×{_dim(cols)} matrix" if kind == "matrix" else \
+                    f"{dims(rows)} nested list" if kind == "kernel" else \
                     f"list of {_dim(rows)} numbers"
                 self.fail(path + (name,), f"'{name}' is missing: layer {l} needs it "
                                 f"(a {shape}, or null for a symbolic one)")
@@ -333,10 +394,15 @@ class _NetworkReader:
                 self.fail(path + (name,), "with symbolic sizes (like units: n1) the parameters "
                                           "have no entries: write null, or give every layer a "
                                           "number of units")
-            if kind == "matrix":
+            if kind == "kernel":
+                need = f"layer {l} ({layers[l - 1].type}) needs"
+                result.append((name, nested(self, path + (name,), value, rows,
+                                            "filters × channels × kernel" +
+                                            " × kernel" * (len(rows) == 4), need)))
+            elif kind == "matrix":
                 result.append((name, self.matrix(path + (name,), value, rows, cols, l)))
             else:
-                units = f"layer {l} has {rows} unit{'s' * (rows != 1)}"
+                units = f"layer {l} has {rows} {'filter' if spatial(layers[l - 1]) else 'unit'}{'s' * (rows != 1)}"
                 result.append((name, self.vector(path + (name,), value, rows, units, kind="b")))
         return tuple(result)
 
@@ -418,7 +484,7 @@ class _NetworkReader:
                                              f"the network has {n_out} output{'s' * (n_out != 1)}"))
                      for i, (s, row) in enumerate(zip(data, rows)))
 
-    def data(self, top, sizes, loss, last, symbolic):
+    def data(self, top, sizes, loss, last, symbolic, shape=None):
         n_in, n_out = sizes[0], sizes[-1]
         if top.get("data") is None:
             return (Sample(x=None, y=None),)
@@ -439,8 +505,11 @@ class _NetworkReader:
             if "x" not in sample:
                 self.fail(at, f"sample {i + 1} (data[{i}]) has no 'x' (a list of {n_in} inputs); "
                               f"add it, like x: {_example(n_in)}")
-            x = None if sample["x"] is None else self.vector(
-                at + ("x",), sample["x"], n_in, f"the network has {n_in} input{'s' * (n_in != 1)}")
+            x = None if sample["x"] is None else nested(
+                self, at + ("x",), sample["x"], shape, "channels × height × width"
+                if len(shape) == 3 else "channels × length", "the network's input is") \
+                if shape else self.vector(at + ("x",), sample["x"], n_in,
+                                          f"the network has {n_in} input{'s' * (n_in != 1)}")
             y, label = None, None
             if loss is not None:
                 if "y" not in sample:
@@ -535,6 +604,8 @@ def _dim(size) -> str:
 
 def _count(value, want) -> int:
     kind, rows, cols, _ = want
+    if kind == "kernel":
+        return prod(rows)
     if not isinstance(rows, int) or (kind == "matrix" and not isinstance(cols, int)):
         return 0
     return rows * cols if kind == "matrix" else rows
