@@ -19,6 +19,7 @@ from ..vocab import activations as _activations
 from ..vocab import losses as _losses
 from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
+from . import batchnorm, recurrent
 from .graph import check_notes_math
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_SAMPLES, NAME, Optimizer, Reader, Regularization, _kind, _looks_numeric,
@@ -31,7 +32,9 @@ CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
             "notation", "regularization")
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
-LAYER_KEYS = ("units", "activation", "bias", "alpha")
+LAYER_KEYS = ("units", "activation", "bias", "alpha", "type")
+#: a layer's `type:` -> the module that reads it (None: the dense layer read here)
+LAYER_TYPES = {"dense": None, "batchnorm": batchnorm, "rnn": recurrent}
 MAX_UNITS = 512
 MAX_LAYERS = 20
 MAX_WEIGHTS = 50_000
@@ -118,7 +121,7 @@ class _NetworkReader:
         if convention not in CONVENTIONS:
             self.choice(("network", "convention"), convention, CONVENTIONS, "convention", {})
         default_bias = self.flag(("network", "bias"), net.get("bias", True))
-        layers = self.layers(net["layers"], default_bias)
+        layers = self.layers(net["layers"], default_bias, inputs)
         # network.notation: {pre, post} is the older spelling of the top-level notation:
         notation = read_notation(r, top, legacy_path=("network", "notation"))
         pre, post = notation.pre, notation.post
@@ -136,7 +139,12 @@ class _NetworkReader:
         sizes = (inputs,) + tuple(layer.units for layer in layers)
         symbolic = any(isinstance(s, str) for s in sizes)
         params = self.params(top, layers, sizes, symbolic)
-        data = self.data(top, sizes, loss, layers[-1], symbolic)
+        rnn = _typed(layers, "rnn")
+        if rnn is not None:  # sequences: every sample's x a list of time steps
+            data = recurrent.read_sequences(self, top, inputs, sizes[-1], loss, rnn,
+                                            layers[-1].activation == "softmax")
+        else:
+            data = self.data(top, sizes, loss, layers[-1], symbolic)
         reduction = top.get("reduction", "mean")
         if reduction not in ("mean", "sum"):
             self.fail(("reduction",), f"must be 'mean' or 'sum', not {_kind(reduction)}")
@@ -146,7 +154,12 @@ class _NetworkReader:
         if optimizer is not None and symbolic:
             self.fail(("optimizer",), "with symbolic sizes there are no entries to update; "
                                       "give every layer a number of units")
-        first_symbol = _first_symbol(top, params, data, loss)
+        first_symbol = _first_symbol(top, params, data if rnn is None else (), loss)
+        if _typed(layers, "batchnorm") is not None:
+            batchnorm.check(self, top, layers, data, optimizer, first_symbol)
+        if rnn is not None and first_symbol is not None and first_symbol != ():
+            self.fail(first_symbol, "a network with an rnn layer is worked with numbers: write "
+                                    "a number here, not null")
         r.steps_with_numbers(optimizer, first_symbol)
         r.batch_fits(optimizer, len(data))
         if not symbolic:
@@ -162,6 +175,9 @@ class _NetworkReader:
                                                "numbers of units; add 'loss:'" if loss is None else
                                                "with symbolic sizes there are no weights to penalise")
             regularization = r.regularization(top, (), layered=True, optimizer=optimizer)
+            if rnn is not None or _typed(layers, "batchnorm") is not None:
+                self.fail(("regularization",), "a penalty with batchnorm or rnn layers is not "
+                                               "supported yet; remove regularization:")
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
@@ -245,7 +261,7 @@ class _NetworkReader:
             return len(names), tuple(names)
         return self.size(path, value, "the number of inputs"), None
 
-    def layers(self, value, default_bias):
+    def layers(self, value, default_bias, inputs=None):
         path = ("network", "layers")
         raw = self.r.sequence(path, value, "network.layers",
                               like="layers: [{units: 2, activation: sigmoid}, ...], one {...} "
@@ -259,11 +275,23 @@ class _NetworkReader:
             at = path + (i,)
             entry = self.r.mapping(at, entry, f"layer {i + 1}",
                                    like="- {units: 2, activation: sigmoid}")
-            self.r.unknown_keys(at, entry, LAYER_KEYS, f"layer {i + 1}")
-            if "units" not in entry:
+            kind = entry.get("type", "dense")
+            if kind not in LAYER_TYPES:
+                self.choice(at + ("type",), kind, tuple(LAYER_TYPES), "layer type", {})
+            if kind == "rnn":
+                layers.append(recurrent.read_rnn(self, at, entry, i, default_bias))
+                continue
+            if kind == "batchnorm" and len(layers) and _typed(layers, "rnn") is not None:
+                self.fail(at + ("type",), "batchnorm after an rnn layer is not supported; "
+                                          "remove one of them")
+            if kind == "batchnorm":  # its activation read as a dense layer's, below
+                self.r.unknown_keys(at, entry, batchnorm.KEYS + ("alpha",), f"layer {i + 1} (batchnorm)")
+            else:
+                self.r.unknown_keys(at, entry, LAYER_KEYS, f"layer {i + 1}")
+            if "units" not in entry and kind == "dense":
                 self.fail(at, f"layer {i + 1} needs 'units:' (how many units it has), like "
                               f"{{units: 2, activation: sigmoid}}")
-            units = self.size(at + ("units",), entry["units"], "units")
+            units = self.size(at + ("units",), entry["units"], "units") if kind == "dense" else None
             activation = entry.get("activation", "identity")
             if not isinstance(activation, str) or activation not in ACTIVATIONS:
                 self.choice(at + ("activation",), activation, ACTIVATIONS, "activation",
@@ -276,6 +304,11 @@ class _NetworkReader:
                                                f"is {activation}: remove alpha, or write "
                                                f"activation: leaky_relu")
                 alpha = self.r.number(at + ("alpha",), entry["alpha"], allow_null=False)
+            if kind == "batchnorm":
+                previous = layers[-1].units if layers else inputs
+                layers.append(batchnorm.read_batchnorm(self, at, entry, i, previous,
+                                                       str(activation), alpha))
+                continue
             layers.append(Layer(units=units, activation=str(activation), bias=bias, alpha=alpha))
         return tuple(layers)
 
@@ -285,6 +318,12 @@ class _NetworkReader:
                              like="params: {W1: [[0.1, 0.2]], b1: [0]}") if "params" in top else None
         wanted = {}
         for l, layer in enumerate(layers, start=1):
+            if getattr(layer, "type", "dense") == "batchnorm":
+                wanted.update(layer.wanted(l))
+                continue
+            if getattr(layer, "type", "dense") == "rnn":
+                wanted.update(layer.wanted(l, sizes[l - 1]))
+                continue
             wanted[f"W{l}"] = ("matrix", sizes[l], sizes[l - 1], l)
             if layer.bias:
                 wanted[f"b{l}"] = ("vector", sizes[l], None, l)
@@ -312,7 +351,7 @@ class _NetworkReader:
                     hint = f" (its parameters are {', '.join(wanted)}): remove it, or add a layer"
                 self.fail(path + (key,), f"'{key}' is not a parameter of this network{extra}{hint}")
         result = []
-        for name, (kind, rows, cols, l) in wanted.items():
+        for name, (kind, rows, cols, l, *need) in wanted.items():
             if name not in raw:
                 shape = f"{_dim(rows)}×{_dim(cols)} matrix" if kind == "matrix" else \
                     f"list of {_dim(rows)} numbers"
@@ -327,14 +366,14 @@ class _NetworkReader:
                                           "have no entries: write null, or give every layer a "
                                           "number of units")
             if kind == "matrix":
-                result.append((name, self.matrix(path + (name,), value, rows, cols, l)))
+                result.append((name, self.matrix(path + (name,), value, rows, cols, l, *need)))
             else:
-                units = f"layer {l} has {rows} unit{'s' * (rows != 1)}"
+                units = need[0] if need else f"layer {l} has {rows} unit{'s' * (rows != 1)}"
                 result.append((name, self.vector(path + (name,), value, rows, units, kind="b")))
         return tuple(result)
 
-    def matrix(self, path, value, rows, cols, l):
-        need = f"layer {l} needs {rows}×{cols} (units × inputs)" if l == 1 else \
+    def matrix(self, path, value, rows, cols, l, need=None):
+        need = need or f"layer {l} needs {rows}×{cols} (units × inputs)" if l == 1 else \
             f"layer {l} needs {rows}×{cols} (units × units of layer {l - 1})"
         write = f"write {_count_of(rows, 'row')} of {_count_of(cols, 'number')}"
         if not isinstance(value, list):
@@ -472,6 +511,11 @@ def _first_symbol(top, params, data, loss) -> tuple | None:
     return None
 
 
+def _typed(layers, kind: str):
+    """The first layer of `type:` kind (batchnorm, rnn), or None."""
+    return next((layer for layer in layers if getattr(layer, "type", "dense") == kind), None)
+
+
 def _count_of(n: int, what: str) -> str:
     """'2 rows', '1 number'."""
     return f"{n} {what}{'s' * (n != 1)}"
@@ -498,7 +542,7 @@ def _dim(size) -> str:
 
 
 def _count(value, want) -> int:
-    kind, rows, cols, _ = want
+    kind, rows, cols, *_ = want
     if not isinstance(rows, int) or (kind == "matrix" and not isinstance(cols, int)):
         return 0
     return rows * cols if kind == "matrix" else rows
