@@ -33,10 +33,11 @@ from layered_oracle import MP
 
 PROBLEMS = sorted((Path(__file__).parent.parent / "problems").glob("*.yaml"))
 #: the oracle steps by plain gradient descent; the other optimizers' examples are checked by
-#: tests/test_optimizers.py
+#: tests/test_optimizers.py, the batchnorm and rnn layers' by tests/test_batchnorm_rnn.py
 LAYERED_PROBLEMS = [p for p in PROBLEMS if lo.is_layered(p.read_text(encoding="utf-8"))
                     and not re.search(r"^(optimizer:.*(type: (?!sgd)|momentum|decay|batch)|regularization:)",
-                                      p.read_text(encoding="utf-8"), re.M)]
+                                      p.read_text(encoding="utf-8"), re.M)
+                    and not re.search(r"type: (batchnorm|rnn)\b", p.read_text(encoding="utf-8"))]
 
 #: Random specs per hypothesis test that runs the CLI (raise it for a longer hunt).
 EXAMPLES = int(os.environ.get("LAYERED_EXAMPLES", "30"))

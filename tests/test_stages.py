@@ -19,7 +19,7 @@ STAGES = [
     ("tables", ["vocab"]),
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "spec.notation", "layered.spec"]),
-    ("build", ["formula", "graph", "layered.compile", "calculus.naming", "calculus.rules",
+    ("build", ["formula", "graph", "layered.compile", "layered.batchnorm", "layered.rnn", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution"]),
     ("solve", ["engine", "optimize", "layered.solve", "calculus.point", "calculus.engine"]),
     ("lay out", ["quantities", "sheet", "layered.matrix"]),

@@ -58,11 +58,14 @@ def check(net, top: dict, layers: tuple, data: tuple, optimizer, first_symbol) -
     if len(data) < 2:
         net.fail(("data",), "has one sample, but batchnorm normalizes over the batch: its "
                             "variance over one sample is 0 and x̂ is 0; give two or more samples")
-    if first_symbol is not None:
-        net.fail(first_symbol or ("data",), "a network with batchnorm is worked with numbers: "
-                                            "write a number here, not null")
     if optimizer is not None and optimizer.batch_size is not None \
             and optimizer.batch_size != len(data):
         net.fail(("optimizer", "batch_size"), "with batchnorm every step uses the whole batch "
                                               "(its statistics are the batch's); leave "
                                               "batch_size out")
+    if first_symbol is not None and "params" not in top:
+        net.fail(("network", "layers", where), "a network with batchnorm is worked with "
+                                               "numbers: add 'params:' with every parameter")
+    if first_symbol is not None:
+        net.fail(first_symbol or ("data",), "a network with batchnorm is worked with numbers: "
+                                            "write a number here, not null")

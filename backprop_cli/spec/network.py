@@ -157,6 +157,9 @@ class _NetworkReader:
         first_symbol = _first_symbol(top, params, data if rnn is None else (), loss)
         if _typed(layers, "batchnorm") is not None:
             batchnorm.check(self, top, layers, data, optimizer, first_symbol)
+        if rnn is not None and first_symbol is not None and "params" not in top:
+            self.fail(("network", "layers", 0), "a network with an rnn layer is worked with "
+                                                "numbers: add 'params:' with every parameter")
         if rnn is not None and first_symbol is not None and first_symbol != ():
             self.fail(first_symbol, "a network with an rnn layer is worked with numbers: write "
                                     "a number here, not null")

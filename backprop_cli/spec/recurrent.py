@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from ..yamlload import is_number
+from .base import _kind
 
 KEYS = ("type", "units", "activation", "output", "bias", "h0")
 ACTIVATIONS = ("tanh", "relu")  # torch.nn.RNN's nonlinearity
@@ -130,7 +131,7 @@ def sequence(net, path: tuple, value, n_in: int, what: str) -> tuple:
     like = "[[1], [0.5], [-1]]" if n_in == 1 else "[[1, 0], [0.5, 2], [-1, 1]]"
     if not isinstance(value, list) or not value:
         net.fail(path, f"must be a sequence, a list of time steps like x: {like}, not "
-                       f"{'an empty list' if value == [] else type(value).__name__}")
+                       f"{'an empty list' if value == [] else _kind(value)}")
     if len(value) > MAX_STEPS:
         net.fail(path, f"has {len(value)} time steps; the limit is {MAX_STEPS}")
     steps = []
@@ -140,9 +141,9 @@ def sequence(net, path: tuple, value, n_in: int, what: str) -> tuple:
             step = [step]
         if not isinstance(step, list):
             net.fail(at, f"time step {t + 1} must be a list of {n_in} {what}s, like {like}"
-                         f"'s first, not {type(step).__name__}" if n_in > 1 else
+                         f"'s first, not {_kind(step)}" if n_in > 1 else
                          f"time step {t + 1} must be a number (or a list of one), not "
-                         f"{type(step).__name__}")
+                         f"{_kind(step)}")
         if len(step) != n_in:
             net.fail(at, f"time step {t + 1} has {len(step)} entr{'ies' if len(step) != 1 else 'y'}, "
                          f"but the network has {n_in} input{'s' * (n_in != 1)}: every time step "
