@@ -91,7 +91,7 @@ class _Network:
 
     def context(self) -> dict:
         sheet = self.sheet
-        ctx = {"description": "", "convention": "", "loss_rule": None, "several": False,
+        ctx = {"description": "", "convention": "", "network_kind": "dense", "loss_rule": None, "several": False,
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
                "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0, "penalty": None,
                "loss": None, "losses_after": [], "loss_places": [], "gradient_place": "", "view": "matrix",
@@ -115,6 +115,9 @@ class _Network:
 
     def _Architecture(self, block, ctx):
         ctx["description"], ctx["convention"] = describe(block, "latex"), convention(block, "latex")
+        # a layer of another type than dense (batch-norm, recurrent) carries its word: "A network"
+        ctx["network_kind"] = "dense" if all(len(layer) < 4 or not layer[3] for layer in block.layers) \
+            else "small"
 
     def _LossRule(self, block, ctx):
         ctx["loss_rule"] = block.formula.latex

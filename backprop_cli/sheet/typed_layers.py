@@ -30,16 +30,14 @@ def typed(problem) -> str | None:
 
 
 def build_typed_sheet(solution: NetworkSolution, view: str = "matrix") -> Worksheet:
-    problem, scalar, network = solution.problem, solution.scalar, solution.network
+    problem, scalar = solution.problem, solution.scalar
     kind = typed(problem)
     general = _batchnorm_general(problem) if kind == "batchnorm" else _rnn_general(problem)
     sections = [Section(GENERAL, tuple(general), level=0)]
     worked = scalar_sheet.sections(scalar)
     sections += worked
-    if kind == "rnn":  # after the first backward pass, before the first step's update
-        at = next((k for k, section in enumerate(sections) if section.title.startswith("Gradient-descent")
-                   or section.title.startswith("Loss over")), len(sections))
-        sections[at:at] = _time_steps(solution)
+    if kind == "rnn":  # at a glance before the worked lines (LaTeX sets matrix lines first too)
+        sections[1:1] = _time_steps(solution)
     names = scalar.graph.names.names
     return Worksheet(form="network", title=problem.title, notes=problem.notes,
                      warnings=scalar_sheet.warnings(solution.warnings), given=_given(solution),
@@ -123,7 +121,7 @@ def _batchnorm_general(problem) -> list:
     Z, Zu = f"z^{{({l})}}", f"z⁽{l}⁾".translate(_SUP)
     f, fu = ACTIVATIONS[layer.activation].symbol
     m = len(problem.data)
-    eps = float(layer.eps)
+    eps, eps_u = _decimal(layer.eps)
     root, rootu = f"\\sqrt{{{V} + \\epsilon}}", f"√({Vu} + ε)"
     d = lambda q, qu: (f"\\frac{{\\partial L}}{{\\partial {q}}}", f"∂L/∂{qu}")  # noqa: E731
     forward = [
@@ -136,10 +134,10 @@ def _batchnorm_general(problem) -> list:
     if layer.activation != "identity":
         A, Au = f"a^{{({l})}}", f"a⁽{l}⁾".translate(_SUP)
         forward.append(_line((f"{A}[i]", f"{Au}[i]"), (f"{f}\\left({Z}[i]\\right)", f"{fu}({Zu}[i])")))
-    intro = (f"per unit, over the batch of $m = {m}$ samples ($[i]$: sample $i$), with the "
-             f"batch's mean and biased variance (training mode), $\\epsilon = {eps:g}$",
-             f"per unit, over the batch of m = {m} samples ([i]: sample i), with the batch's "
-             f"mean and biased variance (training mode), ε = {eps:g}")
+    intro = (f"per unit, over the batch of $m = {m}$ ($[i]$: sample $i$), training mode: the "
+             f"biased variance, $\\epsilon = {eps}$",
+             f"per unit, over the batch of m = {m} ([i]: sample i), training mode: the biased "
+             f"variance, ε = {eps_u}")
     blocks = [Derivation(f"Batch normalization (layer {l}), forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
@@ -160,16 +158,22 @@ def _batchnorm_general(problem) -> list:
                          f"Σᵢ ∂L/∂{Zu}[i] ⊙ {Xu}[i]")),
         _line(d(B, Bu), (f"\\sum_i \\frac{{\\partial L}}{{\\partial {Z}[i]}}", f"Σᵢ ∂L/∂{Zu}[i]")),
     ]
-    intro = ("through $\\hat{x}$, $\\sigma^2$ and $\\mu$ in turn, as the worked lines below do entry by "
-             "entry (the second term of $\\partial L/\\partial\\mu$ is 0, as the deviations from the "
-             "mean add up to 0)",
-             "through x̂, σ² and μ in turn, as the worked lines below do entry by entry (the second "
-             "term of ∂L/∂μ is 0, as the deviations from the mean add up to 0)")
+    intro = ("through $\\hat{x}$, $\\sigma^2$ and $\\mu$; the second term of "
+             "$\\partial L/\\partial\\mu$ is 0 (the deviations add up to 0)",
+             "through x̂, σ² and μ; the second term of ∂L/∂μ is 0 (the deviations add up to 0)")
     blocks.append(Derivation(f"Batch normalization (layer {l}), backward", tuple(backward), intro=intro))
     return blocks
 
 
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+
+def _decimal(value) -> tuple:
+    """ε as (LaTeX, Unicode): 10^{-5} / 10⁻⁵ for a power of ten, else its decimal."""
+    if value.numerator == 1 and value.denominator > 1 and str(value.denominator).strip("0") == "1":
+        k = len(str(value.denominator)) - 1
+        return f"10^{{-{k}}}", "10" + f"-{k}".translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{float(value):g}", f"{float(value):g}"
 
 
 def _rnn_general(problem) -> list:
@@ -224,16 +228,17 @@ def _rnn_general(problem) -> list:
     if rnn.bias:
         backward.append(_line(("\\frac{\\partial \\ell}{\\partial b_{h}}", "∂ℓ/∂bₕ"),
                               ("\\sum_t \\delta_t", "Σₜ δₜ")))
-    intro = (f"backpropagation through time, for $t = {T}, \\dots, 1$: $\\partial \\ell/\\partial h_t$ is "
-             f"the part from {'the output at $t$' if every else 'the output (at $t = T$)'} plus the part "
-             f"carried back from $t + 1$ ($\\delta_{{{T + 1}}} = 0$), and each weight's gradient sums one "
-             f"contribution per time step",
-             f"backpropagation through time, for t = {T}, …, 1: ∂ℓ/∂hₜ is the part from "
-             f"{'the output at t' if every else 'the output (at t = T)'} plus the part carried back "
-             f"from t + 1 (δ{str(T + 1).translate(str.maketrans('0123456789', '₀₁₂₃₄₅₆₇₈₉'))} = 0), "
-             f"and each weight's gradient sums one contribution per time step")
+    part = "the output's part" if every else "the output's part at t = T"
+    intro = (f"$t = {T}, \\dots, 1$, $\\delta_{{{T + 1}}} = 0$: $\\partial \\ell/\\partial h_t$ is "
+             f"{part} plus what $t + 1$ carries back",
+             f"t = {T}, …, 1, δ{_subscript(T + 1)} = 0: ∂ℓ/∂hₜ is {part} plus what t + 1 "
+             f"carries back")
     blocks.append(Derivation("Backpropagation through time", tuple(backward), intro=intro))
     return blocks
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
 def _time_steps(solution) -> list:
@@ -257,7 +262,7 @@ def _time_steps(solution) -> list:
                          for s in h_row]
                 lines.append(MatrixLine((Named(f"\\frac{{\\partial \\ell}}{{\\partial h_{{{t}}}}}", f"∂ℓ/∂h{sub}"),),
                                         ((Mat(tuple((g,) for g in grads)),),)))
-        title = "The hidden state and its gradient at each time step"
+        title = "Each time step at a glance: hₜ and ∂ℓ/∂hₜ (worked entry by entry below)"
         if len(scalar.first.samples) > 1:
             title += f", sample {sample.index}"
         sections.append(Section(title, tuple(lines), matrix=True))
