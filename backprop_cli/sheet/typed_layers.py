@@ -58,7 +58,8 @@ def _given(solution) -> tuple:
     if problem.loss:
         tex, uni = LOSSES[problem.loss].formula
         if rnn and problem.layers[0].output == "all":  # one loss per time step, summed
-            tex = "\\sum_t \\ell_t,\\ \\ell_t = " + tex.replace("y_k", "y_{t,k}")
+            tex = "\\sum_t \\ell_t,\\ \\ell_t = " + tex.replace("\\hat{y}_k", "\\hat{y}@") \
+                .replace("y_k", "y_{t,k}").replace("\\hat{y}@", "\\hat{y}_{t,k}")
             uni = "Σₜ ℓₜ, ℓₜ = " + uni.replace("ŷₖ", "ŷ@").replace("yₖ", "yₜ,ₖ").replace("ŷ@", "ŷₜ,ₖ")
         out.append(LossRule(Named(tex, uni), len(problem.data), problem.reduction))
     tensors = []
@@ -216,7 +217,10 @@ def _rnn_general(problem) -> list:
         dh = (f"W^{{(2)\\top}} {delta2} + W_{{hh}}^{{\\top}} \\delta_{{t+1}}", f"W⁽²⁾ᵀ {delta2u} + Wₕₕᵀ δₜ₊₁")
     else:
         dh = ("W_{hh}^{\\top} \\delta_{t+1}", "Wₕₕᵀ δₜ₊₁ (and ∂ℓ/∂h_T = W⁽²⁾ᵀ δ⁽²⁾)")
+    top = (f"\\frac{{\\partial \\ell}}{{\\partial z^{{(2)}}_t}}", "∂ℓ/∂z⁽²⁾ₜ") if every else \
+        ("\\frac{\\partial \\ell}{\\partial z^{(2)}}", "∂ℓ/∂z⁽²⁾")
     backward = [
+        _line((delta2, delta2u), top),
         _line(("\\frac{\\partial \\ell}{\\partial h_t}", "∂ℓ/∂hₜ"), dh),
         _line(("\\delta_t = \\frac{\\partial \\ell}{\\partial z_t}", "δₜ = ∂ℓ/∂zₜ"),
               (f"\\frac{{\\partial \\ell}}{{\\partial h_t}} \\odot {derivative[0]}", f"∂ℓ/∂hₜ ⊙ {derivative[1]}")),
