@@ -48,6 +48,10 @@ class BatchLayer:
     def parameters(self) -> tuple:
         return self.params
 
+    def computed(self) -> tuple:
+        """μ, σ², x̂ (a batchnorm layer's), z and a, as the JSON and quantities() give them."""
+        return tuple(t for t in (self.mu, self.var, self.xhat, self.z, self.a) if t is not None)
+
 
 def _batch(naming: Naming, whole: Name, key: str, m: int, size: int, plain: str) -> Tensor:
     """The m × size matrix of one quantity, row i sample i's: z⁽¹⁾₂[³] (one unit: z⁽¹⁾[³])."""

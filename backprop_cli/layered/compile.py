@@ -58,6 +58,10 @@ class LayerView:
     def parameters(self) -> tuple:
         return tuple(t for t in (self.W, self.b) if t is not None)
 
+    def computed(self) -> tuple:
+        """The layer's computed vectors, as the JSON and quantities() give them."""
+        return (self.z, self.a)
+
 
 @dataclass(frozen=True)
 class Network:

@@ -42,6 +42,9 @@ class SequenceLayer:
     def parameters(self) -> tuple:
         return self.params
 
+    def computed(self) -> tuple:
+        return (self.z, self.a)
+
 
 def _timed(naming: Naming, whole: Name, key: str, steps: int, size: int, plain: str,
            first: int = 1) -> Tensor:

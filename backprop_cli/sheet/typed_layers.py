@@ -80,7 +80,9 @@ def _given(solution) -> tuple:
             y = None if sample.y is None else \
                 Mat(tuple((sp.Rational(v.numerator, v.denominator),) for v in sample.y))
         samples.append((x, y, sample.label))
-    names = (Named("X", "X"), Named("Y", "Y")) if rnn else \
+    # a sequence is a matrix, a row per time step; so are its targets with output: all
+    every = rnn and problem.layers[0].output == "all"
+    names = (Named("X", "X"), Named("Y", "Y") if every else Named("\\mathbf{y}", "y")) if rnn else \
         (Named("\\mathbf{x}", "x"), Named("\\mathbf{y}", "y"))
     out.append(Vectors(tuple(samples), names=names))
     if graph.lr is not None:
@@ -183,7 +185,10 @@ def _rnn_general(problem) -> list:
     every = rnn.output == "all"
     T = len(problem.data[0].x)
     bias = (" + b_{h}", " + bₕ") if rnn.bias else ("", "")
-    h0 = "given" if rnn.h0 is not None else "0"
+    # h₀ as given, a row of numbers (its transpose the column hₜ is), or 0
+    h0 = "0" if rnn.h0 is None else ", ".join(f"{float(v):g}".replace("-", "−") for v in rnn.h0)
+    h0_tex = "0" if rnn.h0 is None else "(" + h0.replace("−", "-") + ")^{\\top}"
+    h0_uni = "0" if rnn.h0 is None else f"({h0})ᵀ"
     forward = [_line(("z_t", "zₜ"), (f"W_{{xh}} x_t + W_{{hh}} h_{{t-1}}{bias[0]}",
                                      f"Wₓₕ xₜ + Wₕₕ hₜ₋₁{bias[1]}")),
                _line(("h_t", "hₜ"), (f"{f}\\left(z_t\\right)", f"{fu}(zₜ)"))]
@@ -203,9 +208,9 @@ def _rnn_general(problem) -> list:
         previous, previous_u = a, au
     if every and problem.loss is not None:
         forward.append(_line(("\\ell", "ℓ"), (f"\\sum_{{t=1}}^{{{T}}} \\ell_t", f"Σₜ ℓₜ (t = 1 … {T})")))
-    intro = (f"for $t = 1, \\dots, {T}$, with $h_0 = {h0 if h0 == '0' else 'h_0'}$"
+    intro = (f"for $t = 1, \\dots, {T}$, with $h_0 = {h0_tex}$"
              + ("" if every else f"; the output is read at the last step, $T = {T}$"),
-             f"for t = 1, …, {T}, with h₀ = {h0 if h0 == '0' else 'h₀'}"
+             f"for t = 1, …, {T}, with h₀ = {h0_uni}"
              + ("" if every else f"; the output is read at the last step, T = {T}"))
     blocks = [Derivation("The recurrence, forward", tuple(forward), intro=intro)]
     if problem.loss is None:
@@ -216,8 +221,10 @@ def _rnn_general(problem) -> list:
     if every:
         dh = (f"W^{{(2)\\top}} {delta2} + W_{{hh}}^{{\\top}} \\delta_{{t+1}}", f"W⁽²⁾ᵀ {delta2u} + Wₕₕᵀ δₜ₊₁")
     else:
-        dh = ("W_{hh}^{\\top} \\delta_{t+1}", "Wₕₕᵀ δₜ₊₁ (and ∂ℓ/∂h_T = W⁽²⁾ᵀ δ⁽²⁾)")
-    top = (f"\\frac{{\\partial \\ell}}{{\\partial z^{{(2)}}_t}}", "∂ℓ/∂z⁽²⁾ₜ") if every else \
+        dh = ("W_{hh}^{\\top} \\delta_{t+1} \\text{ for } t < T, \\quad "
+              "\\frac{\\partial \\ell}{\\partial h_T} = W^{(2)\\top} \\delta^{(2)}",
+              "Wₕₕᵀ δₜ₊₁ for t < T,  ∂ℓ/∂h_T = W⁽²⁾ᵀ δ⁽²⁾")
+    top = ("\\frac{\\partial \\ell}{\\partial z^{(2)}_t}", "∂ℓ/∂z⁽²⁾ₜ") if every else \
         ("\\frac{\\partial \\ell}{\\partial z^{(2)}}", "∂ℓ/∂z⁽²⁾")
     backward = [
         _line((delta2, delta2u), top),
@@ -233,8 +240,9 @@ def _rnn_general(problem) -> list:
         backward.append(_line(("\\frac{\\partial \\ell}{\\partial b_{h}}", "∂ℓ/∂bₕ"),
                               ("\\sum_t \\delta_t", "Σₜ δₜ")))
     part = "the output's part" if every else "the output's part at t = T"
+    part_tex = "the output's part" if every else "the output's part at $t = T$"
     intro = (f"$t = {T}, \\dots, 1$, $\\delta_{{{T + 1}}} = 0$: $\\partial \\ell/\\partial h_t$ is "
-             f"{part} plus what $t + 1$ carries back",
+             f"{part_tex} plus what $t + 1$ carries back",
              f"t = {T}, …, 1, δ{_subscript(T + 1)} = 0: ∂ℓ/∂hₜ is {part} plus what t + 1 "
              f"carries back")
     blocks.append(Derivation("Backpropagation through time", tuple(backward), intro=intro))
