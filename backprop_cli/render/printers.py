@@ -151,7 +151,7 @@ class MathLatexPrinter(LatexPrinter):
             inner = self._print(rest)
             if rest.is_Add:
                 inner = f"\\left({inner}\\right)"
-            elif inner[:1] in "0123456789":  # ½ · 1.8, not ½1.8, which reads as a mixed number
+            elif self._settings["values"] and inner[:1] in "0123456789":  # ½ · 1.8, not ½1.8
                 inner = f"\\cdot {inner}"
             return ("- " if args[0] < 0 else "") + f"\\frac{{1}}{{2}} {inner}"
         if all(a.is_Symbol for a in args):
@@ -323,7 +323,8 @@ class UnicodePrinter(Printer):
             # numbers put in: one way of writing a half in the whole solution
             product = self._product(numerator)
             # ½ · 1.8, not ½1.8, which reads as a mixed number
-            return sign + "½" + (" · " if product[:1] in "0123456789" else "") + product
+            digit = self._settings["values"] and product[:1] in "0123456789"
+            return sign + "½" + (" · " if digit else "") + product
         text = self._product(numerator) if numerator else "1"
         if denominator:
             below = self._product(denominator)

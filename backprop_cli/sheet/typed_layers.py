@@ -16,7 +16,7 @@ from ..layered.solve import NetworkSolution
 from ..vocab import ACTIVATIONS, LOSSES
 from . import graph as scalar_sheet
 from .model import (Architecture, Derivation, Gradients, Losses, LossRule, Mat, MatrixLine,
-                    Named, Section, Tensors, Vectors, Worksheet)
+                    Named, Op, Section, Tensors, Vectors, Worksheet)
 from .updates import loss_places, training
 
 GENERAL = "The network in matrix form"  # the title sheet/layered.py gives this part
@@ -108,7 +108,26 @@ def _summary(solution) -> tuple:
 
 
 def _line(lhs: tuple, rhs: tuple) -> MatrixLine:
-    return MatrixLine((Named(*lhs),), ((Named(*rhs),),))
+    """lhs = rhs, the right side a term per piece (the renderers may break a long line
+    before a +) where its LaTeX and Unicode have the same top-level terms."""
+    tex, uni = _terms(rhs[0]), _terms(rhs[1])
+    if len(tex) != len(uni):
+        tex, uni = [rhs[0]], [rhs[1]]
+    pieces = []
+    for k, (t, u) in enumerate(zip(tex, uni)):
+        pieces += ([Op("+")] if k else []) + [Named(t, u)]
+    return MatrixLine((Named(*lhs),), (tuple(pieces),))
+
+
+def _terms(text: str) -> list:
+    """`text` cut at each ' + ' outside brackets and braces."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        depth += (ch in "({[") - (ch in ")}]")
+        if depth == 0 and text.startswith(" + ", k):
+            out.append(text[start:k])
+            start = k + 3
+    return out + [text[start:]]
 
 
 def _batchnorm_general(problem) -> list:
@@ -137,10 +156,9 @@ def _batchnorm_general(problem) -> list:
     if layer.activation != "identity":
         A, Au = f"a^{{({l})}}", f"a⁽{l}⁾".translate(_SUP)
         forward.append(_line((f"{A}[i]", f"{Au}[i]"), (f"{f}\\left({Z}[i]\\right)", f"{fu}({Zu}[i])")))
-    intro = (f"per unit, over the batch of $m = {m}$ ($[i]$: sample $i$), training mode: the "
-             f"biased variance, $\\epsilon = {eps}$",
-             f"per unit, over the batch of m = {m} ([i]: sample i), training mode: the biased "
-             f"variance, ε = {eps_u}")
+    intro = (f"per unit, over the batch of $m = {m}$ samples $[i]$; the biased variance; "
+             f"$\\epsilon = {eps}$",
+             f"per unit, over the batch of m = {m} samples [i]; the biased variance; ε = {eps_u}")
     blocks = [Derivation(f"Batch normalization (layer {l}), forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
@@ -162,8 +180,8 @@ def _batchnorm_general(problem) -> list:
         _line(d(B, Bu), (f"\\sum_i \\frac{{\\partial L}}{{\\partial {Z}[i]}}", f"Σᵢ ∂L/∂{Zu}[i]")),
     ]
     intro = ("through $\\hat{x}$, $\\sigma^2$ and $\\mu$; the second term of "
-             "$\\partial L/\\partial\\mu$ is 0 (the deviations add up to 0)",
-             "through x̂, σ² and μ; the second term of ∂L/∂μ is 0 (the deviations add up to 0)")
+             "$\\partial L/\\partial\\mu$ is 0: the deviations add up to 0",
+             "through x̂, σ² and μ; ∂L/∂μ's second term is 0: the deviations add up to 0")
     blocks.append(Derivation(f"Batch normalization (layer {l}), backward", tuple(backward), intro=intro))
     return blocks
 
@@ -209,9 +227,8 @@ def _rnn_general(problem) -> list:
     if every and problem.loss is not None:
         forward.append(_line(("\\ell", "ℓ"), (f"\\sum_{{t=1}}^{{{T}}} \\ell_t", f"Σₜ ℓₜ (t = 1 … {T})")))
     intro = (f"for $t = 1, \\dots, {T}$, with $h_0 = {h0_tex}$"
-             + ("" if every else f"; the output is read at the last step, $T = {T}$"),
-             f"for t = 1, …, {T}, with h₀ = {h0_uni}"
-             + ("" if every else f"; the output is read at the last step, T = {T}"))
+             + ("" if every else f"; the output is read at $T = {T}$"),
+             f"for t = 1, …, {T}, with h₀ = {h0_uni}" + ("" if every else f"; the output is read at T = {T}"))
     blocks = [Derivation("The recurrence, forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
@@ -241,10 +258,9 @@ def _rnn_general(problem) -> list:
                               ("\\sum_t \\delta_t", "Σₜ δₜ")))
     part = "the output's part" if every else "the output's part at t = T"
     part_tex = "the output's part" if every else "the output's part at $t = T$"
-    intro = (f"$t = {T}, \\dots, 1$, $\\delta_{{{T + 1}}} = 0$: $\\partial \\ell/\\partial h_t$ is "
-             f"{part_tex} plus what $t + 1$ carries back",
-             f"t = {T}, …, 1, δ{_subscript(T + 1)} = 0: ∂ℓ/∂hₜ is {part} plus what t + 1 "
-             f"carries back")
+    intro = (f"$t = {T}, \\dots, 1$, $\\delta_{{{T + 1}}} = 0$: {part_tex} plus what $t + 1$ "
+             f"carries back",
+             f"t = {T}, …, 1, δ{_subscript(T + 1)} = 0: {part} plus what t + 1 carries back")
     blocks.append(Derivation("Backpropagation through time", tuple(backward), intro=intro))
     return blocks
 
@@ -274,7 +290,7 @@ def _time_steps(solution) -> list:
                          for s in h_row]
                 lines.append(MatrixLine((Named(f"\\frac{{\\partial \\ell}}{{\\partial h_{{{t}}}}}", f"∂ℓ/∂h{sub}"),),
                                         ((Mat(tuple((g,) for g in grads)),),)))
-        title = "Each time step at a glance: hₜ and ∂ℓ/∂hₜ (worked entry by entry below)"
+        title = "hₜ and ∂ℓ/∂hₜ at each time step (worked entry by entry below)"
         if len(scalar.first.samples) > 1:
             title += f", sample {sample.index}"
         sections.append(Section(title, tuple(lines), matrix=True))
