@@ -127,8 +127,7 @@ def _names(solution) -> dict:
         from .graph import Name
 
         net = solution.network
-        for t in [net.x] + [t for layer in net.layers for t in (layer.W, layer.b, layer.z, layer.a)
-                            if t is not None]:
+        for t in [net.x] + [t for layer in net.layers for t in layer.parameters() + layer.computed()]:
             by_plain[t.plain] = Name(t.latex, t.unicode, t.plain)
     return by_plain
 

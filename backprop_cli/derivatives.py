@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .layered.compile import LayerView
 from .numeric import evaluate
 
 #: The largest Jacobian a request may ask for (entries), so that a typo in a wide network
@@ -243,6 +244,10 @@ def _network_operands(solution) -> dict:
                 if n.plain.startswith(tensor.plain + "_"):
                     out.setdefault(alias + n.plain[len(tensor.plain):], entry)
 
+    if any(not isinstance(layer, LayerView) for layer in net.layers):
+        raise Refused("a derivative on request is worked for dense layers only; this network "
+                      "has a layer with a type (conv, pooling, batchnorm, rnn): ask for the "
+                      "loss, a gradient or a sample's value by its name instead")
     add(net.x, "input", 0)
     for layer in net.layers:
         l = layer.index

@@ -123,7 +123,7 @@ def _network(solution) -> list[Quantity]:
     names = solution.scalar.graph.names.names
     net = solution.network
     tensor_of = {}  # an entry's public name -> its vector or matrix
-    for tensor in [t for layer in net.layers for t in (layer.z, layer.a) if t is not None] + net.tensors():
+    for tensor in [t for layer in net.layers for t in layer.computed()] + net.tensors():
         for s in tensor.symbols:  # the first: a flatten layer's vector is its map's entries
             tensor_of.setdefault(names[s].plain, tensor)
     scalar = _graph(solution.scalar)

@@ -17,7 +17,9 @@ from backprop_cli.settings import Settings
 from backprop_cli.sheet import build_sheet
 from support import PROBLEMS, example_paths, require_pdftotext
 
-DRAWN = [p for p in example_paths() if "function:" not in p.read_text(encoding="utf-8")]
+#: a network with batchnorm or rnn layers (issue 18) is not drawn yet: no picture to test
+DRAWN = [p for p in example_paths() if "function:" not in p.read_text(encoding="utf-8")
+         and not re.search(r"type: (batchnorm|rnn)\b", p.read_text(encoding="utf-8"))]
 IDS = [p.stem for p in DRAWN]
 
 

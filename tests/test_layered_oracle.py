@@ -33,11 +33,12 @@ from layered_oracle import MP
 
 PROBLEMS = sorted((Path(__file__).parent.parent / "problems").glob("*.yaml"))
 #: the oracle steps by plain gradient descent; the other optimizers' examples are checked by
-#: tests/test_optimizers.py, layers with a type (conv2d, maxpool2d, ...) by tests/test_conv.py
+#: tests/test_optimizers.py, layers with a type (conv2d, maxpool2d, batchnorm, rnn, ...) by
+#: tests/test_conv.py and tests/test_batchnorm_rnn.py
 LAYERED_PROBLEMS = [p for p in PROBLEMS if lo.is_layered(p.read_text(encoding="utf-8"))
                     and not re.search(r"^(optimizer:.*(type: (?!sgd)|momentum|decay|batch)|regularization:)",
                                       p.read_text(encoding="utf-8"), re.M)
-                    # layers with a `type:` (conv, pooling, ...): their own torch tests
+                    # layers with a `type:` (conv, pooling, batchnorm, rnn): their own torch tests
                     and not re.search(r"-\s*\{type:", p.read_text(encoding="utf-8"))]
 
 #: Random specs per hypothesis test that runs the CLI (raise it for a longer hunt).

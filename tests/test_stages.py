@@ -19,7 +19,8 @@ STAGES = [
     ("tables", ["vocab"]),
     ("formula syntax", ["formula_syntax"]),  # what is a formula, without SymPy: spec uses it
     ("spec", ["spec", "spec.notation", "layered.spec"]),
-    ("build", ["formula", "graph", "layered.compile", "layered.conv", "calculus.naming", "calculus.rules",
+    ("build", ["formula", "graph", "layered.compile", "layered.conv", "layered.batchnorm",
+               "layered.rnn", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution", "calculus.sums"]),
     ("solve", ["engine", "sums", "optimize", "layered.solve", "calculus.point", "calculus.stages",
                "calculus.engine", "derivatives"]),  # derivatives: any ∂A/∂B asked for (ask:)

@@ -9,6 +9,7 @@ their SymPy names (`W1[1,2]`), which no spec name can contain, so nothing collid
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -20,6 +21,10 @@ from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, batches_of, build
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
 from . import conv
+
+#: a layer `type:` whose network is built by its own module: (module, function)
+_TYPED_BUILDERS = {"batchnorm": (".batchnorm", "build_batchnorm_graph"),
+                   "rnn": (".rnn", "build_rnn_graph")}
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -63,6 +68,13 @@ class LayerView:
     a: Tensor  # the output ŷ for the last layer
     previous: Tensor  # a of the layer before, or x
 
+    def parameters(self) -> tuple:
+        return tuple(t for t in (self.W, self.b) if t is not None)
+
+    def computed(self) -> tuple:
+        """The layer's computed vectors, as the JSON and quantities() give them."""
+        return (self.z, self.a)
+
 
 @dataclass(frozen=True)
 class Network:
@@ -78,7 +90,7 @@ class Network:
         return self.layers[-1].a
 
     def tensors(self) -> list:
-        return [t for layer in self.layers for t in (layer.W, layer.b) if t is not None]
+        return [t for layer in self.layers for t in layer.parameters()]
 
 
 # --- naming ------------------------------------------------------------------------
@@ -123,6 +135,10 @@ def _matrix(naming, whole: Name, key: str, rows: int, cols: int) -> Tensor:
 
 
 def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
+    typed = {getattr(layer, "type", "dense") for layer in problem.layers} & set(_TYPED_BUILDERS)
+    if typed:  # batchnorm ties a batch together, an rnn unrolls in time: their own builders
+        module, name = _TYPED_BUILDERS[min(typed)]
+        return getattr(importlib.import_module(module, __package__), name)(problem)
     naming = Naming(sample_brackets=True)  # layers are in parentheses: samples in brackets
     notation = problem.notation
     style = notation.layer_index

@@ -100,6 +100,13 @@ class ShapedView:
     def type(self) -> str:
         return self.spec.type
 
+    def parameters(self) -> tuple:
+        return tuple(t for t in (self.W, self.b) if t is not None)
+
+    def computed(self) -> tuple:
+        """The layer's computed maps or vectors (pooling and flatten have no z)."""
+        return tuple(t for t in (self.z, self.a) if t is not None)
+
 
 def map_tensor(tensor_class, entry, naming, whole: Name, key: str, shape: tuple, keep: tuple):
     """A tensor of `shape` whose entries are symbols `key[i,j,...]` (1-based); an index

@@ -164,7 +164,7 @@ def network_data(sheet: Worksheet, settings: Settings) -> dict:
     samples = []
     for sample, old in zip(first.samples, data["samples"]):
         values = {s: (v if v.is_number else sample.full[s]) for s, v in sample.values.items()}
-        tensors = [t for layer in net.layers for t in (layer.z, layer.a) if t is not None]
+        tensors = [t for layer in net.layers for t in layer.computed()]
         samples.append({"values": {t.plain: _tensor_values(t, values, names) for t in tensors},
                         "loss": old["loss"]})
     data["samples"] = samples

@@ -91,7 +91,7 @@ class _Network:
 
     def context(self) -> dict:
         sheet = self.sheet
-        ctx = {"description": "", "convention": "", "loss_rule": None, "several": False,
+        ctx = {"description": "", "convention": "", "network_kind": "dense", "loss_rule": None, "several": False,
                "reduction": "mean", "m": 0, "general": [], "blocks": [], "sections": [],
                "params": [], "samples": [], "gradients": [], "lr": None, "steps": 0, "penalty": None,
                "loss": None, "losses_after": [], "loss_places": [], "gradient_place": "", "view": "matrix",
@@ -117,6 +117,9 @@ class _Network:
         ctx["description"], ctx["convention"] = describe(block, "latex"), convention(block, "latex")
         if block.words:  # feature maps (sheet/conv.py): not a dense network
             ctx["kind_of_network"] = "A network"
+        elif any(len(layer) >= 4 and layer[3] for layer in block.layers):
+            # a layer of another type than dense (batch-norm, recurrent) carries its word
+            ctx["kind_of_network"] = "A small network"
 
     def _LossRule(self, block, ctx):
         ctx["loss_rule"] = block.formula.latex

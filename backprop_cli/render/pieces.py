@@ -155,11 +155,13 @@ def describe(block: Architecture, kind: str) -> str:
         name = derive_name(n)
         return math(name.latex) if tex else name.unicode
     parts = [f"{size(block.inputs)} input{'s' * (block.inputs != 1)}"]
-    for units, activation, alpha in block.layers:
+    for units, activation, alpha, *kind in block.layers:
         word = ACTIVATIONS[activation].word[0 if tex else 1]
         if ACTIVATIONS[activation].parameter is not None:  # its slope, α
             alpha_is = ("\\alpha" if tex else "α") + f" = {float(alpha):g}"
             word += f" ({math(alpha_is)})"
+        if kind and kind[0]:  # a layer of another type than dense: "2 batch-norm ReLU"
+            word = f"{kind[0]} {word}"
         parts.append(f"{size(units)} {word}")
     return (" $\\to$ " if tex else " → ").join(parts)
 

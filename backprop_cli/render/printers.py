@@ -156,6 +156,8 @@ class MathLatexPrinter(LatexPrinter):
             inner = self._print(rest)
             if rest.is_Add:
                 inner = f"\\left({inner}\\right)"
+            elif self._settings["values"] and inner[:1] in "0123456789":  # ½ · 1.8, not ½1.8
+                inner = f"\\cdot {inner}"
             return ("- " if args[0] < 0 else "") + f"\\frac{{1}}{{2}} {inner}"
         if all(a.is_Symbol for a in args):
             return self._symbols_product(args)
@@ -339,7 +341,10 @@ class UnicodePrinter(Printer):
         if denominator == [sp.Integer(2)] and numerator:
             # ½(ℓ⁽¹⁾ + ℓ⁽²⁾) and ½(ŷ − y)², as written by hand; ½(2.89 + 3.61) with the
             # numbers put in: one way of writing a half in the whole solution
-            return sign + "½" + self._product(numerator)
+            product = self._product(numerator)
+            # ½ · 1.8, not ½1.8, which reads as a mixed number
+            digit = self._settings["values"] and product[:1] in "0123456789"
+            return sign + "½" + (" · " if digit else "") + product
         text = self._product(numerator) if numerator else "1"
         if denominator:
             below = self._product(denominator)

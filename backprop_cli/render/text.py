@@ -218,7 +218,20 @@ class _Text:
             inner = split_text(row, 1) if width(row) > limit else [row]
             deeper.append(inner[0])
             deeper += [indent + "  " + piece for piece in inner[1:]]
-        return deeper
+        # a product still too wide (a sample-marked name times a long derivative): cut it
+        # before its last ' · ' outside brackets that fits, the factor a little further in
+        out = []
+        for row in deeper:
+            depth, places = 0, []
+            for k, ch in enumerate(row):
+                depth += (ch in "([") - (ch in ")]")
+                if depth == 0 and row.startswith(" · ", k) and width(row[:k]) <= limit:
+                    places.append(k)
+            if width(row) > limit and places and places[-1] > len(indent) + 4:
+                out += [row[:places[-1]], indent + "    " + row[places[-1] + 1:]]
+            else:
+                out.append(row)
+        return out
 
     # the graph form's given part and summary ---------------------------------------------------
     def _Definitions(self, block: m.Definitions) -> list[str]:

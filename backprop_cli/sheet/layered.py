@@ -17,6 +17,7 @@ from . import graph as scalar_sheet
 from .conv import conv_work, shaped
 from .conv_given import architecture, conv_diagram, input_piece, tensor_items
 from .conv_rules import general as conv_general
+from . import typed_layers
 from .diagram import network_diagram
 from ..vocab import LOSSES
 from .model import (Architecture, Gradients, Losses, LossRule, Mat, Named, Section,
@@ -34,6 +35,8 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
     a large network's JSON time."""
     problem = solution.problem
     scalar = solution.scalar
+    if typed_layers.typed(problem):  # batchnorm, rnn: their own notation (sheet/typed_layers.py)
+        return typed_layers.build_typed_sheet(solution, view)
     if scalar is not None and scalar.graph.batches is not None:
         # batch_size: each pass has its own samples; the matrix layout's batch is the whole
         # data, so the passes are worked entry by entry

@@ -22,6 +22,7 @@ from ..vocab import activations as _activations
 from ..vocab import losses as _losses
 from ..vocab.activations import ACTIVATIONS as ACTIVATION_TABLE
 from ..vocab.losses import LOSSES as LOSS_TABLE
+from . import batchnorm, recurrent
 from .graph import check_notes_math
 from .ask import read_ask
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
@@ -156,7 +157,12 @@ class _NetworkReader:
             self.fail(("network", "layers", at, "units"), "a network with feature maps has numbers "
                                                           "of units: give this layer one, like units: 2")
         params = self.params(top, layers, sizes, symbolic)
-        data = self.data(top, sizes, loss, layers[-1], symbolic, shape)
+        rnn = _typed(layers, "rnn")
+        if rnn is not None:  # sequences: every sample's x a list of time steps
+            data = recurrent.read_sequences(self, top, inputs, sizes[-1], loss, rnn,
+                                            layers[-1].activation == "softmax")
+        else:
+            data = self.data(top, sizes, loss, layers[-1], symbolic, shape)
         if top.get("upstream") is not None:
             loss, data = "upstream", self.upstream(top, sizes[-1], data, loss, symbolic)
             if top.get("reduction", "sum") != "sum":
@@ -171,7 +177,15 @@ class _NetworkReader:
         if optimizer is not None and symbolic:
             self.fail(("optimizer",), "with symbolic sizes there are no entries to update; "
                                       "give every layer a number of units")
-        first_symbol = _first_symbol(top, params, data, loss)
+        first_symbol = _first_symbol(top, params, data if rnn is None else (), loss)
+        if _typed(layers, "batchnorm") is not None:
+            batchnorm.check(self, top, layers, data, optimizer, first_symbol)
+        if rnn is not None and first_symbol is not None and "params" not in top:
+            self.fail(("network", "layers", 0), "a network with an rnn layer is worked with "
+                                                "numbers: add 'params:' with every parameter")
+        if rnn is not None and first_symbol is not None and first_symbol != ():
+            self.fail(first_symbol, "a network with an rnn layer is worked with numbers: write "
+                                    "a number here, not null")
         r.steps_with_numbers(optimizer, first_symbol)
         r.batch_fits(optimizer, len(data))
         if not symbolic:
@@ -187,6 +201,9 @@ class _NetworkReader:
                                                "numbers of units; add 'loss:'" if loss is None else
                                                "with symbolic sizes there are no weights to penalise")
             regularization = r.regularization(top, (), layered=True, optimizer=optimizer)
+            if rnn is not None or _typed(layers, "batchnorm") is not None:
+                self.fail(("regularization",), "a penalty with batchnorm or rnn layers is not "
+                                               "supported yet; remove regularization:")
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
@@ -288,6 +305,7 @@ class _NetworkReader:
             "conv2d": shaped.conv, "conv1d": shaped.conv,
             "maxpool2d": shaped.pool, "avgpool2d": shaped.pool,
             "flatten": shaped.flatten,
+            "batchnorm": self.batchnorm, "rnn": self.rnn,
         }
         for i, entry in enumerate(raw):
             at = path + (i,)
@@ -296,6 +314,13 @@ class _NetworkReader:
             kind = entry.get("type", "dense")
             if not isinstance(kind, str) or kind not in types:
                 self.choice(at + ("type",), kind, tuple(types), "layer type", {})
+            if kind in ("batchnorm", "rnn") and isinstance(shape, tuple):
+                self.fail(at, f"a {kind} layer needs a vector, but "
+                              + ("the input" if i == 0 else f"layer {i}") + f" makes a "
+                              f"{dims(shape)} map: put {{type: flatten}} before it")
+            if kind == "batchnorm" and _typed(layers, "rnn") is not None:
+                self.fail(at + ("type",), "batchnorm after an rnn layer is not supported; "
+                                          "remove one of them")
             layer = types[kind](at, entry, i, shape, default_bias)
             layers.append(layer)
             shape = layer.shape
@@ -320,6 +345,16 @@ class _NetworkReader:
             alpha = self.r.number(at + ("alpha",), entry["alpha"], allow_null=False)
         return str(activation), alpha
 
+    def batchnorm(self, at, entry, i, shape, default_bias):
+        """`{type: batchnorm, activation, eps}` (spec/batchnorm.py), over what comes in."""
+        self.r.unknown_keys(at, entry, batchnorm.KEYS + ("alpha",), f"layer {i + 1} (batchnorm)")
+        activation, alpha = self.activation(at, entry)
+        return batchnorm.read_batchnorm(self, at, entry, i, shape, activation, alpha)
+
+    def rnn(self, at, entry, i, shape, default_bias):
+        """`{type: rnn, units, activation, output}` (spec/recurrent.py)."""
+        return recurrent.read_rnn(self, at, entry, i, default_bias)
+
     def dense(self, at, entry, i, shape, default_bias):
         """A dense layer, `{units, activation, bias}`."""
         self.r.unknown_keys(at, entry, LAYER_KEYS, f"layer {i + 1}")
@@ -341,6 +376,12 @@ class _NetworkReader:
                              like="params: {W1: [[0.1, 0.2]], b1: [0]}") if "params" in top else None
         wanted = {}
         for l, layer in enumerate(layers, start=1):
+            if getattr(layer, "type", "dense") == "batchnorm":
+                wanted.update(layer.wanted(l))
+                continue
+            if getattr(layer, "type", "dense") == "rnn":
+                wanted.update(layer.wanted(l, sizes[l - 1]))
+                continue
             if spatial(layer) and not hasattr(layer, "kernel_shape"):
                 continue  # pooling and flatten have no parameters
             if spatial(layer):
@@ -379,7 +420,7 @@ class _NetworkReader:
                     hint = f" (its parameters are {', '.join(wanted)}): remove it, or add a layer"
                 self.fail(path + (key,), f"'{key}' is not a parameter of this network{extra}{hint}")
         result = []
-        for name, (kind, rows, cols, l) in wanted.items():
+        for name, (kind, rows, cols, l, *need) in wanted.items():
             if name not in raw:
                 shape = f"{_dim(rows)}×{_dim(cols)} matrix" if kind == "matrix" else \
                     f"{dims(rows)} nested list" if kind == "kernel" else \
@@ -395,19 +436,20 @@ class _NetworkReader:
                                           "have no entries: write null, or give every layer a "
                                           "number of units")
             if kind == "kernel":
-                need = f"layer {l} ({layers[l - 1].type}) needs"
+                what = f"layer {l} ({layers[l - 1].type}) needs"
                 result.append((name, nested(self, path + (name,), value, rows,
                                             "filters × channels × kernel" +
-                                            " × kernel" * (len(rows) == 4), need)))
+                                            " × kernel" * (len(rows) == 4), what)))
             elif kind == "matrix":
-                result.append((name, self.matrix(path + (name,), value, rows, cols, l)))
+                result.append((name, self.matrix(path + (name,), value, rows, cols, l, *need)))
             else:
-                units = f"layer {l} has {rows} {'filter' if spatial(layers[l - 1]) else 'unit'}{'s' * (rows != 1)}"
+                units = need[0] if need else \
+                    f"layer {l} has {rows} {'filter' if spatial(layers[l - 1]) else 'unit'}{'s' * (rows != 1)}"
                 result.append((name, self.vector(path + (name,), value, rows, units, kind="b")))
         return tuple(result)
 
-    def matrix(self, path, value, rows, cols, l):
-        need = f"layer {l} needs {rows}×{cols} (units × inputs)" if l == 1 else \
+    def matrix(self, path, value, rows, cols, l, need=None):
+        need = need or f"layer {l} needs {rows}×{cols} (units × inputs)" if l == 1 else \
             f"layer {l} needs {rows}×{cols} (units × units of layer {l - 1})"
         write = f"write {_count_of(rows, 'row')} of {_count_of(cols, 'number')}"
         if not isinstance(value, list):
@@ -577,6 +619,11 @@ def _first_symbol(top, params, data, loss) -> tuple | None:
     return None
 
 
+def _typed(layers, kind: str):
+    """The first layer of `type:` kind (batchnorm, rnn), or None."""
+    return next((layer for layer in layers if getattr(layer, "type", "dense") == kind), None)
+
+
 def _count_of(n: int, what: str) -> str:
     """'2 rows', '1 number'."""
     return f"{n} {what}{'s' * (n != 1)}"
@@ -603,7 +650,7 @@ def _dim(size) -> str:
 
 
 def _count(value, want) -> int:
-    kind, rows, cols, _ = want
+    kind, rows, cols, *_ = want
     if kind == "kernel":
         return prod(rows)
     if not isinstance(rows, int) or (kind == "matrix" and not isinstance(cols, int)):

@@ -1,0 +1,297 @@
+"""A layered solution with a batchnorm or rnn layer laid out as a Worksheet: the network
+given, each layer's formulas the way a course writes them (batch normalization's forward
+pass and its backward pass through x̂, σ² and μ; the recurrence and backpropagation
+through time), the worked passes entry by entry (the engine's lines, from the one scalar
+graph), a line per time step with hₜ and ∂ℓ/∂hₜ as vectors, and the gradients as matrices.
+
+This is the stage after solving: nothing is computed here.
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from ..graph import LEARNING_RATE
+from ..layered.solve import NetworkSolution
+from ..vocab import ACTIVATIONS, LOSSES
+from . import graph as scalar_sheet
+from .model import (Architecture, Derivation, Gradients, Losses, LossRule, Mat, MatrixLine,
+                    Named, Op, Section, Tensors, Vectors, Worksheet)
+from .updates import loss_places, training
+
+GENERAL = "The network in matrix form"  # the title sheet/layered.py gives this part
+WORDS = {"batchnorm": "batch-norm", "rnn": "recurrent"}
+
+
+def typed(problem) -> str | None:
+    """'batchnorm' or 'rnn' when the network has such a layer, else None."""
+    kinds = [getattr(layer, "type", "dense") for layer in problem.layers]
+    return next((k for k in kinds if k in WORDS), None)
+
+
+def build_typed_sheet(solution: NetworkSolution, view: str = "matrix") -> Worksheet:
+    problem, scalar = solution.problem, solution.scalar
+    kind = typed(problem)
+    general = _batchnorm_general(problem) if kind == "batchnorm" else _rnn_general(problem)
+    sections = [Section(GENERAL, tuple(general), level=0)]
+    worked = scalar_sheet.sections(scalar)
+    sections += worked
+    if kind == "rnn":  # at a glance before the worked lines (LaTeX sets matrix lines first too)
+        sections[1:1] = _time_steps(solution)
+    names = scalar.graph.names.names
+    return Worksheet(form="network", title=problem.title, notes=problem.notes,
+                     warnings=scalar_sheet.warnings(solution.warnings), given=_given(solution),
+                     sections=tuple(sections), summary=_summary(solution), names=names,
+                     steps=scalar_sheet.steps(worked), solution=solution, diagram=None)
+
+
+def _layer_parts(problem) -> tuple:
+    return tuple((layer.units, layer.activation, layer.alpha,
+                  WORDS.get(getattr(layer, "type", "dense"), "")) for layer in problem.layers)
+
+
+def _given(solution) -> tuple:
+    problem, network, graph = solution.problem, solution.network, solution.scalar.graph
+    out = [Architecture(problem.inputs, _layer_parts(problem), "column", True,
+                        (problem.pre, problem.post))]
+    rnn = typed(problem) == "rnn"
+    if problem.loss:
+        tex, uni = LOSSES[problem.loss].formula
+        if rnn and problem.layers[0].output == "all":  # one loss per time step, summed
+            tex = "\\sum_t \\ell_t,\\ \\ell_t = " + tex.replace("\\hat{y}_k", "\\hat{y}@") \
+                .replace("y_k", "y_{t,k}").replace("\\hat{y}@", "\\hat{y}_{t,k}")
+            uni = "Σₜ ℓₜ, ℓₜ = " + uni.replace("ŷₖ", "ŷ@").replace("yₖ", "yₜ,ₖ").replace("ŷ@", "ŷₜ,ₖ")
+        out.append(LossRule(Named(tex, uni), len(problem.data), problem.reduction))
+    tensors = []
+    for tensor in network.tensors():
+        rows = tensor.entries if tensor.matrix else tuple((e,) for e in tensor.entries)
+        tensors.append((Named(tensor.latex, tensor.unicode),
+                        Mat(tuple(tuple(graph.param_values[s] for s in row) for row in rows))))
+    out.append(Tensors(tuple(tensors)))
+    samples = []
+    for sample in problem.data:
+        if rnn:  # x as rows, one per time step; y likewise with output: all
+            x = Mat(tuple(tuple(sp.Rational(v.numerator, v.denominator) for v in step) for step in sample.x))
+            ys = sample.y if sample.y is None or problem.layers[0].output == "all" else (sample.y,)
+            y = None if ys is None else Mat(tuple(tuple(sp.Rational(v.numerator, v.denominator)
+                                                        for v in step) for step in ys))
+        else:
+            x = Mat(tuple((sp.Rational(v.numerator, v.denominator),) for v in sample.x))
+            y = None if sample.y is None else \
+                Mat(tuple((sp.Rational(v.numerator, v.denominator),) for v in sample.y))
+        samples.append((x, y, sample.label))
+    # a sequence is a matrix, a row per time step; so are its targets with output: all
+    every = rnn and problem.layers[0].output == "all"
+    names = (Named("X", "X"), Named("Y", "Y") if every else Named("\\mathbf{y}", "y")) if rnn else \
+        (Named("\\mathbf{x}", "x"), Named("\\mathbf{y}", "y"))
+    out.append(Vectors(tuple(samples), names=names))
+    if graph.lr is not None:
+        out.append(training(graph, symbol=LEARNING_RATE))
+    return tuple(out)
+
+
+def _summary(solution) -> tuple:
+    scalar = solution.scalar
+    first = scalar.first
+    out = []
+    if first.gradients:
+        items = tuple((Named(t.latex, t.unicode),
+                       Mat(tuple(tuple(first.gradients[e] for e in row) for row in
+                                 (t.entries if t.matrix else tuple((e,) for e in t.entries)))))
+                      for t in solution.network.tensors())
+        places = loss_places(scalar.graph, ())
+        out.append(Gradients(items, trained=bool(scalar.updates), place=places[0] if places else ""))
+    if first.loss is not None:
+        after = scalar_sheet.losses_after(scalar)
+        out.append(Losses(scalar.loss_symbol, first.loss, after, loss_places(scalar.graph, after)))
+    return tuple(out)
+
+
+def _line(lhs: tuple, rhs: tuple) -> MatrixLine:
+    """lhs = rhs, the right side a term per piece (the renderers may break a long line
+    before a +) where its LaTeX and Unicode have the same top-level terms."""
+    tex, uni = _terms(rhs[0]), _terms(rhs[1])
+    if len(tex) != len(uni):
+        tex, uni = [rhs[0]], [rhs[1]]
+    pieces = []
+    for k, (t, u) in enumerate(zip(tex, uni)):
+        pieces += ([Op("+")] if k else []) + [Named(t, u)]
+    return MatrixLine((Named(*lhs),), (tuple(pieces),))
+
+
+def _terms(text: str) -> list:
+    """`text` cut at each ' + ' outside brackets and braces."""
+    out, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        depth += (ch in "({[") - (ch in ")}]")
+        if depth == 0 and text.startswith(" + ", k):
+            out.append(text[start:k])
+            start = k + 3
+    return out + [text[start:]]
+
+
+def _batchnorm_general(problem) -> list:
+    l = next(i for i, layer in enumerate(problem.layers, start=1) if getattr(layer, "type", "") == "batchnorm")
+    layer = problem.layers[l - 1]
+    a = f"a^{{({l - 1})}}" if l > 1 else "x"
+    au = f"a⁽{l - 1}⁾".translate(_SUP) if l > 1 else "x"
+    L, Lu = f"\\mu^{{({l})}}", f"μ⁽{l}⁾".translate(_SUP)
+    V, Vu = f"\\sigma^{{2\\,({l})}}", f"σ²⁽{l}⁾".translate(_SUP)
+    X, Xu = f"\\hat{{x}}^{{({l})}}", f"x̂⁽{l}⁾".translate(_SUP)
+    G, Gu = f"\\gamma^{{({l})}}", f"γ⁽{l}⁾".translate(_SUP)
+    B, Bu = f"\\beta^{{({l})}}", f"β⁽{l}⁾".translate(_SUP)
+    Z, Zu = f"z^{{({l})}}", f"z⁽{l}⁾".translate(_SUP)
+    f, fu = ACTIVATIONS[layer.activation].symbol
+    m = len(problem.data)
+    eps, eps_u = _decimal(layer.eps)
+    root, rootu = f"\\sqrt{{{V} + \\epsilon}}", f"√({Vu} + ε)"
+    d = lambda q, qu: (f"\\frac{{\\partial L}}{{\\partial {q}}}", f"∂L/∂{qu}")  # noqa: E731
+    forward = [
+        _line((L, Lu), (f"\\frac{{1}}{{m}} \\sum_{{i=1}}^{{m}} {a}[i]", f"(1/m) Σᵢ {au}[i]")),
+        _line((V, Vu), (f"\\frac{{1}}{{m}} \\sum_{{i=1}}^{{m}} \\left({a}[i] - {L}\\right)^2",
+                        f"(1/m) Σᵢ ({au}[i] − {Lu})²")),
+        _line((f"{X}[i]", f"{Xu}[i]"), (f"\\frac{{{a}[i] - {L}}}{{{root}}}", f"({au}[i] − {Lu})/{rootu}")),
+        _line((f"{Z}[i]", f"{Zu}[i]"), (f"{G} \\odot {X}[i] + {B}", f"{Gu} ⊙ {Xu}[i] + {Bu}")),
+    ]
+    if layer.activation != "identity":
+        A, Au = f"a^{{({l})}}", f"a⁽{l}⁾".translate(_SUP)
+        forward.append(_line((f"{A}[i]", f"{Au}[i]"), (f"{f}\\left({Z}[i]\\right)", f"{fu}({Zu}[i])")))
+    intro = (f"per unit, over the batch of $m = {m}$ samples $[i]$; the biased variance; "
+             f"$\\epsilon = {eps}$",
+             f"per unit, over the batch of m = {m} samples [i]; the biased variance; ε = {eps_u}")
+    blocks = [Derivation(f"Batch normalization (layer {l}), forward", tuple(forward), intro=intro)]
+    if problem.loss is None:
+        return blocks
+    backward = [
+        _line(d(f"{X}[i]", f"{Xu}[i]"), (f"\\frac{{\\partial L}}{{\\partial {Z}[i]}} \\odot {G}",
+                                          f"∂L/∂{Zu}[i] ⊙ {Gu}")),
+        _line(d(V, Vu), (f"\\sum_i \\frac{{\\partial L}}{{\\partial {X}[i]}} \\odot \\left({a}[i] - {L}\\right)"
+                         f" \\odot \\left(-\\tfrac{{1}}{{2}}\\right)\\left({V} + \\epsilon\\right)^{{-3/2}}",
+                         f"Σᵢ ∂L/∂{Xu}[i] ⊙ ({au}[i] − {Lu}) ⊙ (−½)({Vu} + ε)^(−3/2)")),
+        _line(d(L, Lu), (f"\\sum_i \\frac{{\\partial L}}{{\\partial {X}[i]}} \\odot \\frac{{-1}}{{{root}}}"
+                         f" + \\frac{{\\partial L}}{{\\partial {V}}} \\odot \\frac{{-2}}{{m}} \\sum_i \\left({a}[i] - {L}\\right)",
+                         f"Σᵢ ∂L/∂{Xu}[i] ⊙ (−1/{rootu}) + ∂L/∂{Vu} ⊙ (−2/m) Σᵢ ({au}[i] − {Lu})")),
+        _line(d(f"{a}[i]", f"{au}[i]"),
+              (f"\\frac{{\\partial L}}{{\\partial {X}[i]}} \\oslash {root} + \\frac{{\\partial L}}{{\\partial {V}}}"
+               f" \\odot \\frac{{2\\left({a}[i] - {L}\\right)}}{{m}} + \\frac{{1}}{{m}} \\frac{{\\partial L}}{{\\partial {L}}}",
+               f"∂L/∂{Xu}[i] ⊘ {rootu} + ∂L/∂{Vu} ⊙ 2({au}[i] − {Lu})/m + (1/m) ∂L/∂{Lu}")),
+        _line(d(G, Gu), (f"\\sum_i \\frac{{\\partial L}}{{\\partial {Z}[i]}} \\odot {X}[i]",
+                         f"Σᵢ ∂L/∂{Zu}[i] ⊙ {Xu}[i]")),
+        _line(d(B, Bu), (f"\\sum_i \\frac{{\\partial L}}{{\\partial {Z}[i]}}", f"Σᵢ ∂L/∂{Zu}[i]")),
+    ]
+    intro = ("through $\\hat{x}$, $\\sigma^2$ and $\\mu$; the second term of "
+             "$\\partial L/\\partial\\mu$ is 0: the deviations add up to 0",
+             "through x̂, σ² and μ; ∂L/∂μ's second term is 0: the deviations add up to 0")
+    blocks.append(Derivation(f"Batch normalization (layer {l}), backward", tuple(backward), intro=intro))
+    return blocks
+
+
+_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+
+
+def _decimal(value) -> tuple:
+    """ε as (LaTeX, Unicode): 10^{-5} / 10⁻⁵ for a power of ten, else its decimal."""
+    if value.numerator == 1 and value.denominator > 1 and str(value.denominator).strip("0") == "1":
+        k = len(str(value.denominator)) - 1
+        return f"10^{{-{k}}}", "10" + f"-{k}".translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+    return f"{float(value):g}", f"{float(value):g}"
+
+
+def _rnn_general(problem) -> list:
+    rnn = problem.layers[0]
+    f, fu = ACTIVATIONS[rnn.activation].symbol
+    every = rnn.output == "all"
+    T = len(problem.data[0].x)
+    bias = (" + b_{h}", " + bₕ") if rnn.bias else ("", "")
+    # h₀ as given, a row of numbers (its transpose the column hₜ is), or 0
+    h0 = "0" if rnn.h0 is None else ", ".join(f"{float(v):g}".replace("-", "−") for v in rnn.h0)
+    h0_tex = "0" if rnn.h0 is None else "(" + h0.replace("−", "-") + ")^{\\top}"
+    h0_uni = "0" if rnn.h0 is None else f"({h0})ᵀ"
+    forward = [_line(("z_t", "zₜ"), (f"W_{{xh}} x_t + W_{{hh}} h_{{t-1}}{bias[0]}",
+                                     f"Wₓₕ xₜ + Wₕₕ hₜ₋₁{bias[1]}")),
+               _line(("h_t", "hₜ"), (f"{f}\\left(z_t\\right)", f"{fu}(zₜ)"))]
+    t, tu = ("t", "ₜ") if every else ("T", "_T")
+    previous, previous_u = "h_t" if every else "h_T", "hₜ" if every else "h_T"
+    for l, layer in enumerate(problem.layers[1:], start=2):
+        last = l == len(problem.layers)
+        W, Wu = f"W^{{({l})}}", f"W⁽{l}⁾".translate(_SUP)
+        b = (f" + b^{{({l})}}", f" + b⁽{l}⁾".translate(_SUP)) if layer.bias else ("", "")
+        z, zu = f"z^{{({l})}}_{{{t}}}", f"z⁽{l}⁾".translate(_SUP) + tu
+        forward.append(_line((z, zu), (f"{W} {previous}{b[0]}", f"{Wu} {previous_u}{b[1]}")))
+        a, au = ((f"\\hat{{y}}_{{{t}}}", "ŷ" + tu) if last else
+                 (f"a^{{({l})}}_{{{t}}}", f"a⁽{l}⁾".translate(_SUP) + tu))
+        g, gu = ACTIVATIONS[layer.activation].symbol
+        forward.append(_line((a, au), (f"{g}\\left({z}\\right)", f"{gu}({zu})")
+                             if layer.activation != "identity" else (z, zu)))
+        previous, previous_u = a, au
+    if every and problem.loss is not None:
+        forward.append(_line(("\\ell", "ℓ"), (f"\\sum_{{t=1}}^{{{T}}} \\ell_t", f"Σₜ ℓₜ (t = 1 … {T})")))
+    intro = (f"for $t = 1, \\dots, {T}$, with $h_0 = {h0_tex}$"
+             + ("" if every else f"; the output is read at $T = {T}$"),
+             f"for t = 1, …, {T}, with h₀ = {h0_uni}" + ("" if every else f"; the output is read at T = {T}"))
+    blocks = [Derivation("The recurrence, forward", tuple(forward), intro=intro)]
+    if problem.loss is None:
+        return blocks
+    derivative = ("\\left(1 - h_t^2\\right)", "(1 − hₜ²)") if rnn.activation == "tanh" else \
+        ("[z_t > 0]", "[zₜ > 0]")
+    delta2, delta2u = "\\delta^{(2)}_t" if every else "\\delta^{(2)}", "δ⁽²⁾ₜ" if every else "δ⁽²⁾"
+    if every:
+        dh = (f"W^{{(2)\\top}} {delta2} + W_{{hh}}^{{\\top}} \\delta_{{t+1}}", f"W⁽²⁾ᵀ {delta2u} + Wₕₕᵀ δₜ₊₁")
+    else:
+        dh = ("W_{hh}^{\\top} \\delta_{t+1} \\text{ for } t < T, \\quad "
+              "\\frac{\\partial \\ell}{\\partial h_T} = W^{(2)\\top} \\delta^{(2)}",
+              "Wₕₕᵀ δₜ₊₁ for t < T,  ∂ℓ/∂h_T = W⁽²⁾ᵀ δ⁽²⁾")
+    top = ("\\frac{\\partial \\ell}{\\partial z^{(2)}_t}", "∂ℓ/∂z⁽²⁾ₜ") if every else \
+        ("\\frac{\\partial \\ell}{\\partial z^{(2)}}", "∂ℓ/∂z⁽²⁾")
+    backward = [
+        _line((delta2, delta2u), top),
+        _line(("\\frac{\\partial \\ell}{\\partial h_t}", "∂ℓ/∂hₜ"), dh),
+        _line(("\\delta_t = \\frac{\\partial \\ell}{\\partial z_t}", "δₜ = ∂ℓ/∂zₜ"),
+              (f"\\frac{{\\partial \\ell}}{{\\partial h_t}} \\odot {derivative[0]}", f"∂ℓ/∂hₜ ⊙ {derivative[1]}")),
+        _line(("\\frac{\\partial \\ell}{\\partial W_{xh}}", "∂ℓ/∂Wₓₕ"),
+              ("\\sum_t \\delta_t x_t^{\\top}", "Σₜ δₜ xₜᵀ")),
+        _line(("\\frac{\\partial \\ell}{\\partial W_{hh}}", "∂ℓ/∂Wₕₕ"),
+              ("\\sum_t \\delta_t h_{t-1}^{\\top}", "Σₜ δₜ hₜ₋₁ᵀ")),
+    ]
+    if rnn.bias:
+        backward.append(_line(("\\frac{\\partial \\ell}{\\partial b_{h}}", "∂ℓ/∂bₕ"),
+                              ("\\sum_t \\delta_t", "Σₜ δₜ")))
+    part = "the output's part" if every else "the output's part at t = T"
+    part_tex = "the output's part" if every else "the output's part at $t = T$"
+    intro = (f"$t = {T}, \\dots, 1$, $\\delta_{{{T + 1}}} = 0$: {part_tex} plus what $t + 1$ "
+             f"carries back",
+             f"t = {T}, …, 1, δ{_subscript(T + 1)} = 0: {part} plus what t + 1 carries back")
+    blocks.append(Derivation("Backpropagation through time", tuple(backward), intro=intro))
+    return blocks
+
+
+def _subscript(n: int) -> str:
+    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def _time_steps(solution) -> list:
+    """hₜ and ∂ℓ/∂hₜ as vectors, one line each per time step, for each sample (the worked
+    lines above give every entry; this is the picture a course draws of BPTT)."""
+    scalar, network = solution.scalar, solution.network
+    rnn = network.layers[0]
+    names = scalar.graph.names
+    sections = []
+    for sample in scalar.first.samples:
+        lines = []
+        adjoint = {s.lhs: s.value for s in sample.backward}
+        for t, (h_row, z_row) in enumerate(zip(rnn.a.entries, rnn.z.entries), start=1):
+            sub = str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+            h = Mat(tuple((sample.values[s],) for s in h_row))
+            lines.append(MatrixLine((Named(f"h_{{{t}}}", f"h{sub}"),), ((h,),)))
+            if scalar.graph.loss is not None:
+                several = len(scalar.graph.samples) > 1  # the engine's own symbols for ∂ℓ/∂h
+                grads = [adjoint.get(names.derivative(scalar.sample_loss, s,
+                                                      sample.index if several else None), sp.Integer(0))
+                         for s in h_row]
+                lines.append(MatrixLine((Named(f"\\frac{{\\partial \\ell}}{{\\partial h_{{{t}}}}}", f"∂ℓ/∂h{sub}"),),
+                                        ((Mat(tuple((g,) for g in grads)),),)))
+        title = "hₜ and ∂ℓ/∂hₜ at each time step (worked entry by entry below)"
+        if len(scalar.first.samples) > 1:
+            title += f", sample {sample.index}"
+        sections.append(Section(title, tuple(lines), matrix=True))
+    return sections
