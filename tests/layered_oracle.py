@@ -172,6 +172,8 @@ def sample_loss(kind: str, yhat: list, y: list):
         return -MP.fsum(t * _log(p) + (1 - t) * _log(1 - p) for p, t in zip(yhat, y))
     if kind == "cross_entropy":  # a zero target contributes nothing, whatever yhat is
         return -MP.fsum(t * _log(p) for p, t in zip(yhat, y) if t != 0)
+    if kind == "upstream":  # y is the given upstream gradient g
+        return MP.fsum(t * p for p, t in zip(yhat, y))
     raise OracleError(f"unknown loss {kind!r}")
 
 
@@ -190,6 +192,8 @@ def loss_backward(kind: str, yhat: list, y: list) -> list:
         return [-t / p + (1 - t) / (1 - p) for p, t in zip(yhat, y)]
     if kind == "cross_entropy":
         return [-t / p if t != 0 else MP.zero for p, t in zip(yhat, y)]
+    if kind == "upstream":
+        return list(y)
     raise OracleError(f"unknown loss {kind!r}")
 
 
@@ -515,7 +519,13 @@ def load(text: str) -> LayeredProblem:
     loss_type = doc.get("loss")
     if isinstance(loss_type, dict):
         loss_type = loss_type.get("type")
-    if loss_type not in LOSSES:
+    upstream = None
+    if doc.get("upstream") is not None:  # a layer exercise: L = Σ g·ŷ, g given per sample
+        loss_type = "upstream"
+        upstream = list(_mapping(doc["upstream"], "upstream").values())[0]
+        upstream = upstream if isinstance(upstream[0], list) else [upstream]
+        doc.setdefault("reduction", "sum")
+    if loss_type not in LOSSES + ("upstream",):
         raise BadSpec("loss", f"unknown loss {loss_type!r}")
 
     K = layers[-1].units
@@ -535,9 +545,12 @@ def load(text: str) -> LayeredProblem:
                 x = [number(raw[n], f"{where}.{n}") for n in input_names]
             else:
                 raise BadSpec(where, "has no x")
-            if "y" not in raw:
+            if upstream is not None:
+                y = _vector(upstream[i], K, f"upstream[{i}]", "g")
+            elif "y" not in raw:
                 raise BadSpec(where, "has no y")
-            y = _target(raw["y"], K, loss_type, f"{where}.y")
+            else:
+                y = _target(raw["y"], K, loss_type, f"{where}.y")
         except Symbolic as exc:
             symbolic.append(str(exc))
             continue

@@ -15,8 +15,7 @@ from ..sheet import model as m
 from . import boxes
 from .boxes import pad, width
 from .lines import split_text
-from .pieces import (answer_piece, convention, describe, form_box, form_cuts, form_text, lone_symbol,
-                     standing)
+from .pieces import convention, describe, form_box, form_cuts, form_text, lone_symbol, standing
 from ..settings import Settings
 from ..texchars import math_as_text, split_math
 from .worked import printed, printer
@@ -87,45 +86,10 @@ class _Text:
         return out
 
     def asked(self, works, rows) -> list[str]:
-        """What the homework asks (ask:): each asked derivative worked, then the Answers
-        table, by label."""
-        out = ["", self.style.heading("Asked derivatives")] if works else []
-        for work in works:
-            head = f"{work.label}  " if work.label else ""
-            out += ["", f"  {head}{work.symbol[1]}"]
-            if work.text:
-                out += self.prose(work.text, "    ")
-            if work.note:
-                out += self.prose(f"({work.note[1]})", "    ")
-            out += [""] + self.blocks(work.lines)
-        if rows:
-            out += ["", self.style.heading("Answers"), ""]
-            labels = [row.label or "" for row in rows]
-            quantities = [row.symbol[1] for row in rows]
-            wl = max(map(width, labels + ["Label"]))
-            wq = max(map(width, quantities + ["Quantity"]))
-            out.append(f"  {pad('Label', wl)}   {pad('Quantity', wq)}   Value")
-            out.append(f"  {'─' * wl}   {'─' * wq}   {'─' * 5}")
-            room = self.settings.width - wl - wq - 8
-            below = []  # a matrix too wide for the table: entry by entry after it
-            for label, quantity, row in zip(labels, quantities, rows):
-                value = form_box([answer_piece(row.value)], self.names, self.digits).lines \
-                    if isinstance(row.value, (list, tuple)) else [self.u(row.value, decimals=True)]
-                if len(value) > 1 and max(map(width, value)) > room or \
-                        isinstance(row.value, (list, tuple)) and width(value[0]) > room:
-                    value = ["(entry by entry below)"]
-                    below.append((label, quantity, answer_piece(row.value)))
-                middle = (len(value) - 1) // 2  # the label beside the value's middle row
-                for i, line in enumerate(value):
-                    left = (pad(label, wl), pad(quantity, wq)) if i == middle else (" " * wl, " " * wq)
-                    out.append(f"  {left[0]}   {left[1]}   {line}".rstrip())
-            for label, quantity, mat in below:
-                out += ["", f"  {label}  {quantity}, entry by entry:".replace("    ", "  ")]
-                for i, r in enumerate(mat.rows):
-                    for j, e in enumerate(r):
-                        index = f"{j + 1}" if len(mat.rows) == 1 else f"{i + 1},{j + 1}"
-                        out.append(f"    ({quantity})[{index}] = {self.u(e, decimals=True)}")
-        return out
+        """What the homework asks (ask:), after the rest: text_answers.py."""
+        from .text_answers import asked_text
+
+        return asked_text(self, works, rows)
 
     def section(self, section: m.Section) -> list[str]:
         out = ["", self.style.heading(section.title)]
