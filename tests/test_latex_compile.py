@@ -56,7 +56,7 @@ def expected_loss(path: Path) -> str | None:
         loss = solution.first.loss
     if not loss.is_number:
         return "symbolic"  # the parameter table says so
-    shown = f"{float(loss):.5g}"
+    shown = f"{abs(float(loss)):.5g}"  # no sign: pdftotext writes −
     assert "e" not in shown, "extend expected_loss for a loss printed with a power of ten"
     return shown
 
