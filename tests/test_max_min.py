@@ -188,3 +188,11 @@ def test_formula_errors(formula, words):
     result = run("derive", formula)
     assert result.exit_code == 2
     assert words in result.output
+
+
+def test_calculus_point_says_which_argument_wins():
+    result = run("derive", "max(x, y) + min(x, 2)", "--at", "x=1,y=0")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "∂f/∂x = [x = max(x, y)] + [x = min(x, 2)] = [1 = max(1, 0)] + [1 = min(1, 2)] = 2" in text
+    assert "in max(x, y) the first argument wins; in min(x, 2) the first argument wins" in text

@@ -9,6 +9,7 @@ import sympy as sp
 
 from ..errors import EvaluationError
 from ..numeric import innermost_first
+from ..selection import said
 from ..functions import leaky_relu, maximum, minimum, relu, step, tie_words, ties
 from ..vocab.optimizers import DEFAULT, OPTIMIZERS
 from .magnitude import check_magnitude
@@ -62,9 +63,10 @@ def at_point(naming, problem, variables, defines, groups, result, components, wr
     full = {}  # each inner function in the variables: computed from them, not from rounded values
     for d, formula, expr in defines:
         full[d] = expr.xreplace(full)
+        won = _won(expr, d, values, naming, problem.spelling)
         values[d] = evaluate(full[d], given, d.name, problem.spelling)
         inner_lines.append(Line(d, (formula.display,), (), formula.display, dict(values), values[d],
-                                written=True))
+                                written=True, said=won))
     for outputs, arguments in groups:
         for k, s in enumerate(outputs, start=1):
             definition = softmax(k, *arguments)
@@ -80,7 +82,8 @@ def at_point(naming, problem, variables, defines, groups, result, components, wr
             d = naming.derivative(c, w)
             value = evaluate(entry, numbers, naming.names[d].plain, problem.spelling)
             shown_entry = show(entry, shown)
-            lines.append(Line(d, (shown_entry,), (), shown_entry, values, value))
+            won = _won(exprs[i], c, numbers, naming, problem.spelling) if j == 0 else ()
+            lines.append(Line(d, (shown_entry,), (), shown_entry, values, value, said=won))
             row.append(value)
         matrix.append(tuple(row))
     if chain is not None and chain.deeper:
@@ -90,6 +93,14 @@ def at_point(naming, problem, variables, defines, groups, result, components, wr
     point = Point(values=tuple(given.items()), inner=tuple(inner_lines), lines=tuple(lines),
                   matrix=tuple(matrix))
     return point, kinks
+
+
+def _won(expr, top, numbers, naming, spelling) -> tuple:
+    """Which argument of each max and min in `expr` wins at the point (selection.py)."""
+    if not expr.has(maximum, minimum):
+        return ()
+    return said(expr, top, lambda a: evaluate(a, numbers, naming.names[top].plain, spelling),
+                naming.derivative)
 
 
 def stage_values(naming, chain, numbers, values, matrix, shown, spelling):

@@ -23,6 +23,7 @@ class Line:
     value: sp.Expr | None = None
     relation: str = "="
     written: bool = False  # forms[0] and `substituted` are formulas as the user wrote them
+    said: tuple = ()  # a sentence after the line, as parts: which argument of a max wins
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,8 @@ def worked(line: Line) -> Worked:
         and line.substituted.free_symbols & set(line.values) else None
     return Worked(lhs=line.lhs, forms=tuple(line.forms), substituted=substituted,
                   values=line.values if substituted is not None else {}, value=line.value,
-                  relation=line.relation, rule=line.rule, written=line.written, decimals=True)
+                  relation=line.relation, rule=line.rule, written=line.written, decimals=True,
+                  said=line.said)
 
 
 def given(solution: CalculusSolution) -> tuple:
