@@ -125,8 +125,12 @@ def _plain_descent(path: Path) -> bool:
     (optimizers, regularization) are checked by tests/test_optimizers.py."""
     doc = oracle.load_yaml(path.read_text())
     optimizer = doc.get("optimizer") or {}
+    # softmax nodes (p: softmax(s1, s2, s3)) are checked against torch by
+    # tests/test_graph_softmax.py, samples: m (the Σ form) by tests/test_sums.py
+    groups = any(str(text).lstrip().startswith(("softmax(", "log_softmax("))
+                 for text in (doc.get("nodes") or {}).values())
     return optimizer.get("type", "sgd") == "sgd" and set(optimizer) <= {"type", "lr", "steps"} \
-        and "regularization" not in doc
+        and "regularization" not in doc and "samples" not in doc and not groups
 
 
 # layered: test_layered_oracle.py
