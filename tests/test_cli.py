@@ -153,6 +153,8 @@ KEY_NUMBERS = {
         "loss": "0.033889", "numbers": ["0.21612", "−0.19773", "0.36818", "0.0047436"]},
     "graph_softmax_by_exp": {
         "loss": "1.0461", "numbers": ["0.94845", "−1.2974", "0.17446", "0.13533"]},
+    "graph_log_softmax_nll": {  # the numbers of graph_softmax_by_exp: the same network
+        "loss": "1.0461", "numbers": ["0.94845", "−1.2974", "0.17446", "0.13533"]},
     "graph_softmax_classifier": {  # torch.nn.functional.cross_entropy, float64
         "loss": "1.5137", "numbers": ["−0.21542", "0.35239", "0.69216", "0.62149", "−0.36061",
                                       "1.3454"]},

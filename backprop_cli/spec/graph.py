@@ -147,7 +147,7 @@ class _GraphReader(Reader):
             call = group_call(v) if isinstance(v, str) and not isinstance(v, Flag) else None
             if call is not None:
                 groups[k] = read_group(self, ("nodes", k), self.name(("nodes", k), k, "a node"),
-                                       *call, declared, set())
+                                       *call, declared)
                 for component in groups[k].components:
                     declare(("nodes", k), component, "a node")
             nodes.append((declare(("nodes", k), k, "a node"), self.formula(("nodes", k), v)))

@@ -44,8 +44,7 @@ def component_names(name: str, size: int) -> tuple[str, ...]:
     return tuple(f"{name}{joint}{k}" for k in range(1, size + 1))
 
 
-def read_group(reader, path, name: str, kind: str, arguments: tuple, declared: dict,
-               nodes: set) -> Group:
+def read_group(reader, path, name: str, kind: str, arguments: tuple, declared: dict) -> Group:
     """Check `name: kind(arguments)`: two or more names, each an input, a parameter, an
     earlier node or an earlier group's component, none twice."""
     if len(arguments) < 2 or any(not a for a in arguments):
