@@ -58,16 +58,12 @@ def check_answers(problem, answers, tolerance: Tolerance | None = None,
                   answers_name: str = "<answers>") -> Report:
     """Mark `answers` (a path, '-' or YAML/JSON text) against `problem` (what
     api.solve accepts, or a solved api.Solution)."""
-    from ..api import Solution, solve
+    from ..api import Solution, read_source, solve
 
     solution = problem if isinstance(problem, Solution) else solve(problem)
     model = build(solution._result)
-    if isinstance(answers, str) and "\n" not in answers and not answers.lstrip().startswith("{"):
-        from ..pipeline import read_spec
-
-        answers_name, text = read_spec(answers)
-    else:
-        text = answers
+    name, text = read_source(answers)
+    answers_name = answers_name if name == "<spec>" else name
     given = read_answers(answers_name, text, model)
     return mark(model, given, tolerance or Tolerance(), getattr(solution._result, "title", None)
                 or getattr(getattr(solution._result, "graph", None), "title", None))

@@ -97,7 +97,10 @@ class Marker:
             candidates = []
             for i in range(len(mistake.rules)):
                 code = (mistake.code, i)
-                if self.touches(key, code):
+                local = slot.formulas.get(code)
+                if local is not None:  # the mistake made here, on the earlier numbers
+                    candidates.append((local(self.own_env), None))
+                if self.touches(key, code):  # made throughout, from their numbers or the right ones
                     candidates += [(self.chain(key, code, self.given), None),
                                    (self.chain(key, code, {}), None)]
             if mistake.values is not None:

@@ -58,11 +58,12 @@ MISTAKES = (
             rules=(Rules(update="plus"),)),
     Mistake("no_learning_rate", "The learning rate is left out: w − g where the update is "
             "w − η·g.", rules=(Rules(update="no_lr"),)),
+    Mistake("mean_vs_sum", "The samples are summed where the loss averages them, or averaged "
+            "where it sums them.", rules=(Rules(reduction_flip=True),)),  # before factor_2: 2 samples
+
     Mistake("factor_2", "A factor 2 is lost or doubled: the 2 that comes down from a square, "
             "or the ½ in front of it.",
             rules=(Rules(loss_scale=sp.Rational(1, 2)), Rules(loss_scale=sp.Integer(2)))),
-    Mistake("mean_vs_sum", "The samples are summed where the loss averages them, or averaged "
-            "where it sums them.", rules=(Rules(reduction_flip=True),)),
     Mistake("no_activation_derivative", "The activation's derivative (σ′, tanh′, ReLU′) is left "
             "out of the chain rule.", rules=(Rules(unit_derivative="one"),)),
     Mistake("activation_not_derivative", "The activation σ(z) is used where its derivative "

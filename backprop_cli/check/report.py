@@ -15,7 +15,7 @@ MARKS = {"correct": "✓", "carried": "↪", "incorrect": "✗"}
 COLOURS = {"correct": "green", "carried": "yellow", "incorrect": "red"}
 
 
-def _number(value, digits: int = 6):
+def _number(value, digits: int = 10):
     if isinstance(value, list):
         return "[" + ", ".join(_number(v, digits) for v in value) + "]"
     if value is None:
