@@ -211,3 +211,14 @@ def test_text_shows_the_right_worked_line_for_what_is_wrong():
     hat = "y\u0302"  # ŷ as the text printer writes it
     assert f"∂Div/∂{hat} = 2({hat} − y) = 2 · (0.57869 − 0.5) = 0.15738" in done.stdout
     assert "\x1b[" not in done.stdout  # no colour off a terminal
+
+
+def test_the_readme_session_is_real():
+    readme = (ROOT / "README.md").read_text()
+    command = "$ backprop check problems/seed001_relu_two_samples.yaml mine.yaml\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    student = readme.split("$ cat mine.yaml\n", 1)[1].split("$ backprop", 1)[0]
+    assert student == (ANSWERS / "seed001_student_example.yaml").read_text()
+    done = run(SEED001, str(ANSWERS / "seed001_student_example.yaml"))
+    assert done.returncode == 1
+    assert done.stdout == shown
