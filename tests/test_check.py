@@ -170,9 +170,9 @@ def test_a_matrix_of_the_wrong_shape_is_an_error(tmp_path):
     assert "line 2" in done.stderr and "gradients.W1" in done.stderr and "2×2" in done.stderr
 
 
-def test_jacobian_formulas_are_refused_with_a_pointer_to_at():
+def test_jacobian_is_refused_where_there_is_none():
     with pytest.raises(Exception, match="under at:"):
-        check_answers(CALCULUS, "jacobian: [['w0']]")
+        check_answers(SEED000, "jacobian: [['w0']]")
 
 
 # -- the command line and its formats ------------------------------------------------------
@@ -222,3 +222,41 @@ def test_the_readme_session_is_real():
     done = run(SEED001, str(ANSWERS / "seed001_student_example.yaml"))
     assert done.returncode == 1
     assert done.stdout == shown
+
+
+# -- a calculus problem's Jacobian as formulas ---------------------------------------------------
+
+JACOBIAN = str(PROBLEMS / "seed003_q13b_jacobian.yaml")  # F = (x² + 2y, 3x + 4y²) at (1, 2)
+
+
+def test_jacobian_formulas_any_correct_spelling_is_right():
+    marked = results(JACOBIAN, 'jacobian: [["x + x", 2], [3, "4*y + 4*y"]]\nat: [[2, 2], [3, 16]]')
+    assert {r.verdict for r in marked.values()} == {"correct"}
+    assert marked["jacobian"].expected == [["2*x", "2"], ["3", "8*y"]]
+
+
+@pytest.mark.parametrize("answers,name,diagnosis", [
+    ('jacobian: [["2*x", 2], [3, "-8*y"]]', "jacobian", "sign"),
+    ('derivatives: {df2/dy: "4*y"}', "derivatives.df2/dy", "factor_2"),
+    ('jacobian: [["2*x", 3], [2, "8*y"]]', "jacobian", "transposed"),
+    ("jacobian: {df1/dx: x**2}", "jacobian.df1/dx", None),
+])
+def test_jacobian_formula_mistakes(answers, name, diagnosis):
+    result = results(JACOBIAN, answers)[name]
+    assert (result.verdict, result.diagnosis) == ("incorrect", diagnosis)
+
+
+def test_a_formula_that_cannot_be_read_is_one_line_with_its_place(tmp_path):
+    answers = tmp_path / "a.yaml"
+    answers.write_text('jacobian:\n  - ["2*x", 2]\n  - [3, "8*y +"]\n')
+    done = run(JACOBIAN, str(answers))
+    assert done.returncode == 2
+    assert "line 3" in done.stderr and "jacobian.2.2" in done.stderr
+    assert "\n" not in done.stderr.strip()
+
+
+def test_a_formula_is_read_by_the_safe_parser_only():
+    from backprop_cli.errors import SpecError
+
+    with pytest.raises(SpecError, match="not a formula backprop can read"):
+        results(JACOBIAN, "jacobian: {df1/dx: \"__import__('os').getcwd()\"}")

@@ -72,8 +72,8 @@ def check_answers(problem, answers, tolerance: Tolerance | None = None,
 def mark(model, answers: list, tolerance: Tolerance, title=None) -> Report:
     values, digits = {}, {}
     for a in answers:
-        if a.transposed:
-            continue  # its entries are not where their names say: marked whole below
+        if a.transposed or a.points is not None:
+            continue  # transposed: its entries are not where their names say; formulas: below
         for key, g, d in _entries(a.keys, a.given, a.digits):
             if g is not None:
                 values[key], digits[key] = g, d
@@ -91,6 +91,8 @@ def mark(model, answers: list, tolerance: Tolerance, title=None) -> Report:
 
 
 def _result(a, model, marks, owner, tolerance) -> Result:
+    if a.points is not None:
+        return _formula_result(a, model, tolerance)
     expected = _map(a.keys, lambda k: model.slots[k].value)
     if a.transposed:
         flipped = [list(col) for col in zip(*expected)]
@@ -125,6 +127,46 @@ def _result(a, model, marks, owner, tolerance) -> Result:
     return Result(a.name, a.given, expected, verdict, diagnosis,
                   _message(verdict, diagnosis, root_name, other, expected),
                   a.keys, _lines(model, shown), a.line)
+
+
+def _formula_result(a, model, tolerance) -> Result:
+    """A formula (or a Jacobian of them) is right when its values are the right formula's
+    at the problem's point and at the fixed points; else sign or factor_2, or transposed."""
+    from .formulas import FORMULA_MISTAKES, same
+
+    slots = model.formulas.slots
+    close = tolerance.close
+    expected = _map(a.keys, lambda k: slots[k].text)
+    pairs = [(g, slots[k].values) for k, g, _ in _entries(a.keys, a.points, a.points)
+             if g is not None]
+    if a.transposed:
+        flipped = [list(col) for col in zip(*a.keys)]
+        right = all(same(g, slots[k].values, close)
+                    for k, g, _ in _entries(flipped, _transpose(a.points), a.points) if g is not None)
+        diagnosis = "transposed" if right else None
+        return Result(a.name, a.given, expected, "incorrect", diagnosis,
+                      _message("incorrect", diagnosis, None, None, expected), a.keys, (), a.line)
+    if all(same(g, e, close) for g, e in pairs):
+        return Result(a.name, a.given, expected, "correct", None, "Right.", a.keys, (), a.line)
+    diagnosis = None
+    square = isinstance(a.keys, list) and len(a.keys) > 1 and isinstance(a.keys[0], list) \
+        and len(a.keys) == len(a.keys[0])
+    if square:
+        flipped = [list(col) for col in zip(*a.keys)]
+        if all(same(g, slots[k].values, close) for k, g, _ in
+               _entries(flipped, a.points, a.points) if g is not None):
+            diagnosis = "transposed"
+    for code, scales in FORMULA_MISTAKES if diagnosis is None else ():
+        wrong = [(g, e) for g, e in pairs if not same(g, e, close)]
+        if wrong and any(all(same(g, e, close, k) for g, e in wrong) for k in scales):
+            diagnosis = code
+            break
+    return Result(a.name, a.given, expected, "incorrect", diagnosis,
+                  _message("incorrect", diagnosis, None, None, expected), a.keys, (), a.line)
+
+
+def _transpose(matrix):
+    return [list(col) for col in zip(*matrix)]
 
 
 def _message(verdict, diagnosis, root, other, expected) -> str:

@@ -28,6 +28,7 @@ class Answer:
     digits: object  # the significant digits written, the same shape
     line: int | None = None
     transposed: bool = False  # a matrix given in its transpose's shape
+    points: object = None  # a formula's values at the check's points, the shape of `given`
 
 
 _NUMBER = re.compile(r"[-+]?(?:\d[\d_]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -92,8 +93,8 @@ class _Reader:
     def unknown(self, parts) -> str:
         wanted = ".".join(parts)
         if parts and parts[0] == "jacobian":
-            return ("jacobian holds the formulas; give the Jacobian's numbers at the point "
-                    "under at: (check marks numbers)")
+            return ("this problem has no jacobian to check (it is not a calculus problem); "
+                    "give the numbers at the point under at:")
         if self.plain(wanted) in self.model.symbolic:
             return f"{wanted} is a formula in this problem, not a number; check marks numbers"
         known = list(self.model.tensors) + [k for k in self.model.slots
@@ -114,9 +115,15 @@ class _Reader:
             if tail and not all(p.isdigit() for p in tail):
                 continue
             for key in self.spellings(head):
-                if key in model.tensors or (key in model.slots and not tail):
+                if key in model.tensors or (self.leaf(key) and not tail):
                     return key, tuple(int(p) for p in tail)
         return None
+
+    def leaf(self, key: str) -> bool:
+        return key in self.model.slots or key in self.formula_keys()
+
+    def formula_keys(self) -> dict:
+        return self.model.formulas.slots if self.model.formulas is not None else {}
 
     def spellings(self, parts) -> list[str]:
         """The keys a name may mean: dl/dz1, dL/dz1 and dl(2)/dz1 in sample 2 are one;
@@ -125,6 +132,8 @@ class _Reader:
         out = [key]
         if len(parts) == 2 and parts[0] == "update":
             out.append(f"update.values.{parts[1]}")
+        if len(parts) == 2 and parts[0] == "jacobian":
+            out.append(f"derivatives.{parts[1]}")
         match = re.fullmatch(r"(.*samples\.(\d+)\.)d(?:l|L|l\(\d+\))/d(.+)", key)
         if match:
             head, k, rest = match.groups()
@@ -134,6 +143,10 @@ class _Reader:
     # values ----------------------------------------------------------------------------
     def answer(self, key, index, value, path, name) -> None:
         model = self.model
+        if key in self.formula_keys():
+            self.answers.append(Answer(name, key, value, None, self.line(path),
+                                       points=self.formula(value, path, name)))
+            return
         if key in model.slots:
             self.answers.append(Answer(name, key, *self.number(value, path, name),
                                        line=self.line(path)))
@@ -148,8 +161,7 @@ class _Reader:
             self.walk(value, path, name.split("."), name.split("."))
             return
         if not isinstance(keys, list):
-            self.answers.append(Answer(name, keys, *self.number(value, path, name),
-                                       line=self.line(path)))
+            self.answer(keys, (), value, path, name)
             return
         if not isinstance(value, list) and len(keys) == 1 and not isinstance(keys[0], list):
             value = [value]  # a vector of one entry given as its number
@@ -157,7 +169,12 @@ class _Reader:
                 and value and not isinstance(value[0], list):
             value = [value]  # a one-row matrix given as a flat list
         given, digits, transposed = self.shaped(value, keys, path, name, label)
-        self.answers.append(Answer(name, keys, given, digits, self.line(path), transposed))
+        points = None
+        if _first(keys) in self.formula_keys():
+            points = [[self.formula(v, path + (i, j), f"{name}.{i + 1}.{j + 1}")
+                       for j, v in enumerate(row)] for i, row in enumerate(value)]
+            given, digits = value, None
+        self.answers.append(Answer(name, keys, given, digits, self.line(path), transposed, points))
 
     def shaped(self, value, keys, path, name, label):
         if not isinstance(value, list):
@@ -169,6 +186,8 @@ class _Reader:
         if got != shape and not transposed:
             raise self.fail(f"{label} is {_shape_words(keys)}; this is {_shape_words(value)}",
                             name, path)
+        if _first(keys) in self.formula_keys():
+            return value, None, transposed  # formulas: read by formula() above
         if len(shape) == 1:
             pairs = [self.number(v, path + (i,), name, allow_none=True) for i, v in enumerate(value)]
             return [p[0] for p in pairs], [p[1] for p in pairs], False
@@ -176,6 +195,14 @@ class _Reader:
                 for i, row in enumerate(value)]
         return ([[p[0] for p in row] for row in rows], [[p[1] for p in row] for row in rows],
                 transposed)
+
+    def formula(self, value, path, name):
+        from .formulas import parse
+
+        if value is None:
+            return None
+        return parse(value, self.model.formulas,
+                     lambda message: self.fail(f"{name} {message}", name, path))
 
     def number(self, value, path, name, allow_none=False):
         if value is None and allow_none:
@@ -195,6 +222,12 @@ class _Reader:
     def line(self, path) -> int | None:
         mark = self.doc.mark(path)
         return mark.line if mark else None
+
+
+def _first(keys):
+    while isinstance(keys, list):
+        keys = keys[0] if keys else None
+    return keys
 
 
 def _shape(value) -> tuple:

@@ -20,6 +20,8 @@ def _number(value, digits: int = 10):
         return "[" + ", ".join(_number(v, digits) for v in value) + "]"
     if value is None:
         return "·"
+    if isinstance(value, str):
+        return value  # a formula
     return f"{value:.{digits}g}"
 
 

@@ -44,6 +44,7 @@ class Model:
     tensors: dict = field(default_factory=dict)
     symbolic: set = field(default_factory=set)  # keys whose value is a formula, not a number
     names: dict = field(default_factory=dict)  # Symbol -> Name, to print worked lines
+    formulas: object = None  # a calculus problem's Jacobian formulas (formulas.Formulas)
 
     def add(self, slot: Slot, value) -> Slot | None:
         if not getattr(value, "is_number", True) or value is None:
@@ -58,8 +59,15 @@ def build(result) -> Model:
     """The slots of a solved problem (api.Solution's result) of any form."""
     kind = getattr(result, "kind", "graph")
     if kind == "calculus":
+        from .formulas import build_formulas
+
         model = Model("calculus", kind, names=result.names)
         _calculus(result, model)
+        model.formulas = build_formulas(result)
+        width = len(result.wrt)
+        keys = list(model.formulas.slots)
+        model.tensors["jacobian"] = ("jacobian", [keys[i:i + width]
+                                                  for i in range(0, len(keys), width)])
         return model
     scalar = result.scalar if kind == "network" else result
     model = Model("graph", kind)
