@@ -162,6 +162,21 @@ def test_a_bad_answers_file_is_one_line_with_the_place_and_exit_2(tmp_path, text
     assert line in message and place in message and words in message
 
 
+def test_a_symbolic_problem_has_nothing_to_check_and_says_so():
+    done = run(str(PROBLEMS / "seed002_regression_symbolic.yaml"), "-", stdin="loss: 1\n")
+    assert done.returncode == 2 and "no numbers to check" in done.stderr
+    done = run(str(PROBLEMS / "symbolic_weights.yaml"), "-", stdin="loss: 1\n")
+    assert done.returncode == 2 and "\n" not in done.stderr.strip()
+
+
+def test_later_passes_and_the_solve_json_shape():
+    marked = results(SEED001, "updates: [{loss: 2.8556, samples: [{z: 2.898}]}]\n"
+                              "samples: [{values: {z: 3}, loss: 2.89}]")
+    assert set(marked) == {"updates.1.loss", "updates.1.samples.1.z", "samples.1.values.z",
+                           "samples.1.loss"}
+    assert {r.verdict for r in marked.values()} == {"correct"}
+
+
 def test_a_matrix_of_the_wrong_shape_is_an_error(tmp_path):
     answers = tmp_path / "a.yaml"
     answers.write_text("gradients:\n  W1: [[1, 2, 3], [4, 5, 6]]\n")

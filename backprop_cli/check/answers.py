@@ -60,6 +60,9 @@ class _Reader:
         if not isinstance(self.doc.data, dict):
             raise self.fail("an answers file is a mapping: loss:, gradients:, samples:, "
                             "updates: (or at:, update: for a calculus problem)", None)
+        if not self.model.slots and not self.formula_keys():
+            raise SpecError("this problem's solution is all formulas (its values or sizes are "
+                            "symbols): there are no numbers to check").located(self.source)
         self.walk(self.doc.data, (), [], [])
         return self.answers
 
@@ -147,7 +150,9 @@ class _Reader:
             self.answers.append(Answer(name, key, value, None, self.line(path),
                                        points=self.formula(value, path, name)))
             return
-        if key in model.slots:
+        # a vector of one entry is named as its entry is (b2): a list means the vector
+        whole = key in model.tensors and (index or isinstance(value, (list, dict)))
+        if key in model.slots and not whole:
             self.answers.append(Answer(name, key, *self.number(value, path, name),
                                        line=self.line(path)))
             return

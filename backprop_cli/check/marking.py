@@ -62,10 +62,9 @@ class Marker:
     def run(self) -> dict:
         """slot key -> Mark, for every slot given."""
         slots = self.model.slots
-        self.order = list(slots)
-        self.position = {k: i for i, k in enumerate(self.order)}
         env, taint, marks = {}, {}, {}
         self.own_env = env
+        self._chains = {}
         for key, slot in slots.items():
             formula = slot.formulas.get("base")
             own = formula(env) if formula else slot.value
@@ -97,12 +96,14 @@ class Marker:
             candidates = []
             for i in range(len(mistake.rules)):
                 code = (mistake.code, i)
-                local = slot.formulas.get(code)
-                if local is not None:  # the mistake made here, on the earlier numbers
-                    candidates.append((local(self.own_env), None))
-                if self.touches(key, code):  # made throughout, from their numbers or the right ones
-                    candidates += [(self.chain(key, code, self.given), None),
-                                   (self.chain(key, code, {}), None)]
+                variant = slot.formulas.get(code) or slot.formulas.get("base")
+                if variant is None:
+                    continue
+                # made here, on their earlier numbers; made throughout the chain, from the
+                # numbers they gave, or from the right ones
+                candidates += [(variant(self.own_env), None),
+                               (variant(self.chained(code, True)), None),
+                               (variant(self.chained(code, False)), None)]
             if mistake.values is not None:
                 found = mistake.values(context)
                 candidates += [c if isinstance(c, tuple) else (c, None) for c in found]
@@ -111,23 +112,21 @@ class Marker:
                     return mistake.code, detail
         return None, None
 
-    def touches(self, key: str, code) -> bool:
-        """Whether the variant changes any formula up to `key`."""
-        end = self.position[key]
-        return any(code in self.model.slots[k].formulas for k in self.order[:end + 1])
-
-    def chain(self, key: str, code, given: dict) -> float:
-        """`key` recomputed under the variant `code`, from the numbers in `given` (the
-        student's, or none: the right inputs) and the variant's formulas elsewhere."""
-        env = {}
-        for k in self.order[:self.position[key] + 1]:
-            if k in given and k != key:
-                env[k] = given[k]
-                continue
-            slot = self.model.slots[k]
-            formula = slot.formulas.get(code) or slot.formulas.get("base")
-            env[k] = formula(env) if formula else slot.value
-        return env[key]
+    def chained(self, code, theirs: bool) -> dict:
+        """Every slot worked out under the variant `code`, from the student's given numbers
+        (`theirs`) or from none; computed once per variant. A slot's own given number is
+        never an input of its own formula, so one pass serves every slot."""
+        key = (code, theirs)
+        if key not in self._chains:
+            env = {}
+            for k, slot in self.model.slots.items():
+                if theirs and k in self.given:
+                    env[k] = self.given[k]
+                    continue
+                formula = slot.formulas.get(code) or slot.formulas.get("base")
+                env[k] = formula(env) if formula else slot.value
+            self._chains[key] = env
+        return self._chains[key]
 
 
 class Context:
