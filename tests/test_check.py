@@ -84,10 +84,13 @@ def test_a_new_mistake_after_a_wrong_answer_is_incorrect_not_carried():
 
 
 def test_right_from_the_students_rounded_numbers_is_correct():
-    # z3 rounded hard to 0.3: yhat = sigma(0.3) = 0.57444, right given their z3 ... but z3 is
-    # wrong at rtol 1e-3; at 0.317 (3 digits) it is right, and sigma(0.317) = 0.57859 too
-    marked = results(SEED000, "samples: [{z3: 0.317, yhat: 0.57859}]")
+    # z3 = 0.31739 rounded to 0.32 (right at the two digits written); then
+    # yhat = sigma(0.32) = 0.57932, which is not 0.57869 but is right from their z3
+    marked = results(SEED000, "samples: [{z3: 0.32, yhat: 0.57932}]")
+    assert marked["samples.1.z3"].verdict == "correct"
     assert marked["samples.1.yhat"].verdict == "correct"
+    assert marked["samples.1.yhat"].message == "Right, given your own earlier (rounded) numbers."
+    assert results(SEED000, "samples: [{yhat: 0.57932}]")["samples.1.yhat"].verdict == "incorrect"
 
 
 def test_carried_into_an_update():
@@ -275,3 +278,20 @@ def test_a_formula_is_read_by_the_safe_parser_only():
 
     with pytest.raises(SpecError, match="not a formula backprop can read"):
         results(JACOBIAN, "jacobian: {df1/dx: \"__import__('os').getcwd()\"}")
+
+
+RIDGE = str(PROBLEMS / "calculus_ridge_update.yaml")  # eta a symbol: the step is formulas
+
+
+def test_a_symbolic_step_is_checked_as_formulas():
+    marked = results(RIDGE, """
+update:
+  formulas: {w0: "w0 + eta*(w0 + w1*x1 + w2*x2 - y)", w1: "w1 - (lam*w1 + x1*(w0 + w1*x1 + w2*x2 - y))"}
+  values: {w0: "1/2 + 3*eta", w1: "-1 - 23*eta/5", w2: "2 - 1.7*eta"}
+""")
+    verdicts = {name: (r.verdict, r.diagnosis) for name, r in marked.items()}
+    assert verdicts == {"update.formulas.w0": ("incorrect", "update_sign"),
+                        "update.formulas.w1": ("incorrect", "no_learning_rate"),
+                        "update.values.w0": ("correct", None),
+                        "update.values.w1": ("incorrect", "update_sign"),
+                        "update.values.w2": ("correct", None)}

@@ -124,8 +124,10 @@ def _result(a, model, marks, owner, tolerance) -> Result:
     root_name = owner.get(first_root, first_root) if first_root else None
     other = owner.get(detail, detail) if detail else None
     shown = [m.key for m in own if m.verdict == "incorrect"]
-    return Result(a.name, a.given, expected, verdict, diagnosis,
-                  _message(verdict, diagnosis, root_name, other, expected),
+    message = _message(verdict, diagnosis, root_name, other, expected)
+    if verdict == "correct" and any(m.rounded for m in own):
+        message = "Right, given your own earlier (rounded) numbers."
+    return Result(a.name, a.given, expected, verdict, diagnosis, message,
                   a.keys, _lines(model, shown), a.line)
 
 
@@ -156,9 +158,15 @@ def _formula_result(a, model, tolerance) -> Result:
         if all(same(g, slots[k].values, close) for k, g, _ in
                _entries(flipped, a.points, a.points) if g is not None):
             diagnosis = "transposed"
+    wrong = [(k, g) for k, g, _ in _entries(a.keys, a.points, a.points)
+             if g is not None and not same(g, slots[k].values, close)]
     for code, scales in FORMULA_MISTAKES if diagnosis is None else ():
-        wrong = [(g, e) for g, e in pairs if not same(g, e, close)]
-        if wrong and any(all(same(g, e, close, k) for g, e in wrong) for k in scales):
+        if wrong and any(all(same(g, slots[k].values, close, x) for k, g in wrong) for x in scales):
+            diagnosis = code
+            break
+    for code in ("update_sign", "no_learning_rate") if diagnosis is None else ():
+        if wrong and all(code in slots[k].mistakes and same(g, slots[k].mistakes[code], close)
+                         for k, g in wrong):
             diagnosis = code
             break
     return Result(a.name, a.given, expected, "incorrect", diagnosis,

@@ -25,6 +25,7 @@ class FormulaSlot:
     name: str  # 'df1/dx'
     text: str  # the right formula, as the JSON writes it
     values: list  # the right formula's value at each point (NaN: undefined there)
+    mistakes: dict = None  # code -> the values a mistake gives at the points (a step's)
 
 
 @dataclass
@@ -38,22 +39,43 @@ def build_formulas(sol) -> Formulas | None:
     """The Jacobian's entries of a calculus solution, each evaluated at the points."""
     names = sol.names
     plain = lambda s: names[s].plain  # noqa: E731
-    variables = {plain(v): slot_symbol(plain(v)) for v in sol.variables}
+    update = sol.update
+    symbols = list(sol.variables)
+    if update is not None and not update.lr.is_number and update.symbol in names:
+        symbols.append(update.symbol)  # a symbolic rate: eta in the step's formulas
+    variables = {plain(v): slot_symbol(plain(v)) for v in symbols}
     points = []
     if sol.point is not None:
         points.append({plain(v): float(x) for v, x in sol.point.values})
     for p in range(_POINTS):
         points.append({name: _VALUES[(i * 3 + p) % len(_VALUES)]
                        for i, name in enumerate(variables)})
-    rename = {v: variables[plain(v)] for v in sol.variables}
+    rename = {v: variables[plain(v)] for v in symbols}
+    shown = {v: sp.Symbol(plain(v)) for v in symbols}
     slots = {}
+
+    def add(key: str, name: str, expr, old=None) -> None:
+        run = compile_float(expr.xreplace(rename))
+        values = [run(p) for p in points]
+        slot = slots[key] = FormulaSlot(key, name, str(expr.xreplace(shown)), values, {})
+        if old is not None:  # a step w - eta g: uphill, w + eta g; without the rate, w - g
+            before = [compile_float(old.xreplace(rename))(p) for p in points]
+            rate = [compile_float(update.lr.xreplace(rename))(p) for p in points]
+            slot.mistakes["update_sign"] = [2 * w - v for w, v in zip(before, values)]
+            slot.mistakes["no_learning_rate"] = [w - (w - v) / r if r else math.nan
+                                                 for w, v, r in zip(before, values, rate)]
+
     for i, row in enumerate(sol.expanded):
         for j, expr in enumerate(row):
             name = f"d{plain(sol.components[i])}/d{plain(sol.wrt[j])}"
-            shown = expr.xreplace({v: sp.Symbol(plain(v)) for v in sol.variables})
-            run = compile_float(expr.xreplace(rename))
-            slots[f"derivatives.{name}"] = FormulaSlot(f"derivatives.{name}", name, str(shown),
-                                                       [run(p) for p in points])
+            add(f"derivatives.{name}", name, expr)
+    if update is not None:  # the step as a formula, and its values where eta is a symbol
+        at = dict(sol.point.values) if sol.point is not None else {}
+        for w, f in update.formulas:
+            add(f"update.formulas.{plain(w)}", plain(w), f, w)
+        for w, v in update.values or ():
+            if not v.is_number:
+                add(f"update.values.{plain(w)}", plain(w), v, sp.sympify(at.get(w, w)))
     return Formulas(slots, variables, points)
 
 

@@ -50,6 +50,7 @@ class Mark:
     roots: frozenset = frozenset()  # carried: the wrong answers (slot keys) it follows from
     diagnosis: str | None = None
     detail: str | None = None  # which other quantity a value-mistake found (wrong_sample)
+    rounded: bool = False  # right only from the student's own (rounded) earlier numbers
 
 
 @dataclass
@@ -77,7 +78,8 @@ class Marker:
             if close(g, slot.value, digits):
                 mark = Mark(key, g, "correct", own)
             elif formula and close(g, own, digits):
-                mark = Mark(key, g, "carried" if roots else "correct", own, roots)
+                mark = Mark(key, g, "carried" if roots else "correct", own, roots,
+                            rounded=not roots)
             else:
                 mark = Mark(key, g, "incorrect", own)
                 mark.diagnosis, mark.detail = self.diagnose(key, g, own)

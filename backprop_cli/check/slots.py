@@ -65,7 +65,7 @@ def build(result) -> Model:
         _calculus(result, model)
         model.formulas = build_formulas(result)
         width = len(result.wrt)
-        keys = list(model.formulas.slots)
+        keys = [k for k in model.formulas.slots if k.startswith("derivatives.")]
         model.tensors["jacobian"] = ("jacobian", [keys[i:i + width]
                                                   for i in range(0, len(keys), width)])
         return model
