@@ -295,3 +295,13 @@ update:
                         "update.values.w0": ("correct", None),
                         "update.values.w1": ("incorrect", "update_sign"),
                         "update.values.w2": ("correct", None)}
+
+
+def test_calculus_chain_rule_carries_a_wrong_inner_value():
+    # G(t) = (t, t²), F = (x² + 2y, 3x + 4y²) at t = 2: y = 4; with y = 5,
+    # ∂f2/∂t = 3 + 8y · 2t = 163 is right from their y
+    marked = results(str(PROBLEMS / "seed003_q13c_chain.yaml"),
+                     "at: {x: 2, y: 5, df1/dt: 12, df2/dt: 163}")
+    assert [marked[n].verdict for n in ("at.x", "at.y", "at.df1/dt", "at.df2/dt")] == \
+        ["correct", "incorrect", "correct", "carried"]
+    assert "at.y" in marked["at.df2/dt"].message

@@ -344,13 +344,22 @@ def _calculus(sol, model: Model) -> None:
                            line=worked(line)), line.value)
     lines = list(point.lines)
     width = len(sol.wrt)
+    # by the chain rule, each entry is a formula in the inner functions' values: a student's
+    # own (wrong) x = g(t) carries into ∂f/∂t
+    chain = getattr(sol, "chain", None)
+    inner = {u: S(f"at.{plain(u)}") for u in (chain.inner if chain else ())
+             if f"at.{plain(u)}" in model.slots}
+    inner.update({v: x for v, x in point.values})
     matrix = []
     for i, row in enumerate(point.matrix):
         keys = []
         for j, value in enumerate(row):
             n = i * width + j
             line = worked(lines[n]) if len(lines) == len(point.matrix) * width else None
-            model.add(Slot(f"at.{entry(i, j)}", entry(i, j), 0.0, "point", line=line), value)
+            slot = model.add(Slot(f"at.{entry(i, j)}", entry(i, j), 0.0, "point", line=line),
+                             value)
+            if slot is not None and chain is not None:
+                _formulas(slot, {"base": sp.sympify(chain.product[i][j]).xreplace(inner)})
             keys.append(f"at.{entry(i, j)}")
         matrix.append(keys)
     model.tensors["at"] = ("at", matrix)
