@@ -305,3 +305,20 @@ def test_calculus_chain_rule_carries_a_wrong_inner_value():
     assert [marked[n].verdict for n in ("at.x", "at.y", "at.df1/dt", "at.df2/dt")] == \
         ["correct", "incorrect", "correct", "carried"]
     assert "at.y" in marked["at.df2/dt"].message
+
+
+NUMERIC = [p for p in sorted(PROBLEMS.glob("*.yaml"))
+           if p.stem in ("seed000_sparse_sigmoid", "seed001_relu_two_samples", "optim_adam",
+                         "layered_batch_of_four", "batch_minibatch_layered",
+                         "regularization_l2_graph", "seed003_q13c_chain", "calculus_jacobian_3x3",
+                         "calculus_ridge_update", "seed004_numeric_batch_row")]
+
+
+@pytest.mark.parametrize("path", NUMERIC, ids=lambda p: p.stem)
+def test_a_copy_of_the_solve_json_is_all_right(path):
+    import backprop_cli as bp
+
+    copy = json.dumps(bp.solve(str(path)).to_json())
+    report = check_answers(str(path), copy)
+    assert report.results and report.all_correct, \
+        [(r.name, r.verdict) for r in report.results if r.verdict != "correct"]

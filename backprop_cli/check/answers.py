@@ -71,6 +71,8 @@ class _Reader:
         for key, value in data.items():
             if not isinstance(key, (str, int)) or isinstance(key, bool):
                 raise self.fail(f"{key!r} is not a name", ".".join(written), path)
+            if _statement(parts, key):
+                continue
             step = str(key).split(".")
             self.visit(value, path + (key,), parts + step, written + step)
 
@@ -227,6 +229,18 @@ class _Reader:
     def line(self, path) -> int | None:
         mark = self.doc.mark(path)
         return mark.line if mark else None
+
+
+#: The solve JSON's fields that state the problem or lay it out rather than answer it: a
+#: copy of `backprop solve --format json` is an answers file (all of it right).
+_STATEMENT = {(): {"format", "title", "notes", "steps", "warnings", "matrix_form", "function",
+                   "define", "components", "variables", "wrt", "point"},
+              ("updates", None): {"step", "batch"}, ("update",): {"lr"}}
+
+
+def _statement(parts, key) -> bool:
+    shape = tuple(None if p.isdigit() else p for p in parts)
+    return str(key) in _STATEMENT.get(shape, ())
 
 
 def _first(keys):
