@@ -322,3 +322,14 @@ def test_a_copy_of_the_solve_json_is_all_right(path):
     report = check_answers(str(path), copy)
     assert report.results and report.all_correct, \
         [(r.name, r.verdict) for r in report.results if r.verdict != "correct"]
+
+
+def test_colour_when_asked_and_the_tolerance_options():
+    done = run(SEED000, "-", "--color", stdin="samples: [{h1: 0.5}]\n")
+    assert "\x1b[" in done.stdout and done.returncode == 1
+    # 0.7875 for 0.78751: right at rtol 1e-3 and at 4 figures, not at 6 or at rtol 1e-6
+    assert run(SEED000, "-", stdin="samples: [{h1: 0.7875}]\n").returncode == 0
+    assert run(SEED000, "-", "--sigfigs", "6", stdin="samples: [{h1: 0.7875}]\n").returncode == 1
+    assert run(SEED000, "-", "--rtol", "1e-6", "--atol", "0",
+               stdin="samples: [{h1: 0.7875}]\n").returncode == 0  # its 4 digits are right
+    assert run(SEED000, "-", "--sigfigs", "0", stdin="loss: 1\n").returncode == 2
