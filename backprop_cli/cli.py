@@ -302,7 +302,7 @@ def check(spec, answers, fmt, rtol, atol, sigfigs, color, debug):
     status = []
 
     def action():
-        from .check import Tolerance, mark
+        from .check import Tolerance, mark, title_of
         from .check.answers import read_answers
         from .check.report import as_gradescope, as_json, render_text
         from .check.slots import build
@@ -314,9 +314,8 @@ def check(spec, answers, fmt, rtol, atol, sigfigs, color, debug):
         result = solve_text(text, source)
         model = build(result)
         name, written = read_spec(answers)
-        title = getattr(result, "title", None) or getattr(getattr(result, "graph", None), "title", None)
         report = mark(model, read_answers(name, written, model),
-                      Tolerance(rtol=rtol, atol=atol, sigfigs=sigfigs), title)
+                      Tolerance(rtol=rtol, atol=atol, sigfigs=sigfigs), title_of(result))
         settings = _settings(5, False, color, None)
         text_out = as_json(report) if fmt == "json" else as_gradescope(report) \
             if fmt == "gradescope" else render_text(report, settings)

@@ -117,6 +117,13 @@ gradients:
                            "gradients.W1", "gradients.W2.1.2"}
 
 
+def test_the_text_names_the_problem_in_every_form():
+    for problem, answers in ((SEED000, "loss: 0.0061919"), (LAYERED, "loss: 2.78125"),
+                             (str(PROBLEMS / "seed003_q13b_jacobian.yaml"), "at: [[2, 2], [3, 16]]")):
+        done = run(problem, "-", stdin=answers)
+        assert done.stdout.startswith("Checking: ") and done.returncode == 0
+
+
 def test_layered_carried_entry_names_the_entry():
     # dL/dW2 = [[-2, -7.875]]; with -2 given as -3: W2 = 1.5 - 0.05 * (-3) = 1.65
     marked = results(LAYERED, "gradients: {W2: [[-3, -7.875]]}\n"
@@ -148,6 +155,8 @@ BAD = [
     ("samples:\n  - h1: abc\n", "line 2", "samples.1.h1", "must be a number"),
     ("loss: [1, 2]\n", "line 1", "loss", "must be a number"),
     ("- 1\n- 2\n", "", "", "an answers file is a mapping"),
+    ("", "", "", "gives no numbers"),
+    ("samples: [{}, null]\n", "", "", "gives no numbers"),
     ("loss: [1\n", "line", "", "invalid YAML"),
 ]
 

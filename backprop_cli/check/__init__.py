@@ -16,10 +16,10 @@ from __future__ import annotations
 from .answers import read_answers
 from .marking import Tolerance
 from .mistakes import MISTAKES
-from .results import Report, Result, mark
+from .results import Report, Result, mark, title_of
 from .slots import build
 
-__all__ = ["check_answers", "mark", "Report", "Result", "Tolerance", "MISTAKES"]
+__all__ = ["check_answers", "mark", "title_of", "Report", "Result", "Tolerance", "MISTAKES"]
 
 
 def check_answers(problem, answers, tolerance: Tolerance | None = None,
@@ -33,7 +33,6 @@ def check_answers(problem, answers, tolerance: Tolerance | None = None,
     name, text = read_source(answers)
     answers_name = answers_name if name == "<spec>" else name
     given = read_answers(answers_name, text, model)
-    return mark(model, given, tolerance or Tolerance(), getattr(solution._result, "title", None)
-                or getattr(getattr(solution._result, "graph", None), "title", None))
+    return mark(model, given, tolerance or Tolerance(), title_of(solution._result))
 
 

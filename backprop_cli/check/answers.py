@@ -56,6 +56,10 @@ class _Reader:
                          column=mark.column if mark else None).located(self.source)
 
     def read(self, text) -> list[Answer]:
+        empty = SpecError("the answers file gives no numbers; write the ones you worked out, "
+                          "like loss: 0.25 (README, 'Checking your own numbers')").located(self.source)
+        if not self.lines or not "".join(self.lines).strip():
+            raise empty
         self.doc = load_yaml(text)
         if not isinstance(self.doc.data, dict):
             raise self.fail("an answers file is a mapping: loss:, gradients:, samples:, "
@@ -64,6 +68,8 @@ class _Reader:
             raise SpecError("this problem's solution is all formulas (its values or sizes are "
                             "symbols): there are no numbers to check").located(self.source)
         self.walk(self.doc.data, (), [], [])
+        if not self.answers:
+            raise empty
         return self.answers
 
     # walking the file: `path` is the document's (for lines), `parts` the public name's

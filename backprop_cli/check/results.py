@@ -42,6 +42,15 @@ class Report:
         return all(r.verdict == "correct" for r in self.results)
 
 
+def title_of(result) -> str | None:
+    """The problem's title, whatever the form's solution keeps it in."""
+    for holder in (result, getattr(result, "graph", None),
+                   getattr(getattr(result, "scalar", None), "graph", None)):
+        if getattr(holder, "title", None):
+            return holder.title
+    return None
+
+
 def mark(model, answers: list, tolerance: Tolerance, title=None) -> Report:
     values, digits = {}, {}
     for a in answers:
