@@ -342,3 +342,14 @@ def test_colour_when_asked_and_the_tolerance_options():
     assert run(SEED000, "-", "--rtol", "1e-6", "--atol", "0",
                stdin="samples: [{h1: 0.7875}]\n").returncode == 0  # its 4 digits are right
     assert run(SEED000, "-", "--sigfigs", "0", stdin="loss: 1\n").returncode == 2
+
+
+def test_an_optimizers_state_carries_too():
+    # momentum 0.9, weight decay 0.01, lr 0.1, b2 = 0.2: with their g = -0.9 the velocity
+    # is -0.9 + 0.01 * 0.2 = -0.898 and b2 = 0.2 + 0.1 * 0.898 = 0.2898
+    marked = results(str(PROBLEMS / "optim_sgd_momentum.yaml"),
+                     "gradients: {b2: -0.9}\nupdates: [{params: {b2: 0.2898}, "
+                     "state: {velocity: {b2: -0.898}}}]")
+    assert [marked[n].verdict for n in ("gradients.b2", "updates.1.params.b2",
+                                        "updates.1.state.velocity.b2")] == \
+        ["incorrect", "carried", "carried"]

@@ -236,6 +236,8 @@ class _Graph:
             return
         if single:
             _formulas(slot, {"base": S(parts[0])})
+            if slot.line is None and parts[0] in self.model.slots:
+                slot.line = self.model.slots[parts[0]].line  # one sample: its own line
             return
         true = [self.model.slots[k].value if k in self.model.slots else 0.0 for k in parts]
         symbols = [S(k) if k in self.model.slots else sp.Integer(0) for k in parts]
@@ -259,39 +261,47 @@ class _Graph:
         old_params = self.params(t - 1, before_pass.params)
         rule = OPTIMIZERS[graph.optimizer or DEFAULT]
         lines = {st.lhs: st for st in update.steps if st.relation == "←"}
+        state_formulas = {}  # (state name, p) -> its formula after the step
         for p, value in update.params.items():
             slot = self.model.add(Slot(f"updates.{t}.params.{plain(p)}", plain(p), 0.0, "update",
                                        None, t, line=worked_line(lines[p]) if p in lines else None),
                                   value)
-            if slot is None:
-                continue
             grad_symbol = graph.names.derivative(graph.loss.symbol, p)
             worker = ParameterStep(rule, graph.names, p, grad_symbol)
             before = worker.initial_state(graph.hyper)
-            if t > 1:
-                before.update({n: v[p] for n, v in self.sol.updates[t - 2].state.items()})
+            if t > 1:  # the state the step before left: the student's own where they gave it
+                for n, values in self.sol.updates[t - 2].state.items():
+                    key = f"updates.{t - 1}.state.{n}.{plain(p)}"
+                    before[n] = S(key) if key in self.model.slots else values[p]
             g = S(f"{self.prefix(t - 1)}gradients.{plain(p)}")
             old = old_params[p]
 
             def step(gradient, lr=graph.lr):
                 try:
-                    return worker.run(graph.hyper, lr, t, old, gradient, dict(before))[1]
+                    return worker.run(graph.hyper, lr, t, old, gradient, dict(before))
                 except Exception:  # noqa: BLE001 - a rule that needs numbers: no formula
                     return None
 
-            variants = {"base": step(g)}
-            if variants["base"] is None:
+            base = step(g)
+            if base is None:
                 continue
+            for n, formula in base[2].items():
+                state_formulas[(n, p)] = formula
+            if slot is None:
+                continue
+            variants = {"base": base[1]}
             for code, rules in VARIANTS.items():
                 if rules.update == "plus":
-                    variants[code] = step(-g)
+                    variants[code] = (step(-g) or (None, None))[1]
                 elif rules.update == "no_lr":
-                    variants[code] = step(g, sp.Integer(1))
+                    variants[code] = (step(g, sp.Integer(1)) or (None, None))[1]
             _formulas(slot, variants)
         for name, values in update.state.items():
             for p, v in values.items():
-                self.model.add(Slot(f"updates.{t}.state.{name}.{plain(p)}", plain(p), 0.0,
-                                    "update", None, t), v)
+                slot = self.model.add(Slot(f"updates.{t}.state.{name}.{plain(p)}", plain(p), 0.0,
+                                           "update", None, t), v)
+                if slot is not None and (name, p) in state_formulas:
+                    _formulas(slot, {"base": state_formulas[(name, p)]})
 
 
 def _tensors(result, model: Model) -> None:
