@@ -110,6 +110,7 @@ class _Graph:
                       if isinstance(n.expr, sp.Function) and n.expr.args
                       and n.expr.args[0] in symbols}
         loss = self.graph.loss
+        self._locals: dict = {}
         self.square = loss is not None and any(
             p.exp == 2 for p in loss.expr.atoms(sp.Pow))
 
@@ -150,13 +151,13 @@ class _Graph:
             if slot is None:
                 continue
             variants = {"base": node.expr.xreplace(sub)}
-            for code, rules in VARIANTS.items():
-                expr = node.expr
-                if rules.post_as_pre and node.symbol not in self.units:
-                    expr = expr.xreplace(post_as_pre)
-                if rules.loss_scale is not None and is_loss and self.square:
-                    expr = rules.loss_scale * expr
-                variants[code] = expr.xreplace(sub)
+            uses_units = node.symbol not in self.units and \
+                not node.expr.free_symbols.isdisjoint(post_as_pre)
+            for code, rules in VARIANTS.items():  # only the rules that change a node's formula
+                if rules.post_as_pre and uses_units:
+                    variants[code] = node.expr.xreplace(post_as_pre).xreplace(sub)
+                elif rules.loss_scale is not None and is_loss and self.square:
+                    variants[code] = (rules.loss_scale * node.expr).xreplace(sub)
             _formulas(slot, variants)
         if not sample.backward:
             return
@@ -170,9 +171,14 @@ class _Graph:
                                        line=worked_line(st)), st.value)
             if slot is None:
                 continue
-            variants = {"base": self.adjoint(s, adj_key, None).xreplace(sub)}
+            base = self.adjoint(s, adj_key, None)
+            variants = {"base": base.xreplace(sub)}
             for code, rules in VARIANTS.items():
-                variants[code] = self.adjoint(s, adj_key, rules).xreplace(sub)
+                if rules.unit_derivative or rules.pre_as_post or rules.post_as_pre or \
+                        rules.loss_scale is not None:
+                    expr = self.adjoint(s, adj_key, rules)
+                    if expr != base:
+                        variants[code] = expr.xreplace(sub)
             _formulas(slot, variants)
 
     def adjoints(self, k: int) -> dict:
@@ -193,7 +199,7 @@ class _Graph:
                 upstream = S(adj_key[c.symbol])
             else:
                 continue
-            raw = sp.diff(c.expr, s)
+            raw, written = self.local(c, s)
             unit = self.units.get(c.symbol) == s
             if rules and unit and rules.unit_derivative == "one":
                 local = sp.Integer(1)
@@ -202,12 +208,20 @@ class _Graph:
             elif rules and unit and rules.pre_as_post:
                 local = raw.xreplace({s: c.symbol})
             else:
-                # in the nodes' names, a(1 − a) for σ′(z): the student's own a goes in
-                local = raw.xreplace(self.rewrite)
+                local = written
                 if rules and rules.post_as_pre and not unit:
                     local = local.xreplace(dict(self.units))
             terms.append(upstream * local)
         return sp.Add(*terms)
+
+    def local(self, c, s) -> tuple:
+        """(∂c/∂s, the same in the nodes' names): a(1 − a) for σ′(z), so that the student's
+        own a goes in. Taken once for all the samples and variants."""
+        key = (c.symbol, s)
+        if key not in self._locals:
+            raw = sp.diff(c.expr, s)
+            self._locals[key] = (raw, raw.xreplace(self.rewrite))
+        return self._locals[key]
 
     # the data's loss and gradients, and the steps ------------------------------------------
     def reduced(self, current) -> None:
