@@ -1,4 +1,5 @@
-"""A solved problem as slots: every number a student can give, under its public key
+"""A solved problem as slots (model.py; a calculus problem's in calculus.py): every number
+a student can give, under its public key
 (quantities.py), with its right value, read from the Solution and never recomputed, and
 the local formula that makes it from earlier slots: a node's formula with its inputs put
 in, an adjoint's sum over the nodes that use it, the samples' mean or sum, the optimizer's
@@ -10,49 +11,12 @@ ones, which is how "right given your earlier values" and "carried" are told apar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import sympy as sp
 
 from ..sheet.graph import worked_line
-from .evaluate import compile_float, slot_symbol
+from .calculus import calculus_slots
 from .mistakes import VARIANTS
-
-S = slot_symbol
-
-
-@dataclass
-class Slot:
-    key: str  # the public key: 'samples.1.h1', 'gradients.w1' (a layered entry's: W1_1_2)
-    name: str  # the quantity's public name: 'h1', 'dL/dw1'
-    value: float  # the right value
-    phase: str
-    sample: int | None = None
-    step: int = 0
-    formulas: dict = field(default_factory=dict)  # 'base' or (code, i) -> f(env) -> float
-    line: object = None  # the worked line (sheet model) that shows it, or None
-    partners: tuple = ()  # the other side of its unit: z of a = f(z), a of z
-    inputs: tuple = ()  # the slot keys its formula reads
-
-
-@dataclass
-class Model:
-    form: str  # the printer's notation: 'graph' or 'calculus'
-    kind: str  # 'graph', 'network' or 'calculus'
-    slots: dict = field(default_factory=dict)  # key -> Slot, in solution order
-    #: a vector's or matrix's key -> (its name, nested lists of slot keys): layered, `at`
-    tensors: dict = field(default_factory=dict)
-    symbolic: set = field(default_factory=set)  # keys whose value is a formula, not a number
-    names: dict = field(default_factory=dict)  # Symbol -> Name, to print worked lines
-    formulas: object = None  # a calculus problem's Jacobian formulas (formulas.Formulas)
-
-    def add(self, slot: Slot, value) -> Slot | None:
-        if not getattr(value, "is_number", True) or value is None:
-            self.symbolic.add(slot.key)
-            return None
-        slot.value = float(value)
-        self.slots[slot.key] = slot
-        return slot
+from .model import S, Model, Slot, set_formulas as _formulas
 
 
 def build(result) -> Model:
@@ -62,7 +26,7 @@ def build(result) -> Model:
         from .formulas import build_formulas
 
         model = Model("calculus", kind, names=result.names)
-        _calculus(result, model)
+        calculus_slots(result, model)
         model.formulas = build_formulas(result)
         width = len(result.wrt)
         keys = [k for k in model.formulas.slots if k.startswith("derivatives.")]
@@ -78,17 +42,6 @@ def build(result) -> Model:
     if kind == "network":
         _tensors(result, model)
     return model
-
-
-def _formulas(slot: Slot, variants: dict) -> None:
-    """Compile the base formula and each variant that differs from it."""
-    base = variants.pop("base")
-    slot.formulas["base"] = compile_float(base)
-    slot.inputs = tuple(sorted(s.name[1:] for s in sp.sympify(base).free_symbols
-                               if s.name.startswith("\u00a7")))
-    for code, expr in variants.items():
-        if expr is not None and expr != base:
-            slot.formulas[code] = compile_float(expr)
 
 
 class _Graph:
@@ -349,60 +302,3 @@ def _tensors(result, model: Model) -> None:
         entries = [[key_of(s) for s in row] for row in tensor.entries] if tensor.matrix \
             else [key_of(s) for s in tensor.entries]
         model.tensors[whole] = (f"{top}{slash}{tensor.plain}", entries)
-
-
-def _calculus(sol, model: Model) -> None:
-    """The values at the point (the inner functions', then the Jacobian's entries), and
-    the gradient step w − η ∂f/∂w from the student's own entries."""
-    from ..sheet.calculus import worked
-
-    names = sol.names
-    plain = lambda s: names[s].plain  # noqa: E731
-    entry = lambda i, j: f"d{plain(sol.components[i])}/d{plain(sol.wrt[j])}"  # noqa: E731
-    point = sol.point
-    if point is None:
-        return
-    for line in point.inner:
-        if line.lhs in names:
-            model.add(Slot(f"at.{plain(line.lhs)}", plain(line.lhs), 0.0, "point",
-                           line=worked(line)), line.value)
-    lines = list(point.lines)
-    width = len(sol.wrt)
-    # by the chain rule, each entry is a formula in the inner functions' values: a student's
-    # own (wrong) x = g(t) carries into ∂f/∂t
-    chain = getattr(sol, "chain", None)
-    inner = {u: S(f"at.{plain(u)}") for u in (chain.inner if chain else ())
-             if f"at.{plain(u)}" in model.slots}
-    inner.update({v: x for v, x in point.values})
-    matrix = []
-    for i, row in enumerate(point.matrix):
-        keys = []
-        for j, value in enumerate(row):
-            n = i * width + j
-            line = worked(lines[n]) if len(lines) == len(point.matrix) * width else None
-            slot = model.add(Slot(f"at.{entry(i, j)}", entry(i, j), 0.0, "point", line=line),
-                             value)
-            if slot is not None and chain is not None:
-                _formulas(slot, {"base": sp.sympify(chain.product[i][j]).xreplace(inner)})
-            keys.append(f"at.{entry(i, j)}")
-        matrix.append(keys)
-    model.tensors["at"] = ("at", matrix)
-    update = sol.update
-    if update is None or not update.values or not update.lr.is_number:
-        return
-    at = dict(point.values)
-    update_lines = {line.lhs: line for line in update.lines}
-    for j, (w, value) in enumerate(update.values):
-        slot = model.add(Slot(f"update.values.{plain(w)}", plain(w), 0.0, "update",
-                              line=worked(update_lines[w]) if w in update_lines else None), value)
-        if slot is None:
-            continue
-        g = S(f"at.{entry(0, list(sol.wrt).index(w))}")
-        x = at.get(w, w)
-        variants = {"base": x - update.lr * g}
-        for code, rules in VARIANTS.items():
-            if rules.update == "plus":
-                variants[code] = x + update.lr * g
-            elif rules.update == "no_lr":
-                variants[code] = x - g
-        _formulas(slot, variants)
