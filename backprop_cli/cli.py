@@ -281,6 +281,51 @@ def _terminal_width() -> int:
 
 
 
+# -- check: mark a student's own numbers (check/) ---------------------------------------------
+
+@main.command(cls=_OnceCommand)
+@click.argument("spec", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument("answers", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(("text", "json", "gradescope")), default="text",
+              show_default=True, help="A marked list, JSON, or Gradescope's results.json.")
+@click.option("--rtol", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+              help="Relative tolerance.")
+@click.option("--atol", type=click.FloatRange(min=0), default=1e-6, show_default=True,
+              help="Absolute tolerance.")
+@click.option("--sigfigs", type=click.IntRange(1, 15), default=None,
+              help="Mark at N significant figures instead of --rtol.")
+@click.option("--color/--no-color", default=None, help="Colour (default: on a terminal).")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def check(spec, answers, fmt, rtol, atol, sigfigs, color, debug):
+    """Mark the numbers in ANSWERS (YAML or JSON, - for standard input) against the
+    problem in SPEC. Exit status 0: all correct; 1: something is not; 2: bad input."""
+    status = []
+
+    def action():
+        from .check import Tolerance, mark, title_of
+        from .check.answers import read_answers
+        from .check.report import as_gradescope, as_json, render_text
+        from .check.slots import build
+        from .pipeline import read_spec, solve_text
+
+        if spec == "-" and answers == "-":
+            raise click.BadParameter("the problem and the answers cannot both be standard input")
+        source, text = read_spec(spec)
+        result = solve_text(text, source)
+        model = build(result)
+        name, written = read_spec(answers)
+        report = mark(model, read_answers(name, written, model),
+                      Tolerance(rtol=rtol, atol=atol, sigfigs=sigfigs), title_of(result))
+        settings = _settings(5, False, color, None)
+        text_out = as_json(report) if fmt == "json" else as_gradescope(report) \
+            if fmt == "gradescope" else render_text(report, settings)
+        click.echo(text_out, nl=False, color=settings.color)
+        status.append(0 if report.all_correct else 1)
+
+    _run(debug, action)
+    return status[0] if status else 1
+
+
 # -- derive: the calculus form from the command line ---------------------------------------
 
 @main.command(cls=_OnceCommand)

@@ -28,6 +28,7 @@ STAGES = [
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),
     ("api", ["api"]),
+    ("check", ["check"]),  # marking a student's numbers: solves through the api
     ("command line", ["cli", "output", "__main__", ""]),  # "": the package's own __init__ (lazy API)
 ]
 

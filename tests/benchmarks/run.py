@@ -9,7 +9,8 @@ same job, and how that grows with the network. Prints tables; times nothing in-p
 (b) layered networks of about 10 to 20,000 weights (JSON): time, peak memory and the
     fitted exponent of time against weights (least squares on log-log);
 (c) the PDF of the largest example: our part (LaTeX out) and TeX's part (latexmk);
-(d) `backprop --help` / `--version`, and whether they import SymPy.
+(d) `backprop --help` / `--version`, and whether they import SymPy;
+(e) `backprop check` on the seeds' hand answers (target < 0.5 s), next to `solve`.
 """
 
 from __future__ import annotations
@@ -227,6 +228,25 @@ def startup(runs: int) -> None:
     table(["command", "seconds", "imports sympy", "target < 0.2 s"], rows, "(d) start-up")
 
 
+# --- (e) check: marking a student's answers ------------------------------------------------
+
+CHECKS = [("seed000_sparse_sigmoid", "seed000_sparse_sigmoid"),
+          ("seed003_q12_numeric_pass", "seed003_q12_numeric_pass")]
+
+
+def check(runs: int) -> None:
+    """`backprop check` on the seeds' own hand answers, whole process: an autograder runs it
+    once per submission (target < 0.5 s), next to `backprop solve` of the same problem."""
+    rows = []
+    for problem, answers in CHECKS:
+        spec = PROBLEMS / f"{problem}.yaml"
+        marked = median_run([*BACKPROP, "check", str(spec), str(PROBLEMS / "answers" / f"{answers}.yaml"),
+                             "--format", "json"], max(runs, 5))[0]
+        solved = median_run([*BACKPROP, "solve", str(spec)], max(runs, 5))[0]
+        rows.append([problem, f"{marked:.3f}", f"{solved:.3f}", "met" if marked < 0.5 else "NOT met"])
+    table(["problem", "check s", "solve s", "target < 0.5 s"], rows, "(e) check (issue 16)")
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -250,15 +270,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 3)))
     parser.add_argument("--timeout", type=float, default=float(os.environ.get("BENCH_TIMEOUT", 300)))
     parser.add_argument("--quick", action="store_true", help="skip (a), the examples")
-    parser.add_argument("--only", choices=("a", "b", "c", "d"), action="append")
+    parser.add_argument("--only", choices=("a", "b", "c", "d", "e"), action="append")
     args = parser.parse_args()
-    only = set(args.only or "abcd") - ({"a"} if args.quick else set())
+    only = set(args.only or "abcde") - ({"a"} if args.quick else set())
     has_torch = torch_available()
     print(f"machine: {machine()}")
     baseline = "torch_reference.py" if has_torch else "python -c 'import sympy' (no torch)"
     print(f"backprop: {' '.join(BACKPROP)}; baseline: {baseline}")
     if "d" in only:
         startup(args.runs)
+    if "e" in only:
+        check(args.runs)
     largest = examples(args.runs, has_torch) if "a" in only else None
     if "b" in only:
         with tempfile.TemporaryDirectory() as folder:
