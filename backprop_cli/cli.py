@@ -281,6 +281,39 @@ def _terminal_width() -> int:
 
 
 
+# -- course kits: variants of a spec, and exports to quiz systems ------------------------------
+
+@main.command(cls=_OnceCommand)
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("-n", "--count", type=click.IntRange(1, 10_000), required=True,
+              help="How many variants.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), required=True,
+              help="The seed: the same spec, count and seed give the same files.")
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False), required=True,
+              help="The folder to write variant-001.yaml, variant-001.json, ... into.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Processes to draw and solve in (the files do not depend on it).")
+@click.option("--pdf", "as_pdf", is_flag=True,
+              help="Also a question booklet and a key booklet of every variant (TeX Live).")
+@click.option("--paper", type=click.Choice(("a4", "letter")), default="a4", show_default=True)
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def variants(spec, count, seed, folder, jobs, as_pdf, paper, debug):
+    """Write COUNT variants of SPEC, each with new numbers, checked and solved.
+
+    \b
+    backprop variants P.yaml --count 30 --seed 7 -o class/
+    """
+    def action():
+        from .kit.files import write_variants
+        from .pipeline import read_spec
+
+        source, text = read_spec(spec)
+        for line in write_variants(text, source, count, seed, folder, jobs, as_pdf, paper):
+            click.echo(line, err=True)
+
+    _run(debug, action)
+
+
 # -- derive: the calculus form from the command line ---------------------------------------
 
 @main.command(cls=_OnceCommand)

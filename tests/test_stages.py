@@ -26,6 +26,7 @@ STAGES = [
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),
     ("api", ["api"]),
+    ("kit", ["kit"]),  # course kits: variants, booklets, exports (issue 17)
     ("command line", ["cli", "output", "__main__", ""]),  # "": the package's own __init__ (lazy API)
 ]
 

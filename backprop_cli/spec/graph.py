@@ -79,7 +79,8 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
                    "for none)")
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
-              "reduction", "optimizer", "symbols", "notation", "regularization")
+              "reduction", "optimizer", "symbols", "notation", "regularization",
+              "variants")  # variants: read by kit/draw.py, not by solve
 
 
 def read_graph(reader: Reader) -> GraphProblem:

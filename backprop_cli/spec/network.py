@@ -29,7 +29,7 @@ ACTIVATIONS = tuple(ACTIVATION_TABLE)
 LOSSES = tuple(LOSS_TABLE)
 CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
-            "notation", "regularization")
+            "notation", "regularization", "variants")  # variants: kit/draw.py
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("units", "activation", "bias", "alpha")
 MAX_UNITS = 512
