@@ -158,10 +158,16 @@ def main() -> None:
 @click.option("--view", type=click.Choice(("matrix", "scalar", "both")), default="matrix",
               show_default=True,
               help="Layered problems: vectors and matrices, entry by entry, or both.")
+@click.option("--questions", is_flag=True,
+              help="The question sheet: the problem and what to compute, without the solution.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, view, debug):
+def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, view, questions,
+          debug):
     """Solve the problem in SPEC (a YAML file, or - for standard input)."""
     fmt = _output_format(fmt, as_latex, as_pdf, fragment)
+    if questions and fmt == "json":
+        raise click.BadParameter("a question sheet is text, LaTeX or PDF; the JSON lists the "
+                                 "asked quantities under 'answers'", param_hint="--questions")
     if as_pdf and output in (None, "-"):
         output = (Path(spec).stem if spec != "-" else "solution") + ".pdf"
     _refuse_overwriting_input(spec, output)
@@ -173,7 +179,12 @@ def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, v
         _check_output(output)
         source, text = read_spec(spec)
         settings = _settings(digits, fragment, color, output, view, paper)
-        _deliver(Solution(solve_text(text, source), settings), fmt, as_pdf, output)
+        solution = Solution(solve_text(text, source), settings)
+        if questions:
+            from .kit.sheets import QuestionSheet
+
+            solution = QuestionSheet(solution)
+        _deliver(solution, fmt, as_pdf, output)
 
     _run(debug, action)
 

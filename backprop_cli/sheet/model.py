@@ -35,6 +35,19 @@ class Worksheet:
     steps: tuple = ()  # (section title, Worked): every worked line, for programs (the JSON's)
     solution: object = None  # the solution it lays out, for the JSON contract's values
     diagram: object = None  # the network as a Diagram (LaTeX's "Given"), or None
+    #: a question sheet's Questions (sheet/questions.py): what to compute, without sections
+    questions: tuple = ()
+
+
+@record
+class Question:
+    """One asked quantity of a question sheet: `label`. Compute `text`, then `lhs` = room
+    for the answer, an entry for each of a vector's or matrix's (`shape`: (), (n,) or (m, n))."""
+
+    label: str
+    text: str  # plain text
+    lhs: "Named"  # how the quantity is written, LaTeX and terminal
+    shape: tuple = ()
 
 
 @record
