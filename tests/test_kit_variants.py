@@ -189,3 +189,28 @@ def test_an_impossible_draw_says_why_and_what_to_do():
 
 def test_mpmath_is_the_oracles():  # the oracles are independent of backprop's arithmetic
     assert oracle.MP.dps >= 50 and isinstance(layered_oracle.MP, mpmath.ctx_mp.MPContext)
+
+
+def test_booklets_hold_every_variant_in_one_document_each():
+    from backprop_cli.kit.booklet import documents
+
+    made, _ = make_all(plan(SEED001.read_text(), str(SEED001), 2, 3, booklets=True))
+    questions, key = documents(made)
+    for doc in (questions, key):
+        assert doc.count("\\begin{document}") == 1 and doc.count("\\newpage") == 2
+        assert [f"Variant {k} of 3" in doc for k in (1, 2, 3)] == [True] * 3
+    assert questions.count("\\item[1.] Compute the loss.") == 3 and "Backward pass" not in questions
+    assert key.count("Backward pass, sample 1") == 3 and "Name:" not in key
+    for v in made:  # each page shows its own variant's numbers
+        loss = json.loads(v.solution)["loss"]
+        assert f"{loss:.5g}" in v.key_tex
+
+
+@pytest.mark.latex
+def test_the_variants_command_writes_both_booklets(runner, tmp_path):
+    result = runner.invoke(main, ["variants", str(SEED001), "-n", "2", "--seed", "4", "--pdf",
+                                  "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    for name in ("questions", "key"):
+        assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
+        assert (tmp_path / f"{name}.tex").exists()

@@ -31,7 +31,7 @@ def write_variants(text, source: str, count: int, seed: int, folder: str, jobs: 
     """Draw, check, solve and write; the lines to tell the user."""
     from .variants import make_all, plan
 
-    chosen = plan(text, source, seed, count)
+    chosen = plan(text, source, seed, count, booklets=pdf, paper=paper)
     made, why = make_all(chosen, jobs)
     out = Path(folder)
     try:

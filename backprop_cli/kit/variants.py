@@ -38,6 +38,8 @@ class Plan:
     grids: tuple  # per given number: draw.grid(), or its own text (not redrawn)
     seed: int
     count: int
+    booklets: bool = False  # also each variant's LaTeX for the booklets (booklet.py)
+    paper: str = "a4"
 
 
 @dataclass
@@ -48,9 +50,12 @@ class Variant:
     spec: str  # the variant's YAML
     solution: str  # its solve JSON
     rejected: list = field(default_factory=list)  # reasons of the attempts before
+    questions_tex: str = ""  # with Plan.booklets: its question sheet and key, LaTeX bodies
+    key_tex: str = ""
 
 
-def plan(text: str, source: str, seed: int, count: int) -> Plan:
+def plan(text: str, source: str, seed: int, count: int, booklets: bool = False,
+         paper: str = "a4") -> Plan:
     """Read the spec and its variants: block; the spec must solve as written."""
     if not 1 <= count <= MAX_COUNT:
         raise SpecError(f"--count is from 1 to {MAX_COUNT}", field="--count")
@@ -74,7 +79,7 @@ def plan(text: str, source: str, seed: int, count: int) -> Plan:
                         "variants:", field="variants").located(source)
     import os
 
-    return Plan(os.path.basename(source), plain, tuple(given), grids, seed, count)
+    return Plan(os.path.basename(source), plain, tuple(given), grids, seed, count, booklets, paper)
 
 
 def rng(seed: int, slot: int, attempt: int) -> np.random.Generator:
@@ -88,9 +93,14 @@ def make(plan: Plan, slot: int, start: int = 0) -> Variant:
         stream = rng(plan.seed, slot, attempt)
         numbers = tuple(draw(stream, list(plan.grids)))
         spec = _header(plan, slot) + substitute(plan.text, list(plan.given), list(numbers))
-        reason, solution = _judge(plan, spec, numbers, stream)
+        reason, solution, result = _judge(plan, spec, numbers, stream)
         if reason is None:
-            return Variant(slot, attempt, numbers, spec, solution, rejected)
+            variant = Variant(slot, attempt, numbers, spec, solution, rejected)
+            if plan.booklets:  # here, in the worker that has the solution in hand
+                from .booklet import bodies
+
+                variant.questions_tex, variant.key_tex = bodies(result, solution, plan.paper)
+            return variant
         rejected.append(reason)
     counts = Counter(rejected).most_common()
     raise SpecError(f"variant {slot + 1}: no fair numbers in {MAX_TRIES} draws ("
@@ -105,20 +115,20 @@ def _header(plan: Plan, slot: int) -> str:
             f"(backprop variants)\n")
 
 
-def _judge(plan: Plan, spec: str, numbers: tuple, stream) -> tuple[str | None, str | None]:
+def _judge(plan: Plan, spec: str, numbers: tuple, stream) -> tuple:
+    """(why the variant is not fair or None, its solve JSON, the engine's solution)."""
     try:
         result = solve_text(spec, "<variant>")
     except BackpropError as exc:
-        return f"numbers the problem refuses ({type(exc).__name__})", None
+        return f"numbers the problem refuses ({type(exc).__name__})", None, None
     reason = checks.unfair(result)
     if reason:
-        return reason, None
+        return reason, None, None
     solution = Solution(result, make_settings()).render("json")
     answers = [e for a in asked(json.loads(solution)) for e in entries(a)]
-    reason = checks.tiny(answers)
-    if reason:
-        return reason, None
-    return checks.unstable(answers, _moved(plan, numbers, answers, stream)), solution
+    reason = checks.tiny(answers) or \
+        checks.unstable(answers, _moved(plan, numbers, answers, stream))
+    return reason, solution, result
 
 
 def _moved(plan: Plan, numbers: tuple, answers: list, stream) -> dict:
