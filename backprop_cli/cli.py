@@ -325,6 +325,60 @@ def variants(spec, count, seed, folder, jobs, as_pdf, paper, debug):
     _run(debug, action)
 
 
+@main.command(cls=_OnceCommand)
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--moodle", is_flag=True, help="Moodle XML (one question per variant) to -o FILE.")
+@click.option("--qti", is_flag=True, help="Canvas QTI 1.2 zip (numerical questions) to -o FILE.")
+@click.option("--answers", "answers_folder", type=click.Path(file_okay=False), default=None,
+              help="Write one answers file per variant (for backprop check) into this folder.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The quiz file of --moodle or --qti.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def export(source, moodle, qti, answers_folder, output, debug):
+    """Export SOURCE (a folder of variants, or one spec) to a quiz system or as answers files.
+
+    \b
+    backprop export class/ --moodle -o quiz.xml
+    backprop export class/ --qti -o quiz.zip
+    backprop export class/ --answers answers/
+    """
+    if moodle and qti:
+        raise click.BadParameter("give one of --moodle and --qti (each is written to -o)",
+                                 param_hint="--qti")
+    if not (moodle or qti or answers_folder):
+        raise click.UsageError("say what to export: --moodle, --qti or --answers DIR")
+    if (moodle or qti) and output in (None, "-"):
+        raise click.BadParameter(f"{'--moodle' if moodle else '--qti'} needs -o FILE",
+                                 param_hint="-o")
+
+    def action():
+        from .kit.export import items, write_answers
+        from .output import write
+
+        if output:
+            _check_output(output)
+        found = items(source)
+        name = Path(source.rstrip("/")).name or "backprop"
+        if moodle or qti:
+            if moodle:
+                from .kit.moodle import moodle_xml
+
+                data = moodle_xml(found, name)
+            else:
+                from .kit.qti import qti_zip
+
+                data = qti_zip(found, found[0].title)
+            write(output, data)
+            kind = "Moodle XML" if moodle else "Canvas QTI 1.2"
+            click.echo(f"wrote {output} ({kind}: {len(found)} variant"
+                       f"{'s' if len(found) != 1 else ''})", err=True)
+        if answers_folder:
+            for line in write_answers(found, answers_folder):
+                click.echo(line, err=True)
+
+    _run(debug, action)
+
+
 # -- derive: the calculus form from the command line ---------------------------------------
 
 @main.command(cls=_OnceCommand)

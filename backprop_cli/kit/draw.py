@@ -7,9 +7,9 @@
       others: fixed                        # the names not listed (default: around)
 
 The default (`around`): a number is redrawn on the grid of the decimals it is written
-with, its size between half and one and a half times its own, widened to at least three
+with, its size between half and one and a half times its own, widened to at least two
 steps of its last digit either way, never below one step, and with its sign: 0.3 becomes
-one of 0.1 ... 0.6, -2 one of -5 ... -1. A zero stays zero: in a given problem a zero is
+one of 0.1 ... 0.5, -2 one of -4 ... -1. A zero stays zero: in a given problem a zero is
 almost always a choice (a bias that starts at 0, an input switched off), not a number.
 An explicit range may cross zero; its numbers are drawn uniformly on the grid of
 `decimals` (default: as the number is written).
@@ -103,8 +103,8 @@ def grid(g: Given, rule: Rule) -> tuple[int, int, int, bool] | None:
     if size == 0:
         return None  # zero stays zero (see above)
     units = max(1, round(size))
-    return decimals, max(1, min(units - 3, math.floor(units / 2))), \
-        max(units + 3, math.ceil(3 * units / 2)), g.value < 0
+    return decimals, max(1, min(units - 2, math.floor(units / 2))), \
+        max(units + 2, math.ceil(3 * units / 2)), g.value < 0
 
 
 def draw(rng, plan: list) -> list[str]:

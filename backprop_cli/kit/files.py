@@ -56,11 +56,21 @@ def write_variants(text, source: str, count: int, seed: int, folder: str, jobs: 
             f"{n} with {reason}" for reason, n in why.most_common()))
     else:
         lines.append("redrew none: every first draw was fair")
+    if re.search(r"\d", _notes(chosen.text)):
+        lines.append("note: the spec's notes: write numbers, and every variant keeps its notes as "
+                     "written; check that they do not give away the original numbers")
     if pdf:
         from .booklet import write_booklets
 
         lines += write_booklets(made, out, paper)
     return lines
+
+
+def _notes(text: str) -> str:
+    import yaml
+
+    data = yaml.safe_load(text)
+    return str(data.get("notes") or "") if isinstance(data, dict) else ""
 
 
 def read_folder(folder: str) -> list[tuple[str, str, dict]]:
