@@ -9,7 +9,6 @@ worker that drew it); the preamble is the answer key's own.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from ..api import make_settings
 from ..pipeline import render, solve_text
@@ -45,19 +44,14 @@ def documents(made: list, paper: str = "a4") -> tuple[str, str]:
     return booklet("Questions", lambda v: v.questions_tex), booklet("Answer key", lambda v: v.key_tex)
 
 
-def write_booklets(made: list, out: Path, paper: str = "a4", pdf: bool = True) -> list[str]:
-    """questions.tex and key.tex in `out` (and their PDFs); the lines to tell the user."""
-    from .files import write_file
-
+def booklet_files(made: list, paper: str = "a4", pdf: bool = True) -> list[tuple[str, bytes]]:
+    """(file name, bytes): questions.tex and key.tex, and with `pdf` their PDFs."""
     questions, key = documents(made, paper)
-    lines = []
+    out = []
     for name, text in (("questions", questions), ("key", key)):
-        write_file(out / f"{name}.tex", text.encode("utf-8"))
+        out.append((f"{name}.tex", text.encode("utf-8")))
         if pdf:
             from ..render.pdf import build_pdf
 
-            write_file(out / f"{name}.pdf", build_pdf(text))
-    names = "questions.pdf and key.pdf" if pdf else "questions.tex and key.tex"
-    lines.append(f"wrote {names} to {out}: {len(made)} variants each, every variant from a new "
-                 f"page numbered from 1")
-    return lines
+            out.append((f"{name}.pdf", build_pdf(text)))
+    return out

@@ -60,9 +60,12 @@ def write_variants(text, source: str, count: int, seed: int, folder: str, jobs: 
         lines.append("note: the spec's notes: write numbers, and every variant keeps its notes as "
                      "written; check that they do not give away the original numbers")
     if pdf:
-        from .booklet import write_booklets
+        from .booklet import booklet_files
 
-        lines += write_booklets(made, out, paper)
+        for name, data in booklet_files(made, paper):
+            write_file(out / name, data)
+        lines.append(f"wrote questions.pdf and key.pdf (and their .tex) to {folder}: {count} "
+                     f"variants each, every variant from a new page numbered from 1")
     return lines
 
 
