@@ -306,9 +306,11 @@ def _terminal_width() -> int:
               help="Processes to draw and solve in (the files do not depend on it).")
 @click.option("--pdf", "as_pdf", is_flag=True,
               help="Also a question booklet and a key booklet of every variant (TeX Live).")
+@click.option("--latex", "as_latex", is_flag=True,
+              help="The booklets' LaTeX only (questions.tex, key.tex), without TeX.")
 @click.option("--paper", type=click.Choice(("a4", "letter")), default="a4", show_default=True)
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def variants(spec, count, seed, folder, jobs, as_pdf, paper, debug):
+def variants(spec, count, seed, folder, jobs, as_pdf, as_latex, paper, debug):
     """Write COUNT variants of SPEC, each with new numbers, checked and solved.
 
     \b
@@ -319,7 +321,8 @@ def variants(spec, count, seed, folder, jobs, as_pdf, paper, debug):
         from .pipeline import read_spec
 
         source, text = read_spec(spec)
-        for line in write_variants(text, source, count, seed, folder, jobs, as_pdf, paper):
+        booklets = "pdf" if as_pdf else "latex" if as_latex else None
+        for line in write_variants(text, source, count, seed, folder, jobs, booklets, paper):
             click.echo(line, err=True)
 
     _run(debug, action)

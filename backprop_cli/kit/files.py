@@ -27,11 +27,12 @@ def variant_name(slot: int, count: int) -> str:
 
 
 def write_variants(text, source: str, count: int, seed: int, folder: str, jobs: int = 1,
-                   pdf: bool = False, paper: str = "a4") -> list[str]:
-    """Draw, check, solve and write; the lines to tell the user."""
+                   booklets: str | None = None, paper: str = "a4") -> list[str]:
+    """Draw, check, solve and write; the lines to tell the user. `booklets`: "pdf" (the
+    question and key booklets, compiled) or "latex" (their LaTeX only)."""
     from .variants import make_all, plan
 
-    chosen = plan(text, source, seed, count, booklets=pdf, paper=paper)
+    chosen = plan(text, source, seed, count, booklets=bool(booklets), paper=paper)
     made, why = make_all(chosen, jobs)
     out = Path(folder)
     try:
@@ -59,13 +60,15 @@ def write_variants(text, source: str, count: int, seed: int, folder: str, jobs: 
     if re.search(r"\d", _notes(chosen.text)):
         lines.append("note: the spec's notes: write numbers, and every variant keeps its notes as "
                      "written; check that they do not give away the original numbers")
-    if pdf:
+    if booklets:
         from .booklet import booklet_files
 
-        for name, data in booklet_files(made, paper):
+        for name, data in booklet_files(made, paper, pdf=booklets == "pdf"):
             write_file(out / name, data)
-        lines.append(f"wrote questions.pdf and key.pdf (and their .tex) to {folder}: {count} "
-                     f"variants each, every variant from a new page numbered from 1")
+        what = "questions.pdf and key.pdf (and their .tex)" if booklets == "pdf" else \
+            "questions.tex and key.tex"
+        lines.append(f"wrote {what} to {folder}: {count} variants each, every variant from a "
+                     f"new page numbered from 1")
     return lines
 
 
