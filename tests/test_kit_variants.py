@@ -214,3 +214,59 @@ def test_the_variants_command_writes_both_booklets(runner, tmp_path):
     for name in ("questions", "key"):
         assert (tmp_path / f"{name}.pdf").read_bytes().startswith(b"%PDF")
         assert (tmp_path / f"{name}.tex").exists()
+
+
+def test_a_bad_variants_block_names_its_line(runner, tmp_path):
+    spec = tmp_path / "p.yaml"
+    spec.write_text(SPEC.replace("decimals: 2}", "decimals: 12}"))
+    result = runner.invoke(main, ["variants", str(spec), "-n", "2", "--seed", "1",
+                                  "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert "line 11" in result.stderr and "variants.w1.decimals" in result.stderr
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_a_symbolic_problem_is_refused_with_a_reason():
+    text = (PROBLEMS / "symbolic_weights.yaml").read_text()
+    with pytest.raises(SpecError, match="variants are numeric problems"):
+        plan(text, "symbolic_weights.yaml", 1, 2)
+
+
+def test_a_calculus_problem_is_refused():
+    text = (PROBLEMS / "calculus_long_chain.yaml").read_text()
+    with pytest.raises(SpecError, match="graph and layered forms"):
+        plan(text, "calculus_long_chain.yaml", 1, 2)
+
+
+def test_a_classification_targets_stay_as_written():
+    """bce and cross-entropy targets are labels (a class, 0 or 1): not redrawn by default."""
+    for stem in ("layered_batch_of_four", "softmax_classifier", "bce_logistic"):
+        text = (PROBLEMS / f"{stem}.yaml").read_text()
+        base = [g.text for g in given_numbers(text) if g.name == "y"]
+        made, _ = make_all(plan(text, stem, 5, 3))
+        for v in made:
+            assert [g.text for g in given_numbers(v.spec) if g.name == "y"] == base
+
+
+@pytest.mark.parametrize("stem", ["seed000_sparse_sigmoid", "layered_wide_softmax",
+                                  "bce_logistic", "layered_column_biases"])
+def test_variants_of_other_problems_agree_with_the_oracles(stem):
+    text = (PROBLEMS / f"{stem}.yaml").read_text()
+    for v in make_all(plan(text, stem, 9, 3))[0]:
+        data = json.loads(v.solution)
+        assert not data["warnings"]
+        if layered_oracle.is_layered(v.spec):
+            model = layered_oracle.load(v.spec)
+            _, loss, gradient = model.trajectory()[0]
+            for name, value in gradient.items():
+                flat = [x for row in value for x in (row if isinstance(row, list) else [row])]
+                got = [x for row in data["gradients"][name]
+                       for x in (row if isinstance(row, list) else [row])]
+                assert all(layered_oracle.close(g, w) for g, w in zip(got, flat))
+        else:
+            model = oracle.load(v.spec)
+            _, loss, gradient = model.trajectory()[0]
+            for name, value in gradient.items():
+                assert layered_oracle.close(data["gradients"][name], value, absolute=1e-15)
+        assert layered_oracle.close(data["loss"], loss)
+        assert not model.near_kink("1e-3")

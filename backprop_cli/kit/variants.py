@@ -23,7 +23,7 @@ from ..quantities import quantities
 from ..yamlload import load_yaml
 from . import checks
 from .asked import asked, entries
-from .draw import draw, grid, read_rules
+from .draw import Rule, draw, grid, read_rules
 from .numbers import given_numbers, substitute, without_block
 
 MAX_TRIES = 200
@@ -68,11 +68,21 @@ def plan(text: str, source: str, seed: int, count: int, booklets: bool = False,
     doc = load_yaml(text)
     plain = without_block(text, "variants")
     given = given_numbers(plain)
+    symbolic = [a["key"] for a in asked(json.loads(Solution(result, make_settings()).render("json")))
+                if any(not isinstance(v, (int, float)) for _, v in entries(a))]
+    if symbolic:
+        raise SpecError(f"variants are numeric problems, and {symbolic[0]} is a formula here "
+                        f"(a null value keeps a symbol); give every value a number",
+                        field="variants").located(source)
     try:
         rules, others = read_rules(doc.data.get("variants"), {g.name for g in given})
+        for name in _labels(doc.data):  # a class or a probability is the problem's, not a number
+            rules.setdefault(name, Rule(fixed=True))
         grids = tuple(grid(g, rules.get(g.name, others)) or g.text for g in given)
-    except SpecError as exc:
-        exc.line = (doc.mark(("variants",)) or exc).line if hasattr(exc, "line") else None
+    except SpecError as exc:  # at the line of the field it names (variants.w1.range)
+        mark = doc.mark(tuple((exc.field or "variants").split(".")))
+        if mark is not None:
+            exc.line, exc.column = mark.line, mark.column
         raise exc.located(source) from None
     if all(isinstance(g, str) for g in grids):
         raise SpecError("nothing to vary: every given number is fixed or 0; give ranges in "
@@ -80,6 +90,23 @@ def plan(text: str, source: str, seed: int, count: int, booklets: bool = False,
     import os
 
     return Plan(os.path.basename(source), plain, tuple(given), grids, seed, count, booklets, paper)
+
+
+#: the losses whose targets are labels (a class, 0 or 1, a probability): fixed by default
+_CLASSIFICATION = ("bce", "cross_entropy")
+
+
+def _labels(data: dict) -> list[str]:
+    """The targets a draw keeps, unless variants: names them: a classification loss's."""
+    from ..vocab.losses import lookup
+
+    loss = data.get("loss")
+    name = loss.get("type") if isinstance(loss, dict) else loss
+    found = lookup(name) if isinstance(name, str) else None
+    if found is None or found.name not in _CLASSIFICATION:
+        return []
+    targets = data.get("targets") or ["y"]
+    return [t for t in targets if isinstance(t, str)]
 
 
 def rng(seed: int, slot: int, attempt: int) -> np.random.Generator:
@@ -132,10 +159,12 @@ def _judge(plan: Plan, spec: str, numbers: tuple, stream) -> tuple:
 
 
 def _moved(plan: Plan, numbers: tuple, answers: list, stream) -> dict:
-    """The asked numbers with every given number moved by checks.RELATIVE."""
+    """The asked numbers with every drawn number moved by checks.RELATIVE."""
     signs = stream.choice([-1, 1], size=len(numbers))
-    moved = [format(Decimal(n) * (1 + Decimal(str(checks.RELATIVE)) * int(s)), "f")
-             for n, s in zip(numbers, signs)]
+    step = Decimal(str(checks.RELATIVE))
+    # a fixed number (a class label, a target kept as written) is exact, not a rounding
+    moved = [n if isinstance(grid, str) else format(Decimal(n) * (1 + step * int(s)), "f")
+             for n, s, grid in zip(numbers, signs, plan.grids)]
     try:
         result = solve_text(substitute(plan.text, list(plan.given), moved), "<variant>")
     except BackpropError:
