@@ -176,6 +176,12 @@ def test_checks_find_a_kink_and_a_saturated_unit():
                  "data: [{x: 2, y: 1}]\n")._result
     assert checks.unfair(flat) == "a saturated sigmoid"
     assert checks.tiny([("loss", 3e-5)]) and not checks.tiny([("loss", 0.0)])
+    import sympy as sp
+
+    a, b, c = sp.symbols("a b c")
+    tie = {a: sp.Rational(3, 2), b: sp.Rational(3, 2), c: sp.Integer(0)}
+    assert checks._node_reason(sp.Max(a, b, c), tie) == "a max on its kink (two arguments tie)"
+    assert checks._node_reason(sp.Min(a, b, c), tie) is None  # its two smallest differ
     assert checks.unstable([("loss", 1.0)], {"loss": 1.006}) and \
         not checks.unstable([("loss", 1.0)], {"loss": 1.004})
 

@@ -2,7 +2,7 @@
 not, as a short reason the variants command counts ("a ReLU on its kink").
 
 - **kink**: a ReLU, leaky ReLU, step or |·| whose argument is within KINK of 0 in any
-  pass (the engine warns only at exactly 0; near it, a student's rounding decides the
+  pass, or a max or min whose two largest (smallest) arguments are within KINK (the engine warns only at exactly 0; near it, a student's rounding decides the
   side).
 - **saturated unit**: a sigmoid or tanh whose slope is under SLOPE of its steepest
   (|z| > 4.4 for σ, |z| > 2.2 for tanh): its gradient is a rounding error by hand.
@@ -57,6 +57,11 @@ def unfair(result) -> str | None:
 
 
 def _node_reason(expr, env: dict) -> str | None:
+    for atom in expr.atoms(sp.Max, sp.Min):  # a max or min where two arguments tie
+        values = sorted(v for v in (_number(a, env) for a in atom.args) if v is not None)
+        pick = values[-2:] if isinstance(atom, sp.Max) else values[:2]
+        if len(pick) == 2 and abs(pick[1] - pick[0]) < KINK:
+            return f"a {type(atom).__name__.lower()} on its kink (two arguments tie)"
     for atom in expr.atoms(*_KINKS, *_SATURATING, sp.log):
         z = _number(atom.args[0], env)
         if z is None:

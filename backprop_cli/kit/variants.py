@@ -152,14 +152,16 @@ def _judge(plan: Plan, spec: str, numbers: tuple, stream) -> tuple:
     if reason:
         return reason, None, None
     solution = Solution(result, make_settings()).render("json")
-    answers = [e for a in asked(json.loads(solution)) for e in entries(a)]
+    questions = asked(json.loads(solution))
+    answers = [e for a in questions for e in entries(a)]
     reason = checks.tiny(answers) or \
-        checks.unstable(answers, _moved(plan, numbers, answers, stream))
+        checks.unstable(answers, _moved(plan, numbers, {a["key"] for a in questions}, stream))
     return reason, solution, result
 
 
-def _moved(plan: Plan, numbers: tuple, answers: list, stream) -> dict:
-    """The asked numbers with every drawn number moved by checks.RELATIVE."""
+def _moved(plan: Plan, numbers: tuple, keys: set, stream) -> dict:
+    """The entries of the asked quantities (`keys`) with every drawn number moved by
+    checks.RELATIVE: entry key -> number."""
     signs = stream.choice([-1, 1], size=len(numbers))
     step = Decimal(str(checks.RELATIVE))
     # a fixed number (a class label, a target kept as written) is exact, not a rounding
@@ -169,13 +171,14 @@ def _moved(plan: Plan, numbers: tuple, answers: list, stream) -> dict:
         result = solve_text(substitute(plan.text, list(plan.given), moved), "<variant>")
     except BackpropError:
         return {}
-    keys = {key.split(".")[0] + "." + key.split(".")[1] if key.count(".") else key
-            for key, _ in answers}
     out = {}
     for q in quantities(result):
-        if q.key in keys or any(k.startswith(q.key + ".") or k == q.key for k in keys):
+        if q.key in keys:
             for key, value in entries({"key": q.key, "value": q.value}):
-                out[key] = float(value)
+                try:
+                    out[key] = float(value)
+                except TypeError:  # a formula: no number to compare
+                    pass
     return out
 
 
