@@ -169,7 +169,8 @@ def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, v
         raise click.BadParameter("a question sheet is text, LaTeX or PDF; the JSON lists the "
                                  "asked quantities under 'answers'", param_hint="--questions")
     if as_pdf and output in (None, "-"):
-        output = (Path(spec).stem if spec != "-" else "solution") + ".pdf"
+        output = (Path(spec).stem if spec != "-" else "solution") + \
+            ("-questions.pdf" if questions else ".pdf")
     _refuse_overwriting_input(spec, output)
 
     def action():

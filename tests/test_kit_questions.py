@@ -71,3 +71,16 @@ def test_the_question_sheet_compiles(runner, tmp_path):
         result = runner.invoke(main, ["solve", str(spec), "--questions", "--pdf", "-o", str(pdf)])
         assert result.exit_code == 0, result.stderr
         assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_the_question_pdf_is_not_named_like_the_key(runner, tmp_path, monkeypatch):
+    """`--questions --pdf` without -o writes P-questions.pdf, never over the key's P.pdf."""
+    import backprop_cli.cli as cli
+
+    written = []
+    monkeypatch.setattr("backprop_cli.render.pdf.build_pdf", lambda text: b"%PDF-fake")
+    monkeypatch.setattr("backprop_cli.output.write", lambda path, data: written.append(path))
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli.main, ["solve", str(SEED001), "--questions", "--pdf"])
+    assert result.exit_code == 0, result.stderr
+    assert written == ["seed001_relu_two_samples-questions.pdf"]
