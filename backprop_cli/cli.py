@@ -158,12 +158,19 @@ def main() -> None:
 @click.option("--view", type=click.Choice(("matrix", "scalar", "both")), default="matrix",
               show_default=True,
               help="Layered problems: vectors and matrices, entry by entry, or both.")
+@click.option("--questions", is_flag=True,
+              help="The question sheet: the problem and what to compute, without the solution.")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
-def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, view, debug):
+def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, view, questions,
+          debug):
     """Solve the problem in SPEC (a YAML file, or - for standard input)."""
     fmt = _output_format(fmt, as_latex, as_pdf, fragment)
+    if questions and fmt == "json":
+        raise click.BadParameter("a question sheet is text, LaTeX or PDF; the JSON lists the "
+                                 "asked quantities under 'answers'", param_hint="--questions")
     if as_pdf and output in (None, "-"):
-        output = (Path(spec).stem if spec != "-" else "solution") + ".pdf"
+        output = (Path(spec).stem if spec != "-" else "solution") + \
+            ("-questions.pdf" if questions else ".pdf")
     _refuse_overwriting_input(spec, output)
 
     def action():
@@ -173,7 +180,12 @@ def solve(spec, fmt, as_latex, as_pdf, fragment, output, digits, color, paper, v
         _check_output(output)
         source, text = read_spec(spec)
         settings = _settings(digits, fragment, color, output, view, paper)
-        _deliver(Solution(solve_text(text, source), settings), fmt, as_pdf, output)
+        solution = Solution(solve_text(text, source), settings)
+        if questions:
+            from .kit.sheets import QuestionSheet
+
+            solution = QuestionSheet(solution)
+        _deliver(solution, fmt, as_pdf, output)
 
     _run(debug, action)
 
@@ -324,6 +336,96 @@ def check(spec, answers, fmt, rtol, atol, sigfigs, color, debug):
 
     _run(debug, action)
     return status[0] if status else 1
+
+
+# -- course kits: variants of a spec, and exports to quiz systems ------------------------------
+
+@main.command(cls=_OnceCommand)
+@click.argument("spec", type=click.Path(dir_okay=False))
+@click.option("-n", "--count", type=click.IntRange(1, 10_000), required=True,
+              help="How many variants.")
+@click.option("--seed", type=click.IntRange(0, 2**63 - 1), required=True,
+              help="The seed: the same spec, count and seed give the same files.")
+@click.option("-o", "--output", "folder", type=click.Path(file_okay=False), required=True,
+              help="The folder to write variant-001.yaml, variant-001.json, ... into.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 256), default=1, show_default=True,
+              help="Processes to draw and solve in (the files do not depend on it).")
+@click.option("--pdf", "as_pdf", is_flag=True,
+              help="Also a question booklet and a key booklet of every variant (TeX Live).")
+@click.option("--latex", "as_latex", is_flag=True,
+              help="The booklets' LaTeX only (questions.tex, key.tex), without TeX.")
+@click.option("--paper", type=click.Choice(("a4", "letter")), default="a4", show_default=True)
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def variants(spec, count, seed, folder, jobs, as_pdf, as_latex, paper, debug):
+    """Write COUNT variants of SPEC, each with new numbers, checked and solved.
+
+    \b
+    backprop variants P.yaml --count 30 --seed 7 -o class/
+    """
+    def action():
+        from .kit.files import write_variants
+        from .pipeline import read_spec
+
+        source, text = read_spec(spec)
+        booklets = "pdf" if as_pdf else "latex" if as_latex else None
+        for line in write_variants(text, source, count, seed, folder, jobs, booklets, paper):
+            click.echo(line, err=True)
+
+    _run(debug, action)
+
+
+@main.command(cls=_OnceCommand)
+@click.argument("source", type=click.Path(exists=True))
+@click.option("--moodle", is_flag=True, help="Moodle XML (one question per variant) to -o FILE.")
+@click.option("--qti", is_flag=True, help="Canvas QTI 1.2 zip (numerical questions) to -o FILE.")
+@click.option("--answers", "answers_folder", type=click.Path(file_okay=False), default=None,
+              help="Write one answers file per variant (for backprop check) into this folder.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default=None,
+              help="The quiz file of --moodle or --qti.")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def export(source, moodle, qti, answers_folder, output, debug):
+    """Export SOURCE (a folder of variants, or one spec) to a quiz system or as answers files.
+
+    \b
+    backprop export class/ --moodle -o quiz.xml
+    backprop export class/ --qti -o quiz.zip
+    backprop export class/ --answers answers/
+    """
+    if moodle and qti:
+        raise click.BadParameter("give one of --moodle and --qti (each is written to -o)",
+                                 param_hint="--qti")
+    if not (moodle or qti or answers_folder):
+        raise click.UsageError("say what to export: --moodle, --qti or --answers DIR")
+    if (moodle or qti) and output in (None, "-"):
+        raise click.BadParameter(f"{'--moodle' if moodle else '--qti'} needs -o FILE",
+                                 param_hint="-o")
+
+    def action():
+        from .kit.export import items, write_answers
+        from .output import write
+
+        if output:
+            _check_output(output)
+        found = items(source)
+        name = Path(source.rstrip("/")).name or "backprop"
+        if moodle or qti:
+            if moodle:
+                from .kit.moodle import moodle_xml
+
+                data = moodle_xml(found, name)
+            else:
+                from .kit.qti import qti_zip
+
+                data = qti_zip(found, found[0].title)
+            write(output, data)
+            kind = "Moodle XML" if moodle else "Canvas QTI 1.2"
+            click.echo(f"wrote {output} ({kind}: {len(found)} variant"
+                       f"{'s' if len(found) != 1 else ''})", err=True)
+        if answers_folder:
+            for line in write_answers(found, answers_folder):
+                click.echo(line, err=True)
+
+    _run(debug, action)
 
 
 # -- derive: the calculus form from the command line ---------------------------------------

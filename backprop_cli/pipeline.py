@@ -77,18 +77,23 @@ def _solve_problem(problem):
     return solution
 
 
-def render(solution, fmt: str, settings) -> str:
+def render(solution, fmt: str, settings, questions: list | None = None) -> str:
     """Text for `fmt` (text, json, latex; markdown and mathjax for a notebook): the
     solution's worksheet, given to the renderer of that output. A new output is one
-    module in render/ and one branch here."""
+    module in render/ and one branch here. `questions` (kit/asked.py's list): the
+    question sheet of those quantities instead of the answer key."""
     with long_integers():
-        return _render(solution, fmt, settings)
+        return _render(solution, fmt, settings, questions)
 
 
-def _render(solution, fmt: str, settings) -> str:
+def _render(solution, fmt: str, settings, questions=None) -> str:
     from .sheet import build_sheet
 
     sheet = build_sheet(solution, settings, matrix_lines=fmt in ("text", "latex"))
+    if questions is not None:
+        from .sheet.questions import question_sheet
+
+        sheet = question_sheet(sheet, questions)
     if fmt in ("markdown", "mathjax"):
         from .render.notebook import render_markdown, render_math
 

@@ -29,6 +29,7 @@ STAGES = [
     ("pipeline", ["pipeline"]),
     ("api", ["api"]),
     ("check", ["check"]),  # marking a student's numbers: solves through the api
+    ("kit", ["kit"]),  # course kits: variants, booklets, exports (issue 17)
     ("command line", ["cli", "output", "__main__", ""]),  # "": the package's own __init__ (lazy API)
 ]
 

@@ -240,7 +240,8 @@ class _Reader:
 #: The solve JSON's fields that state the problem or lay it out rather than answer it: a
 #: copy of `backprop solve --format json` is an answers file (all of it right).
 _STATEMENT = {(): {"format", "title", "notes", "steps", "warnings", "matrix_form", "function",
-                   "define", "components", "variables", "wrt", "point"},
+                   "define", "components", "variables", "wrt", "point",
+                   "answers", "sums"},  # what ask: asks (the same numbers again); Σ formulas
               ("updates", None): {"step", "batch"}, ("update",): {"lr"}}
 
 

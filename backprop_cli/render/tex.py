@@ -114,7 +114,29 @@ def summary_lines(sheet: m.Worksheet) -> int:
 def base_context(sheet: m.Worksheet) -> dict:
     return {"title": sheet.title, "notes": sheet.notes,
             "keep_summary": bool(sheet.summary) and summary_lines(sheet) <= KEEP_LINES,
-            "warnings": [warning_tex(w, sheet.names) for w in sheet.warnings]}
+            "warnings": [warning_tex(w, sheet.names) for w in sheet.warnings],
+            "questions": [question_tex(q) for q in sheet.questions]}
+
+
+#: a blank's width in a question sheet's matrix of answers, and the most columns so drawn
+_BLANK, _BLANK_COLUMNS = r"\underline{\makebox[1.5cm]{}}", 7
+
+
+def question_tex(q: m.Question) -> dict:
+    """A question as the template's dict: its label, sentence, and room to answer: a line,
+    or a matrix of blanks as wide as the answer (a wider one: a line per row)."""
+    rows, cols = (q.shape[0], 1) if len(q.shape) == 1 else q.shape if q.shape else (0, 0)
+    if len(q.shape) == 1:
+        rows, cols = 1, q.shape[0]
+    if not q.shape:
+        room = r"\underline{\makebox[4cm]{}}"
+    elif cols <= _BLANK_COLUMNS:
+        body = r" \\[1.4em] ".join(" & ".join([_BLANK] * cols) for _ in range(rows))
+        room = rf"\begin{{bmatrix}} {body} \end{{bmatrix}}"
+    else:
+        room = rf"\text{{a ${rows} \times {cols}$ matrix}}"
+    return {"label": escape_tex(q.label), "text": escape_tex(q.text), "lhs": q.lhs.latex,
+            "room": room}
 
 
 def warning_tex(warning: m.Warning, names: dict) -> str:

@@ -71,7 +71,7 @@ class _Text:
 
     def lines(self) -> list[str]:
         s, sheet = self.style, self.sheet
-        title = sheet.title or "Worked solution"
+        title = sheet.title or ("Questions" if sheet.questions else "Worked solution")
         heading = textwrap.wrap(title, self.settings.width, break_on_hyphens=False) or [title]
         out = [s.title(line) for line in heading] + [s.title("=" * max(map(width, heading)))]
         if sheet.notes:
@@ -83,6 +83,23 @@ class _Text:
             out += self.section(section)
         out += self.blocks(sheet.summary)
         out += self.asked(sheet.asked, sheet.answers)
+        if sheet.questions:
+            out += self.questions(sheet.questions)
+        return out
+
+    def questions(self, questions) -> list[str]:
+        """A question sheet's questions, each with a line (or a matrix of lines) to answer on."""
+        out = ["", self.style.heading("Questions")]
+        for q in questions:
+            out += ["", f"  {q.label}. " + (f"Compute {q.text}." if q.text else "Compute:")]
+            blank = [["________"] * (q.shape[1] if len(q.shape) == 2 else 1)
+                     for _ in range(q.shape[0] if q.shape else 1)]
+            if len(q.shape) == 1:
+                blank = [["________"] * q.shape[0]]
+            room = _matrix(blank) if q.shape else ["____________"]
+            lhs = f"     {q.lhs.unicode} = "
+            out += [(lhs if i == (len(room) - 1) // 2 else " " * width(lhs)) + row
+                    for i, row in enumerate(room)]
         return out
 
     def asked(self, works, rows) -> list[str]:

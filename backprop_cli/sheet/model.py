@@ -37,6 +37,19 @@ class Worksheet:
     diagram: object = None  # the network as a Diagram (LaTeX's "Given"), or None
     asked: tuple = ()  # AskedWork: each derivative asked for (ask:), worked, after the summary
     answers: tuple = ()  # AnswerRows: the Answers table that ends the key (with ask: only)
+    #: a question sheet's Questions (sheet/questions.py): what to compute, without sections
+    questions: tuple = ()
+
+
+@record
+class Question:
+    """One asked quantity of a question sheet: `label`. Compute `text`, then `lhs` = room
+    for the answer, an entry for each of a vector's or matrix's (`shape`: (), (n,) or (m, n))."""
+
+    label: str
+    text: str  # plain text
+    lhs: "Named"  # how the quantity is written, LaTeX and terminal
+    shape: tuple = ()
 
 
 @record

@@ -90,7 +90,7 @@ _DEFAULT_TARGET = ("'y' is the name of the target when 'targets:' is not given; 
 
 GRAPH_KEYS = ("title", "notes", "inputs", "targets", "params", "nodes", "loss", "data",
               "reduction", "optimizer", "symbols", "notation", "regularization", "samples", "ask",
-              "upstream")
+              "upstream", "variants")  # variants: read by kit/draw.py, not by solve
 
 
 def read_graph(reader: Reader) -> GraphProblem:

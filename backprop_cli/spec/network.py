@@ -34,7 +34,7 @@ ACTIVATIONS = tuple(ACTIVATION_TABLE)
 LOSSES = tuple(LOSS_TABLE)
 CONVENTIONS = ("column", "row")
 TOP_KEYS = ("title", "notes", "network", "params", "loss", "data", "reduction", "optimizer",
-            "notation", "regularization", "ask", "upstream")
+            "notation", "regularization", "ask", "upstream", "variants")  # variants: kit/draw.py
 NETWORK_KEYS = ("inputs", "convention", "bias", "layers", "notation")
 LAYER_KEYS = ("type", "units", "activation", "bias", "alpha")
 MAX_UNITS = 512

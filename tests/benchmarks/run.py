@@ -11,6 +11,9 @@ same job, and how that grows with the network. Prints tables; times nothing in-p
 (c) the PDF of the largest example: our part (LaTeX out) and TeX's part (latexmk);
 (d) `backprop --help` / `--version`, and whether they import SymPy;
 (e) `backprop check` on the seeds' hand answers (target < 0.5 s), next to `solve`.
+(f) a course kit: 200 variants of seed004_numeric_batch_row (specs and solution JSON) as
+    one `backprop variants --jobs 2`, then with the two booklets' LaTeX (--latex), with
+    the time per variant; and the two booklets through TeX (one run each).
 """
 
 from __future__ import annotations
@@ -247,6 +250,48 @@ def check(runs: int) -> None:
     table(["problem", "check s", "solve s", "target < 0.5 s"], rows, "(e) check (issue 16)")
 
 
+# --- (f) a course kit -------------------------------------------------------------------------
+
+KIT_SPEC = PROBLEMS / "seed004_numeric_batch_row.yaml"
+KIT_COUNT = 200
+
+
+def timed(command: list[str], cwd=None) -> tuple[float, float, int]:
+    """(wall seconds, CPU seconds of it and its children, exit status) of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               stdin=subprocess.DEVNULL, cwd=cwd)
+    _, status, usage = os.wait4(process.pid, 0)
+    return (time.perf_counter() - start, usage.ru_utime + usage.ru_stime,
+            os.waitstatus_to_exitcode(status))
+
+
+def course_kit(runs: int, jobs: int = 2) -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as folder:
+        base = [*BACKPROP, "variants", str(KIT_SPEC), "--count", str(KIT_COUNT), "--seed", "1",
+                "--jobs", str(jobs)]
+        plain = [timed([*base, "-o", str(Path(folder) / f"v{k}")]) for k in range(runs)]
+        books = [timed([*base, "--latex", "-o", str(Path(folder) / f"b{k}")]) for k in range(runs)]
+        wall = statistics.median(r[0] for r in plain)
+        more = statistics.median(r[0] for r in books) - wall
+        cpu = statistics.median(r[1] for r in plain)
+        ok = all(r[2] == 0 for r in plain + books)
+        rows.append([f"{KIT_COUNT} variants (YAML + JSON), --jobs {jobs}", f"{wall:.2f}",
+                     f"{1000 * wall / KIT_COUNT:.1f} ms ({1000 * cpu / KIT_COUNT:.1f} ms CPU)",
+                     "met" if wall < 20 and ok else "NOT met"])
+        rows.append(["the two booklets' LaTeX, more", f"{more:.2f}",
+                     f"{1000 * more / KIT_COUNT:.1f} ms", "met" if more < 10 and ok else "NOT met"])
+        if shutil.which("latexmk") and shutil.which("pdflatex"):
+            for name in ("questions", "key"):
+                tex = timed(["latexmk", "-pdf", "-norc", "-no-shell-escape", "-halt-on-error",
+                             "-interaction=nonstopmode", f"{name}.tex"], cwd=Path(folder) / "b0")
+                rows.append([f"TeX: {name}.tex (one latexmk run)", f"{tex[0]:.2f}",
+                             f"{1000 * tex[0] / KIT_COUNT:.1f} ms", "" if tex[2] == 0 else "FAILED"])
+    table(["part", "seconds", "per variant", "target"], rows,
+          f"(f) course kit: {KIT_SPEC.stem}, median of {runs} runs (targets: 20 s, 10 s more)")
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -270,9 +315,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=int(os.environ.get("BENCH_RUNS", 3)))
     parser.add_argument("--timeout", type=float, default=float(os.environ.get("BENCH_TIMEOUT", 300)))
     parser.add_argument("--quick", action="store_true", help="skip (a), the examples")
-    parser.add_argument("--only", choices=("a", "b", "c", "d", "e"), action="append")
+    parser.add_argument("--only", choices=("a", "b", "c", "d", "e", "f"), action="append")
     args = parser.parse_args()
-    only = set(args.only or "abcde") - ({"a"} if args.quick else set())
+    only = set(args.only or "abcdef") - ({"a"} if args.quick else set())
     has_torch = torch_available()
     print(f"machine: {machine()}")
     baseline = "torch_reference.py" if has_torch else "python -c 'import sympy' (no torch)"
@@ -288,6 +333,8 @@ def main() -> None:
             latex_16_16_4(Path(folder), args.runs)
     if "c" in only:
         pdf(largest or PROBLEMS / "softmax_classifier.yaml", args.runs)
+    if "f" in only:
+        course_kit(args.runs)
 
 
 if __name__ == "__main__":
