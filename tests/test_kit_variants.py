@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from decimal import Decimal
 
 import mpmath
 import pytest
