@@ -3,6 +3,7 @@ from a variants folder, checked for the structure each format's importer reads."
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -22,7 +23,8 @@ SEED001 = PROBLEMS / "seed001_relu_two_samples.yaml"
 SEED004 = PROBLEMS / "seed004_numeric_batch_row.yaml"
 QTI = "{http://www.imsglobal.org/xsd/ims_qtiasiv1p2}"
 #: a numerical field of Moodle's embedded answers (cloze) syntax: {weight:NUMERICAL:=value:tolerance#feedback}
-CLOZE_FIELD = re.compile(r"\{(\d+):NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)(?:#[^}~]*)?\}")
+#: (then each common mistake's value at 0%: ~%0%value:tolerance#feedback)
+CLOZE_FIELD = re.compile(r"\{(\d+):NUMERICAL:=(-?\d+(?:\.\d+)?):(\d+(?:\.\d+)?)(?:#[^}~]*)?(?:~%0%[^}]*)?\}")
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +97,34 @@ def test_one_asked_number_is_a_numerical_question(folders, runner, tmp_path):
     assert float(answer.find("tolerance").text) == pytest.approx(tolerance(data["gradients"]["w3"]),
                                                                  rel=5e-3)
     assert "2.1. Compute the gradient of L by w3." in question.find("questiontext/text").text
+
+
+def test_the_common_mistakes_are_answers_worth_nothing_that_check_diagnoses(folders, runner, tmp_path):
+    """Each 0% answer of a numerical question is a value one of check's mistakes gives; fed
+    to `backprop check` as the student's number, it is marked incorrect with a diagnosis,
+    and its feedback is that table's sentence."""
+    from backprop_cli.check import MISTAKES, check_answers
+
+    source = folders["seed001_relu_two_samples"]
+    folder = tmp_path / "one"
+    folder.mkdir()
+    shutil.copy(source / "variant-001.yaml", folder / "variant-001.yaml")
+    data = json.loads((source / "variant-001.json").read_text())
+    data["answers"] = [{"name": "dL/dw3", "key": "gradients.w3", "label": "1", "text": None,
+                        "value": data["gradients"]["w3"]}]
+    (folder / "variant-001.json").write_text(json.dumps(data))
+    out = tmp_path / "one.xml"
+    assert runner.invoke(main, ["export", str(folder), "--moodle", "-o", str(out)]).exit_code == 0
+    wrong = [a for a in ET.fromstring(out.read_bytes())[1].findall("answer") if a.get("fraction") == "0"]
+    assert len(wrong) >= 3  # the sign, a lost factor 2, the mean as a sum, ...
+    sentences = {m.sentence for m in MISTAKES}
+    spec = (folder / "variant-001.yaml").read_text()
+    for answer in wrong:
+        value = float(answer.find("text").text)
+        assert abs(value - data["gradients"]["w3"]) > tolerance(data["gradients"]["w3"])
+        assert html.unescape(answer.find("feedback/text").text) in sentences
+        result = check_answers(spec, json.dumps({"gradients": {"w3": value}})).results[0]
+        assert result.verdict == "incorrect" and result.diagnosis is not None, (value, result)
 
 
 def test_qti_zip_has_a_manifest_and_a_numerical_item_per_number(folders, runner, tmp_path):

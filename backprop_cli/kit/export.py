@@ -10,7 +10,7 @@ numbers are the solve JSON's.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from ..errors import SpecError
 from ..pipeline import render, solve_text
 from ..render.text import render_text
 from ..sheet import build_sheet
+from .mistakes import mistake_values
 from ..sheet.questions import question_sheet
 from .asked import asked, entries
 from .checks import tolerance
@@ -35,6 +36,8 @@ class Item:
     questions: tuple  # sheet.model.Question, one per answer
     answers: list  # kit/asked.py's
     key: str  # the worked solution, text
+    #: check's slot key -> [(value, the mistake's sentence)]: what common mistakes give
+    mistakes: dict = field(default_factory=dict)
 
 
 def items(source: str) -> list[Item]:
@@ -64,7 +67,7 @@ def item(name: str, spec: str, data: dict, result=None) -> Item:
     text = render_text(sheet, settings)
     given = text[:text.rfind("\n\nQuestions\n")] if "\n\nQuestions\n" in text else text
     return Item(name, data.get("title") or name, given.rstrip() + "\n", sheet.questions,
-                answers, render(result, "text", settings))
+                answers, render(result, "text", settings), mistake_values(result))
 
 
 def number(value: float) -> str:

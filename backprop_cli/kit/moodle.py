@@ -5,7 +5,9 @@ A variant that asks for one number is a `numerical` question; one that asks for 
 with a `{1:NUMERICAL:=value:tolerance#feedback}` field per number. The question text is
 the question sheet (the given part as the terminal shows it, in <pre>), the general
 feedback the worked key. Tolerances are absolute, as Moodle's are: checks.tolerance
-(1% of the answer, at least 1e-4).
+(1% of the answer, at least 1e-4). Each number also has, as answers worth 0% whose
+feedback says what went wrong, the values the common mistakes give (kit/mistakes.py,
+from `backprop check`'s table): "The step goes uphill: w + η·g where ...".
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import xml.etree.ElementTree as ET
 
 from .asked import entries
 from .export import Item, margin, number
+from .mistakes import slot_key
 
 PENALTY = "0.3333333"
 
@@ -64,6 +67,11 @@ def _numerical(item: Item, entry: tuple) -> ET.Element:
     ET.SubElement(answer, "text").text = number(value)
     _text(ET.SubElement(answer, "feedback"), "Correct.", format="html")
     ET.SubElement(answer, "tolerance").text = margin(value)
+    for wrong, sentence in item.mistakes.get(slot_key(entry[0]), ()):
+        answer = ET.SubElement(question, "answer", fraction="0", format="moodle_auto_format")
+        ET.SubElement(answer, "text").text = number(wrong)
+        _text(ET.SubElement(answer, "feedback"), html.escape(sentence), format="html")
+        ET.SubElement(answer, "tolerance").text = margin(wrong)
     # no units: Moodle's own export of a numerical question writes these
     for tag, text in (("unitgradingtype", "0"), ("unitpenalty", "0.1000000"),
                       ("showunits", "3"), ("unitsleft", "0")):
@@ -81,12 +89,14 @@ def _cloze(item: Item) -> ET.Element:
         parts.append(f"<p>{html.escape(q.label)}. {_sentence(q)}</p>")
         value = answer["value"]
         lhs = html.escape(q.lhs.unicode)
+        wrong = {key: item.mistakes.get(slot_key(key), ()) for key, _ in entries(answer)}
         if not isinstance(value, list):
-            parts.append(f"<p>{lhs} = {_field(value)}</p>")
+            parts.append(f"<p>{lhs} = {_field(value, wrong[answer['key']])}</p>")
             continue
         rows = value if value and isinstance(value[0], list) else [value]
-        cells = "".join("<tr>" + "".join(f"<td>{_field(v)}</td>" for v in row) + "</tr>"
-                        for row in rows)
+        keys = iter(k for k, _ in entries(answer))
+        cells = "".join("<tr>" + "".join(f"<td>{_field(v, wrong[next(keys)])}</td>" for v in row)
+                        + "</tr>" for row in rows)
         parts.append(f"<p>{lhs} =</p><table>{cells}</table>")
     question = ET.Element("question", type="cloze")
     _common(question, item, "\n".join(parts))
@@ -94,5 +104,15 @@ def _cloze(item: Item) -> ET.Element:
     return question
 
 
-def _field(value) -> str:
-    return f"{{1:NUMERICAL:={number(value)}:{margin(value)}#Correct.}}"
+def _field(value, wrong=()) -> str:
+    """A cloze NUMERICAL field: the right value, then each mistake's at 0% with its sentence."""
+    others = "".join(f"~%0%{number(v)}:{margin(v)}#{_cloze_text(sentence)}" for v, sentence in wrong)
+    return f"{{1:NUMERICAL:={number(value)}:{margin(value)}#Correct.{others}}}"
+
+
+def _cloze_text(text: str) -> str:
+    """Feedback inside a cloze field: HTML, with the field's own signs escaped."""
+    text = html.escape(text, quote=False)
+    for sign in "\\}#~/\"":
+        text = text.replace(sign, "\\" + sign)
+    return text
