@@ -53,5 +53,5 @@ def booklet_files(made: list, paper: str = "a4", pdf: bool = True) -> list[tuple
         if pdf:
             from ..render.pdf import build_pdf
 
-            out.append((f"{name}.pdf", build_pdf(text)))
+            out.append((f"{name}.pdf", build_pdf(text, reproducible=True)))
     return out

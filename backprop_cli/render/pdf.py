@@ -34,14 +34,21 @@ def tex_available() -> bool:
     return shutil.which("latexmk") is not None and shutil.which("pdflatex") is not None
 
 
-def build_pdf(document: str) -> bytes:
-    """Compile a complete LaTeX document; return the PDF's bytes."""
+#: pdfTeX's dates and /ID from a fixed time (the environment's SOURCE_DATE_EPOCH, else
+#: 2026-01-01): the same document, the same bytes (a course kit's booklets)
+REPRODUCIBLE = {"SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "1767225600"),
+                "FORCE_SOURCE_DATE": "1"}
+
+
+def build_pdf(document: str, reproducible: bool = False) -> bytes:
+    """Compile a complete LaTeX document; return the PDF's bytes (with `reproducible`, the
+    same bytes for the same document)."""
     if not tex_available():
         raise TexError(f"cannot build a PDF: latexmk and pdflatex are not installed; {INSTALL_HINT}")
     with stop_on_signals(), tempfile.TemporaryDirectory(prefix="backprop-") as folder:
         source = Path(folder) / "solution.tex"
         source.write_text(document, encoding="utf-8")
-        returncode, output = _run(COMMAND, folder)
+        returncode, output = _run(COMMAND, folder, REPRODUCIBLE if reproducible else {})
         pdf = Path(folder) / "solution.pdf"
         if returncode != 0 or not pdf.exists():
             log = (Path(folder) / "solution.log")
@@ -50,11 +57,11 @@ def build_pdf(document: str) -> bytes:
         return pdf.read_bytes()
 
 
-def _run(command: list[str], folder: str) -> tuple[int, str]:
+def _run(command: list[str], folder: str, extra: dict | None = None) -> tuple[int, str]:
     """Run latexmk in `folder`, locked down; stop it and everything it started (pdflatex)
     when the time is up or a signal arrives, so that nothing keeps running or writing
     into the folder."""
-    env = {**os.environ, **ENVIRONMENT}
+    env = {**os.environ, **ENVIRONMENT, **(extra or {})}
     process = subprocess.Popen(command, cwd=folder, env=env, stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                errors="replace")
