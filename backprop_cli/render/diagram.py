@@ -203,10 +203,14 @@ class _Picture:
         and how near it comes to another edge (a label beside two edges reads as either's);
         first in order of POSITIONS when nothing is covered or near."""
         covered = sum(box.overlap(b) for b in boxes) * 1000
+        left, right = box.x - box.w / 2 - CLEAR, box.x + box.w / 2 + CLEAR
+        low, high = box.y - box.h / 2 - CLEAR, box.y + box.h / 2 + CLEAR
         for n, ((x0, y0), (x1, y1)) in enumerate(segments):
-            if n != own:
-                gap = box.distance(x0, y0, x1, y1)
-                covered += 10 if gap == 0 else 4 * max(CLEAR - gap, 0) / CLEAR
+            if n == own or max(x0, x1) < left or min(x0, x1) > right or \
+                    max(y0, y1) < low or min(y0, y1) > high:
+                continue  # nowhere near: the box widened by CLEAR misses the edge's extent
+            gap = box.distance(x0, y0, x1, y1)
+            covered += 10 if gap == 0 else 4 * max(CLEAR - gap, 0) / CLEAR
         return covered
 
     def captions(self) -> list[str]:
