@@ -242,10 +242,9 @@ def test_a_symbolic_problem_is_refused_with_a_reason():
         plan(text, "symbolic_weights.yaml", 1, 2)
 
 
-def test_a_calculus_problem_is_refused():
-    text = (PROBLEMS / "calculus_long_chain.yaml").read_text()
-    with pytest.raises(SpecError, match="graph and layered forms"):
-        plan(text, "calculus_long_chain.yaml", 1, 2)
+def test_a_calculus_problem_without_a_point_is_refused():
+    with pytest.raises(SpecError, match="variants move its point, and this one has none: give it with at:"):
+        plan("function: x**2 + y\nwrt: [x, y]\n", "f.yaml", 1, 2)
 
 
 def test_a_classification_targets_stay_as_written():
@@ -280,3 +279,23 @@ def test_variants_of_other_problems_agree_with_the_oracles(stem):
                 assert layered_oracle.close(data["gradients"][name], value, absolute=1e-15)
         assert layered_oracle.close(data["loss"], loss)
         assert not model.near_kink("1e-3")
+
+
+def test_a_calculus_problem_varies_its_point(runner, tmp_path):
+    """Seed 003's 13a, f = (2x + 3y)²: each variant moves the point under at:, and its
+    answers are the gradient there, 4(2x + 3y) and 6(2x + 3y), worked out here by hand."""
+    import yaml
+
+    spec = PROBLEMS / "seed003_q13a_gradient.yaml"
+    result = runner.invoke(main, ["variants", str(spec), "-n", "6", "--seed", "2", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    points = set()
+    for k in range(1, 7):
+        at = yaml.safe_load((tmp_path / f"variant-{k:03d}.yaml").read_text())["at"]
+        s = 2 * at["x"] + 3 * at["y"]
+        answers = {a["key"]: a["value"] for a in json.loads((tmp_path / f"variant-{k:03d}.json").read_text())["answers"]}
+        assert answers == {"at.df/dx": pytest.approx(4 * s, abs=1e-12), "at.df/dy": pytest.approx(6 * s, abs=1e-12)}
+        points.add((at["x"], at["y"]))
+    assert len(points) == 6
+    sheet = runner.invoke(main, ["solve", str(tmp_path / "variant-001.yaml"), "--questions"])
+    assert "1. Compute ∂f/∂x at the given point." in sheet.stdout and "∂f/∂y = ____" in sheet.stdout

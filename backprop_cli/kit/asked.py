@@ -9,6 +9,8 @@ default: the loss, then every gradient, labelled 1, 2, ...
 
 from __future__ import annotations
 
+import re
+
 
 def asked(solution: dict) -> list[dict]:
     """The asked quantities of a solve JSON (a dict), in order."""
@@ -38,6 +40,9 @@ def _said(answer: dict) -> str:
         return "the loss"
     if key.startswith("gradients."):
         return f"the gradient of the loss with respect to {key.split('.', 1)[1]}"
+    if key.startswith(("at.", "derivatives.")):  # df/dx: ∂f/∂x, at the point or as a formula
+        what = re.sub(r"(^|/)d", r"\1∂", key.split(".", 1)[1])
+        return f"{what} at the given point" if key.startswith("at.") else f"the derivative {what}"
     return str(answer.get("name") or key)
 
 

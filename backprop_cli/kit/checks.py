@@ -42,6 +42,8 @@ def tolerance(value: float) -> float:
 
 def unfair(result) -> str | None:
     """The first reason the engine's solution is not a fair problem, or None."""
+    if getattr(result, "kind", "graph") == "calculus":  # its point on a kink or a tie warns
+        return "a point on a kink or a tie" if result.warnings else None
     scalar = getattr(result, "scalar", result)  # the layered form: its scalar solution
     if scalar is None or not hasattr(scalar, "passes"):
         return None

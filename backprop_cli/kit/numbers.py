@@ -36,7 +36,8 @@ class Given:
 
 
 def given_numbers(text: str) -> list[Given]:
-    """Every plain number under params: and data:, in the order of the text."""
+    """Every plain number under params:, data: and at: (a calculus problem's point), in the
+    order of the text."""
     root = yaml.compose(text, Loader=yaml.SafeLoader)
     found: list[Given] = []
     if not isinstance(root, yaml.MappingNode):
@@ -46,6 +47,8 @@ def given_numbers(text: str) -> list[Given]:
             _walk(value, ("params",), None, found)
         elif key.value == "data":
             _walk(value, ("data",), None, found)
+        elif key.value == "at":  # a calculus problem's point: {x: 1, y: 2}
+            _walk(value, ("at",), None, found)
     return sorted(found, key=lambda g: g.start)
 
 
@@ -53,7 +56,8 @@ def _walk(node, path: tuple, name, found: list) -> None:
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             # under params: the parameter's name; in a sample: the input's or target's
-            inner = key.value if name is None and (path[0] == "params" or len(path) == 2) else name
+            inner = key.value if name is None and (path[0] in ("params", "at") or len(path) == 2) \
+                else name
             _walk(value, path + (key.value,), inner, found)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
@@ -106,5 +110,5 @@ def written(units: int, decimals: int) -> str:
 
 def check_spec_numbers(given: list[Given]) -> None:
     if not given:
-        raise SpecError("the problem gives no numbers under params: or data: to vary",
+        raise SpecError("the problem gives no numbers under params:, data: or at: to vary",
                         field="variants")

@@ -62,14 +62,14 @@ def plan(text: str, source: str, seed: int, count: int, booklets: bool = False,
     if isinstance(text, bytes):
         text = text.decode("utf-8")
     result = solve_text(text, source)  # every error of the spec, with its line
-    if getattr(result, "kind", "graph") == "calculus":
-        raise SpecError("variants are drawn for the graph and layered forms; a calculus "
-                        "problem has no params: or data: to redraw", field="variants").located(source)
     doc = load_yaml(text)
     plain = without_block(text, "variants")
     given = given_numbers(plain)
     symbolic = [a["key"] for a in asked(json.loads(Solution(result, make_settings()).render("json")))
                 if any(not isinstance(v, (int, float)) for _, v in entries(a))]
+    if symbolic and symbolic[0].startswith("derivatives."):
+        raise SpecError("a calculus problem's variants move its point, and this one has none: "
+                        "give it with at:, like at: {x: 1, y: 2}", field="variants").located(source)
     if symbolic:
         raise SpecError(f"variants are numeric problems, and {symbolic[0]} is a formula here "
                         f"(a null value keeps a symbol); give every value a number",

@@ -50,6 +50,8 @@ def _written(sheet: m.Worksheet) -> dict:
 def _plain(sheet: m.Worksheet, answer: dict) -> m.Named:
     """Any other asked quantity: by its name as the problem writes it, where it has one."""
     plain = answer.get("name") or answer["key"]
+    if plain.startswith(("at.", "derivatives.")):  # a calculus problem's ∂f/∂x
+        plain = plain.split(".", 1)[1]
     for name in sheet.names.values():
         if name.plain == plain:
             return m.Named(name.latex, name.unicode)
