@@ -601,3 +601,13 @@ def test_a_state_letter_that_is_also_a_parameters_is_written_in_capitals():
     assert "B_b ← μB_b + ∂L/∂b/(√s_b + ε)" in text and "b_b" not in text
     assert "B_w ← μB_w" in text and "s_w ← αs_w" in text
     assert "√(3.0647·10⁻⁸)" in text
+
+
+def test_online_learning_names_each_steps_one_sample_once():
+    """batch_size: 1: 'Forward pass after step 1 (the batch of step 2), sample 2', not
+    '..., batch of step 2 (sample 2), sample 2'; its gradients are the sample's, no mean."""
+    text = bp.solve(GRAPH.replace("OPTIMIZER", "optimizer: {type: sgd, lr: 0.1, steps: 2, "
+                                               "batch_size: 1}")).to_text()
+    assert "Forward pass after step 1 (the batch of step 2), sample 2" in text
+    assert "(sample 2), sample 2" not in text
+    assert "Gradients on the sample" in text and "Gradients on the batch" not in text

@@ -50,6 +50,8 @@ def gradients_title(graph: Graph, several: bool, current=None) -> str:
     and the penalty's gradient where regularization: adds one."""
     # short: a heading must fit a narrow exam page in one or two lines
     if current is not None and current.batch is not None:
+        if len(current.batch) == 1:
+            return "Gradients on the sample" + (" and the penalty" if graph.penalty else "")
         return f"Gradients on the batch ({graph.reduction}{' and penalty' if graph.penalty else ''})"
     if not several:
         return "Gradients with the penalty"
@@ -80,8 +82,9 @@ def pass_heading(heading: str, current, graph: Graph) -> str:
     if current.batch is None:
         return f"{heading} (all the data)"
     step = current.iteration + 1
-    which = ", ".join(map(str, current.batch))
-    return f"{heading}, batch of step {step} (sample{'s' if len(current.batch) > 1 else ''} {which})"
+    if len(current.batch) == 1:  # the sample itself is named after this: ", sample 2"
+        return f"{heading} (the batch of step {step})"
+    return f"{heading}, batch of step {step} (samples {', '.join(map(str, current.batch))})"
 
 
 def loss_title(current, graph: Graph) -> str:
