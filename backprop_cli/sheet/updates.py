@@ -70,7 +70,9 @@ def loss_places(graph: Graph, after: tuple) -> tuple:
             return "all the data"
         batch = graph.batches[k]
         which = ", ".join(str(i + 1) for i in batch)
-        return f"the batch of step {k + 1} (sample{'s' if len(batch) > 1 else ''} {which})"
+        if len(batch) == 1:  # online learning: the one sample of the step
+            return f"sample {which} (the batch of step {k + 1})"
+        return f"the batch of step {k + 1} (samples {which})"
     return (on(0),) + tuple(on(k) for k, _ in after)
 
 
