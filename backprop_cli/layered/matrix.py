@@ -282,8 +282,9 @@ def _delta_general(n: Notation, L: int, activation: str, loss: str, batch=False)
         form = (dl, Op("⊙")) + n.fprime(activation, L)
     forms = [form]
     note = _cancellation(activation, loss)
-    if note:
-        note = (n.plain(note[0]), note[1])
+    if note:  # ∂ℓ/∂ŷ in the loss's own letter, as the line writes it (seed 002: l)
+        note = (n.plain(note[0]).replace("\\partial\\ell", f"\\partial {n.own.latex}"),
+                note[1].replace("∂ℓ", f"∂{n.own.unicode}"))
     if note:
         forms.append((n.yhat, Op("−"), n.y))
     return Line((n.delta(L),), tuple(forms), note=note)
