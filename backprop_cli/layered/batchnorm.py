@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, derive_name, layer_indexed,
-                     notation_name, optimizer_settings)
+from ..graph import Graph, Name, Naming, Node, derive_name, layer_indexed, notation_name
 from ..vocab import ACTIVATIONS, LOSSES
-from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector
+from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, training
 
 EPS = sp.Symbol("eps:batchnorm", positive=True)
 
@@ -158,22 +157,12 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
         if problem.loss is not None:
             for symbol, value in zip(y.entries[i], given.y):
                 sample[symbol] = sp.Rational(value.numerator, value.denominator)
-    lr, steps = None, 0
-    if problem.optimizer is not None:
-        naming.add(LEARNING_RATE, notation_name(notation.rate, "eta"))
-        opt = problem.optimizer
-        lr = sp.Rational(opt.lr.numerator, opt.lr.denominator) if opt.lr is not None else LEARNING_RATE
-        steps = opt.steps
     inputs = (EPS,) + tuple(s for row in x.entries for s in row)
     targets = tuple(s for row in y.entries for s in row) if problem.loss is not None else ()
     graph = Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
-                  samples=(sample,), reduction="sum", lr=lr, steps=steps, names=naming,
-                  output=previous.entries[-1][-1],
-                  optimizer=problem.optimizer.type if problem.optimizer else None,
-                  sample_loss_name=notation_name(notation.sample_loss, "l"),
-                  hyper=optimizer_settings(problem.optimizer, naming),
-                  batches=None)
+                  samples=(sample,), reduction="sum", names=naming, output=previous.entries[-1][-1],
+                  **training(problem, naming, 1))  # the batch is one sample of the graph
     return graph, Network(problem, x, y, tuple(layers))
 
 

@@ -210,24 +210,32 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
         nodes.append(loss)
 
     samples = _samples(problem, x, y, naming)
+    output = nodes[-2].symbol if loss is not None else nodes[-1].symbol
+    graph = Graph(title=problem.title, notes=problem.notes, inputs=tuple(x.symbols),
+                  targets=tuple(y.entries) if problem.loss is not None else (),
+                  params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
+                  samples=samples, reduction=problem.reduction, names=naming, output=output,
+                  penalty=build_penalty(problem.regularization, _penalised(layers, problem), naming,
+                                        _penalised_tensors(layers, problem)),
+                  **training(problem, naming, len(samples)))
+    return graph, Network(problem, x, y, tuple(layers))
+
+
+def training(problem, naming: Naming, samples: int) -> dict:
+    """The Graph's fields of training, for every way a network is built: the rate (named
+    in the notation; a symbol when null), the steps, the optimizer and its settings, the
+    batches, and the name of one sample's loss."""
+    notation = problem.notation
     lr, steps = None, 0
     if problem.optimizer is not None:
         naming.add(LEARNING_RATE, notation_name(notation.rate, "eta"))
         opt = problem.optimizer
         lr = sp.Rational(opt.lr.numerator, opt.lr.denominator) if opt.lr is not None else LEARNING_RATE
         steps = opt.steps
-    output = nodes[-2].symbol if loss is not None else nodes[-1].symbol
-    graph = Graph(title=problem.title, notes=problem.notes, inputs=tuple(x.symbols),
-                  targets=tuple(y.entries) if problem.loss is not None else (),
-                  params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
-                  samples=samples, reduction=problem.reduction, lr=lr, steps=steps, names=naming,
-                  output=output, optimizer=problem.optimizer.type if problem.optimizer else None,
-                  sample_loss_name=notation_name(notation.sample_loss, "l"),
-                  hyper=optimizer_settings(problem.optimizer, naming),
-                  penalty=build_penalty(problem.regularization, _penalised(layers, problem), naming,
-                                        _penalised_tensors(layers, problem)),
-                  batches=batches_of(problem.optimizer, len(samples)))
-    return graph, Network(problem, x, y, tuple(layers))
+    return dict(lr=lr, steps=steps, optimizer=problem.optimizer.type if problem.optimizer else None,
+                sample_loss_name=notation_name(notation.sample_loss, "l"),
+                hyper=optimizer_settings(problem.optimizer, naming),
+                batches=batches_of(problem.optimizer, samples))
 
 
 def _dense_sum(terms: list, bias: sp.Symbol | None) -> sp.Expr:

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..graph import LEARNING_RATE, Graph, Name, Naming, Node, batches_of, notation_name, \
-    optimizer_settings
+from ..graph import Graph, Name, Naming, Node, notation_name
 from ..vocab import ACTIVATIONS, LOSSES
-from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector
+from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, training
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -195,22 +194,12 @@ def build_rnn_graph(problem) -> tuple[Graph, Network]:
             for symbol, v in zip(tensor.symbols, flat):
                 params.append(symbol)
                 param_values[symbol] = sp.Rational(v.numerator, v.denominator)
-    lr, steps = None, 0
-    if problem.optimizer is not None:
-        naming.add(LEARNING_RATE, notation_name(notation.rate, "eta"))
-        opt = problem.optimizer
-        lr = sp.Rational(opt.lr.numerator, opt.lr.denominator) if opt.lr is not None else LEARNING_RATE
-        steps = opt.steps
     inputs = tuple(s for row in x.entries for s in row) + (tuple(h0) if h0 is not None else ())
     graph = Graph(title=problem.title, notes=problem.notes, inputs=inputs,
                   targets=tuple(s for row in y.entries for s in row) if problem.loss else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
-                  samples=tuple(samples), reduction=problem.reduction, lr=lr, steps=steps,
-                  names=naming, output=previous.entries[-1][-1],
-                  optimizer=problem.optimizer.type if problem.optimizer else None,
-                  sample_loss_name=notation_name(notation.sample_loss, "l"),
-                  hyper=optimizer_settings(problem.optimizer, naming),
-                  batches=batches_of(problem.optimizer, len(samples)))
+                  samples=tuple(samples), reduction=problem.reduction, names=naming,
+                  output=previous.entries[-1][-1], **training(problem, naming, len(samples)))
     return graph, Network(problem, x, y, tuple(layers))
 
 
