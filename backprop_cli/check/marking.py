@@ -59,13 +59,14 @@ class Marker:
     given: dict  # slot key -> the student's float
     digits: dict = field(default_factory=dict)  # slot key -> significant digits written
     tolerance: Tolerance = field(default_factory=Tolerance)
+    #: (variant, theirs) -> every slot worked out under it (chained), made once each
+    _chains: dict = field(default_factory=dict, init=False, repr=False)
 
     def run(self) -> dict:
         """slot key -> Mark, for every slot given."""
         slots = self.model.slots
         env, taint, marks = {}, {}, {}
         self.own_env = env
-        self._chains = {}
         for key, slot in slots.items():
             formula = slot.formulas.get("base")
             own = formula(env) if formula else slot.value

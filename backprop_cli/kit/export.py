@@ -36,7 +36,7 @@ class Item:
     questions: tuple  # sheet.model.Question, one per answer
     answers: list  # kit/asked.py's
     key: str  # the worked solution, text
-    #: check's slot key -> [(value, the mistake's sentence)]: what common mistakes give
+    #: an asked entry's key -> [(value, the mistake's sentence)]: what common mistakes give
     mistakes: dict = field(default_factory=dict)
 
 

@@ -15,15 +15,16 @@ from .checks import tolerance
 
 
 def mistake_values(result) -> dict:
-    """slot key ('gradients.W1_1_2', 'loss') -> [(value, sentence)], each value apart from
-    the right one and from one another by more than a quiz's tolerance of either."""
+    """An asked entry's key ('loss', 'at.df/dx', 'gradients.W1.1.2', as kit/asked.entries
+    names it) -> [(value, sentence)], each value apart from the right one and from one
+    another by more than a quiz's tolerance of either."""
     from ..check.marking import Marker
     from ..check.mistakes import MISTAKES
     from ..check.slots import build
 
     model = build(result)
-    marker = Marker(model, {})
-    marker.run()
+    marker = Marker(model, {})  # no student numbers: each mistake made throughout, from the start
+    public = _public_keys(model)
     out = {}
     for key, slot in model.slots.items():
         found: list = []
@@ -41,15 +42,25 @@ def mistake_values(result) -> dict:
                 add(-slot.value, mistake.sentence)
             for i in range(len(mistake.rules)):
                 add(marker.chained((mistake.code, i), False).get(key), mistake.sentence)
-        if found:
+        if found:  # by the slot's own key (loss, at.df/dx) and as a tensor's entry, if one
             out[key] = found
+            if key in public:
+                out[public[key]] = found
     return out
 
 
-def slot_key(key: str) -> str:
-    """The asked entry's key (gradients.W1.1.2) as check names its slot (gradients.W1_1_2)."""
-    parts = key.split(".")
-    digits = []
-    while len(parts) > 1 and parts[-1].isdigit() and not parts[-2] in ("samples", "updates"):
-        digits.insert(0, parts.pop())
-    return ".".join(parts) + "".join(f"_{d}" for d in digits)
+def _public_keys(model) -> dict:
+    """check's slot key -> the public key of the entry it is: a vector's or matrix's
+    entries by their 1-based place (gradients.W1.1.2), as the answers files name them."""
+    out = {}
+
+    def walk(keys, where: str):
+        for i, item in enumerate(keys, 1):
+            if isinstance(item, list):
+                walk(item, f"{where}.{i}")
+            else:
+                out[item] = f"{where}.{i}"
+
+    for key, (_, keys) in model.tensors.items():
+        walk(keys, key)
+    return out

@@ -17,7 +17,6 @@ import xml.etree.ElementTree as ET
 
 from .asked import entries
 from .export import Item, margin, number
-from .mistakes import slot_key
 
 PENALTY = "0.3333333"
 
@@ -67,7 +66,7 @@ def _numerical(item: Item, entry: tuple) -> ET.Element:
     ET.SubElement(answer, "text").text = number(value)
     _text(ET.SubElement(answer, "feedback"), "Correct.", format="html")
     ET.SubElement(answer, "tolerance").text = margin(value)
-    for wrong, sentence in item.mistakes.get(slot_key(entry[0]), ()):
+    for wrong, sentence in item.mistakes.get(entry[0], ()):
         answer = ET.SubElement(question, "answer", fraction="0", format="moodle_auto_format")
         ET.SubElement(answer, "text").text = number(wrong)
         _text(ET.SubElement(answer, "feedback"), html.escape(sentence), format="html")
@@ -89,7 +88,7 @@ def _cloze(item: Item) -> ET.Element:
         parts.append(f"<p>{html.escape(q.label)}. {_sentence(q)}</p>")
         value = answer["value"]
         lhs = html.escape(q.lhs.unicode)
-        wrong = {key: item.mistakes.get(slot_key(key), ()) for key, _ in entries(answer)}
+        wrong = {key: item.mistakes.get(key, ()) for key, _ in entries(answer)}
         if not isinstance(value, list):
             parts.append(f"<p>{lhs} = {_field(value, wrong[answer['key']])}</p>")
             continue
