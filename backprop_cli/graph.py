@@ -112,6 +112,10 @@ def superscript(text: str) -> str:
     return text.translate(_SUPERSCRIPT)
 
 
+def subscript(text: str) -> str:
+    return text.translate(_SUBSCRIPT)
+
+
 @dataclass(frozen=True)
 class Node:
     """A computed quantity: `symbol = expr` (canonical) shown as `symbol = display`."""

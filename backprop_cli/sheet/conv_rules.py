@@ -6,7 +6,7 @@ max-pool's routing). Also the names the maps block and the given part share.
 
 from __future__ import annotations
 
-from ..graph import layer_indexed
+from ..graph import layer_indexed, subscript
 from ..layered.matrix import Notation
 from ..vocab import ACTIVATIONS, LOSSES
 from .model import Derivation, MatrixLine, Named, Op, Table
@@ -177,8 +177,5 @@ def channel(named: Named, *index) -> Named:
         return named
     shown = [str(i + 1) if isinstance(i, int) else i for i in index]
     digits = all(isinstance(i, int) for i in index)
-    uni = ",".join(shown).translate(_SUB) if digits else "_" + ",".join(shown)
+    uni = subscript(",".join(shown)) if digits else "_" + ",".join(shown)
     return Named(f"{named.latex}_{{{','.join(shown)}}}", f"{named.unicode}{uni}")
-
-
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")

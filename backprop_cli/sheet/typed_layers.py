@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from ..graph import LEARNING_RATE
+from ..graph import LEARNING_RATE, subscript, superscript
 from ..layered.solve import NetworkSolution
 from ..vocab import ACTIVATIONS, LOSSES
 from . import graph as scalar_sheet
@@ -134,13 +134,13 @@ def _batchnorm_general(problem) -> list:
     l = next(i for i, layer in enumerate(problem.layers, start=1) if getattr(layer, "type", "") == "batchnorm")
     layer = problem.layers[l - 1]
     a = f"a^{{({l - 1})}}" if l > 1 else "x"
-    au = f"a⁽{l - 1}⁾".translate(_SUP) if l > 1 else "x"
-    L, Lu = f"\\mu^{{({l})}}", f"μ⁽{l}⁾".translate(_SUP)
-    V, Vu = f"\\sigma^{{2\\,({l})}}", f"σ²⁽{l}⁾".translate(_SUP)
-    X, Xu = f"\\hat{{x}}^{{({l})}}", f"x̂⁽{l}⁾".translate(_SUP)
-    G, Gu = f"\\gamma^{{({l})}}", f"γ⁽{l}⁾".translate(_SUP)
-    B, Bu = f"\\beta^{{({l})}}", f"β⁽{l}⁾".translate(_SUP)
-    Z, Zu = f"z^{{({l})}}", f"z⁽{l}⁾".translate(_SUP)
+    au = superscript(f"a⁽{l - 1}⁾") if l > 1 else "x"
+    L, Lu = f"\\mu^{{({l})}}", superscript(f"μ⁽{l}⁾")
+    V, Vu = f"\\sigma^{{2\\,({l})}}", superscript(f"σ²⁽{l}⁾")
+    X, Xu = f"\\hat{{x}}^{{({l})}}", superscript(f"x̂⁽{l}⁾")
+    G, Gu = f"\\gamma^{{({l})}}", superscript(f"γ⁽{l}⁾")
+    B, Bu = f"\\beta^{{({l})}}", superscript(f"β⁽{l}⁾")
+    Z, Zu = f"z^{{({l})}}", superscript(f"z⁽{l}⁾")
     f, fu = ACTIVATIONS[layer.activation].symbol
     m = len(problem.data)
     eps, eps_u = _decimal(layer.eps)
@@ -154,7 +154,7 @@ def _batchnorm_general(problem) -> list:
         _line((f"{Z}[i]", f"{Zu}[i]"), (f"{G} \\odot {X}[i] + {B}", f"{Gu} ⊙ {Xu}[i] + {Bu}")),
     ]
     if layer.activation != "identity":
-        A, Au = f"a^{{({l})}}", f"a⁽{l}⁾".translate(_SUP)
+        A, Au = f"a^{{({l})}}", superscript(f"a⁽{l}⁾")
         forward.append(_line((f"{A}[i]", f"{Au}[i]"), (f"{f}\\left({Z}[i]\\right)", f"{fu}({Zu}[i])")))
     intro = (f"per unit, over the batch of $m = {m}$ samples $[i]$; the biased variance; "
              f"$\\epsilon = {eps}$",
@@ -186,14 +186,13 @@ def _batchnorm_general(problem) -> list:
     return blocks
 
 
-_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 
 def _decimal(value) -> tuple:
     """ε as (LaTeX, Unicode): 10^{-5} / 10⁻⁵ for a power of ten, else its decimal."""
     if value.numerator == 1 and value.denominator > 1 and str(value.denominator).strip("0") == "1":
         k = len(str(value.denominator)) - 1
-        return f"10^{{-{k}}}", "10" + f"-{k}".translate(str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹"))
+        return f"10^{{-{k}}}", "10" + superscript(f"-{k}")
     return f"{float(value):g}", f"{float(value):g}"
 
 
@@ -214,12 +213,12 @@ def _rnn_general(problem) -> list:
     previous, previous_u = "h_t" if every else "h_T", "hₜ" if every else "h_T"
     for l, layer in enumerate(problem.layers[1:], start=2):
         last = l == len(problem.layers)
-        W, Wu = f"W^{{({l})}}", f"W⁽{l}⁾".translate(_SUP)
-        b = (f" + b^{{({l})}}", f" + b⁽{l}⁾".translate(_SUP)) if layer.bias else ("", "")
-        z, zu = f"z^{{({l})}}_{{{t}}}", f"z⁽{l}⁾".translate(_SUP) + tu
+        W, Wu = f"W^{{({l})}}", superscript(f"W⁽{l}⁾")
+        b = (f" + b^{{({l})}}", " + " + superscript(f"b⁽{l}⁾")) if layer.bias else ("", "")
+        z, zu = f"z^{{({l})}}_{{{t}}}", superscript(f"z⁽{l}⁾") + tu
         forward.append(_line((z, zu), (f"{W} {previous}{b[0]}", f"{Wu} {previous_u}{b[1]}")))
         a, au = ((f"\\hat{{y}}_{{{t}}}", "ŷ" + tu) if last else
-                 (f"a^{{({l})}}_{{{t}}}", f"a⁽{l}⁾".translate(_SUP) + tu))
+                 (f"a^{{({l})}}_{{{t}}}", superscript(f"a⁽{l}⁾") + tu))
         g, gu = ACTIVATIONS[layer.activation].symbol
         forward.append(_line((a, au), (f"{g}\\left({z}\\right)", f"{gu}({zu})")
                              if layer.activation != "identity" else (z, zu)))
@@ -266,7 +265,7 @@ def _rnn_general(problem) -> list:
 
 
 def _subscript(n: int) -> str:
-    return str(n).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+    return subscript(str(n))
 
 
 def _time_steps(solution) -> list:
@@ -280,7 +279,7 @@ def _time_steps(solution) -> list:
         lines = []
         adjoint = {s.lhs: s.value for s in sample.backward}
         for t, (h_row, z_row) in enumerate(zip(rnn.a.entries, rnn.z.entries), start=1):
-            sub = str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+            sub = subscript(str(t))
             h = Mat(tuple((sample.values[s],) for s in h_row))
             lines.append(MatrixLine((Named(f"h_{{{t}}}", f"h{sub}"),), ((h,),)))
             if scalar.graph.loss is not None:
