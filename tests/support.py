@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from pathlib import Path
 
 import pytest
@@ -45,3 +46,11 @@ def require_pdftotext() -> None:
 def example_paths() -> list[Path]:
     """Every example problem in problems/, in a stable order."""
     return sorted(PROBLEMS.glob("*.yaml"))
+
+
+def by_hand(value: str, digits: int = 5) -> str:
+    """A number (as decimal text) at `digits` significant digits as a key prints it, worked
+    out apart from the tool: a tie rounded up, no trailing zeros (2.78125 -> '2.7813')."""
+    with localcontext() as context:
+        context.prec, context.rounding = digits, ROUND_HALF_UP
+        return format((+Decimal(value)).normalize(), "f")

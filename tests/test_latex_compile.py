@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import subprocess
 import unicodedata
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ import yaml
 from backprop_cli.pipeline import render, solve_text
 from backprop_cli.settings import Settings
 from backprop_cli.render.pdf import build_pdf
-from support import example_paths, require_pdftotext
+from support import by_hand, example_paths, require_pdftotext
 
 EXAMPLES = example_paths()
 IDS = [p.stem for p in EXAMPLES]
@@ -58,10 +58,7 @@ def expected_loss(path: Path) -> str | None:
         loss = solution.first.loss
     if not loss.is_number:
         return "symbolic"  # the parameter table says so
-    with localcontext() as context:  # 5 significant digits, a tie rounded up as by hand
-        context.prec, context.rounding = 5, ROUND_HALF_UP
-        # no sign: pdftotext writes −
-        shown = format((+abs(Decimal(str(sp.Float(loss, 30))))).normalize(), "f")
+    shown = by_hand(str(abs(sp.Float(loss, 30))))  # no sign: pdftotext writes −
     assert "E" not in shown and abs(Decimal(shown)) >= Decimal("1e-4"), \
         "extend expected_loss for a loss printed with a power of ten"
     return shown
