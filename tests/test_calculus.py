@@ -217,7 +217,7 @@ def test_seed003_q13c_chain_rule(runner):
     text = run(runner, "solve", PROBLEMS / "seed003_q13c_chain.yaml").stdout
     assert "∂f₁/∂t = ∂f₁/∂x · ∂x/∂t + ∂f₁/∂y · ∂y/∂t = 2x · 1 + 2 · 2t = 2x + 4t = 6t" in text
     assert "= 3 · 1 + 8y · 2t = 3 + 16ty = 3 + 16t³" in text
-    assert "J_F = ∂(f₁, f₂)/∂(x, y) · ∂(x, y)/∂t" in text
+    assert "J_(F∘G) = ∂(f₁, f₂)/∂(x, y) · ∂(x, y)/∂t" in text
     latex = run(runner, "solve", PROBLEMS / "seed003_q13c_chain.yaml", "--latex").stdout
     assert "\\begin{bmatrix} 2 x & 2 \\\\ 3 & 8 y \\end{bmatrix} \\begin{bmatrix} 1 \\\\ 2 t \\end{bmatrix}" in latex
 

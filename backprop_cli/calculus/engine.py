@@ -16,7 +16,7 @@ from .point import at_point, gradient_step
 from .rules import partial, plus, tidy
 from .softmax import recognise, softmax
 from .solution import CalculusSolution, Chain, Line
-from .stages import deep_chain, expand, in_variables, is_deep, reachable
+from .stages import deep_chain, expand, in_variables, is_deep, reachable, stages
 from .sums import sample_sums
 from ..spec import CalculusProblem
 
@@ -71,7 +71,8 @@ def solve_calculus(problem: CalculusProblem) -> CalculusSolution:
     full = expand(definition, inner)
     expanded = [[v.xreplace(full) for v in row] for row in values]
 
-    label = naming.result(components, vector, wrt, problem.variables == problem.wrt)
+    levels = len(stages(exprs, definition, used_inner, wrt)) - 1 if used_inner else 0
+    label = naming.result(components, vector, wrt, problem.variables == problem.wrt, levels)
 
     point = None
     update = None

@@ -88,12 +88,20 @@ class Naming:
             self.names[symbol] = shown
         return symbol
 
-    def result(self, components: list, vector: sp.Symbol | None, wrt: list, everything: bool) -> sp.Symbol:
-        """The answer's name: ∂f/∂x (one function, one variable), ∇f / ∇_w f, or J_F."""
+    def result(self, components: list, vector: sp.Symbol | None, wrt: list, everything: bool,
+               inner: int = 0) -> sp.Symbol:
+        """The answer's name: ∂f/∂x (one function, one variable), ∇f / ∇_w f, or J_F; of a
+        composition through `inner` levels of inner functions, J_{F∘G} (J_{F∘G∘H}, …), as
+        seed 003 writes J_{f∘g}: J_F alone is the outer Jacobian, in the inner variables."""
         label = sp.Symbol("result:label")
         if vector is not None:
-            f = self.names[vector]
-            self.names[label] = Name(f"J_{{{f.latex}}}", f"J_{f.unicode}", f"J_{f.plain}")
+            parts = [self.names[vector]] + [derive_name(self.free_letter(_VECTOR_LETTERS, 0))
+                                            for _ in range(inner)]
+            latex = " \\circ ".join(p.latex for p in parts)
+            uni = "∘".join(p.unicode for p in parts) if inner == 0 else \
+                f"({'∘'.join(p.unicode for p in parts)})"  # J_(F∘G)(2), not J_F∘G(2)
+            plain = "_".join(p.plain for p in parts)
+            self.names[label] = Name(f"J_{{{latex}}}", f"J_{uni}", f"J_{plain}")
         elif len(wrt) == 1:
             self.names[label] = self.names[self.derivative(components[0], wrt[0])]
         else:
