@@ -6,6 +6,8 @@ Nothing is computed here: the engine's Steps become worked lines as they are.
 
 from __future__ import annotations
 
+import sympy as sp
+
 from ..engine import Pass, Solution, Step
 from .diagram import graph_diagram
 from .model import (Definitions, GradientTable, Losses, Parameters, Samples, Section,
@@ -102,8 +104,11 @@ def worked(steps) -> tuple:
 
 def worked_line(step: Step) -> Worked:
     """An engine Step as a worked line: the numbers go into its last form."""
-    substituted = step.forms[-1] if step.values and (step.forms[-1].free_symbols & set(step.values)) \
-        else None
+    last = step.forms[-1]
+    # a form that is one quantity (a = z, ∂L/∂w = ∂ℓ⁽¹⁾/∂w) takes its number as the value:
+    # "= (−0.8) = −0.8" would say it twice
+    substituted = last if step.values and not isinstance(last, sp.Symbol) and \
+        (last.free_symbols & set(step.values)) else None
     return Worked(lhs=step.lhs, forms=tuple(step.forms), substituted=substituted,
                   values=step.values if substituted is not None else {}, value=step.value,
                   show_value=step.show_value, relation=step.relation, sample=step.sample,
