@@ -129,3 +129,15 @@ def test_every_form_gives_the_same_solution_type():
     calculus = bp.solve(PROBLEMS / "seed003_q13c_chain.yaml")
     assert "### Chain rule" in calculus._repr_markdown_()
     assert repr(calculus).startswith("<backprop Solution (calculus form): ")
+
+
+def test_notebook_output_ends_with_the_asked_answers():
+    """ask: in a notebook: the Answers, each by its label, with the value the JSON gives."""
+    solution = bp.solve(PROBLEMS / "seed004_single_sample_asked.yaml")
+    markdown = solution._repr_markdown_()
+    answers = markdown[markdown.index("### Answers\n"):]
+    assert answers.count("$$\\text{(1.") == len(solution.answers) > 5
+    assert "\\text{(1.3)}\\ \\frac{\\partial l}{\\partial W^{3}} = \\begin{bmatrix}" in answers
+    assert "\\text{Answers}" in solution._repr_latex_()
+    plain = bp.solve(ONE_UNIT)._repr_markdown_()
+    assert "Answers" not in plain  # no ask:, no Answers

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..settings import Settings
 from ..sheet.model import Worksheet
+from .pieces import answer_piece, piece_latex
 from .worked import one_latex
 
 _RELATIONS = (" = ", " \\leftarrow ")
@@ -22,7 +23,16 @@ def sections(sheet: Worksheet, settings: Settings) -> list[tuple[str, list[str]]
         if not out or out[-1][0] != title:
             out.append((title, []))
         out[-1][1].append(one_latex(line, sheet.form, sheet.names, settings.digits))
+    if sheet.answers:  # what the homework asks (ask:): its answers, by label, last
+        out.append(("Answers", [answer_latex(row, sheet.names, settings.digits)
+                                for row in sheet.answers]))
     return out
+
+
+def answer_latex(row, names: dict, digits: int) -> str:
+    """(1.3) ∂L/∂W⁽²⁾ = [...]: one answer as a line of math."""
+    label = f"\\text{{({_text(row.label)})}}\\ " if row.label else ""
+    return f"{label}{row.symbol[0]} = {piece_latex(answer_piece(row.value), names, digits)}"
 
 
 def render_markdown(sheet: Worksheet, settings: Settings) -> str:
