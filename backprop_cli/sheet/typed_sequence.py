@@ -222,7 +222,7 @@ class SequenceWork(TypedWork):
             general += ((Op("+"),) if k else ()) + names
             explicit += ((Op("+"),) if k else ()) + mats
         forms = (general, explicit) if len(terms) <= MAX_TERMS else (general[:len(terms[0][0])] + (
-            Op("+"), Named("\dots", "…"), Op("+")) + terms[-1][0],)
+            Op("+"), Named("\\dots", "…"), Op("+")) + terms[-1][0],)
         return MatrixLine((_d(LOSS, param),), forms + ((result,),), note=note)
 
 
