@@ -220,7 +220,3 @@ def _matrix_name(view, l: int, bias: bool) -> Named:
         names = [(f"W^{{({l})}}", f"W{superscript(f'({l})')}")] + \
             ([(f"b^{{({l})}}", f"b{superscript(f'({l})')}")] if bias else [])
     return Named(",\\ ".join(n[0] for n in names), ", ".join(n[1] for n in names))
-
-
-def typed_diagram(solution):
-    return None

@@ -17,7 +17,7 @@ from ..vocab import ACTIVATIONS, LOSSES
 from . import graph as scalar_sheet
 from .model import (Architecture, Derivation, Gradients, Losses, LossRule, Mat, MatrixLine,
                     Named, Op, Section, Tensors, Vectors, Worksheet)
-from .diagram import typed_diagram
+from .typed_diagram import typed_diagram
 from .typed_batch import BatchWork
 from .typed_sequence import SequenceWork
 from .updates import loss_places, step_title, training

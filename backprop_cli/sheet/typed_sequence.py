@@ -138,7 +138,7 @@ class SequenceWork(TypedWork):
                 loss = LOSSES.get(self.problem.loss)
                 if loss is not None and (loss.cancellation(layer.activation) or
                                          layer.activation == "identity" and loss.derivative[1] == "ŷ − y"):
-                    y = _at("y", "y", t)
+                    y = _at("y", "y", t) if self.every else Named("y", "y")  # one target: y
                     forms += [(a, Op("−"), y), (self.rows(layer.a, value, r), Op("−"),
                                                 self.rows(self.net.y, value, r))]
                 lines.append(MatrixLine((delta,), tuple(forms) + (result,)))
@@ -223,6 +223,8 @@ class SequenceWork(TypedWork):
             explicit += ((Op("+"),) if k else ()) + mats
         forms = (general, explicit) if len(terms) <= MAX_TERMS else (general[:len(terms[0][0])] + (
             Op("+"), Named("\\dots", "…"), Op("+")) + terms[-1][0],)
+        if len(terms) == 1 and len(terms[0][1]) == 1:  # δ itself: its matrix is the result
+            forms = (general,)
         return MatrixLine((_d(LOSS, param),), forms + ((result,),), note=note)
 
 
