@@ -170,11 +170,12 @@ class BatchWork(TypedWork):
                 f"Σᵢ {dxi.unicode} ⊙ (−1/{root[1]})"),), (self.mat(layer.mu, g),)), note=(
                     "the term through $\\sigma^2$ is 0: the deviations add up to 0",
                     "the term through σ² is 0: the deviations add up to 0")),
-            MatrixLine((d(prev),), ((Named(
-                f"{d(X).latex} \\oslash {root[0]} + \\tfrac{{2}}{{m}} \\left({prev.latex} - {mu.latex}\\right)"
-                f" \\odot {d(var).latex} + \\tfrac{{1}}{{m}} {d(mu).latex}",
-                f"{d(X).unicode} ⊘ {root[1]} + (2/m) ({prev.unicode} − {mu.unicode}) ⊙ {d(var).unicode}"
-                f" + (1/m) {d(mu).unicode}"),), (self.mat(layer.previous, g),)), note=(
+            MatrixLine((d(prev),), ((  # three terms: the renderers may break the line before a +
+                Named(f"{d(X).latex} \\oslash {root[0]}", f"{d(X).unicode} ⊘ {root[1]}"), Op("+"),
+                Named(f"\\tfrac{{2}}{{m}} \\left({prev.latex} - {mu.latex}\\right) \\odot {d(var).latex}",
+                      f"(2/m) ({prev.unicode} − {mu.unicode}) ⊙ {d(var).unicode}"), Op("+"),
+                Named(f"\\tfrac{{1}}{{m}} {d(mu).latex}", f"(1/m) {d(mu).unicode}")),
+                (self.mat(layer.previous, g),)), note=(
                     "$\\mu$, $\\sigma^2$ and their derivatives taken from every row",
                     "μ, σ² and their derivatives taken from every row")),
         ]

@@ -113,8 +113,6 @@ def _applied(activation: str, z: Named) -> Named:
 def _fprime(activation: str, z: Named) -> Named:
     if activation == "relu":
         return Named(f"\\left[{z.latex} > 0\\right]", f"[{z.unicode} > 0]")
-    if activation == "tanh":
-        return None
     f = ACTIVATIONS[activation].symbol
     return Named(f"{f[0]}'\\left({z.latex}\\right)", f"{f[1]}′({z.unicode})")
 

@@ -6,9 +6,11 @@ contributions (δₜ xₜᵀ, δₜ hₜ₋₁ᵀ, δₜ). The numbers are the e
 
 from __future__ import annotations
 
-from ..graph import subscript
+import sympy as sp
+
+from ..graph import subscript, superscript
 from ..vocab import LOSSES
-from .model import Mat, MatrixLine, Named, Op, Section
+from .model import Mat, MatrixLine, Named, Op, Scalar, Section
 from .typed_matrix import MAX_TERMS, TypedWork, _applied, _d, _fprime, _t
 
 LOSS = Named("\\ell", "ℓ")
@@ -125,7 +127,29 @@ class SequenceWork(TypedWork):
             lines += self.gradients(value, g)
             of = f", sample {k}" if self.m > 1 else ""
             out.append(Section("Backpropagation through time" + of, tuple(lines), matrix=True))
+        if self.m > 1 and self.graph.penalty is None:
+            out.append(Section("Over the samples", tuple(self.combined(current)), matrix=True))
         return out
+
+    def combined(self, current) -> list:
+        """∂L/∂P = (1/m)(∂ℓ[¹]/∂P + … ) (the sum with reduction: sum): each sample's own
+        gradient (above) and the engine's gradient."""
+        mean = self.graph.reduction == "mean"
+        loss = Named("L", "L")
+        lines = []
+        for tensor in self.net.tensors():
+            P = self.param(tensor)
+            general, explicit = [], []
+            for k in range(1, self.m + 1):
+                own = Named(f"\\ell^{{[{k}]}}", f"ℓ[{superscript(str(k))}]")
+                general += ([Op("+")] if k > 1 else []) + [_d(own, P)]
+                explicit += ([Op("+")] if k > 1 else []) + [self.shaped(tensor, self.adjoint(current, k))]
+            if mean:
+                general = [Named("\\tfrac{1}{m}", "(1/m)"), Op("(")] + general + [Op(")")]
+                explicit = [Scalar(sp.Rational(1, self.m), exact=True), Op("(")] + explicit + [Op(")")]
+            lines.append(MatrixLine((_d(loss, P),), (tuple(general), tuple(explicit),
+                                                     (self.shaped(tensor, lambda s: current.gradients[s]),))))
+        return lines
 
     def dense_backward(self, current, k, t, r, value, g) -> list:
         lines = []
@@ -157,8 +181,9 @@ class SequenceWork(TypedWork):
         result = (self.rows(layer.z, g, r),)
         if layer.activation == "identity":
             return MatrixLine((delta,), ((above,), result))
-        f = _fprime(layer.activation, z) or Named(f"\\left(1 - {_at('h', 'h', t).latex}^2\\right)",
-                                                  f"(1 − {_at('h', 'h', t).unicode}²)")
+        f = _fprime(layer.activation, z)
+        if layer is self.rnn and layer.activation == "tanh":  # as the rule above writes it
+            f = Named(f"\\left(1 - {_at('h', 'h', t).latex}^2\\right)", f"(1 − {_at('h', 'h', t).unicode}²)")
         local = self.local(current, k, layer, r)
         forms = ((above, Op("⊙"), f),)
         if local is not None:
@@ -229,7 +254,5 @@ class SequenceWork(TypedWork):
 
 
 def _sup(l: int) -> str:
-    from ..graph import superscript
-
     return superscript(f"({l})")
 
