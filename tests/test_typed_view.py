@@ -184,6 +184,7 @@ def _rnn_expected(torch, spec):
     data = spec["data"]
     mean = spec.get("reduction", "mean") == "mean"
     steps = lambda x: [s if isinstance(s, list) else [s] for s in x]  # noqa: E731
+    own_name = "ℓ" if len(data) > 1 else "L"  # one sample's loss is L itself
 
     def run(values):
         quantities, owns, losses, gradient = [], [], [], None
@@ -213,9 +214,9 @@ def _rnn_expected(torch, spec):
                 if n[0] == "z":
                     out["δ" + n[1:]] = _flat(v.grad)
                 if n[0] == "h":
-                    out[f"∂ℓ/∂{n}"] = _flat(v.grad)
+                    out[f"∂{own_name}/∂{n}"] = _flat(v.grad)
                     out["f′" + n] = _flat(1 - v ** 2) if act is torch.tanh else _flat((v > 0).double())
-            out |= {f"∂ℓ/∂{n}": _flat(v.grad) for n, v in own_values.items()}
+            out |= {f"∂{own_name}/∂{n}": _flat(v.grad) for n, v in own_values.items()}
             out["x"] = [float(v) for step in xs + ys for v in step] + \
                 ([float(v) for v in rnn["h0"]] if rnn.get("h0") else [])
             quantities.append(out)
@@ -249,14 +250,14 @@ def test_rnn_backward_is_per_time_step_with_the_carried_part():
     sheet = sheet_of("rnn_three_steps")
     back = next(s for s in sheet.sections if s.title == "Backpropagation through time" and s.matrix)
     lines = {"".join(p.unicode for p in line.lhs): line for line in back.blocks}
-    order = [k for k in lines if k.startswith("∂ℓ/∂h")]
-    assert order == ["∂ℓ/∂h₃", "∂ℓ/∂h₂", "∂ℓ/∂h₁"]
+    order = [k for k in lines if k.startswith("∂L/∂h")]
+    assert order == ["∂L/∂h₃", "∂L/∂h₂", "∂L/∂h₁"]
     general = lambda k: " ".join(getattr(p, "unicode", getattr(p, "text", "")) for p in lines[k].forms[0])  # noqa: E731
-    assert general("∂ℓ/∂h₃") == "W⁽²⁾ δ⁽²⁾₃" and lines["∂ℓ/∂h₃"].forms[0][0].transpose
-    assert general("∂ℓ/∂h₂") == "W⁽²⁾ δ⁽²⁾₂ + Wₕₕ δ₃"
-    assert general("∂ℓ/∂Wₓₕ") == "δ₁ x₁ + δ₂ x₂ + δ₃ x₃"
-    assert general("∂ℓ/∂Wₕₕ") == "δ₂ h₁ + δ₃ h₂"
-    assert general("∂ℓ/∂bₕ") == "δ₁ + δ₂ + δ₃"
+    assert general("∂L/∂h₃") == "W⁽²⁾ δ⁽²⁾₃" and lines["∂L/∂h₃"].forms[0][0].transpose
+    assert general("∂L/∂h₂") == "W⁽²⁾ δ⁽²⁾₂ + Wₕₕ δ₃"
+    assert general("∂L/∂Wₓₕ") == "δ₁ x₁ + δ₂ x₂ + δ₃ x₃"
+    assert general("∂L/∂Wₕₕ") == "δ₂ h₁ + δ₃ h₂"
+    assert general("∂L/∂bₕ") == "δ₁ + δ₂ + δ₃"
 
 
 # --- the views -----------------------------------------------------------------------------

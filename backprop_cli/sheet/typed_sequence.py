@@ -13,7 +13,9 @@ from ..vocab import LOSSES
 from .model import Mat, MatrixLine, Named, Op, Scalar, Section
 from .typed_matrix import MAX_TERMS, TypedWork, _applied, _d, _fprime, _t
 
-LOSS = Named("\\ell", "ℓ")
+#: whose derivatives the passes write: a sample's own loss ℓ where several samples meet;
+#: with one sample the loss L itself, and written so (as for dense layers)
+OWN, TOTAL = Named("\\ell", "ℓ"), Named("L", "L")
 
 
 def _at(latex: str, uni: str, t) -> Named:
@@ -32,6 +34,7 @@ class SequenceWork(TypedWork):
         self.b = self.rnn.params[2] if len(self.rnn.params) > 2 else None
         n_x = len(self.net.x.symbols)
         self.h0 = tuple(self.graph.inputs[n_x:])  # h₀'s entries when given (not 0)
+        self.own = OWN if self.m > 1 else TOTAL
 
     # names -------------------------------------------------------------------------
     def name(self, l, letter, t):
@@ -135,7 +138,7 @@ class SequenceWork(TypedWork):
         """∂L/∂P = (1/m)(∂ℓ[¹]/∂P + … ) (the sum with reduction: sum): each sample's own
         gradient (above) and the engine's gradient."""
         mean = self.graph.reduction == "mean"
-        loss = Named("L", "L")
+        loss = TOTAL
         lines = []
         for tensor in self.net.tensors():
             P = self.param(tensor)
@@ -158,7 +161,7 @@ class SequenceWork(TypedWork):
             z, a, delta = self.name(l, "z", t), self.name(l, "a", t), self.name(l, "δ", t)
             result = (self.rows(layer.z, g, r),)
             if l == len(self.net.layers):
-                forms = [(_d(LOSS, z),)]
+                forms = [(_d(self.own, z),)]
                 loss = LOSSES.get(self.problem.loss)
                 if loss is not None and (loss.cancellation(layer.activation) or
                                          layer.activation == "identity" and loss.derivative[1] == "ŷ − y"):
@@ -170,10 +173,10 @@ class SequenceWork(TypedWork):
             nxt = self.net.layers[l]
             W = nxt.params[0]
             d_next = self.name(l + 1, "δ", t)
-            lines.append(MatrixLine((_d(LOSS, a),), ((self.param(W).T, d_next),
+            lines.append(MatrixLine((_d(self.own, a),), ((self.param(W).T, d_next),
                                                      (_t(self.shaped(W, value)), self.rows(nxt.z, g, r)),
                                                      (self.rows(layer.a, g, r),))))
-            lines.append(self.delta_line(current, k, layer, t, r, delta, _d(LOSS, a), z, g))
+            lines.append(self.delta_line(current, k, layer, t, r, delta, _d(self.own, a), z, g))
         return lines
 
     def delta_line(self, current, k, layer, t, r, delta, above, z, g) -> MatrixLine:
@@ -205,9 +208,9 @@ class SequenceWork(TypedWork):
         parts = ["the output's part" if local else "", "what $t + 1$ carries back" if t < self.T else ""]
         said = " plus ".join(p for p in parts if p)
         note = (said, said.replace("$t + 1$", "t + 1")) if t == self.T or t == self.T - 1 else None
-        lines = [MatrixLine((_d(LOSS, h),), (tuple(general), tuple(explicit),
+        lines = [MatrixLine((_d(self.own, h),), (tuple(general), tuple(explicit),
                                              (self.rows(self.rnn.a, g, t - 1),)), note=note)]
-        lines.append(self.delta_line(current, k, self.rnn, t, t - 1, delta, _d(LOSS, h), z, g))
+        lines.append(self.delta_line(current, k, self.rnn, t, t - 1, delta, _d(self.own, h), z, g))
         return lines
 
     def gradients(self, value, g) -> list:
@@ -250,7 +253,7 @@ class SequenceWork(TypedWork):
             Op("+"), Named("\\dots", "…"), Op("+")) + terms[-1][0],)
         if len(terms) == 1 and len(terms[0][1]) == 1:  # δ itself: its matrix is the result
             forms = (general,)
-        return MatrixLine((_d(LOSS, param),), forms + ((result,),), note=note)
+        return MatrixLine((_d(self.own, param),), forms + ((result,),), note=note)
 
 
 def _sup(l: int) -> str:
