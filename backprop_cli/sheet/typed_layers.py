@@ -1,8 +1,9 @@
 """A layered solution with a batchnorm or rnn layer laid out as a Worksheet: the network
 given, each layer's formulas the way a course writes them (batch normalization's forward
 pass and its backward pass through x̂, σ² and μ; the recurrence and backpropagation
-through time), the worked passes entry by entry (the engine's lines, from the one scalar
-graph), a line per time step with hₜ and ∂ℓ/∂hₜ as vectors, and the gradients as matrices.
+through time), the worked passes as `view` says: in the layer's own matrix notation with
+numbers (typed_batch.py, typed_sequence.py) and/or entry by entry (the engine's lines, from
+the one scalar graph), the network drawn (typed_diagram.py), the gradients as matrices.
 
 This is the stage after solving: nothing is computed here.
 """
@@ -46,8 +47,8 @@ def build_typed_sheet(solution: NetworkSolution, view: str = "matrix",
     matrix = typed_matrix_sections(solution) if matrix_lines and view != "scalar" else None
     if matrix is None:  # not written in matrices (symbolic entries, batch_size): every entry
         sections += worked
-        if kind == "rnn" and matrix_lines and view != "scalar":  # hₜ and ∂ℓ/∂hₜ at a glance before the worked lines
-            sections[1:1] = _time_steps(solution)
+        if kind == "rnn" and matrix_lines and view != "scalar":
+            sections[1:1] = _time_steps(solution)  # hₜ and ∂ℓ/∂hₜ at a glance, then every entry
     else:
         sections += matrix
         if view == "both":
