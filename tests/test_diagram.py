@@ -17,9 +17,8 @@ from backprop_cli.settings import Settings
 from backprop_cli.sheet import build_sheet
 from support import PROBLEMS, example_paths, require_pdftotext
 
-#: a network with batchnorm or rnn layers (issue 18) is not drawn yet: no picture to test
-DRAWN = [p for p in example_paths() if "function:" not in p.read_text(encoding="utf-8")
-         and not re.search(r"type: (batchnorm|rnn)\b", p.read_text(encoding="utf-8"))]
+#: every example with a network: the calculus form's functions are not drawn
+DRAWN = [p for p in example_paths() if "function:" not in p.read_text(encoding="utf-8")]
 IDS = [p.stem for p in DRAWN]
 
 
@@ -323,3 +322,50 @@ def test_a_picture_too_tall_or_too_wide_is_drawn_smaller():
         tex = render(solve_text(spec), "latex", Settings(fragment=True))
         assert "transform shape" in tex
         assert_fits_and_apart(tex, spec[:20])
+
+
+# -- batch normalization and recurrent layers (issue 18) ----------------------------------------
+
+
+def _typed_structure(sheet):
+    """Columns of unit labels (Unicode; "" for a row left empty) and (source, target, label)
+    edges, a label by its Unicode."""
+    d = sheet.diagram
+    label = lambda u: "" if u.kind == "space" else getattr(u.label, "unicode", u.label)  # noqa: E731
+    by_key = {u.key: label(u) for c in d.columns for u in c}
+    return ([[label(u) for u in c] for c in d.columns],
+            {(by_key[e.source], by_key[e.target], getattr(e.label, "unicode", e.label)) for e in d.edges})
+
+
+def test_an_rnn_is_drawn_unrolled_over_its_time_steps():
+    columns, edges = _typed_structure(sheet_of("rnn_three_steps"))
+    assert columns == [["", "h₀", ""], ["ŷ₁", "h₁", "x₁"], ["ŷ₂", "h₂", "x₂"], ["ŷ₃", "h₃", "x₃"]]
+    assert edges == {("h₀", "h₁", "Wₕₕ"), ("h₁", "h₂", "Wₕₕ"), ("h₂", "h₃", "Wₕₕ"),
+                     ("x₁", "h₁", "Wₓₕ"), ("x₂", "h₂", "Wₓₕ"), ("x₃", "h₃", "Wₓₕ"),
+                     ("h₁", "ŷ₁", "W⁽²⁾"), ("h₂", "ŷ₂", "W⁽²⁾"), ("h₃", "ŷ₃", "W⁽²⁾")}
+    d = sheet_of("rnn_three_steps").diagram
+    assert d.captions == ("$h_0 = 0$", "$t = 1$", "$t = 2$", "$t = 3$") and not d.between
+
+
+def test_a_long_sequence_draws_its_first_steps_dots_and_its_last():
+    """Eight steps, the output read at the last: x₁, x₂, …, x₈; ŷ only at t = 8."""
+    spec = (PROBLEMS / "rnn_three_steps.yaml").read_text(encoding="utf-8")
+    spec = spec.replace("output: all", "output: last").replace(
+        "{x: [1, 0.5, -1], y: [0.5, 0.2, -0.4]}", "{x: [1, 0.5, -1, 0, 2, 1, -0.5, 0.25], y: 0.3}")
+    sheet = build_sheet(solve_text(spec), Settings(), matrix_lines=True)
+    columns, edges = _typed_structure(sheet)
+    assert columns == [["", "h₀", ""], ["", "h₁", "x₁"], ["", "h₂", "x₂"], ["", "⋯", ""], ["ŷ₈", "h₈", "x₈"]]
+    assert ("h₂", "⋯", "Wₕₕ") in edges and ("⋯", "h₈", "Wₕₕ") in edges
+    assert ("h₈", "ŷ₈", "W⁽²⁾") in edges and not any(t.startswith("ŷ") and s != "h₈" for s, t, _ in edges)
+    assert_fits_and_apart(render(solve_text(spec), "latex", Settings(fragment=True)), "rnn8")
+
+
+def test_a_batchnorm_layer_is_a_column_fed_one_to_one():
+    sheet = sheet_of("batchnorm_batch_of_four")
+    columns, edges = _typed_structure(sheet)
+    assert columns == [["x₁", "x₂"], ["a⁽¹⁾₁", "a⁽¹⁾₂"], ["1", "a⁽²⁾₁", "a⁽²⁾₂"], ["ŷ"]]
+    into_bn = {(s, t) for s, t, _ in edges if t.startswith("a⁽²⁾")}
+    assert into_bn == {("a⁽¹⁾₁", "a⁽²⁾₁"), ("a⁽¹⁾₂", "a⁽²⁾₂")}  # unit j from unit j alone
+    d = sheet.diagram
+    assert [b and b.unicode for b in d.between] == [None, "γ⁽²⁾, β⁽²⁾", None]
+    assert d.captions == (None, "identity", "batch norm, ReLU", "identity")

@@ -116,7 +116,10 @@ class _Picture:
         spaces (a label as narrow as it reads well; the Unicode's `=` stands for the
         width of `=` and its spaces)."""
         parts_tex, parts_uni = [], []
-        if edge.label is not None:
+        if isinstance(edge.label, Named):  # a matrix's name (an unrolled rnn's W_hh)
+            parts_tex.append(edge.label.latex)
+            parts_uni.append(edge.label.unicode)
+        elif edge.label is not None:
             parts_tex.append(self.latex(edge.label, names=self.names, digits=self.digits))
             parts_uni.append(self.unicode(edge.label, names=self.names, digits=self.digits))
         if edge.value is not None:
@@ -143,6 +146,8 @@ class _Picture:
 
     def node(self, unit: DiagramUnit) -> str:
         x, y = self.at[unit.key]
+        if unit.kind == "space":  # a row left empty (an rnn's step without an output)
+            return f"\\coordinate ({self.ids[unit.key]}) at ({x:g},{y:g});"
         style = {"bias": "bias", "loss": "loss", "dots": "inner sep=0pt"}.get(unit.kind, "unit")
         return f"\\node[{style}] ({self.ids[unit.key]}) at ({x:g},{y:g}) {{${self.math(unit.label)}$}};"
 
@@ -219,8 +224,9 @@ class _Picture:
         low = min(y for _, y in self.at.values()) - RADIUS - 0.35
         high = max(y for _, y in self.at.values()) + RADIUS + 0.3
         for c, key in enumerate(self.diagram.captions):
-            if key is not None:
-                out.append(f"\\node at ({self.xs[c]:g},{low:g}) {{{ACTIVATIONS[key].word[0]}}};")
+            if key is not None:  # an activation's key, or the caption's own text (LaTeX)
+                text = ACTIVATIONS[key].word[0] if key in ACTIVATIONS else key
+                out.append(f"\\node at ({self.xs[c]:g},{low:g}) {{{text}}};")
         for c, name in enumerate(self.diagram.between):
             if name is not None:
                 middle = (self.xs[c] + self.xs[c + 1]) / 2
@@ -246,7 +252,8 @@ def _column_xs(columns: list, edges: tuple) -> list:
     labels = [0] * max(len(columns) - 1, 1)
     for edge in edges:
         if edge.label is not None or edge.value is not None:
-            labels[min(column[edge.source], column[edge.target])] += 1
+            # an edge within a column (an unrolled rnn's xₜ → hₜ) counts for the gap after it
+            labels[min(column[edge.source], column[edge.target], len(labels) - 1)] += 1
     wants = [MAX_GAP * (1 + min(n, 12) / 24) for n in labels[:len(columns) - 1]]
     scale = min(1, SPAN / sum(wants)) if wants else 1
     xs = [0.0]
@@ -265,7 +272,7 @@ def _ordered(diagram: Diagram) -> list[list]:
     row = {u.key: r - (len(columns[0]) - 1) / 2 for r, u in enumerate(columns[0])}
     for column in diagram.columns[1:]:
         def rank(unit, r):
-            if unit.kind in ("bias", "dots", "input", "unit") and diagram.captions:
+            if unit.kind in ("bias", "dots", "input", "unit", "space") and diagram.captions:
                 return (0, r)  # the layered form: its units in their order
             if unit.kind == "bias":
                 return (0, r)  # atop its column

@@ -36,7 +36,7 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
     problem = solution.problem
     scalar = solution.scalar
     if typed_layers.typed(problem):  # batchnorm, rnn: their own notation (sheet/typed_layers.py)
-        return typed_layers.build_typed_sheet(solution, view)
+        return typed_layers.build_typed_sheet(solution, view, matrix_lines)
     if scalar is not None and scalar.graph.batches is not None:
         # batch_size: each pass has its own samples; the matrix layout's batch is the whole
         # data, so the passes are worked entry by entry

@@ -1,8 +1,9 @@
 """A layered solution with a batchnorm or rnn layer laid out as a Worksheet: the network
 given, each layer's formulas the way a course writes them (batch normalization's forward
 pass and its backward pass through x̂, σ² and μ; the recurrence and backpropagation
-through time), the worked passes entry by entry (the engine's lines, from the one scalar
-graph), a line per time step with hₜ and ∂ℓ/∂hₜ as vectors, and the gradients as matrices.
+through time), the worked passes as `view` says: in the layer's own matrix notation with
+numbers (typed_batch.py, typed_sequence.py) and/or entry by entry (the engine's lines, from
+the one scalar graph), the network drawn (typed_diagram.py), the gradients as matrices.
 
 This is the stage after solving: nothing is computed here.
 """
@@ -17,9 +18,13 @@ from ..vocab import ACTIVATIONS, LOSSES
 from . import graph as scalar_sheet
 from .model import (Architecture, Derivation, Gradients, Losses, LossRule, Mat, MatrixLine,
                     Named, Op, Section, Tensors, Vectors, Worksheet)
-from .updates import loss_places, training
+from .typed_diagram import typed_diagram
+from .typed_batch import BatchWork
+from .typed_sequence import SequenceWork
+from .updates import loss_places, step_title, training
 
-GENERAL = "The network in matrix form"  # the title sheet/layered.py gives this part
+GENERAL = "The network in matrix form"  # the titles sheet/layered.py gives these parts
+SCALAR = "Entry by entry (scalar view)"
 WORDS = {"batchnorm": "batch-norm", "rnn": "recurrent"}
 
 
@@ -29,20 +34,59 @@ def typed(problem) -> str | None:
     return next((k for k in kinds if k in WORDS), None)
 
 
-def build_typed_sheet(solution: NetworkSolution, view: str = "matrix") -> Worksheet:
+def build_typed_sheet(solution: NetworkSolution, view: str = "matrix",
+                      matrix_lines: bool = True) -> Worksheet:
+    """`view` as for dense layers: the passes in the layer's matrix notation (matrix), entry
+    by entry (scalar) or both; `matrix_lines=False` (the JSON, a notebook) leaves out the
+    matrix notation's passes, as sheet/layered.py does."""
     problem, scalar = solution.problem, solution.scalar
     kind = typed(problem)
     general = _batchnorm_general(problem) if kind == "batchnorm" else _rnn_general(problem)
     sections = [Section(GENERAL, tuple(general), level=0)]
     worked = scalar_sheet.sections(scalar)
-    sections += worked
-    if kind == "rnn":  # at a glance before the worked lines (LaTeX sets matrix lines first too)
-        sections[1:1] = _time_steps(solution)
-    names = scalar.graph.names.names
+    matrix = typed_matrix_sections(solution) if matrix_lines and view != "scalar" else None
+    if matrix is None:  # not written in matrices (symbolic entries, batch_size): every entry
+        sections += worked
+        if kind == "rnn" and matrix_lines and view != "scalar":
+            sections[1:1] = _time_steps(solution)  # hₜ and ∂ℓ/∂hₜ at a glance, then every entry
+    else:
+        sections += matrix
+        if view == "both":
+            sections.append(Section(SCALAR, level=0))
+            sections += worked
+    names = dict(scalar.graph.names.names)
     return Worksheet(form="network", title=problem.title, notes=problem.notes,
                      warnings=scalar_sheet.warnings(solution.warnings), given=_given(solution),
                      sections=tuple(sections), summary=_summary(solution), names=names,
-                     steps=scalar_sheet.steps(worked), solution=solution, diagram=None)
+                     steps=scalar_sheet.steps(worked), solution=solution,
+                     diagram=typed_diagram(solution))
+
+
+def typed_matrix_sections(solution) -> list | None:
+    """The matrix view's sections, or None where it cannot be written with numbers (a
+    symbolic entry, batch_size's passes): the entry-by-entry lines say it all then."""
+    scalar = solution.scalar
+    if scalar is None or scalar.graph.batches is not None:
+        return None
+    for current in scalar.passes:
+        for sample in current.samples:
+            values = list(sample.values.values()) + list(sample.given.values()) + list(current.params.values())
+            if any(v is None or not v.is_number for v in values):
+                return None
+    kind = next(getattr(l, "type", "dense") for l in solution.problem.layers
+                if getattr(l, "type", "dense") in ("batchnorm", "rnn"))
+    worker = (BatchWork if kind == "batchnorm" else SequenceWork)(solution)
+    sections = []
+    for current in scalar.passes:
+        after = "" if current.iteration == 0 else f" after step {current.iteration}"
+        sections += worker.forward(current, after)
+        if current.gradients and current.iteration == 0:
+            sections += worker.backward(current)
+        update = [u for u in scalar.updates if u.iteration == current.iteration + 1]
+        if update:
+            sections.append(Section(step_title(scalar.graph, update[0].iteration),
+                                    tuple(worker.update(current, update[0])), matrix=True))
+    return sections
 
 
 def _layer_parts(problem) -> tuple:
