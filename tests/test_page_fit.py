@@ -137,6 +137,19 @@ def test_a_long_line_is_set_in_rows_that_fit():
     assert set_rows("=", ["a + b", "c"], 30.0) == ["= a + b = c"]
 
 
+def test_a_sum_of_products_is_cut_before_a_term_not_inside_a_product():
+    """'[a][b] + [c] ⏎ · [d]' splits the product c d the eye reads as one: the row is cut
+    before '+ [c]' instead, where the whole term fits on the next row."""
+    from backprop_cli.render.lines import PRODUCT
+
+    factor = r"\begin{bmatrix}0.12345 & -0.54321 & 0.67891\end{bmatrix}"
+    parts = [(factor, PRODUCT + factor, "+ " + factor, PRODUCT + factor),
+             "0.5"]
+    rows = set_rows("=", parts, 2.6 * measure(factor))
+    assert len(rows) == 2 and rows[1].startswith(r"\quad {}+ ")
+    assert r"\cdot" not in rows[0] and all(measure(row) <= 2.6 * measure(factor) for row in rows)
+
+
 def test_a_fragment_has_less_room_than_the_document():
     lefts = [r"\frac{\partial L}{\partial w_{1}}"]
     assert room(Settings(fragment=True), lefts) < room(Settings(), lefts) < room(Settings(paper="letter"), lefts)

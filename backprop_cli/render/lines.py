@@ -135,15 +135,27 @@ def set_rows(relation: str, parts, room_em: float, extra: float = 0.0) -> list[s
     for i, part in enumerate(parts):
         lead = relation if i == 0 else "="
         pieces = list(part) if isinstance(part, tuple) else _pieces(part, room_em - RELATION - INDENT)
+        term = None  # (where in `current` the last term after the first began, its width)
         for j, piece in enumerate(pieces):
             text = f"{lead} {piece}" if j == 0 else _joined(piece)
             width = measure(text) if j == 0 else measure(text) + 0.2
             # a form cut over rows starts a row of its own: '= x₂ ⏎ · (…)' reads as '= x₂'
             own_row = j == 0 and len(pieces) > 1 and measure(pieces[0]) < STUB * room_em
             if current and used + width <= room_em and not own_row:
+                if j and piece[:1] in "+-":
+                    term = (len(current) + 1, used)
                 current += " " + text
                 used += width
                 continue
+            if j and piece.startswith(PRODUCT) and term is not None and \
+                    INDENT + used - term[1] + width <= room_em:
+                # a product does not fit after its first factor: cut before its term
+                # instead ('+ [δ₃] ⏎ · [h₂ᵀ]' splits a product the eye reads as one)
+                rows.append(current[:term[0] - 1])
+                current = f"\\quad {{}}{current[term[0]:]} {text}"
+                used, term = INDENT + used - term[1] + width, None
+                continue
+            term = None
             if current:
                 rows.append(current)
             if j == 0:

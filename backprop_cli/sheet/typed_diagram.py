@@ -84,7 +84,7 @@ def batchnorm_diagram(solution) -> Diagram:
 
 def _at(letter_tex: str, letter_uni: str, t) -> Named:
     sub = str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-    return Named(f"{{{letter_tex}}}_{{{t}}}" if "^" in letter_tex else f"{letter_tex}_{{{t}}}",
+    return Named(f"{{{letter_tex}}}_{{{t}}}" if "_" in letter_tex else f"{letter_tex}_{{{t}}}",
                  letter_uni + sub)
 
 

@@ -21,7 +21,7 @@ OWN, TOTAL = Named("\\ell", "ℓ"), Named("L", "L")
 def _at(latex: str, uni: str, t) -> Named:
     """A quantity at time step t: h_{2}, z^{(2)}_{3} (t may be the letter t or t+1)."""
     sub = subscript(str(t)) if str(t).isdigit() else ("ₜ₊₁" if t == "t+1" else "ₜ")
-    return Named(f"{{{latex}}}_{{{t}}}" if "^" in latex else f"{latex}_{{{t}}}", uni + sub)
+    return Named(f"{{{latex}}}_{{{t}}}" if "_" in latex else f"{latex}_{{{t}}}", uni + sub)
 
 
 class SequenceWork(TypedWork):
