@@ -23,7 +23,7 @@ import sympy as sp
 
 from ..graph import Graph, Name, Naming, Node, derive_name, layer_indexed, notation_name
 from ..vocab import ACTIVATIONS, LOSSES
-from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, training
+from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, penalty_of, training
 
 EPS = sp.Symbol("eps:batchnorm", positive=True)
 
@@ -46,6 +46,14 @@ class BatchLayer:
 
     def parameters(self) -> tuple:
         return self.params
+
+    def penalised(self, biases: bool) -> tuple:
+        """What regularization: covers: a dense layer's W (and b); batchnorm's β as a bias,
+        its γ never (a scale of the normalized x̂, not a weight: pulling it to 0 would
+        silence the unit, so norm parameters are left out of weight decay)."""
+        if self.type == "batchnorm":
+            return self.params[1:] if biases else ()
+        return self.params if biases else self.params[:1]
 
     def computed(self) -> tuple:
         """μ, σ², x̂ (a batchnorm layer's), z and a, as the JSON and quantities() give them."""
@@ -162,6 +170,7 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
     graph = Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=(sample,), reduction="sum", names=naming, output=previous.entries[-1][-1],
+                  penalty=penalty_of(problem, layers, naming),
                   **training(problem, naming, 1))  # the batch is one sample of the graph
     return graph, Network(problem, x, y, tuple(layers))
 

@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..graph import Graph, Name, Naming, Node, notation_name
 from ..vocab import ACTIVATIONS, LOSSES
-from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, training
+from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, penalty_of, training
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -40,6 +40,12 @@ class SequenceLayer:
 
     def parameters(self) -> tuple:
         return self.params
+
+    def penalised(self, biases: bool) -> tuple:
+        """What regularization: covers: the weights (W_xh and W_hh, or W), and the bias
+        when `biases: true`. The last of `params` is the bias when the layer has one."""
+        weights = 2 if self.type == "rnn" else 1
+        return self.params if biases else self.params[:weights]
 
     def computed(self) -> tuple:
         return (self.z, self.a)
@@ -199,7 +205,8 @@ def build_rnn_graph(problem) -> tuple[Graph, Network]:
                   targets=tuple(s for row in y.entries for s in row) if problem.loss else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=tuple(samples), reduction=problem.reduction, names=naming,
-                  output=previous.entries[-1][-1], **training(problem, naming, len(samples)))
+                  output=previous.entries[-1][-1], penalty=penalty_of(problem, layers, naming),
+                  **training(problem, naming, len(samples)))
     return graph, Network(problem, x, y, tuple(layers))
 
 

@@ -201,9 +201,6 @@ class _NetworkReader:
                                                "numbers of units; add 'loss:'" if loss is None else
                                                "with symbolic sizes there are no weights to penalise")
             regularization = r.regularization(top, (), layered=True, optimizer=optimizer)
-            if rnn is not None or _typed(layers, "batchnorm") is not None:
-                self.fail(("regularization",), "a penalty with batchnorm or rnn layers is not "
-                                               "supported yet; remove regularization:")
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,
