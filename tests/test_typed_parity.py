@@ -10,14 +10,13 @@ numeric solve of the same problem.
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 
 import pytest
 import yaml
 
-from test_batchnorm_rnn import (BATCHNORM_WITH_BIAS, PROBLEMS, ROOT, RNN_LAST, TOL, _batchnorm_case,
+from test_batchnorm_rnn import (BATCHNORM_WITH_BIAS, PROBLEMS, ROOT, RNN_LAST, _batchnorm_case,
                                 _close, _compare, _rnn_case, _solve)
 
 
@@ -75,3 +74,120 @@ def test_gamma_is_left_out_of_the_penalty():
     assert run.returncode == 0, run.stderr
     line = next(l for l in run.stdout.splitlines() if l.strip().startswith("R = "))
     assert "β⁽²⁾" in line and "W⁽¹⁾" in line and "γ" not in line, line
+
+
+# --- mini-batches (batch_size) --------------------------------------------------------------
+
+def _torch_batched(torch, params: dict, loss_on, lr: float, batches: list, final):
+    """torch's SGD on batches[t] at step t: the first batch's loss and gradients, then after
+    each step the parameters and the loss on the next batch (after the last, `final()`)."""
+    optimizer = torch.optim.SGD(list(params.values()), lr=lr)
+    out = {"updates": []}
+    for t, rows in enumerate(batches):
+        optimizer.zero_grad()
+        loss = loss_on(rows)
+        loss.backward()
+        if t == 0:
+            out["loss"] = float(loss.detach())
+            out["gradients"] = {n: p.grad.clone() for n, p in params.items()}
+        optimizer.step()
+        with torch.no_grad():
+            after = loss_on(batches[t + 1]) if t + 1 < len(batches) else final()
+        out["updates"].append(({n: p.detach().clone() for n, p in params.items()}, float(after), rows))
+    return out
+
+
+def _compare_batched(data: dict, theirs: dict, torch) -> None:
+    _close([data["loss"]], torch.tensor([theirs["loss"]], dtype=torch.float64), "the first batch's loss")
+    for name, grad in theirs["gradients"].items():
+        _close(data["gradients"][name], grad, f"dL/d{name} on the first batch")
+    assert len(data["updates"]) == len(theirs["updates"])
+    for k, (params, loss, rows) in enumerate(theirs["updates"]):
+        for name, value in params.items():
+            _close(data["updates"][k]["params"][name], value, f"{name} after step {k + 1}")
+        _close([data["updates"][k]["loss"]], torch.tensor([loss], dtype=torch.float64), f"loss after step {k + 1}")
+        assert data["updates"][k]["batch"] == [i + 1 for i in rows]
+
+
+BATCHNORM_BATCHED = [("example, B = 2, 3 steps", (PROBLEMS / "batchnorm_batch_of_four.yaml").read_text(),
+                      "{type: sgd, lr: 0.1, steps: 3, batch_size: 2}"),
+                     ("bias, tanh, eps, 6 samples, B = 3", BATCHNORM_WITH_BIAS.replace(
+                         "  - {x: [-2, 1.5], y: 0.9}\n",
+                         "  - {x: [-2, 1.5], y: 0.9}\n  - {x: [0.3, 0.3], y: 0.1}\n"
+                         "  - {x: [1, -1], y: -0.2}\n  - {x: [-0.5, 2], y: 0.6}\n"),
+                      "{type: sgd, lr: 0.2, steps: 4, batch_size: 3}")]
+
+
+@pytest.mark.parametrize("what,base,opt", BATCHNORM_BATCHED, ids=[b[0] for b in BATCHNORM_BATCHED])
+def test_batchnorm_mini_batches_agree_with_torch(what, base, opt):
+    """Each step normalizes over its own mini-batch (torch's training mode on that batch);
+    the loss after the last step is the mean of the mini-batches' losses."""
+    torch = pytest.importorskip("torch")
+    text = base.replace(base[base.index("optimizer:"):].splitlines()[0], f"optimizer: {opt}")
+    spec = yaml.safe_load(text)
+    params, _ = _batchnorm_case(torch, spec)
+    first, norm_w = params["W1"], params["gamma2"]
+    layers = spec["network"]["layers"]
+    eps = float(layers[1].get("eps", 1e-5))
+    act = {"relu": torch.relu, "tanh": torch.tanh}[layers[1]["activation"]]
+    x = torch.tensor([s["x"] for s in spec["data"]], dtype=torch.float64)
+    y = torch.tensor([[s["y"]] for s in spec["data"]], dtype=torch.float64)
+
+    def loss_on(rows):
+        a = x[rows] @ first.T + (params["b1"] if "b1" in params else 0)
+        norm = torch.nn.functional.batch_norm(a, None, None, norm_w, params["beta2"],
+                                              training=True, eps=eps)
+        yhat = act(norm) @ params["W3"].T + params["b3"]
+        return 0.5 * ((yhat - y[rows]) ** 2).sum(dim=1).mean()
+    B = spec["optimizer"]["batch_size"]
+    n, steps = len(spec["data"]), spec["optimizer"]["steps"]
+    blocks = [list(range(k, k + B)) for k in range(0, n, B)]
+    batches = [blocks[t % len(blocks)] for t in range(steps)]
+    theirs = _torch_batched(torch, params, loss_on, spec["optimizer"]["lr"], batches,
+                            lambda: sum(loss_on(b) for b in blocks) / len(blocks))
+    _compare_batched(_solve(text), theirs, torch)
+
+
+def _rnn_rows(torch, spec: dict):
+    """torch.nn.RNN as _rnn_case builds it, its loss on any rows (the mean over them)."""
+    params, _ = _rnn_case(torch, spec)
+    p = spec["network"]["layers"][0]
+    units = len(spec["params"]["Whh1"])
+    rnn = torch.nn.RNN(spec["network"]["inputs"], units, nonlinearity=p.get("activation", "tanh"),
+                       batch_first=True).double()
+    with torch.no_grad():
+        rnn.bias_hh_l0.zero_()
+    x = torch.tensor([[[v] if not isinstance(v, list) else v for v in s["x"]] for s in spec["data"]],
+                     dtype=torch.float64)
+    every = p.get("output", "last") == "all"
+    y = torch.tensor([[[v] if not isinstance(v, list) else v for v in s["y"]] if every else
+                      ([s["y"]] if not isinstance(s["y"], list) else s["y"]) for s in spec["data"]],
+                     dtype=torch.float64)
+
+    def loss_on(rows):
+        # the shared parameters, through torch's own RNN functional with them as weights
+        h0 = torch.tensor([[p["h0"]] * len(rows)], dtype=torch.float64) if "h0" in p else None
+        hs, _ = torch.func.functional_call(
+            rnn, {"weight_ih_l0": params["Wxh1"], "weight_hh_l0": params["Whh1"],
+                  "bias_ih_l0": params["b1"], "bias_hh_l0": rnn.bias_hh_l0}, (x[rows], h0))
+        out = hs if every else hs[:, -1, :]
+        yhat = out @ params["W2"].T + params["b2"]
+        return torch.nn.functional.mse_loss(yhat, y[rows], reduction="sum") / 2 / len(rows)
+    return params, loss_on
+
+
+@pytest.mark.parametrize("B,steps", [(1, 3), (2, 3)])
+def test_rnn_mini_batches_agree_with_torch(B, steps):
+    """An rnn steps on batch_size samples in order, cycling, as a dense network does."""
+    torch = pytest.importorskip("torch")
+    text = RNN_LAST.replace("- {x: [[-1, 1], [0, 0.5], [2, -1], [0, 0]], y: -0.6}\n",
+                            "- {x: [[-1, 1], [0, 0.5], [2, -1], [0, 0]], y: -0.6}\n"
+                            "  - {x: [[0.5, 0.5], [1, -1], [0, 0], [-1, 2]], y: 0.1}\n") \
+        .replace("optimizer: {type: sgd, lr: 0.5, steps: 2}",
+                 f"optimizer: {{type: sgd, lr: 0.5, steps: {steps}, batch_size: {B}}}")
+    spec = yaml.safe_load(text)
+    params, loss_on = _rnn_rows(torch, spec)
+    n = len(spec["data"])
+    batches = [[(t * B + j) % n for j in range(B)] for t in range(steps)]
+    theirs = _torch_batched(torch, params, loss_on, 0.5, batches, lambda: loss_on(list(range(n))))
+    _compare_batched(_solve(text), theirs, torch)

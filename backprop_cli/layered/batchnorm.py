@@ -87,7 +87,7 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
     notation = problem.notation
     style = notation.layer_index
     sizes = problem.sizes
-    m = len(problem.data)
+    m = rows_per_batch(problem)
     names = problem.input_names
     x = _batch(naming, Name("x", "x", "x"), "x", m, sizes[0], "x")
     if names:  # the inputs' own names, each marked with its sample
@@ -157,22 +157,38 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
         loss = Node(loss_symbol, expr, display, given=True, written=display)
         nodes.append(loss)
 
-    sample = {EPS: sp.Rational(problem.layers[_bn_index(problem)].eps.numerator,
-                               problem.layers[_bn_index(problem)].eps.denominator)}
-    for i, given in enumerate(problem.data):
-        for symbol, value in zip(x.entries[i], given.x):
-            sample[symbol] = sp.Rational(value.numerator, value.denominator)
-        if problem.loss is not None:
-            for symbol, value in zip(y.entries[i], given.y):
+    eps = problem.layers[_bn_index(problem)].eps
+    samples = []
+    for start in range(0, len(problem.data), m):  # each mini-batch (or the batch) one sample
+        sample = {EPS: sp.Rational(eps.numerator, eps.denominator)}
+        for i, given in enumerate(problem.data[start:start + m]):
+            for symbol, value in zip(x.entries[i], given.x):
                 sample[symbol] = sp.Rational(value.numerator, value.denominator)
+            if problem.loss is not None:
+                for symbol, value in zip(y.entries[i], given.y):
+                    sample[symbol] = sp.Rational(value.numerator, value.denominator)
+        samples.append(sample)
     inputs = (EPS,) + tuple(s for row in x.entries for s in row)
     targets = tuple(s for row in y.entries for s in row) if problem.loss is not None else ()
+    fields = training(problem, naming, 1)
+    if len(samples) > 1:  # step t works mini-batch t, cycling through the data in order
+        fields["batches"] = tuple((t % len(samples),) for t in range(problem.optimizer.steps))
+        # a mini-batch's loss L_ℬ (marked with the mini-batch: L_ℬ[²]), not ℓ, a row's
+        fields["sample_loss_name"] = Name("L_{\\mathcal{B}}", "L_ℬ", "L_batch")
+    # a mini-batch's loss is already its mean (or sum) over its rows: the mini-batches'
+    # losses are reduced alike, so "all the data" is the mean over every row
     graph = Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
-                  samples=(sample,), reduction="sum", names=naming, output=previous.entries[-1][-1],
-                  penalty=penalty_of(problem, layers, naming),
-                  **training(problem, naming, 1))  # the batch is one sample of the graph
+                  samples=tuple(samples), reduction="sum" if len(samples) == 1 else problem.reduction,
+                  names=naming, output=previous.entries[-1][-1],
+                  penalty=penalty_of(problem, layers, naming), **fields)
     return graph, Network(problem, x, y, tuple(layers))
+
+
+def rows_per_batch(problem) -> int:
+    """The rows one pass normalizes over: batch_size's mini-batch, else the whole data."""
+    size = problem.optimizer.batch_size if problem.optimizer is not None else None
+    return size if size is not None and size < len(problem.data) else len(problem.data)
 
 
 def _bn_index(problem) -> int:

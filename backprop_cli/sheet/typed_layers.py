@@ -9,9 +9,13 @@ This is the stage after solving: nothing is computed here.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import sympy as sp
 
 from ..graph import LEARNING_RATE, subscript, superscript
+from ..layered.batchnorm import rows_per_batch
 from ..layered.solve import NetworkSolution
 from ..vocab import ACTIVATIONS, LOSSES
 from . import graph as scalar_sheet
@@ -34,7 +38,7 @@ def build_typed_sheet(solution: NetworkSolution, view: str = "matrix") -> Worksh
     kind = typed(problem)
     general = _batchnorm_general(problem) if kind == "batchnorm" else _rnn_general(problem)
     sections = [Section(GENERAL, tuple(general), level=0)]
-    worked = scalar_sheet.sections(scalar)
+    worked = _mini_batch_titles(scalar_sheet.sections(scalar), solution)
     sections += worked
     if kind == "rnn":  # at a glance before the worked lines (LaTeX sets matrix lines first too)
         sections[1:1] = _time_steps(solution)
@@ -86,8 +90,45 @@ def _given(solution) -> tuple:
         (Named("\\mathbf{x}", "x"), Named("\\mathbf{y}", "y"))
     out.append(Vectors(tuple(samples), names=names))
     if graph.lr is not None:
-        out.append(training(graph, symbol=LEARNING_RATE))
+        rows = _mini_batch_rows(solution)  # a graph sample is a mini-batch of `rows` samples
+        out.append(training(graph, symbol=LEARNING_RATE) if rows is None else
+                   replace(training(graph, symbol=LEARNING_RATE), batch=rows))
     return tuple(out)
+
+
+def _mini_batch_rows(solution) -> int | None:
+    """The samples per mini-batch where a batchnorm network steps on mini-batches
+    (batch_size): each is one sample of the graph, normalized by its own statistics."""
+    graph = solution.scalar.graph
+    if typed(solution.problem) != "batchnorm" or len(graph.samples) < 2:
+        return None
+    return len(solution.problem.data) // len(graph.samples)
+
+
+def _mini_batch(k: int, rows: int) -> str:
+    """'mini-batch 2 (samples 3, 4)': graph sample k (1-based) and the data's rows in it."""
+    return f"mini-batch {k} (samples {', '.join(str((k - 1) * rows + i) for i in range(1, rows + 1))})"
+
+
+def _mini_batch_titles(sections: list, solution) -> list:
+    """The worked passes' headings name a mini-batch where the scalar sheet says 'sample'."""
+    rows = _mini_batch_rows(solution)
+    if rows is None:
+        return sections
+    def title(text: str) -> str:
+        text = re.sub(r", sample (\d+)$", lambda m: ", " + _mini_batch(int(m.group(1)), rows), text)
+        return text.replace("Gradients on the sample", "Gradients on the mini-batch")
+    return [replace(section, title=title(section.title)) for section in sections]
+
+
+def _mini_batch_places(graph, after: tuple, rows: int) -> tuple:
+    """What the loss before the first step and after each step is on (loss_places's
+    wording, with mini-batches): step k's mini-batch until the last step, then all the data."""
+    def on(k: int) -> str:
+        if k >= len(graph.batches):
+            return "all the data (each mini-batch normalized by its own statistics)"
+        return f"{_mini_batch(graph.batches[k][0] + 1, rows)}, the batch of step {k + 1}"
+    return (on(0),) + tuple(on(k) for k, _ in after)
 
 
 def _summary(solution) -> tuple:
@@ -99,11 +140,16 @@ def _summary(solution) -> tuple:
                        Mat(tuple(tuple(first.gradients[e] for e in row) for row in
                                  (t.entries if t.matrix else tuple((e,) for e in t.entries)))))
                       for t in solution.network.tensors())
-        places = loss_places(scalar.graph, ())
+        rows = _mini_batch_rows(solution)
+        places = loss_places(scalar.graph, ()) if rows is None else \
+            _mini_batch_places(scalar.graph, (), rows)
         out.append(Gradients(items, trained=bool(scalar.updates), place=places[0] if places else ""))
     if first.loss is not None:
         after = scalar_sheet.losses_after(scalar)
-        out.append(Losses(scalar.loss_symbol, first.loss, after, loss_places(scalar.graph, after)))
+        rows = _mini_batch_rows(solution)
+        places = loss_places(scalar.graph, after) if rows is None else \
+            _mini_batch_places(scalar.graph, after, rows)
+        out.append(Losses(scalar.loss_symbol, first.loss, after, places))
     return tuple(out)
 
 
@@ -142,7 +188,7 @@ def _batchnorm_general(problem) -> list:
     B, Bu = f"\\beta^{{({l})}}", superscript(f"β⁽{l}⁾")
     Z, Zu = f"z^{{({l})}}", superscript(f"z⁽{l}⁾")
     f, fu = ACTIVATIONS[layer.activation].symbol
-    m = len(problem.data)
+    m = rows_per_batch(problem)  # batch_size's mini-batch, or the whole data
     eps, eps_u = _decimal(layer.eps)
     root, rootu = f"\\sqrt{{{V} + \\epsilon}}", f"√({Vu} + ε)"
     d = lambda q, qu: (f"\\frac{{\\partial L}}{{\\partial {q}}}", f"∂L/∂{qu}")  # noqa: E731
@@ -156,9 +202,10 @@ def _batchnorm_general(problem) -> list:
     if layer.activation != "identity":
         A, Au = f"a^{{({l})}}", superscript(f"a⁽{l}⁾")
         forward.append(_line((f"{A}[i]", f"{Au}[i]"), (f"{f}\\left({Z}[i]\\right)", f"{fu}({Zu}[i])")))
-    intro = (f"per unit, over the batch of $m = {m}$ samples $[i]$; the biased variance; "
+    batch = "batch" if m == len(problem.data) else "mini-batch (batch_size)"
+    intro = (f"per unit, over the {batch} of $m = {m}$ samples $[i]$; the biased variance; "
              f"$\\epsilon = {eps}$",
-             f"per unit, over the batch of m = {m} samples [i]; the biased variance; ε = {eps_u}")
+             f"per unit, over the {batch} of m = {m} samples [i]; the biased variance; ε = {eps_u}")
     blocks = [Derivation(f"Batch normalization (layer {l}), forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
