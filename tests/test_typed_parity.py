@@ -191,3 +191,131 @@ def test_rnn_mini_batches_agree_with_torch(B, steps):
     batches = [[(t * B + j) % n for j in range(B)] for t in range(steps)]
     theirs = _torch_batched(torch, params, loss_on, 0.5, batches, lambda: loss_on(list(range(n))))
     _compare_batched(_solve(text), theirs, torch)
+
+
+# --- symbolic (null) entries ------------------------------------------------------------------
+
+def _substituted(value, numbers: dict):
+    """A JSON value (a number, or a formula in the plain names) with `numbers` put in."""
+    import sympy as sp
+    if isinstance(value, list):
+        return [_substituted(v, numbers) for v in value]
+    if not isinstance(value, str):
+        return value
+    expr = sp.sympify(value)  # the JSON contract's own formula text (tests only)
+    return float(expr.subs({sp.Symbol(k): sp.Rational(v) for k, v in numbers.items()}))
+
+
+def _symbolic_against_numeric(symbolic: str, numeric: str, numbers: dict) -> dict:
+    """The symbolic solve's loss, gradients and stepped parameters with `numbers` put in for
+    its symbols are the numeric solve's, to 1e-10; returns the numeric JSON."""
+    ours, theirs = _solve(symbolic), _solve(numeric)
+    assert isinstance(ours["loss"], str), "the symbolic problem should have a formula for a loss"
+    pairs = [("loss", ours["loss"], theirs["loss"])]
+    pairs += [(f"dL/d{n}", ours["gradients"][n], theirs["gradients"][n]) for n in theirs["gradients"]]
+    pairs += [(f"{n} after the step", ours["updates"][0]["params"][n], theirs["updates"][0]["params"][n])
+              for n in theirs["updates"][0]["params"]]
+    for what, formula, number in pairs:
+        got = [v for v in _flat_all(_substituted(formula, numbers))]
+        want = _flat_all(number)
+        assert len(got) == len(want), what
+        for a, b in zip(got, want):
+            assert abs(a - b) <= 1e-10 * max(1.0, abs(b)), f"{what}: {got} != {want}"
+    return theirs
+
+
+def _flat_all(value):
+    if isinstance(value, list):
+        return [v for item in value for v in _flat_all(item)]
+    return [float(value)]
+
+
+def test_batchnorm_symbolic_gamma_beta_is_the_numeric_solve():
+    """problems/batchnorm_symbolic_gamma.yaml: γ and β null; with numbers put in, its
+    gradients are the numeric problem's, which torch's BatchNorm1d agrees with."""
+    torch = pytest.importorskip("torch")
+    symbolic = (PROBLEMS / "batchnorm_symbolic_gamma.yaml").read_text()
+    numeric = symbolic.replace("gamma2: null", "gamma2: [1.5, 0.8]") \
+        .replace("beta2: null", "beta2: [0.1, -0.2]")
+    _symbolic_against_numeric(symbolic, numeric, {"gamma2_1": "1.5", "gamma2_2": "0.8",
+                                                  "beta2_1": "0.1", "beta2_2": "-0.2"})
+    spec = yaml.safe_load(numeric)
+    params, loss = _batchnorm_case(torch, spec)
+    _compare(_solve(numeric), torch, params, loss, 0.1, 1)
+
+
+BATCHNORM_SYMBOLIC_DATA = """
+network:
+  inputs: 2
+  layers:
+    - {units: 2, activation: identity, bias: false}
+    - {type: batchnorm, activation: relu}
+    - {units: 1, activation: identity}
+params:
+  W1: [[0.5, -0.3], [0.2, 0.8]]
+  gamma2: [1.5, 0.8]
+  beta2: [0.1, -0.2]
+  W3: [[0.7, -0.4]]
+  b3: [0.05]
+loss: half_squared_error
+data:
+  - {x: [1, X12], y: 0.5}
+  - {x: [0, -1], y: Y2}
+  - {x: [2, 0.5], y: 1}
+  - {x: [-1, 1], y: 0.2}
+optimizer: {type: sgd, lr: 0.1, steps: 1}
+"""
+
+
+def test_batchnorm_symbolic_data_is_the_numeric_solve():
+    """A null input and a null target: x̂ over symbolic data, worked node by node."""
+    torch = pytest.importorskip("torch")
+    symbolic = BATCHNORM_SYMBOLIC_DATA.replace("X12", "null").replace("Y2", "null")
+    numeric = BATCHNORM_SYMBOLIC_DATA.replace("X12", "2").replace("Y2", "-0.3")
+    _symbolic_against_numeric(symbolic, numeric, {"x_2_s1": "2", "y_s2": "-0.3"})
+    params, loss = _batchnorm_case(torch, yaml.safe_load(numeric))
+    _compare(_solve(numeric), torch, params, loss, 0.1, 1)
+
+
+def test_rnn_symbolic_two_steps_is_the_numeric_solve():
+    """problems/rnn_symbolic_two_steps.yaml: W_xh, W_hh and h₀ null."""
+    torch = pytest.importorskip("torch")
+    symbolic = (PROBLEMS / "rnn_symbolic_two_steps.yaml").read_text()
+    numeric = symbolic.replace("Wxh1: null", "Wxh1: [[0.7]]").replace("Whh1: null", "Whh1: [[-0.4]]") \
+        .replace("h0: [null]", "h0: [0.3]")
+    _symbolic_against_numeric(symbolic, numeric, {"Wxh1_1_1": "0.7", "Whh1_1_1": "-0.4", "h0_0": "0.3"})
+    spec = yaml.safe_load(numeric)
+    params, loss = _rnn_case(torch, spec)
+    _compare(_solve(numeric), torch, params, loss, 0.1, 1)
+
+
+RNN_SYMBOLIC_ENTRIES = """
+network:
+  inputs: 1
+  layers:
+    - {type: rnn, units: 2, activation: tanh, output: all}
+    - {units: 1, activation: identity}
+params:
+  Wxh1: [[0.5], [-0.3]]
+  Whh1: [[0.1, U12], [0.4, 0.3]]
+  b1: [0.1, 0]
+  W2: [[0.6, -0.5]]
+  b2: [0.05]
+loss: half_squared_error
+data:
+  - {x: [1, X2, -1], y: [0.5, 0.2, Y3]}
+  - {x: [0.5, 0.5, 1], y: [0, 0.1, 0.3]}
+optimizer: {type: sgd, lr: 0.1, steps: 1}
+"""
+
+
+def test_rnn_symbolic_entries_of_two_samples_are_the_numeric_solve():
+    """A null recurrent weight, a null input and target of sample 1 (its own symbols,
+    x₂[¹] and y₃[¹], never sample 2's)."""
+    torch = pytest.importorskip("torch")
+    symbolic = RNN_SYMBOLIC_ENTRIES.replace("U12", "null").replace("X2", "null").replace("Y3", "null")
+    numeric = RNN_SYMBOLIC_ENTRIES.replace("U12", "-0.2").replace("X2", "0.5").replace("Y3", "-0.4")
+    _symbolic_against_numeric(symbolic, numeric, {"Whh1_1_2": "-0.2", "x_2_s1": "0.5", "y_3_s1": "-0.4"})
+    spec = yaml.safe_load(numeric)
+    params, loss = _rnn_case(torch, spec)
+    _compare(_solve(numeric), torch, params, loss, 0.1, 1)

@@ -103,12 +103,13 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
     values = dict(problem.params)
     params, param_values, nodes, layers = [], {}, [], []
 
-    def parameter(tensor: Tensor):
+    def parameter(tensor: Tensor):  # a null entry (or a null tensor) stays its symbol: None
         given = values[tensor.plain]
-        flat = [v for row in given for v in row] if tensor.matrix else given
+        flat = [None] * len(tensor.symbols) if given is None else \
+            [v for row in given for v in row] if tensor.matrix else given
         for symbol, value in zip(tensor.symbols, flat):
             params.append(symbol)
-            param_values[symbol] = sp.Rational(value.numerator, value.denominator)
+            param_values[symbol] = _rational(value)
 
     naming.add(EPS, Name("\\epsilon", "ε", "eps"))
     previous = x
@@ -159,14 +160,17 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
 
     eps = problem.layers[_bn_index(problem)].eps
     samples = []
-    for start in range(0, len(problem.data), m):  # each mini-batch (or the batch) one sample
+    several = len(problem.data) > m
+    for k, start in enumerate(range(0, len(problem.data), m), start=1):  # each mini-batch one sample
         sample = {EPS: sp.Rational(eps.numerator, eps.denominator)}
         for i, given in enumerate(problem.data[start:start + m]):
-            for symbol, value in zip(x.entries[i], given.x):
-                sample[symbol] = sp.Rational(value.numerator, value.denominator)
-            if problem.loss is not None:
-                for symbol, value in zip(y.entries[i], given.y):
-                    sample[symbol] = sp.Rational(value.numerator, value.denominator)
+            pairs = ((x, given.x), (y, given.y)) if problem.loss is not None else ((x, given.x),)
+            for tensor, row in pairs:
+                for j, symbol in enumerate(tensor.entries[i]):
+                    value = None if row is None else row[j]
+                    # null: the row's own symbol (x₁[²]); a later mini-batch's rows are its own
+                    sample[symbol] = _rational(value) if value is not None else \
+                        naming.sampled_input(symbol, k) if several else None
         samples.append(sample)
     inputs = (EPS,) + tuple(s for row in x.entries for s in row)
     targets = tuple(s for row in y.entries for s in row) if problem.loss is not None else ()
@@ -183,6 +187,10 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
                   names=naming, output=previous.entries[-1][-1],
                   penalty=penalty_of(problem, layers, naming), **fields)
     return graph, Network(problem, x, y, tuple(layers))
+
+
+def _rational(value):
+    return None if value is None else sp.Rational(value.numerator, value.denominator)
 
 
 def rows_per_batch(problem) -> int:

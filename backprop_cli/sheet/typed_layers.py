@@ -68,21 +68,28 @@ def _given(solution) -> tuple:
         out.append(LossRule(Named(tex, uni), len(problem.data), problem.reduction))
     tensors = []
     for tensor in network.tensors():
+        name = Named(tensor.latex, tensor.unicode)
+        if all(graph.param_values[s] is None for s in tensor.symbols):
+            tensors.append((name, None))  # null: the whole tensor a symbol, as a dense one's
+            continue
         rows = tensor.entries if tensor.matrix else tuple((e,) for e in tensor.entries)
-        tensors.append((Named(tensor.latex, tensor.unicode),
-                        Mat(tuple(tuple(graph.param_values[s] for s in row) for row in rows))))
+        tensors.append((name, Mat(tuple(tuple(s if graph.param_values[s] is None else
+                                              graph.param_values[s] for s in row) for row in rows))))
     out.append(Tensors(tuple(tensors)))
     samples = []
-    for sample in problem.data:
+    rows = len(problem.data) // len(graph.samples)  # a graph sample: 1 sample, or a (mini-)batch
+    for k, sample in enumerate(problem.data):
+        values = graph.samples[k // rows]
+        at = lambda symbol: values[symbol] if values.get(symbol) is not None else symbol  # noqa: E731
         if rnn:  # x as rows, one per time step; y likewise with output: all
-            x = Mat(tuple(tuple(sp.Rational(v.numerator, v.denominator) for v in step) for step in sample.x))
-            ys = sample.y if sample.y is None or problem.layers[0].output == "all" else (sample.y,)
-            y = None if ys is None else Mat(tuple(tuple(sp.Rational(v.numerator, v.denominator)
-                                                        for v in step) for step in ys))
-        else:
-            x = Mat(tuple((sp.Rational(v.numerator, v.denominator),) for v in sample.x))
-            y = None if sample.y is None else \
-                Mat(tuple((sp.Rational(v.numerator, v.denominator),) for v in sample.y))
+            x = Mat(tuple(tuple(at(s) for s in step) for step in network.x.entries))
+            y = None if sample.y is None else Mat(tuple(tuple(at(s) for s in step)
+                                                        for step in network.y.entries))
+        else:  # row k % rows of its (mini-)batch
+            x = Mat(tuple((at(s),) for s in network.x.entries[k % rows]))
+            y = None if sample.y is None else Mat(tuple(
+                (at(s) if problem.loss is not None or v is None else sp.Rational(v.numerator, v.denominator),)
+                for s, v in zip(network.y.entries[k % rows], sample.y)))  # no loss: y as given
         samples.append((x, y, sample.label))
     # a sequence is a matrix, a row per time step; so are its targets with output: all
     every = rnn and problem.layers[0].output == "all"
@@ -135,7 +142,8 @@ def _summary(solution) -> tuple:
     scalar = solution.scalar
     first = scalar.first
     out = []
-    if first.gradients:
+    if first.gradients and all(v.is_number for v in first.gradients.values()):
+        # symbolic gradients are the worked lines' results (as a dense network's are)
         items = tuple((Named(t.latex, t.unicode),
                        Mat(tuple(tuple(first.gradients[e] for e in row) for row in
                                  (t.entries if t.matrix else tuple((e,) for e in t.entries)))))
@@ -144,7 +152,7 @@ def _summary(solution) -> tuple:
         places = loss_places(scalar.graph, ()) if rows is None else \
             _mini_batch_places(scalar.graph, (), rows)
         out.append(Gradients(items, trained=bool(scalar.updates), place=places[0] if places else ""))
-    if first.loss is not None:
+    if first.loss is not None and first.loss.is_number:
         after = scalar_sheet.losses_after(scalar)
         rows = _mini_batch_rows(solution)
         places = loss_places(scalar.graph, after) if rows is None else \
@@ -250,9 +258,15 @@ def _rnn_general(problem) -> list:
     T = len(problem.data[0].x)
     bias = (" + b_{h}", " + bₕ") if rnn.bias else ("", "")
     # h₀ as given, a row of numbers (its transpose the column hₜ is), or 0
-    h0 = "0" if rnn.h0 is None else ", ".join(f"{float(v):g}".replace("-", "−") for v in rnn.h0)
-    h0_tex = "0" if rnn.h0 is None else "(" + h0.replace("−", "-") + ")^{\\top}"
+    h0 = "0" if rnn.h0 is None else ", ".join(  # a null entry is its symbol, h₀,ⱼ (h₀: one unit)
+        f"{float(v):g}".replace("-", "−") if v is not None else
+        "h₀" if len(rnn.h0) == 1 else f"h₀,{_subscript(j)}" for j, v in enumerate(rnn.h0, start=1))
+    h0_tex = "0" if rnn.h0 is None else "(" + ", ".join(
+        f"{float(v):g}" if v is not None else "h_{0}" if len(rnn.h0) == 1 else f"h_{{0,{j}}}"
+        for j, v in enumerate(rnn.h0, start=1)) + ")^{\\top}"
     h0_uni = "0" if rnn.h0 is None else f"({h0})ᵀ"
+    if rnn.h0 is not None and all(v is None for v in rnn.h0):  # null: h₀ itself the symbol
+        h0_tex, h0_uni = "h_0 \\text{ (symbolic)}", "h₀ (symbolic)"
     forward = [_line(("z_t", "zₜ"), (f"W_{{xh}} x_t + W_{{hh}} h_{{t-1}}{bias[0]}",
                                      f"Wₓₕ xₜ + Wₕₕ hₜ₋₁{bias[1]}")),
                _line(("h_t", "hₜ"), (f"{f}\\left(z_t\\right)", f"{fu}(zₜ)"))]
@@ -272,9 +286,11 @@ def _rnn_general(problem) -> list:
         previous, previous_u = a, au
     if every and problem.loss is not None:
         forward.append(_line(("\\ell", "ℓ"), (f"\\sum_{{t=1}}^{{{T}}} \\ell_t", f"Σₜ ℓₜ (t = 1 … {T})")))
-    intro = (f"for $t = 1, \\dots, {T}$, with $h_0 = {h0_tex}$"
+    intro = ((f"for $t = 1, \\dots, {T}$, with $h_0 = {h0_tex}$" if "symbolic" not in h0_uni else
+              f"for $t = 1, \\dots, {T}$, with ${h0_tex}$")
              + ("" if every else f"; the output is read at $T = {T}$"),
-             f"for t = 1, …, {T}, with h₀ = {h0_uni}" + ("" if every else f"; the output is read at T = {T}"))
+             (f"for t = 1, …, {T}, with h₀ = {h0_uni}" if "symbolic" not in h0_uni else
+              f"for t = 1, …, {T}, with {h0_uni}") + ("" if every else f"; the output is read at T = {T}"))
     blocks = [Derivation("The recurrence, forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
@@ -321,6 +337,9 @@ def _time_steps(solution) -> list:
     scalar, network = solution.scalar, solution.network
     rnn = network.layers[0]
     names = scalar.graph.names
+    if not all(v.is_number for sample in scalar.first.samples for v in
+               list(sample.values.values()) + [step.value for step in sample.backward]):
+        return []  # symbolic: the worked lines give each hₜ and ∂ℓ/∂hₜ by name, step by step
     sections = []
     for sample in scalar.first.samples:
         lines = []

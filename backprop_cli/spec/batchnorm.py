@@ -55,8 +55,9 @@ def read_batchnorm(net, at: tuple, entry: dict, i: int, previous, activation: st
 
 
 def check(net, top: dict, layers: tuple, data: tuple, optimizer, first_symbol) -> None:
-    """What a network with a batchnorm layer needs: a batch of two or more samples of
-    numbers, every step on the whole batch."""
+    """What a network with a batchnorm layer needs: a batch of two or more samples (numbers,
+    or null for symbols, as a dense network's), every step on the whole batch or on
+    mini-batches of two or more that divide it."""
     where = next(i for i, layer in enumerate(layers) if getattr(layer, "type", "") == "batchnorm")
     if top.get("data") is None:
         net.fail(("network", "layers", where),
@@ -76,9 +77,3 @@ def check(net, top: dict, layers: tuple, data: tuple, optimizer, first_symbol) -
                      f"every mini-batch is normalized by its own statistics, so each must have "
                      f"{size} samples; use a batch_size that divides {len(data)}, or "
                      f"{len(data) - len(data) % size} samples")
-    if first_symbol is not None and "params" not in top:
-        net.fail(("network", "layers", where), "a network with batchnorm is worked with "
-                                               "numbers: add 'params:' with every parameter")
-    if first_symbol is not None:
-        net.fail(first_symbol or ("data",), "a network with batchnorm is worked with numbers: "
-                                            "write a number here, not null")
