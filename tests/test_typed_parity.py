@@ -109,7 +109,12 @@ def _compare_batched(data: dict, theirs: dict, torch) -> None:
         assert data["updates"][k]["batch"] == [i + 1 for i in rows]
 
 
-BATCHNORM_BATCHED = [("example, B = 2, 3 steps", (PROBLEMS / "batchnorm_batch_of_four.yaml").read_text(),
+BATCHNORM_BATCHED = [("example", (PROBLEMS / "batchnorm_mini_batches.yaml").read_text(),
+                      "{type: sgd, lr: 0.1, steps: 2, batch_size: 2}"),
+                     ("batch of four, B = 2, 3 steps", (PROBLEMS / "batchnorm_batch_of_four.yaml").read_text(),
+                      "{type: sgd, lr: 0.1, steps: 3, batch_size: 2}"),
+                     ("with a penalty, B = 2, 3 steps", _regularized(
+                         (PROBLEMS / "batchnorm_batch_of_four.yaml").read_text(), "{l2: 0.05, l1: 0.01, biases: true}"),
                       "{type: sgd, lr: 0.1, steps: 3, batch_size: 2}"),
                      ("bias, tanh, eps, 6 samples, B = 3", BATCHNORM_WITH_BIAS.replace(
                          "  - {x: [-2, 1.5], y: 0.9}\n",
@@ -133,18 +138,23 @@ def test_batchnorm_mini_batches_agree_with_torch(what, base, opt):
     x = torch.tensor([s["x"] for s in spec["data"]], dtype=torch.float64)
     y = torch.tensor([[s["y"]] for s in spec["data"]], dtype=torch.float64)
 
+    reg = spec.get("regularization") or {}
+    covered = [params[n] for n in params if n[0] == "W" or (reg.get("biases") and n[0] == "b")]
+
     def loss_on(rows):
         a = x[rows] @ first.T + (params["b1"] if "b1" in params else 0)
         norm = torch.nn.functional.batch_norm(a, None, None, norm_w, params["beta2"],
                                               training=True, eps=eps)
         yhat = act(norm) @ params["W3"].T + params["b3"]
         return 0.5 * ((yhat - y[rows]) ** 2).sum(dim=1).mean()
+    penalty = (lambda: _penalty(covered, reg.get("l2", 0), reg.get("l1", 0))) if reg else (lambda: 0)
     B = spec["optimizer"]["batch_size"]
     n, steps = len(spec["data"]), spec["optimizer"]["steps"]
     blocks = [list(range(k, k + B)) for k in range(0, n, B)]
     batches = [blocks[t % len(blocks)] for t in range(steps)]
-    theirs = _torch_batched(torch, params, loss_on, spec["optimizer"]["lr"], batches,
-                            lambda: sum(loss_on(b) for b in blocks) / len(blocks))
+    theirs = _torch_batched(torch, params, lambda rows: loss_on(rows) + penalty(),
+                            spec["optimizer"]["lr"], batches,
+                            lambda: sum(loss_on(b) for b in blocks) / len(blocks) + penalty())
     _compare_batched(_solve(text), theirs, torch)
 
 

@@ -210,7 +210,7 @@ def _batchnorm_general(problem) -> list:
     if layer.activation != "identity":
         A, Au = f"a^{{({l})}}", superscript(f"a⁽{l}⁾")
         forward.append(_line((f"{A}[i]", f"{Au}[i]"), (f"{f}\\left({Z}[i]\\right)", f"{fu}({Zu}[i])")))
-    batch = "batch" if m == len(problem.data) else "mini-batch (batch_size)"
+    batch = "batch" if m == len(problem.data) else "mini-batch"  # batch_size: each step's own
     intro = (f"per unit, over the {batch} of $m = {m}$ samples $[i]$; the biased variance; "
              f"$\\epsilon = {eps}$",
              f"per unit, over the {batch} of m = {m} samples [i]; the biased variance; ε = {eps_u}")

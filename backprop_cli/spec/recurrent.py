@@ -99,10 +99,13 @@ def read_sequences(net, top: dict, n_in: int, n_out: int, loss, rnn: RNNLayer, s
         at = ("data", k)
         sample = net.r.mapping(at, sample, f"data[{k}]", like="- {x: [[1], [0.5]], y: 0}")
         net.r.unknown_keys(at, sample, ("x", "y"), f"data[{k}] (a sample has x and y)")
-        if "x" not in sample or sample["x"] is None:
+        if "x" not in sample:
             net.fail(at, f"sample {k + 1} (data[{k}]) has no 'x', its sequence: a list of time "
-                         f"steps, like x: [[1], [0.5], [-1]] (an entry may be null for a "
-                         f"symbol; the steps are needed to unroll the rnn)")
+                         f"steps, like x: [[1], [0.5], [-1]]")
+        if sample["x"] is None:  # the rnn is unrolled over the steps: their number is needed
+            net.fail(at + ("x",), "an rnn unrolls over the time steps, so x lists them even when "
+                                  "its entries are symbols: write null for each, like "
+                                  "x: [null, null, null] (one input) or [[null], [null]]")
         x = sequence(net, at + ("x",), sample["x"], n_in, "input")
         if steps is None:
             steps = len(x)
