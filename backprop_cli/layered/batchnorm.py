@@ -161,16 +161,17 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
     eps = problem.layers[_bn_index(problem)].eps
     samples = []
     several = len(problem.data) > m
-    for k, start in enumerate(range(0, len(problem.data), m), start=1):  # each mini-batch one sample
+    for start in range(0, len(problem.data), m):  # each mini-batch (or the batch) one sample
         sample = {EPS: sp.Rational(eps.numerator, eps.denominator)}
         for i, given in enumerate(problem.data[start:start + m]):
             pairs = ((x, given.x), (y, given.y)) if problem.loss is not None else ((x, given.x),)
             for tensor, row in pairs:
                 for j, symbol in enumerate(tensor.entries[i]):
                     value = None if row is None else row[j]
-                    # null: the row's own symbol (x₁[²]); a later mini-batch's rows are its own
+                    # null: the row's own symbol (x₁[²]); with mini-batches, the data's sample
+                    # it holds (row 1 of mini-batch 2 is x₁[³])
                     sample[symbol] = _rational(value) if value is not None else \
-                        naming.sampled_input(symbol, k) if several else None
+                        _data_row(naming, symbol, start + i + 1) if several else None
         samples.append(sample)
     inputs = (EPS,) + tuple(s for row in x.entries for s in row)
     targets = tuple(s for row in y.entries for s in row) if problem.loss is not None else ()
@@ -187,6 +188,15 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
                   names=naming, output=previous.entries[-1][-1],
                   penalty=penalty_of(problem, layers, naming), **fields)
     return graph, Network(problem, x, y, tuple(layers))
+
+
+def _data_row(naming: Naming, symbol: sp.Symbol, r: int) -> sp.Symbol:
+    """The symbol of sample r's entry for a row symbol of a mini-batch (x₁[²] of mini-batch
+    2 is sample 4's x₁[⁴]): its own SymPy symbol, named as that sample's entry."""
+    base = sp.Symbol(symbol.name.rsplit("@", 1)[0], real=True)  # of_sample's x[1]@2 -> x[1]
+    n = naming[base]
+    return naming.add(sp.Symbol(f"{base.name}@row{r}", real=True),
+                      Name(*naming._marked(n, r), f"{n.plain}_s{r}"))
 
 
 def _rational(value):
