@@ -110,7 +110,9 @@ def _compare_batched(data: dict, theirs: dict, torch) -> None:
 
 
 BATCHNORM_BATCHED = [("example", (PROBLEMS / "batchnorm_mini_batches.yaml").read_text(),
-                      "{type: sgd, lr: 0.1, steps: 2, batch_size: 2}"),
+                      "{type: sgd, lr: 0.1, steps: 1, batch_size: 3}"),
+                     ("example, 3 steps", (PROBLEMS / "batchnorm_mini_batches.yaml").read_text(),
+                      "{type: sgd, lr: 0.1, steps: 3, batch_size: 3}"),
                      ("batch of four, B = 2, 3 steps", (PROBLEMS / "batchnorm_batch_of_four.yaml").read_text(),
                       "{type: sgd, lr: 0.1, steps: 3, batch_size: 2}"),
                      ("with a penalty, B = 2, 3 steps", _regularized(
@@ -334,11 +336,11 @@ def test_rnn_symbolic_entries_of_two_samples_are_the_numeric_solve():
 def test_batchnorm_mini_batch_with_a_symbol_is_the_numeric_solve():
     """A null input in a mini-batch, named as its data sample's entry (x₂[²]); the numeric
     problem's mini-batches are torch's (test_batchnorm_mini_batches_agree_with_torch)."""
-    base = (PROBLEMS / "batchnorm_mini_batches.yaml").read_text() \
-        .replace("steps: 2, batch_size: 2", "steps: 1, batch_size: 2")
-    symbolic = base.replace("- {x: [0, -1], y: -0.3}", "- {x: [0, null], y: -0.3}")
-    numeric = _symbolic_against_numeric(symbolic, base, {"x_2_s2": "-1"})
-    assert numeric["updates"][0]["batch"] == [1, 2]
+    base = (PROBLEMS / "batchnorm_mini_batches.yaml").read_text()
+    symbolic = base.replace("- {x: [0, 3], y: -0.3}", "- {x: [0, null], y: -0.3}")
+    assert symbolic != base
+    numeric = _symbolic_against_numeric(symbolic, base, {"x_2_s2": "3"})
+    assert numeric["updates"][0]["batch"] == [1, 2, 3]
     text = subprocess.run([sys.executable, "-m", "backprop_cli", "solve", "-"], input=symbolic,
                           capture_output=True, text=True, cwd=ROOT).stdout
-    assert "(−0.3) · x₂[²]" in text and "x₂[²][" not in text
+    assert "0 · x₂[²]" in text and "x₂[²][" not in text

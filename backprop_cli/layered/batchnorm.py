@@ -17,7 +17,7 @@ so the engine's reverse mode writes the backward pass through x̂, σ² and μ i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
@@ -43,6 +43,8 @@ class BatchLayer:
     mu: Tensor | None = None
     var: Tensor | None = None
     xhat: Tensor | None = None
+    #: the last layer's: each sample's own loss ℓ[i] (m × 1), which the batch's L averages
+    losses: Tensor | None = None
 
     def parameters(self) -> tuple:
         return self.params
@@ -57,7 +59,8 @@ class BatchLayer:
 
     def computed(self) -> tuple:
         """μ, σ², x̂ (a batchnorm layer's), z and a, as the JSON and quantities() give them."""
-        return tuple(t for t in (self.mu, self.var, self.xhat, self.z, self.a) if t is not None)
+        return tuple(t for t in (self.mu, self.var, self.xhat, self.z, self.a, self.losses)
+                     if t is not None)
 
 
 def _batch(naming: Naming, whole: Name, key: str, m: int, size: int, plain: str) -> Tensor:
@@ -187,6 +190,11 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
                   samples=tuple(samples), reduction="sum" if len(samples) == 1 else problem.reduction,
                   names=naming, output=previous.entries[-1][-1],
                   penalty=penalty_of(problem, layers, naming), **fields)
+    if problem.loss is not None:  # the samples' losses, a quantity of their own (samples.1.l)
+        sample_loss = notation_name(notation.sample_loss, "l")
+        layers[-1] = replace(layers[-1], losses=Tensor(sample_loss.plain, sample_loss.latex,
+                                                       sample_loss.unicode,
+                                                       tuple((s,) for s in own), matrix=True))
     return graph, Network(problem, x, y, tuple(layers))
 
 

@@ -131,10 +131,10 @@ def _mini_batch_titles(sections: list, solution) -> list:
 def _mini_batch_places(graph, after: tuple, rows: int) -> tuple:
     """What the loss before the first step and after each step is on (loss_places's
     wording, with mini-batches): step k's mini-batch until the last step, then all the data."""
-    def on(k: int) -> str:
+    def on(k: int) -> str:  # short: "Loss after step 1, on ...: L = ..." fits 80 columns
         if k >= len(graph.batches):
-            return "all the data (each mini-batch normalized by its own statistics)"
-        return f"{_mini_batch(graph.batches[k][0] + 1, rows)}, the batch of step {k + 1}"
+            return "all the data"
+        return _mini_batch(graph.batches[k][0] + 1, rows)
     return (on(0),) + tuple(on(k) for k, _ in after)
 
 
@@ -210,10 +210,13 @@ def _batchnorm_general(problem) -> list:
     if layer.activation != "identity":
         A, Au = f"a^{{({l})}}", superscript(f"a⁽{l}⁾")
         forward.append(_line((f"{A}[i]", f"{Au}[i]"), (f"{f}\\left({Z}[i]\\right)", f"{fu}({Zu}[i])")))
-    batch = "batch" if m == len(problem.data) else "mini-batch"  # batch_size: each step's own
-    intro = (f"per unit, over the {batch} of $m = {m}$ samples $[i]$; the biased variance; "
+    intro = (f"per unit, over the batch of $m = {m}$ samples $[i]$; the biased variance; "
              f"$\\epsilon = {eps}$",
-             f"per unit, over the {batch} of m = {m} samples [i]; the biased variance; ε = {eps_u}")
+             f"per unit, over the batch of m = {m} samples [i]; the biased variance; ε = {eps_u}")
+    if m != len(problem.data):  # batch_size: each step's own mini-batch (short: 80 columns)
+        intro = (f"per unit over the mini-batch, $m = {m}$ samples $[i]$; biased variance; "
+                 f"$\\epsilon = {eps}$",
+                 f"per unit over the mini-batch, m = {m} samples [i]; biased variance; ε = {eps_u}")
     blocks = [Derivation(f"Batch normalization (layer {l}), forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
