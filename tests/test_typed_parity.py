@@ -74,6 +74,7 @@ def test_gamma_is_left_out_of_the_penalty():
     assert run.returncode == 0, run.stderr
     line = next(l for l in run.stdout.splitlines() if l.strip().startswith("R = "))
     assert "β⁽²⁾" in line and "W⁽¹⁾" in line and "γ" not in line, line
+    assert "R leaves γ out (a scale, not a weight)" in run.stdout  # the key says why
 
 
 # --- mini-batches (batch_size) --------------------------------------------------------------

@@ -217,6 +217,9 @@ def _batchnorm_general(problem) -> list:
         intro = (f"per unit over the mini-batch, $m = {m}$ samples $[i]$; biased variance; "
                  f"$\\epsilon = {eps}$",
                  f"per unit over the mini-batch, m = {m} samples [i]; biased variance; ε = {eps_u}")
+    if problem.regularization is not None:  # why γ is not in R (README: Regularization)
+        intro = (intro[0] + "; $R$ leaves $\\gamma$ out (a scale, not a weight)",
+                 intro[1] + "; R leaves γ out (a scale, not a weight)")
     blocks = [Derivation(f"Batch normalization (layer {l}), forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
