@@ -226,9 +226,9 @@ def test_rnn_agrees_with_torch(text):
 BAD = [
     ("batchnorm on a batch of one", "{type: batchnorm}", "data:\n  - {x: [1, 2], y: 0.5}\n",
      2, "data", "two or more samples"),
-    ("batch_size with batchnorm", "{type: batchnorm}",
+    ("a mini-batch of one with batchnorm", "{type: batchnorm}",
      "data:\n  - {x: [1, 2], y: 0.5}\n  - {x: [0, 1], y: 0}\noptimizer: {type: sgd, lr: 0.1, batch_size: 1}\n",
-     2, "optimizer.batch_size", "whole batch"),
+     2, "optimizer.batch_size", "variance over one sample is 0"),
     ("rnn without a sequence", "{type: rnn, units: 2}", "data:\n  - {x: 3, y: 0.5}\n",
      1, "data[0].x", "sequence"),
     ("ragged sequences", "{type: rnn, units: 2}",

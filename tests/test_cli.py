@@ -180,6 +180,13 @@ KEY_NUMBERS = {
         "numbers": ["0.53705", "−0.29131", "0.43169", "0.0049869", "−0.058261", "0.0369",
                     "−0.016699", "−0.041058", "0.01974", "0.064388", "−0.1156", "0.051552",
                     "0.0049039", "0.16768", "0.0037035"]},
+    # batch_size 2: torch's BatchNorm1d on each mini-batch (tests/test_typed_parity.py)
+    "batchnorm_mini_batches": {
+        "loss": "0.28916",
+        "numbers": ["0.2589", "−0.01765", "0.23661", "−0.014411", "−0.2957", "0.5886",
+                    "0.028094", "0.021353", "0.22087"]},
+    "batchnorm_symbolic_gamma": {"loss": None, "numbers": []},
+    "rnn_symbolic_two_steps": {"loss": None, "numbers": []},
     "layered_batch_of_four": {
         "loss": "0.59676",
         "numbers": ["−0.056065", "0.068629", "−0.075587", "0.052999", "−0.012366", "0.58136"]},

@@ -17,13 +17,13 @@ so the engine's reverse mode writes the backward pass through x̂, σ² and μ i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import sympy as sp
 
 from ..graph import Graph, Name, Naming, Node, derive_name, layer_indexed, notation_name
 from ..vocab import ACTIVATIONS, LOSSES
-from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, training
+from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, penalty_of, training
 
 EPS = sp.Symbol("eps:batchnorm", positive=True)
 
@@ -43,13 +43,24 @@ class BatchLayer:
     mu: Tensor | None = None
     var: Tensor | None = None
     xhat: Tensor | None = None
+    #: the last layer's: each sample's own loss ℓ[i] (m × 1), which the batch's L averages
+    losses: Tensor | None = None
 
     def parameters(self) -> tuple:
         return self.params
 
+    def penalised(self, biases: bool) -> tuple:
+        """What regularization: covers: a dense layer's W (and b); batchnorm's β as a bias,
+        its γ never (a scale of the normalized x̂, not a weight: pulling it to 0 would
+        silence the unit, so norm parameters are left out of weight decay)."""
+        if self.type == "batchnorm":
+            return self.params[1:] if biases else ()
+        return self.params if biases else self.params[:1]
+
     def computed(self) -> tuple:
         """μ, σ², x̂ (a batchnorm layer's), z and a, as the JSON and quantities() give them."""
-        return tuple(t for t in (self.mu, self.var, self.xhat, self.z, self.a) if t is not None)
+        return tuple(t for t in (self.mu, self.var, self.xhat, self.z, self.a, self.losses)
+                     if t is not None)
 
 
 def _batch(naming: Naming, whole: Name, key: str, m: int, size: int, plain: str) -> Tensor:
@@ -79,7 +90,7 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
     notation = problem.notation
     style = notation.layer_index
     sizes = problem.sizes
-    m = len(problem.data)
+    m = rows_per_batch(problem)
     names = problem.input_names
     x = _batch(naming, Name("x", "x", "x"), "x", m, sizes[0], "x")
     if names:  # the inputs' own names, each marked with its sample
@@ -95,12 +106,13 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
     values = dict(problem.params)
     params, param_values, nodes, layers = [], {}, [], []
 
-    def parameter(tensor: Tensor):
+    def parameter(tensor: Tensor):  # a null entry (or a null tensor) stays its symbol: None
         given = values[tensor.plain]
-        flat = [v for row in given for v in row] if tensor.matrix else given
+        flat = [None] * len(tensor.symbols) if given is None else \
+            [v for row in given for v in row] if tensor.matrix else given
         for symbol, value in zip(tensor.symbols, flat):
             params.append(symbol)
-            param_values[symbol] = sp.Rational(value.numerator, value.denominator)
+            param_values[symbol] = _rational(value)
 
     naming.add(EPS, Name("\\epsilon", "ε", "eps"))
     previous = x
@@ -149,21 +161,60 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
         loss = Node(loss_symbol, expr, display, given=True, written=display)
         nodes.append(loss)
 
-    sample = {EPS: sp.Rational(problem.layers[_bn_index(problem)].eps.numerator,
-                               problem.layers[_bn_index(problem)].eps.denominator)}
-    for i, given in enumerate(problem.data):
-        for symbol, value in zip(x.entries[i], given.x):
-            sample[symbol] = sp.Rational(value.numerator, value.denominator)
-        if problem.loss is not None:
-            for symbol, value in zip(y.entries[i], given.y):
-                sample[symbol] = sp.Rational(value.numerator, value.denominator)
+    eps = problem.layers[_bn_index(problem)].eps
+    samples = []
+    several = len(problem.data) > m
+    for start in range(0, len(problem.data), m):  # each mini-batch (or the batch) one sample
+        sample = {EPS: sp.Rational(eps.numerator, eps.denominator)}
+        for i, given in enumerate(problem.data[start:start + m]):
+            pairs = ((x, given.x), (y, given.y)) if problem.loss is not None else ((x, given.x),)
+            for tensor, row in pairs:
+                for j, symbol in enumerate(tensor.entries[i]):
+                    value = None if row is None else row[j]
+                    # null: the row's own symbol (x₁[²]); with mini-batches, the data's sample
+                    # it holds (row 1 of mini-batch 2 is x₁[³])
+                    sample[symbol] = _rational(value) if value is not None else \
+                        _data_row(naming, symbol, start + i + 1) if several else None
+        samples.append(sample)
     inputs = (EPS,) + tuple(s for row in x.entries for s in row)
     targets = tuple(s for row in y.entries for s in row) if problem.loss is not None else ()
+    fields = training(problem, naming, 1)
+    if len(samples) > 1:  # step t works mini-batch t, cycling through the data in order
+        fields["batches"] = tuple((t % len(samples),) for t in range(problem.optimizer.steps))
+        # a mini-batch's loss L_ℬ (marked with the mini-batch: L_ℬ[²]), not ℓ, a row's
+        fields["sample_loss_name"] = Name("L_{\\mathcal{B}}", "L_ℬ", "L_batch")
+    # a mini-batch's loss is already its mean (or sum) over its rows: the mini-batches'
+    # losses are reduced alike, so "all the data" is the mean over every row
     graph = Graph(title=problem.title, notes=problem.notes, inputs=inputs, targets=targets,
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
-                  samples=(sample,), reduction="sum", names=naming, output=previous.entries[-1][-1],
-                  **training(problem, naming, 1))  # the batch is one sample of the graph
+                  samples=tuple(samples), reduction="sum" if len(samples) == 1 else problem.reduction,
+                  names=naming, output=previous.entries[-1][-1],
+                  penalty=penalty_of(problem, layers, naming), **fields)
+    if problem.loss is not None:  # the samples' losses, a quantity of their own (samples.1.l)
+        sample_loss = notation_name(notation.sample_loss, "l")
+        layers[-1] = replace(layers[-1], losses=Tensor(sample_loss.plain, sample_loss.latex,
+                                                       sample_loss.unicode,
+                                                       tuple((s,) for s in own), matrix=True))
     return graph, Network(problem, x, y, tuple(layers))
+
+
+def _data_row(naming: Naming, symbol: sp.Symbol, r: int) -> sp.Symbol:
+    """The symbol of sample r's entry for a row symbol of a mini-batch (x₁[²] of mini-batch
+    2 is sample 4's x₁[⁴]): its own SymPy symbol, named as that sample's entry."""
+    base = sp.Symbol(symbol.name.rsplit("@", 1)[0], real=True)  # of_sample's x[1]@2 -> x[1]
+    n = naming[base]
+    return naming.add(sp.Symbol(f"{base.name}@row{r}", real=True),
+                      Name(*naming._marked(n, r), f"{n.plain}_s{r}"))
+
+
+def _rational(value):
+    return None if value is None else sp.Rational(value.numerator, value.denominator)
+
+
+def rows_per_batch(problem) -> int:
+    """The rows one pass normalizes over: batch_size's mini-batch, else the whole data."""
+    size = problem.optimizer.batch_size if problem.optimizer is not None else None
+    return size if size is not None and size < len(problem.data) else len(problem.data)
 
 
 def _bn_index(problem) -> int:

@@ -215,8 +215,7 @@ def build_network_graph(problem: NetworkProblem) -> tuple[Graph, Network]:
                   targets=tuple(y.entries) if problem.loss is not None else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=samples, reduction=problem.reduction, names=naming, output=output,
-                  penalty=build_penalty(problem.regularization, _penalised(layers, problem), naming,
-                                        _penalised_tensors(layers, problem)),
+                  penalty=penalty_of(problem, layers, naming),
                   **training(problem, naming, len(samples)))
     return graph, Network(problem, x, y, tuple(layers))
 
@@ -274,17 +273,25 @@ def _samples(problem: NetworkProblem, x: Tensor, y: Tensor, naming: Naming) -> t
     return tuple(result)
 
 
+def _penalty_covers(layers, biases: bool) -> list:
+    """The Tensors regularization: covers: every layer's weights, and its biases when
+    `biases: true`. A batchnorm or rnn layer says its own (`penalised`: W_xh and W_hh;
+    β as a bias, γ never); a pooling or flatten layer has none."""
+    out = []
+    for layer in layers:
+        if hasattr(layer, "penalised"):
+            out.extend(layer.penalised(biases))
+        else:
+            out.extend(t for t in (layer.W, layer.b if biases else None) if t is not None)
+    return out
+
+
 def _penalised(layers, problem) -> tuple:
     """The entries regularization: applies to: every weight, and the biases if it says so."""
     regularization = problem.regularization
     if regularization is None:
         return ()
-    out = []
-    for layer in layers:
-        out.extend(layer.W.symbols if layer.W is not None else ())
-        if regularization.biases and layer.b is not None:
-            out.extend(layer.b.symbols)
-    return tuple(out)
+    return tuple(s for t in _penalty_covers(layers, regularization.biases) for s in t.symbols)
 
 
 def _penalised_tensors(layers, problem) -> tuple:
@@ -292,6 +299,11 @@ def _penalised_tensors(layers, problem) -> tuple:
     regularization = problem.regularization
     if regularization is None:
         return ()
-    tensors = [t for layer in layers for t in (layer.W, layer.b if regularization.biases else None)
-               if t is not None]  # a pooling or flatten layer has none
-    return tuple((t.latex, t.unicode, t.plain, tuple(t.symbols)) for t in tensors)
+    return tuple((t.latex, t.unicode, t.plain, tuple(t.symbols))
+                 for t in _penalty_covers(layers, regularization.biases))
+
+
+def penalty_of(problem, layers, naming: Naming):
+    """The Graph's penalty (None without regularization:) over `layers`' views."""
+    return build_penalty(problem.regularization, _penalised(layers, problem), naming,
+                         _penalised_tensors(layers, problem))

@@ -20,7 +20,7 @@ import sympy as sp
 
 from ..graph import Graph, Name, Naming, Node, notation_name
 from ..vocab import ACTIVATIONS, LOSSES
-from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, training
+from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, penalty_of, training
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -40,6 +40,12 @@ class SequenceLayer:
 
     def parameters(self) -> tuple:
         return self.params
+
+    def penalised(self, biases: bool) -> tuple:
+        """What regularization: covers: the weights (W_xh and W_hh, or W), and the bias
+        when `biases: true`. The last of `params` is the bias when the layer has one."""
+        weights = 2 if self.type == "rnn" else 1
+        return self.params if biases else self.params[:weights]
 
     def computed(self) -> tuple:
         return (self.z, self.a)
@@ -101,7 +107,7 @@ def build_rnn_graph(problem) -> tuple[Graph, Network]:
     h = _timed(naming, Name("h", "h", "h"), "h1", T, units, "h1")
     nodes = []
     h0 = None
-    if rnn.h0 is not None and any(rnn.h0):
+    if rnn.h0 is not None and any(v is None or v != 0 for v in rnn.h0):  # null: a symbol
         h0 = _timed(naming, Name("h", "h", "h"), "h1", 1, units, "h0", first=0).entries[0]
     for t in range(T):
         before = h.entries[t - 1] if t > 0 else h0
@@ -171,36 +177,47 @@ def build_rnn_graph(problem) -> tuple[Graph, Network]:
         loss = Node(loss_symbol, expr, display, given=True, written=display)
         nodes.append(loss)
     samples = []
-    for sample in problem.data:
+    several = len(problem.data) > 1
+    for k, sample in enumerate(problem.data, start=1):
         values = {}
+
+        def put(symbol, v):  # null: a symbol, each sample's own where there are several
+            values[symbol] = _rational(v) if v is not None else \
+                naming.sampled_input(symbol, k) if several else None
         for t, step in enumerate(sample.x):
             for symbol, v in zip(x.entries[t], step):
-                values[symbol] = sp.Rational(v.numerator, v.denominator)
+                put(symbol, v)
         if problem.loss is not None:
             targets = sample.y if every else (sample.y,)
             for row, given in zip(y.entries, targets):
                 for symbol, v in zip(row, given):
-                    values[symbol] = sp.Rational(v.numerator, v.denominator)
-        if h0 is not None:
+                    put(symbol, v)
+        if h0 is not None:  # the layer's, the same for every sample: one symbol for a null
             for symbol, v in zip(h0, rnn.h0):
-                values[symbol] = sp.Rational(v.numerator, v.denominator)
+                values[symbol] = _rational(v)
         samples.append(values)
     params, param_values = [], {}
     given = dict(problem.params)
     for layer in layers:
         for tensor in layer.params:
             raw = given[tensor.plain]
-            flat = [v for row in raw for v in row] if tensor.matrix else raw
+            flat = [None] * len(tensor.symbols) if raw is None else \
+                [v for row in raw for v in row] if tensor.matrix else raw
             for symbol, v in zip(tensor.symbols, flat):
                 params.append(symbol)
-                param_values[symbol] = sp.Rational(v.numerator, v.denominator)
+                param_values[symbol] = _rational(v)  # null: None, the symbol itself
     inputs = tuple(s for row in x.entries for s in row) + (tuple(h0) if h0 is not None else ())
     graph = Graph(title=problem.title, notes=problem.notes, inputs=inputs,
                   targets=tuple(s for row in y.entries for s in row) if problem.loss else (),
                   params=tuple(params), param_values=param_values, nodes=tuple(nodes), loss=loss,
                   samples=tuple(samples), reduction=problem.reduction, names=naming,
-                  output=previous.entries[-1][-1], **training(problem, naming, len(samples)))
+                  output=previous.entries[-1][-1], penalty=penalty_of(problem, layers, naming),
+                  **training(problem, naming, len(samples)))
     return graph, Network(problem, x, y, tuple(layers))
+
+
+def _rational(value):
+    return None if value is None else sp.Rational(value.numerator, value.denominator)
 
 
 def _single(naming, whole: Name, key: str, size: int) -> Tensor:

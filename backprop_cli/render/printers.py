@@ -77,6 +77,21 @@ def tight_calls(tex: str) -> str:
     return _CALL.sub(lambda m: m.group(0).replace("\\left(", APPLY + "\\left("), tex)
 
 
+def folded_surds(expr, decimals: bool):
+    """A value's product whose coefficient holds a surd, 0.001952·√85290·γ (what a batch-norm
+    layer's √(σ² + ε) leaves in a symbolic line), with the coefficient one decimal, 0.57007·γ:
+    a value's numbers are decimals, and √85290 is no number a reader knows."""
+    if not decimals:
+        return expr
+    numbers = [a for a in expr.args if a.is_number]
+    if not any(a.is_Pow and a.base.is_Rational and a.exp.is_Rational and not a.exp.is_Integer
+               for a in numbers):
+        return expr
+    coefficient = sp.Mul(*numbers).evalf(30)
+    rest = [a for a in expr.args if not a.is_number]
+    return sp.Mul(coefficient, *rest, evaluate=False) if rest else coefficient
+
+
 class MathLatexPrinter(LatexPrinter):
     _default_settings = {**LatexPrinter._default_settings,
                          "names": {}, "values": {}, "digits": 5, "decimals": False}
@@ -141,6 +156,10 @@ class MathLatexPrinter(LatexPrinter):
         return super()._print_Pow(expr)
 
     def _print_Mul(self, expr):
+        if expr.is_Mul:  # (sympy's _print_Pow sends a power here too)
+            expr = folded_surds(expr, self._settings["decimals"])
+            if not expr.is_Mul:
+                return self._print(expr)
         # (1/m)(a + b) as \frac{1}{m}\left(a + b\right), not one tall fraction
         args = expr.args
         if len(args) == 2 and args[0].is_Rational and args[0].p == 1 and args[0].q > 1 \
@@ -323,6 +342,10 @@ class UnicodePrinter(Printer):
         return out
 
     def _print_Mul(self, expr):
+        if expr.is_Mul:  # (sympy's _print_Pow sends a power here too)
+            expr = folded_surds(expr, self._settings["decimals"])
+            if not expr.is_Mul:
+                return self._print(expr)
         args = list(expr.args)
         sign = ""
         if args and args[0] == -1 and len(args) > 1:

@@ -10,9 +10,13 @@ This is the stage after solving: nothing is computed here.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 import sympy as sp
 
 from ..graph import LEARNING_RATE, subscript, superscript
+from ..layered.batchnorm import rows_per_batch
 from ..layered.solve import NetworkSolution
 from ..vocab import ACTIVATIONS, LOSSES
 from . import graph as scalar_sheet
@@ -43,7 +47,7 @@ def build_typed_sheet(solution: NetworkSolution, view: str = "matrix",
     kind = typed(problem)
     general = _batchnorm_general(problem) if kind == "batchnorm" else _rnn_general(problem)
     sections = [Section(GENERAL, tuple(general), level=0)]
-    worked = scalar_sheet.sections(scalar)
+    worked = _mini_batch_titles(scalar_sheet.sections(scalar), solution)
     matrix = typed_matrix_sections(solution) if matrix_lines and view != "scalar" else None
     if matrix is None:  # not written in matrices (symbolic entries, batch_size): every entry
         sections += worked
@@ -64,9 +68,10 @@ def build_typed_sheet(solution: NetworkSolution, view: str = "matrix",
 
 def typed_matrix_sections(solution) -> list | None:
     """The matrix view's sections, or None where it cannot be written with numbers (a
-    symbolic entry, batch_size's passes): the entry-by-entry lines say it all then."""
+    symbolic entry, batch_size's passes) or where its ∂L/∂ would not be the whole
+    gradient (a penalty R adds to each weight's): the entry-by-entry lines say it all then."""
     scalar = solution.scalar
-    if scalar is None or scalar.graph.batches is not None:
+    if scalar is None or scalar.graph.batches is not None or scalar.graph.penalty is not None:
         return None
     for current in scalar.passes:
         for sample in current.samples:
@@ -108,21 +113,28 @@ def _given(solution) -> tuple:
         out.append(LossRule(Named(tex, uni), len(problem.data), problem.reduction))
     tensors = []
     for tensor in network.tensors():
+        name = Named(tensor.latex, tensor.unicode)
+        if all(graph.param_values[s] is None for s in tensor.symbols):
+            tensors.append((name, None))  # null: the whole tensor a symbol, as a dense one's
+            continue
         rows = tensor.entries if tensor.matrix else tuple((e,) for e in tensor.entries)
-        tensors.append((Named(tensor.latex, tensor.unicode),
-                        Mat(tuple(tuple(graph.param_values[s] for s in row) for row in rows))))
+        tensors.append((name, Mat(tuple(tuple(s if graph.param_values[s] is None else
+                                              graph.param_values[s] for s in row) for row in rows))))
     out.append(Tensors(tuple(tensors)))
     samples = []
-    for sample in problem.data:
+    rows = len(problem.data) // len(graph.samples)  # a graph sample: 1 sample, or a (mini-)batch
+    for k, sample in enumerate(problem.data):
+        values = graph.samples[k // rows]
+        at = lambda symbol: values[symbol] if values.get(symbol) is not None else symbol  # noqa: E731
         if rnn:  # x as rows, one per time step; y likewise with output: all
-            x = Mat(tuple(tuple(sp.Rational(v.numerator, v.denominator) for v in step) for step in sample.x))
-            ys = sample.y if sample.y is None or problem.layers[0].output == "all" else (sample.y,)
-            y = None if ys is None else Mat(tuple(tuple(sp.Rational(v.numerator, v.denominator)
-                                                        for v in step) for step in ys))
-        else:
-            x = Mat(tuple((sp.Rational(v.numerator, v.denominator),) for v in sample.x))
-            y = None if sample.y is None else \
-                Mat(tuple((sp.Rational(v.numerator, v.denominator),) for v in sample.y))
+            x = Mat(tuple(tuple(at(s) for s in step) for step in network.x.entries))
+            y = None if sample.y is None else Mat(tuple(tuple(at(s) for s in step)
+                                                        for step in network.y.entries))
+        else:  # row k % rows of its (mini-)batch
+            x = Mat(tuple((at(s),) for s in network.x.entries[k % rows]))
+            y = None if sample.y is None else Mat(tuple(
+                (at(s) if problem.loss is not None or v is None else sp.Rational(v.numerator, v.denominator),)
+                for s, v in zip(network.y.entries[k % rows], sample.y)))  # no loss: y as given
         samples.append((x, y, sample.label))
     # a sequence is a matrix, a row per time step; so are its targets with output: all
     every = rnn and problem.layers[0].output == "all"
@@ -130,24 +142,67 @@ def _given(solution) -> tuple:
         (Named("\\mathbf{x}", "x"), Named("\\mathbf{y}", "y"))
     out.append(Vectors(tuple(samples), names=names))
     if graph.lr is not None:
-        out.append(training(graph, symbol=LEARNING_RATE))
+        rows = _mini_batch_rows(solution)  # a graph sample is a mini-batch of `rows` samples
+        out.append(training(graph, symbol=LEARNING_RATE) if rows is None else
+                   replace(training(graph, symbol=LEARNING_RATE), batch=rows))
     return tuple(out)
+
+
+def _mini_batch_rows(solution) -> int | None:
+    """The samples per mini-batch where a batchnorm network steps on mini-batches
+    (batch_size): each is one sample of the graph, normalized by its own statistics."""
+    graph = solution.scalar.graph
+    if typed(solution.problem) != "batchnorm" or len(graph.samples) < 2:
+        return None
+    return len(solution.problem.data) // len(graph.samples)
+
+
+def _mini_batch(k: int, rows: int) -> str:
+    """'mini-batch 2 (samples 3, 4)': graph sample k (1-based) and the data's rows in it."""
+    return f"mini-batch {k} (samples {', '.join(str((k - 1) * rows + i) for i in range(1, rows + 1))})"
+
+
+def _mini_batch_titles(sections: list, solution) -> list:
+    """The worked passes' headings name a mini-batch where the scalar sheet says 'sample'."""
+    rows = _mini_batch_rows(solution)
+    if rows is None:
+        return sections
+    def title(text: str) -> str:
+        text = re.sub(r", sample (\d+)$", lambda m: ", " + _mini_batch(int(m.group(1)), rows), text)
+        return text.replace("Gradients on the sample", "Gradients on the mini-batch")
+    return [replace(section, title=title(section.title)) for section in sections]
+
+
+def _mini_batch_places(graph, after: tuple, rows: int) -> tuple:
+    """What the loss before the first step and after each step is on (loss_places's
+    wording, with mini-batches): step k's mini-batch until the last step, then all the data."""
+    def on(k: int) -> str:  # short: "Loss after step 1, on ...: L = ..." fits 80 columns
+        if k >= len(graph.batches):
+            return "all the data"
+        return _mini_batch(graph.batches[k][0] + 1, rows)
+    return (on(0),) + tuple(on(k) for k, _ in after)
 
 
 def _summary(solution) -> tuple:
     scalar = solution.scalar
     first = scalar.first
     out = []
-    if first.gradients:
+    if first.gradients and all(v.is_number for v in first.gradients.values()):
+        # symbolic gradients are the worked lines' results (as a dense network's are)
         items = tuple((Named(t.latex, t.unicode),
                        Mat(tuple(tuple(first.gradients[e] for e in row) for row in
                                  (t.entries if t.matrix else tuple((e,) for e in t.entries)))))
                       for t in solution.network.tensors())
-        places = loss_places(scalar.graph, ())
+        rows = _mini_batch_rows(solution)
+        places = loss_places(scalar.graph, ()) if rows is None else \
+            _mini_batch_places(scalar.graph, (), rows)
         out.append(Gradients(items, trained=bool(scalar.updates), place=places[0] if places else ""))
-    if first.loss is not None:
+    if first.loss is not None and first.loss.is_number:
         after = scalar_sheet.losses_after(scalar)
-        out.append(Losses(scalar.loss_symbol, first.loss, after, loss_places(scalar.graph, after)))
+        rows = _mini_batch_rows(solution)
+        places = loss_places(scalar.graph, after) if rows is None else \
+            _mini_batch_places(scalar.graph, after, rows)
+        out.append(Losses(scalar.loss_symbol, first.loss, after, places))
     return tuple(out)
 
 
@@ -186,7 +241,7 @@ def _batchnorm_general(problem) -> list:
     B, Bu = f"\\beta^{{({l})}}", superscript(f"β⁽{l}⁾")
     Z, Zu = f"z^{{({l})}}", superscript(f"z⁽{l}⁾")
     f, fu = ACTIVATIONS[layer.activation].symbol
-    m = len(problem.data)
+    m = rows_per_batch(problem)  # batch_size's mini-batch, or the whole data
     eps, eps_u = _decimal(layer.eps)
     root, rootu = f"\\sqrt{{{V} + \\epsilon}}", f"√({Vu} + ε)"
     d = lambda q, qu: (f"\\frac{{\\partial L}}{{\\partial {q}}}", f"∂L/∂{qu}")  # noqa: E731
@@ -203,6 +258,13 @@ def _batchnorm_general(problem) -> list:
     intro = (f"per unit, over the batch of $m = {m}$ samples $[i]$; the biased variance; "
              f"$\\epsilon = {eps}$",
              f"per unit, over the batch of m = {m} samples [i]; the biased variance; ε = {eps_u}")
+    if m != len(problem.data):  # batch_size: each step's own mini-batch (short: 80 columns)
+        intro = (f"per unit over the mini-batch, $m = {m}$ samples $[i]$; biased variance; "
+                 f"$\\epsilon = {eps}$",
+                 f"per unit over the mini-batch, m = {m} samples [i]; biased variance; ε = {eps_u}")
+    if problem.regularization is not None:  # why γ is not in R (README: Regularization)
+        intro = (intro[0] + "; $R$ leaves $\\gamma$ out (a scale, not a weight)",
+                 intro[1] + "; R leaves γ out (a scale, not a weight)")
     blocks = [Derivation(f"Batch normalization (layer {l}), forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
@@ -247,9 +309,15 @@ def _rnn_general(problem) -> list:
     T = len(problem.data[0].x)
     bias = (" + b_{h}", " + bₕ") if rnn.bias else ("", "")
     # h₀ as given, a row of numbers (its transpose the column hₜ is), or 0
-    h0 = "0" if rnn.h0 is None else ", ".join(f"{float(v):g}".replace("-", "−") for v in rnn.h0)
-    h0_tex = "0" if rnn.h0 is None else "(" + h0.replace("−", "-") + ")^{\\top}"
+    h0 = "0" if rnn.h0 is None else ", ".join(  # a null entry is its symbol, h₀,ⱼ (h₀: one unit)
+        f"{float(v):g}".replace("-", "−") if v is not None else
+        "h₀" if len(rnn.h0) == 1 else f"h₀,{_subscript(j)}" for j, v in enumerate(rnn.h0, start=1))
+    h0_tex = "0" if rnn.h0 is None else "(" + ", ".join(
+        f"{float(v):g}" if v is not None else "h_{0}" if len(rnn.h0) == 1 else f"h_{{0,{j}}}"
+        for j, v in enumerate(rnn.h0, start=1)) + ")^{\\top}"
     h0_uni = "0" if rnn.h0 is None else f"({h0})ᵀ"
+    if rnn.h0 is not None and all(v is None for v in rnn.h0):  # null: h₀ itself the symbol
+        h0_tex, h0_uni = "h_0 \\text{ (symbolic)}", "h₀ (symbolic)"
     forward = [_line(("z_t", "zₜ"), (f"W_{{xh}} x_t + W_{{hh}} h_{{t-1}}{bias[0]}",
                                      f"Wₓₕ xₜ + Wₕₕ hₜ₋₁{bias[1]}")),
                _line(("h_t", "hₜ"), (f"{f}\\left(z_t\\right)", f"{fu}(zₜ)"))]
@@ -269,9 +337,11 @@ def _rnn_general(problem) -> list:
         previous, previous_u = a, au
     if every and problem.loss is not None:
         forward.append(_line(("\\ell", "ℓ"), (f"\\sum_{{t=1}}^{{{T}}} \\ell_t", f"Σₜ ℓₜ (t = 1 … {T})")))
-    intro = (f"for $t = 1, \\dots, {T}$, with $h_0 = {h0_tex}$"
+    intro = ((f"for $t = 1, \\dots, {T}$, with $h_0 = {h0_tex}$" if "symbolic" not in h0_uni else
+              f"for $t = 1, \\dots, {T}$, with ${h0_tex}$")
              + ("" if every else f"; the output is read at $T = {T}$"),
-             f"for t = 1, …, {T}, with h₀ = {h0_uni}" + ("" if every else f"; the output is read at T = {T}"))
+             (f"for t = 1, …, {T}, with h₀ = {h0_uni}" if "symbolic" not in h0_uni else
+              f"for t = 1, …, {T}, with {h0_uni}") + ("" if every else f"; the output is read at T = {T}"))
     blocks = [Derivation("The recurrence, forward", tuple(forward), intro=intro)]
     if problem.loss is None:
         return blocks
@@ -318,6 +388,9 @@ def _time_steps(solution) -> list:
     scalar, network = solution.scalar, solution.network
     rnn = network.layers[0]
     names = scalar.graph.names
+    if not all(v.is_number for sample in scalar.first.samples for v in
+               list(sample.values.values()) + [step.value for step in sample.backward]):
+        return []  # symbolic: the worked lines give each hₜ and ∂ℓ/∂hₜ by name, step by step
     sections = []
     for sample in scalar.first.samples:
         lines = []

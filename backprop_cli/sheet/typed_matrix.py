@@ -40,7 +40,10 @@ class TypedWork:
         self.naming = replace(names, names=dict(names.names), _derivatives=dict(names._derivatives),
                               _by_symbols=dict(names._by_symbols))
         self.m = len(self.graph.samples)
-        self.computed = {s for layer in self.net.layers for t in layer.computed() for s in t.symbols}
+        # the layers' quantities, which the matrix lines give (the samples' losses ℓ[i] are
+        # the engine's own lines, loss_lines)
+        self.computed = {s for layer in self.net.layers for t in layer.computed() for s in t.symbols
+                         if t is not getattr(layer, "losses", None)}
 
     def value(self, current, k):
         sample = current.samples[k - 1]

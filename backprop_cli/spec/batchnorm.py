@@ -5,7 +5,9 @@ per unit j, μⱼ = (1/m) Σᵢ aⱼ[i], σ²ⱼ = (1/m) Σᵢ (aⱼ[i] − μ�
 x̂ⱼ[i] = (aⱼ[i] − μⱼ)/√(σ²ⱼ + ε), zⱼ[i] = γⱼ x̂ⱼ[i] + βⱼ, then the layer's activation.
 Its parameters are named by the layer's place in `layers`: gamma2 and beta2 for the
 second (torch's weight and bias). The batch is the whole data (one step's gradient needs
-every sample's statistics), so a batch of one, and batch_size, are refused.
+every sample's statistics), or with `optimizer: {batch_size: B}` each mini-batch of B
+samples (torch's training mode on that mini-batch); a batch of one is refused (variance 0),
+and so is a B that does not divide the data (every mini-batch has B rows).
 """
 
 from __future__ import annotations
@@ -53,8 +55,9 @@ def read_batchnorm(net, at: tuple, entry: dict, i: int, previous, activation: st
 
 
 def check(net, top: dict, layers: tuple, data: tuple, optimizer, first_symbol) -> None:
-    """What a network with a batchnorm layer needs: a batch of two or more samples of
-    numbers, every step on the whole batch."""
+    """What a network with a batchnorm layer needs: a batch of two or more samples (numbers,
+    or null for symbols, as a dense network's), every step on the whole batch or on
+    mini-batches of two or more that divide it."""
     where = next(i for i, layer in enumerate(layers) if getattr(layer, "type", "") == "batchnorm")
     if top.get("data") is None:
         net.fail(("network", "layers", where),
@@ -62,14 +65,15 @@ def check(net, top: dict, layers: tuple, data: tuple, optimizer, first_symbol) -
     if len(data) < 2:
         net.fail(("data",), "has one sample, but batchnorm normalizes over the batch: its "
                             "variance over one sample is 0 and x̂ is 0; give two or more samples")
-    if optimizer is not None and optimizer.batch_size is not None \
-            and optimizer.batch_size != len(data):
-        net.fail(("optimizer", "batch_size"), "with batchnorm every step uses the whole batch "
-                                              "(its statistics are the batch's); leave "
-                                              "batch_size out")
-    if first_symbol is not None and "params" not in top:
-        net.fail(("network", "layers", where), "a network with batchnorm is worked with "
-                                               "numbers: add 'params:' with every parameter")
-    if first_symbol is not None:
-        net.fail(first_symbol or ("data",), "a network with batchnorm is worked with numbers: "
-                                            "write a number here, not null")
+    size = optimizer.batch_size if optimizer is not None else None
+    if size is not None and size < len(data):  # mini-batches, each normalized on its own
+        if size == 1:
+            net.fail(("optimizer", "batch_size"), "is 1, but batchnorm normalizes over the "
+                                                  "mini-batch: its variance over one sample is "
+                                                  "0 (torch raises); use batch_size: 2 or more")
+        if len(data) % size:
+            net.fail(("optimizer", "batch_size"),
+                     f"is {size}, which does not divide the {len(data)} samples: with batchnorm "
+                     f"every mini-batch is normalized by its own statistics, so each must have "
+                     f"{size} samples; use a batch_size that divides {len(data)}, or "
+                     f"{len(data) - len(data) % size} samples")

@@ -178,14 +178,10 @@ class _NetworkReader:
             self.fail(("optimizer",), "with symbolic sizes there are no entries to update; "
                                       "give every layer a number of units")
         first_symbol = _first_symbol(top, params, data if rnn is None else (), loss)
+        if rnn is not None and first_symbol is None:  # its sequences and h0's null entries
+            first_symbol = recurrent.first_null(data, rnn, loss)
         if _typed(layers, "batchnorm") is not None:
             batchnorm.check(self, top, layers, data, optimizer, first_symbol)
-        if rnn is not None and first_symbol is not None and "params" not in top:
-            self.fail(("network", "layers", 0), "a network with an rnn layer is worked with "
-                                                "numbers: add 'params:' with every parameter")
-        if rnn is not None and first_symbol is not None and first_symbol != ():
-            self.fail(first_symbol, "a network with an rnn layer is worked with numbers: write "
-                                    "a number here, not null")
         r.steps_with_numbers(optimizer, first_symbol)
         r.batch_fits(optimizer, len(data))
         if not symbolic:
@@ -201,9 +197,6 @@ class _NetworkReader:
                                                "numbers of units; add 'loss:'" if loss is None else
                                                "with symbolic sizes there are no weights to penalise")
             regularization = r.regularization(top, (), layered=True, optimizer=optimizer)
-            if rnn is not None or _typed(layers, "batchnorm") is not None:
-                self.fail(("regularization",), "a penalty with batchnorm or rnn layers is not "
-                                               "supported yet; remove regularization:")
         return NetworkProblem(source=r.source, title=title, notes=notes, inputs=inputs,
                               input_names=input_names, convention=convention, layers=layers,
                               params=params, loss=loss, data=data, reduction=reduction,

@@ -81,8 +81,6 @@ def read_rnn(net, at: tuple, entry: dict, i: int, default_bias: bool) -> RNNLaye
     if entry.get("h0") is not None:
         h0 = tuple(v for v in net.vector(at + ("h0",), entry["h0"], units,
                                          f"h₀ has the {units} units of the layer"))
-        if None in h0:
-            net.fail(at + ("h0",), "h₀ is worked with numbers: write a number for each unit")
     return RNNLayer(units=units, activation=str(activation), output=str(output), bias=bias, h0=h0)
 
 
@@ -101,9 +99,13 @@ def read_sequences(net, top: dict, n_in: int, n_out: int, loss, rnn: RNNLayer, s
         at = ("data", k)
         sample = net.r.mapping(at, sample, f"data[{k}]", like="- {x: [[1], [0.5]], y: 0}")
         net.r.unknown_keys(at, sample, ("x", "y"), f"data[{k}] (a sample has x and y)")
-        if "x" not in sample or sample["x"] is None:
+        if "x" not in sample:
             net.fail(at, f"sample {k + 1} (data[{k}]) has no 'x', its sequence: a list of time "
                          f"steps, like x: [[1], [0.5], [-1]]")
+        if sample["x"] is None:  # the rnn is unrolled over the steps: their number is needed
+            net.fail(at + ("x",), "an rnn unrolls over the time steps, so x lists them even when "
+                                  "its entries are symbols: write null for each, like "
+                                  "x: [null, null, null] (one input) or [[null], [null]]")
         x = sequence(net, at + ("x",), sample["x"], n_in, "input")
         if steps is None:
             steps = len(x)
@@ -112,20 +114,21 @@ def read_sequences(net, top: dict, n_in: int, n_out: int, loss, rnn: RNNLayer, s
                                   f"sequence of a batch has the same length (as torch.nn.RNN's)")
         y = None
         if loss is not None:
-            if "y" not in sample or sample["y"] is None:
-                net.fail(at, f"sample {k + 1} (data[{k}]) has no 'y', which the loss needs")
-            if rnn.output == "all":
+            if "y" not in sample:
+                net.fail(at, f"sample {k + 1} (data[{k}]) has no 'y', which the loss needs "
+                             f"(null for symbols)")
+            if sample["y"] is None:  # every target a symbol
+                y = tuple((None,) * n_out for _ in x) if rnn.output == "all" else (None,) * n_out
+            elif rnn.output == "all":
                 ys = net.r.sequence(at + ("y",), sample["y"], f"data[{k}].y",
                                     like="y: [0.5, -0.2, 0.1], one target per time step")
                 if len(ys) != len(x):
                     net.fail(at + ("y",), f"has {len(ys)} targets but x has {len(x)} time steps; "
                                           f"with output: all each time step has its target")
-                y = tuple(net.target(at + ("y", t), v, n_out, loss, softmax)[0]
-                          for t, v in enumerate(ys))
+                y = tuple(net.target(at + ("y", t), v, n_out, loss, softmax)[0] or (None,) * n_out
+                          for t, v in enumerate(ys))  # a null step: every target a symbol
             else:
                 y = net.target(at + ("y",), sample["y"], n_out, loss, softmax)[0]
-            if y is None or None in y or (rnn.output == "all" and any(v is None or None in v for v in y)):
-                net.fail(at + ("y",), "an rnn is worked with numbers: write the targets, not null")
         out.append(SequenceSample(x=x, y=y))
     return tuple(out)
 
@@ -141,7 +144,7 @@ def sequence(net, path: tuple, value, n_in: int, what: str) -> tuple:
     steps = []
     for t, step in enumerate(value):
         at = path + (t,)
-        if is_number(step) and n_in == 1:
+        if (is_number(step) or step is None) and n_in == 1:  # null: one symbolic input
             step = [step]
         if not isinstance(step, list):
             net.fail(at, f"time step {t + 1} must be a list of {n_in} {what}s, like {like}"
@@ -152,9 +155,24 @@ def sequence(net, path: tuple, value, n_in: int, what: str) -> tuple:
             net.fail(at, f"time step {t + 1} has {len(step)} entr{'ies' if len(step) != 1 else 'y'}, "
                          f"but the network has {n_in} input{'s' * (n_in != 1)}: every time step "
                          f"gives each input once")
-        numbers = tuple(net.r.number(at + (j,), v, allow_null=True) for j, v in enumerate(step))
-        if None in numbers:
-            net.fail(at + (numbers.index(None),), "an rnn is worked with numbers: write a number, "
-                                                  "not null")
-        steps.append(numbers)
+        steps.append(tuple(net.r.number(at + (j,), v, allow_null=True)  # null: a symbol
+                           for j, v in enumerate(step)))
     return tuple(steps)
+
+
+def first_null(data: tuple, rnn: RNNLayer, loss) -> tuple | None:
+    """The path of the first null entry of h0 or the sequences, or None."""
+    for j, v in enumerate(rnn.h0 or ()):
+        if v is None:
+            return ("network", "layers", 0, "h0", j)
+    for k, sample in enumerate(data):
+        for t, step in enumerate(sample.x):
+            if None in step:
+                return ("data", k, "x", t, step.index(None))
+        if loss is None or sample.y is None:
+            continue
+        targets = sample.y if rnn.output == "all" else (sample.y,)
+        for t, step in enumerate(targets):
+            if None in step:
+                return ("data", k, "y") + ((t,) if rnn.output == "all" else ()) + (step.index(None),)
+    return None
