@@ -24,18 +24,25 @@ def shaped(problem) -> bool:
     return problem.shape is not None
 
 
-def conv_work(network, solution) -> MatrixWork:
+def conv_work(network, solution, input_adjoints: tuple = ()) -> MatrixWork:
+    """The maps of every pass (the dense form's "… after step k" passes), sample by sample;
+    `input_adjoints`: the solve stage's ∂ℓ/∂x of each pass and sample, where the first layer
+    is a convolution."""
     names = solution.graph.names
     naming = replace(names, names=dict(names.names), _derivatives=dict(names._derivatives),
                      _by_symbols=dict(names._by_symbols))  # the lookups below add names: a copy
     work = _Maps(network, solution, naming)
     blocks = []
-    first = solution.passes[0]
-    for k in range(1, len(first.samples) + 1):
-        of = f", sample {k}" if len(first.samples) > 1 else ""
-        blocks.append(Derivation("Feature maps" + of, tuple(work.forward(first, k))))
-        if first.samples[k - 1].backward:
-            blocks.append(Derivation("δ maps and gradients" + of, tuple(work.backward(first, k))))
+    for p, current in enumerate(solution.passes):
+        label = "" if current.iteration == 0 else f" after step {current.iteration}"
+        inputs = input_adjoints[p] if p < len(input_adjoints) else ()
+        for k in range(1, len(current.samples) + 1):
+            of = f", sample {k}" if len(current.samples) > 1 else ""
+            blocks.append(Derivation("Feature maps" + label + of, tuple(work.forward(current, k))))
+            if current.samples[k - 1].backward:
+                dx = inputs[k - 1] if k <= len(inputs) else None
+                blocks.append(Derivation("δ maps and gradients" + label + of,
+                                         tuple(work.backward(current, k, dx))))
     return MatrixWork(general=general(network.problem), blocks=tuple(blocks), names=naming.names)
 
 
@@ -179,7 +186,7 @@ class _Maps:
         return ("the largest entry of each window: " + ", ".join(tex) + tied,
                 "the largest entry of each window: " + ", ".join(uni) + tied)
 
-    def backward(self, current, k) -> list:
+    def backward(self, current, k, dx: dict | None = None) -> list:
         adjoint = self.adjoints(current, k)
         g = adjoint  # this sample's own gradient (the summary has their mean or sum)
         lines = []
@@ -245,6 +252,12 @@ class _Maps:
                                          (_shown(Mat(tuple(tuple(g(s) for s in row) for row in view.W.entries))),))))
                 if view.b is not None:
                     lines += self.maps(self.grad(self.name("b", l)), view.b, g, len(view.b.entries), ((d,),))
+        if dx:  # ∂L/∂x through the first convolution, as ∂L/∂a is through a later one
+            form, note = self.back_form(layers[0], Named("x", "x"))
+            out = self.maps(self.grad(Named("x", "x")), self.net.x, dx.__getitem__,
+                            self.problem.shape, form)
+            out[-1] = replace(out[-1], note=note)
+            lines += out
         return lines
 
     def back_form(self, after, a: Named):
@@ -280,9 +293,16 @@ class _Maps:
                         f"each window's ∂{self.own.unicode}/∂{nxt.unicode} / {n}, added to each of "
                         "its entries")
         K = self.name("K", l)
-        return ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} \\operatorname{{rot180}}\\left({K.latex}\\right)",
-                       f"{d.unicode} ∗full rot180({K.unicode})"),),), \
-            full_note(after.spec)
+        filters, channels = after.spec.filters, after.spec.before[0]
+
+        def full(c):  # each input channel c: Σ_f δ_f ∗full rot180(K_f,c) over the filters
+            Kc = channel(K, "f" if filters > 1 else None, c)
+            df = channel(d, "f") if filters > 1 else d
+            total = ("\\textstyle\\sum_{f} ", "Σ_f ") if filters > 1 else ("", "")
+            return ((Named(f"{total[0]}{df.latex} \\ast_{{\\text{{full}}}} "
+                           f"\\operatorname{{rot180}}\\left({Kc.latex}\\right)",
+                           f"{total[1]}{df.unicode} ∗full rot180({Kc.unicode})"),),)
+        return (full(None) if filters == channels == 1 else full), full_note(after.spec)
 
 
 _C_ORDER = "channel by channel, each row by row (PyTorch's order)"
