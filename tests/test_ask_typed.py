@@ -59,3 +59,152 @@ def test_the_conv_keys_input_adjoints_agree_with_torch(name):
     assert len(first) == len(spec["data"])
     for ours, theirs in zip(first, _sample_input_grads(spec)):
         _close(_map(result.network.x, ours), theirs, name)
+
+
+# --- asked derivatives (ask:) ------------------------------------------------------------------
+
+def _answers(text: str) -> dict:
+    return {a["name"]: a["value"] for a in api.solve(text).to_json()["answers"]}
+
+
+def _jacobian(f, at):
+    return torch.autograd.functional.jacobian(f, at)
+
+
+def _conv_parts(spec: dict):
+    """The example's torch modules, and sample k's input and loss as functions."""
+    model, names = _torch_model(spec)
+    shape = spec["network"]["inputs"]
+
+    def x_of(k):
+        return _tensor(spec["data"][k - 1]["x"]).reshape(shape)
+
+    def loss_of(k, yhat):
+        return _loss(spec["loss"], yhat, _target(spec, spec["data"][k - 1]["y"], yhat.numel()))
+    return model, dict((n, p) for p, n in names), x_of, loss_of
+
+
+def test_conv_asked_derivatives_agree_with_torch():
+    text = (PROBLEMS / "conv_asked.yaml").read_text()
+    spec = yaml.safe_load(text)
+    ours = _answers(text)
+    model, params, x_of, loss_of = _conv_parts(spec)
+    head, pool, tail = model[:2], model[2], model[3:]
+    # samples.1.dL/dx: sample 1's own loss by its input
+    x = x_of(1).requires_grad_(True)
+    _close(ours["samples.1.dL/dx"], torch.autograd.grad(loss_of(1, model(x)), x)[0], "dx")
+    # dL/dK1: the mean loss's gradient
+    total = (loss_of(1, model(x_of(1))) + loss_of(2, model(x_of(2)))) / 2
+    _close(ours["dL/dK1"], torch.autograd.grad(total, params["K1"])[0], "dK1")
+    # samples.2.d(a2)/d(a1): the max-pool's Jacobian, A's shape then B's
+    a1 = head(x_of(2)).detach()
+    _close(ours["samples.2.d(a2)/d(a1)"], _jacobian(pool, a1), "pool")
+    # samples.2.dL/da1: sample 2's loss by the first feature map
+    a1 = a1.clone().requires_grad_(True)
+    _close(ours["samples.2.dL/da1"], torch.autograd.grad(loss_of(2, tail(pool(a1))), a1)[0], "da1")
+
+
+TWO_CHANNELS = (PROBLEMS / "conv_two_channel_stride2_pad1.yaml").read_text()
+
+
+@pytest.mark.parametrize("asked", ["dL/dx", "d(yhat)/d(K1)", "d(a1)/d(x)", "dL/da1", "dL/da2"])
+def test_more_conv_requests_agree_with_torch(asked):
+    """Two channels, stride 2, padding 1 (and whatever samples the example has)."""
+    text = TWO_CHANNELS.split("\nask:")[0] + f"\nask:\n  - {asked}\n"
+    spec = yaml.safe_load(text)
+    m = len(spec["data"])
+    if m > 1 and not asked.startswith("dL"):
+        text = text.replace(f"  - {asked}", f"  - samples.1.{asked}")
+    value = list(_answers(text).values())[0]
+    model, params, x_of, loss_of = _conv_parts(spec)
+    layers = {"d(a1)/d(x)": model[:2], "dL/da1": model[2:], "dL/da2": model[3:]}
+
+    def sample(k):
+        x = x_of(k)
+        if asked == "dL/dx":
+            x = x.requires_grad_(True)
+            return torch.autograd.grad(loss_of(k, model(x)), x)[0] / m
+        if asked == "d(yhat)/d(K1)":
+            conv = model[0]
+            return _jacobian(lambda K: model[1:](torch.nn.functional.conv2d(
+                x, K, conv.bias, conv.stride, conv.padding)), params["K1"].detach())
+        if asked == "d(a1)/d(x)":
+            return _jacobian(layers[asked], x)
+        a = model[:2 if asked == "dL/da1" else 3](x).detach().requires_grad_(True)
+        return torch.autograd.grad(loss_of(k, layers[asked](a)), a)[0] / m  # a2: a1 flattened
+    if asked.startswith("dL") and m > 1:  # one row per sample, each scaled as the loss
+        _close(value, torch.stack([sample(k) for k in range(1, m + 1)]), asked)
+    else:
+        _close(value, sample(1), asked)
+
+
+def test_batchnorm_asked_derivatives_agree_with_torch():
+    text = (PROBLEMS / "batchnorm_asked.yaml").read_text()
+    spec = yaml.safe_load(text)
+    ours = _answers(text)
+    p = {k: _tensor(v) for k, v in spec["params"].items()}
+    eps = 1e-5
+    X = _tensor([s["x"] for s in spec["data"]])
+    Y = _tensor([[s["y"]] for s in spec["data"]])
+
+    def after_mu(a1, mu, gamma=p["gamma2"]):  # the graph's: σ² from μ, x̂ from both
+        var = ((a1 - mu) ** 2).mean(0)
+        xhat = (a1 - mu) / torch.sqrt(var + eps)
+        return torch.relu(gamma * xhat + p["beta2"]) @ p["W3"].T + p["b3"]
+
+    def loss(yhat):
+        return 0.5 * ((yhat - Y) ** 2).sum(1).mean()
+
+    def forward(x, gamma=p["gamma2"]):
+        a1 = x @ p["W1"].T
+        return after_mu(a1, a1.mean(0), gamma)
+    x = X.clone().requires_grad_(True)
+    _close(ours["dL/dx"], torch.autograd.grad(loss(forward(x)), x)[0], "dx")
+    gamma = p["gamma2"].clone().requires_grad_(True)
+    _close(ours["dL/dgamma2"], torch.autograd.grad(loss(forward(X, gamma)), gamma)[0], "dgamma")
+    _close(ours["d(yhat)/d(gamma2)"], _jacobian(lambda g: forward(X, g), p["gamma2"]), "dyhat")
+    a1 = X @ p["W1"].T
+    mu = a1.mean(0)
+
+    def xhat11(m1):
+        column = a1[:, 0]
+        return (column[0] - m1) / torch.sqrt(((column - m1) ** 2).mean() + eps)
+    _close(ours["d(xhat2_1_s1)/d(mu2_1)"], _jacobian(xhat11, mu[0]), "dxhat")
+    mu = mu.clone().requires_grad_(True)
+    _close(ours["dL/dmu2"], torch.autograd.grad(loss(after_mu(a1, mu)), mu)[0], "dmu")
+
+
+def test_rnn_asked_derivatives_agree_with_torch():
+    text = (PROBLEMS / "rnn_asked.yaml").read_text()
+    spec = yaml.safe_load(text)
+    ours = _answers(text)
+    p = {k: _tensor(v) for k, v in spec["params"].items()}
+    xs = _tensor(spec["data"][0]["x"]).reshape(-1, 1)
+    ys = _tensor(spec["data"][0]["y"])
+
+    def step(x, h, Whh=p["Whh1"]):
+        return torch.tanh(p["Wxh1"] @ x + (Whh @ h if h is not None else 0) + p["b1"])
+
+    def unrolled(x=xs, Whh=p["Whh1"], keep=None):
+        h, hs, yhat = None, [], []
+        for t in range(len(x)):
+            h = step(x[t], h, Whh)
+            if keep is not None:
+                h.retain_grad()
+                keep.append(h)
+            hs.append(h)
+            yhat.append((p["W2"] @ h + p["b2"])[0])
+        return hs, torch.stack(yhat)
+
+    def loss(yhat):
+        return 0.5 * ((yhat - ys) ** 2).sum()
+    h1 = unrolled()[0][0].detach()
+    _close(ours["d(h1_3)/d(h1_1)"], _jacobian(lambda h: step(xs[2], step(xs[1], h)), h1), "dh3dh1")
+    Whh = p["Whh1"].clone().requires_grad_(True)
+    _close(ours["dL/dWhh1"], torch.autograd.grad(loss(unrolled(Whh=Whh)[1]), Whh)[0], "dWhh")
+    x = xs.clone().requires_grad_(True)
+    _close(ours["dL/dx"], torch.autograd.grad(loss(unrolled(x)[1]), x)[0], "dx")
+    kept = []
+    loss(unrolled(xs.clone().requires_grad_(True), keep=kept)[1]).backward()
+    _close(ours["dL/dh1"], torch.stack([h.grad for h in kept]), "dh")
+    _close(ours["d(yhat_3)/d(Whh1)"], _jacobian(lambda W: unrolled(Whh=W)[1][2], p["Whh1"]), "dy3")
