@@ -37,6 +37,7 @@ class Accumulated:
     lines: tuple
     value: object
     shown: tuple
+    note: tuple | None = None  # (LaTeX, Unicode): how a Jacobian's rows and columns read
 
 
 def typed(network) -> bool:
@@ -165,7 +166,16 @@ def work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> Accumul
                                                        key=lambda p: place[p[2]]) for own in lines]
     kept = tuple(line for own in lines for is_b, line, _ in own if is_b or every)
     name = _sample_fraction(scalar, A, B, k) if m > 1 else _fraction(A, B)
-    return Accumulated(name, kept, shaped(rows, A, B), shown_rows(rows, A, B))
+    return Accumulated(name, kept, shaped(rows, A, B), shown_rows(rows, A, B), _reading(A, B))
+
+
+def _reading(A: Operand, B: Operand) -> tuple | None:
+    """A Jacobian's layout in words, where A and B both have several entries."""
+    if len(A.symbols) < 2 or len(B.symbols) < 2:
+        return None
+    order = ", each in PyTorch's order (row by row)" if len(A.shape) > 1 or len(B.shape) > 1 else ""
+    return (f"Rows: the entries of ${A.latex}$, columns: those of ${B.latex}${order}",
+            f"Rows: the entries of {A.unicode}, columns: those of {B.unicode}{order}")
 
 
 def _sum(terms):

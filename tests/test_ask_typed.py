@@ -12,11 +12,11 @@ from support import PROBLEMS
 
 torch = pytest.importorskip("torch")
 
-from test_conv import _loss, _target, _torch_model  # noqa: E402
+from test_conv import _check, _loss, _target, _torch_model  # noqa: E402
 
 TOL = 1e-10
 CONV = ["conv_relu_maxpool_dense.yaml", "conv_two_channel_stride2_pad1.yaml",
-        "conv_two_layers_full_convolution.yaml"]
+        "conv_two_layers_full_convolution.yaml", "conv1d_two_steps.yaml", "conv_asked.yaml"]
 
 
 def _tensor(value):
@@ -59,6 +59,28 @@ def test_the_conv_keys_input_adjoints_agree_with_torch(name):
     assert len(first) == len(spec["data"])
     for ours, theirs in zip(first, _sample_input_grads(spec)):
         _close(_map(result.network.x, ours), theirs, name)
+
+
+def test_the_maps_after_step_1_agree_with_torch():
+    """conv1d_two_steps.yaml: the loss, gradients and SGD steps (test_conv's check), then
+    the pass after step 1, whose δ maps and ∂L/∂x the key lays out: its gradients and
+    input adjoints at the parameters after one step, by torch."""
+    text = (PROBLEMS / "conv1d_two_steps.yaml").read_text()
+    spec = yaml.safe_load(text)
+    data = _check(text)
+    after = {k: v for k, v in data["updates"][0]["params"].items()}
+    result = api.solve(text)._result
+    second = result.scalar.passes[1]
+    assert second.iteration == 1 and second.gradients
+    model, names = _torch_model(dict(spec, params=after))
+    x = _tensor(spec["data"][0]["x"]).reshape(spec["network"]["inputs"])
+    loss = _loss(spec["loss"], model(x), _target(spec, spec["data"][0]["y"], 1))
+    grads = torch.autograd.grad(loss, [p for p, _ in names])
+    for (_, name), theirs in zip(names, grads):
+        tensor = next(t for t in result.network.tensors() if t.plain == name)
+        _close(_map(tensor, second.gradients), theirs, name)
+    (theirs,) = _sample_input_grads(spec, after)
+    _close(_map(result.network.x, result.input_adjoints[1][0]), theirs, "dx after step 1")
 
 
 # --- asked derivatives (ask:) ------------------------------------------------------------------

@@ -30,6 +30,7 @@ def _work(a) -> m.AskedWork:
                       for line in worked]
             if asked.form == "typed" and (len(one.shown) > 1 or len(one.shown[0]) > 1):
                 lines.append(m.MatrixLine((_named(one.name),), ((_mat(one.shown),),)))
+                note = note or one.note
         else:
             lines += _chain_lines(one, shaped)
     if asked.summed:
