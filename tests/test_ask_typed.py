@@ -230,3 +230,33 @@ def test_rnn_asked_derivatives_agree_with_torch():
     loss(unrolled(xs.clone().requires_grad_(True), keep=kept)[1]).backward()
     _close(ours["dL/dh1"], torch.stack([h.grad for h in kept]), "dh")
     _close(ours["d(yhat_3)/d(Whh1)"], _jacobian(lambda W: unrolled(Whh=W)[1][2], p["Whh1"]), "dy3")
+
+
+def test_an_entry_by_an_entry_agrees_with_torch():
+    """One output entry by one kernel entry, in sample 1 of two: a scalar."""
+    text = (PROBLEMS / "conv_asked.yaml").read_text().split("\nask:")[0] + \
+        "\nask:\n  - samples.1.d(yhat_2)/d(K1_1_1_2_1)\n"
+    spec = yaml.safe_load(text)
+    value = list(_answers(text).values())[0]
+    model, params, x_of, _ = _conv_parts(spec)
+    conv = model[0]
+
+    def yhat2(k21):
+        K = params["K1"].detach().clone()
+        K[0, 0, 1, 0] = k21
+        return model[1:](torch.nn.functional.conv2d(x_of(1), K, conv.bias))[1]
+    assert abs(value - _jacobian(yhat2, params["K1"].detach()[0, 0, 1, 0]).item()) < TOL
+
+
+@pytest.mark.parametrize("asked, words", [
+    ("samples.1.d(a1)/d(a2)", "does not depend on 'a2'"),
+    ("d(a2)/d(a1)", "say which, like samples.1."),
+    ("samples.1.d(a2)/d(a9)", "'a9' is not a quantity"),
+])
+def test_requests_that_cannot_be_answered_are_refused(asked, words):
+    from backprop_cli.errors import SpecError
+
+    text = (PROBLEMS / "conv_asked.yaml").read_text().split("\nask:")[0] + f"\nask:\n  - {asked}\n"
+    with pytest.raises(SpecError) as caught:
+        api.solve(text).answers
+    assert words in str(caught.value)
