@@ -252,7 +252,10 @@ class _Maps:
                                          (_shown(Mat(tuple(tuple(g(s) for s in row) for row in view.W.entries))),))))
                 if view.b is not None:
                     lines += self.maps(self.grad(self.name("b", l)), view.b, g, len(view.b.entries), ((d,),))
-        if dx:  # ∂L/∂x through the first convolution, as ∂L/∂a is through a later one
+        # ∂L/∂x through the first convolution, as ∂L/∂a is through a later one; not where
+        # an entry has grown long in symbols (the entry-by-entry lines have no ∂L/∂x to
+        # point to: `ask: [dL/dx]` works it)
+        if dx and all(v.is_number or sp.count_ops(v) <= MAX_OPS for v in dx.values()):
             form, note = self.back_form(layers[0], Named("x", "x"))
             out = self.maps(self.grad(Named("x", "x")), self.net.x, dx.__getitem__,
                             self.problem.shape, form)
