@@ -69,12 +69,14 @@ def operands(solution) -> dict:
             out.setdefault(n.plain, Operand(n.plain, n.latex, n.unicode, (s,), (), kind, None, tensor))
 
     add(net.x, "input")
+    # an rnn network's quantities are T × units: each row a time step
+    timed = any(getattr(layer, "type", None) == "rnn" for layer in net.layers)
     for layer in net.layers:
         for tensor in layer.parameters():
             add(tensor, "param")
         for tensor in layer.computed():
             add(tensor, "node")
-            if getattr(layer, "type", None) in ("rnn", "dense") and _timed(layer, net):
+            if timed:
                 _time_steps(out, tensor)
     if graph.loss is not None:
         n = names[graph.loss.symbol]
@@ -85,18 +87,12 @@ def operands(solution) -> dict:
     return out
 
 
-def _timed(layer, net) -> bool:
-    """An rnn network's layer: its quantities' rows are time steps."""
-    return any(getattr(v, "type", None) == "rnn" for v in net.layers) and hasattr(layer, "params") \
-        and not hasattr(layer, "mu")
-
-
 def _time_steps(out: dict, tensor) -> None:
     """h1_3: the row of time step 3 (a vector), where a row has several entries (with one
     unit, h1_3 is the entry itself)."""
-    if not tensor.matrix or len(tensor.entries[0]) < 2:
-        return
-    first = int(str(tensor.entries[0][0]).split("[")[1].split(",")[0])  # h0's rows start at 0
+    if not tensor.matrix or len(tensor.entries) < 2 or len(tensor.entries[0]) < 2:
+        return  # one row (a dense layer's with output: last) is the vector itself
+    first = int(str(tensor.entries[0][0]).split("[")[1].split(",")[0])  # z1[1,2]: step 1
     for t, row in enumerate(tensor.entries, start=first):
         latex = f"{{{tensor.latex}}}" if "_" in tensor.latex else tensor.latex
         uni = f"({tensor.unicode})" if "_" in tensor.latex else tensor.unicode

@@ -260,3 +260,38 @@ def test_requests_that_cannot_be_answered_are_refused(asked, words):
     with pytest.raises(SpecError) as caught:
         api.solve(text).answers
     assert words in str(caught.value)
+
+
+RNN_LAST = """
+network:
+  inputs: 1
+  layers:
+    - {type: rnn, units: 2, activation: tanh, output: last}
+    - {units: 2, activation: identity}
+params:
+  Wxh1: [[0.5], [-0.3]]
+  Whh1: [[0.1, -0.2], [0.4, 0.3]]
+  b1: [0.1, 0]
+  W2: [[0.6, -0.5], [0.2, 0.1]]
+  b2: [0.05, 0]
+loss: half_squared_error
+data:
+  - {x: [1, 0.5, -1], y: [0.5, 0.2]}
+ask:
+  - d(yhat)/d(h1_1)
+"""
+
+
+def test_output_last_a_time_step_by_name_agrees_with_torch():
+    """output: last: ŷ (one row) by h at time step 1 (h1_1, a vector of two)."""
+    spec = yaml.safe_load(RNN_LAST)
+    p = {k: _tensor(v) for k, v in spec["params"].items()}
+    xs = _tensor(spec["data"][0]["x"]).reshape(-1, 1)
+
+    def yhat_of(h1):
+        h = h1
+        for t in (1, 2):
+            h = torch.tanh(p["Wxh1"] @ xs[t] + p["Whh1"] @ h + p["b1"])
+        return (p["W2"] @ h + p["b2"]).reshape(1, 2)
+    h1 = torch.tanh(p["Wxh1"] @ xs[0] + p["b1"])
+    _close(_answers(RNN_LAST)["d(yhat)/d(h1_1)"], _jacobian(yhat_of, h1), "dyhat/dh1_1")
