@@ -13,10 +13,12 @@ from dataclasses import replace
 import sympy as sp
 
 from ..layered.conv import first_largest
+from ..graph import LEARNING_RATE
 from ..layered.matrix import MatrixWork, Notation
 from ..vocab import ACTIVATIONS, LOSSES
 from .conv_rules import CONV_TYPES, LONG, channel, full_note, general, layer_name
-from .model import Derivation, Mat, MatrixLine, Named, Op
+from .model import Derivation, Mat, MatrixLine, Named, Op, Scalar
+from .updates import step_title
 
 
 def shaped(problem) -> bool:
@@ -43,6 +45,10 @@ def conv_work(network, solution, input_adjoints: tuple = ()) -> MatrixWork:
                 dx = inputs[k - 1] if k <= len(inputs) else None
                 blocks.append(Derivation("δ maps and gradients" + label + of,
                                          tuple(work.backward(current, k, dx))))
+        update = [u for u in solution.updates if u.iteration == current.iteration + 1]
+        if update:  # between the passes, as the dense layout's "Gradient-descent step k"
+            blocks.append(Derivation(step_title(solution.graph, update[0].iteration),
+                                     tuple(work.update(current, update[0]))))
     return MatrixWork(general=general(network.problem), blocks=tuple(blocks), names=naming.names)
 
 
@@ -162,6 +168,57 @@ class _Maps:
                     lines += self.maps(a, view.a, value, shape,
                                        ((z,),) if view.activation == "identity" else applied(None))
         return lines
+
+    def update(self, current, update) -> tuple:
+        """Each parameter's step as a map: K⁽¹⁾ ← K⁽¹⁾ − η ∂L/∂K⁽¹⁾ (one line per filter
+        and channel); an optimizer with state or a penalty: the engine's lines, entry by
+        entry, as the dense layout writes them."""
+        graph = self.sol.graph
+        if graph.penalty is not None or len(update.steps) != len(update.params) or \
+                any(st.lhs not in update.params for st in update.steps):
+            return tuple(update.steps)
+        n = Notation(self.problem, batch=False)
+        lines, wide = [], []
+        for view in self.net.layers:
+            l, spec = view.index, getattr(view, "spec", None)
+            conv = spec is not None and spec.type in CONV_TYPES
+            for tensor, letter in ((view.W, "K" if conv else "W"), (view.b, "b")):
+                if tensor is None:
+                    continue
+                named = self.name(letter, l)
+                for lhs, rows in self._slices(tensor, named, spec if conv else None):
+                    if len(rows[0]) > LONG:  # a row too long to write three times over
+                        wide.append(lhs)
+                        continue
+                    maps = [_shown(Mat(tuple(tuple(table.get(s, s) for s in row) for row in rows)))
+                            for table in (current.params, current.gradients, update.params)]
+                    lines.append(MatrixLine((lhs,), (
+                        (lhs, Op("−"), Scalar(LEARNING_RATE), n.d(n.loss, lhs)),
+                        (maps[0], Op("−"), Scalar(graph.lr), maps[1]), (maps[2],)), relation="←"))
+        if not lines:
+            return tuple(update.steps)
+        if wide:
+            said = ", ".join(w.unicode for w in wide)
+            lines[-1] = replace(lines[-1], note=(
+                ", ".join(f"${w.latex}$" for w in wide) + "'s step: entry by entry in the scalar view",
+                f"{said}'s step: entry by entry in the scalar view"))
+        return tuple(lines)
+
+    def _slices(self, tensor, named: Named, spec) -> list:
+        """(name, rows) of a parameter as written: a kernel's filter-and-channel maps
+        (K⁽¹⁾₁,₂), a weight matrix, a bias a row (a dense one a column in the column
+        convention)."""
+        if spec is not None and tensor.matrix:  # a kernel: filters × channels × maps
+            filters, channels = spec.filters, spec.before[0]
+            return [(channel(named, f if filters > 1 or channels > 1 else None,
+                             c if channels > 1 else None),
+                     kernel if len(spec.shape) == 3 else (kernel,))
+                    for f, one in enumerate(tensor.entries) for c, kernel in enumerate(one)]
+        if tensor.matrix:
+            return [(named, tensor.entries)]
+        if self.column and spec is None and len(tensor.entries) > 1:
+            return [(named, tuple((e,) for e in tensor.entries))]
+        return [(named, (tuple(tensor.entries),))]
 
     def winners(self, view, env) -> tuple | None:
         """Which entry of each window is its largest: a⁽²⁾₁,₁ ← a⁽¹⁾₂,₂ (at a tie the first)."""
