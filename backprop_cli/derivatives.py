@@ -19,27 +19,13 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .layered.compile import LayerView
-from .numeric import evaluate
+from .derivatives_base import Line, Operand, Refused, _fraction, _Locals, _sample_fraction
+
+__all__ = ["Line", "Operand", "Refused", "work"]
 
 #: The largest Jacobian a request may ask for (entries), so that a typo in a wide network
 #: does not write a page of zeros.
 MAX_ENTRIES = 5000
-
-
-class Refused(Exception):
-    """A request that cannot be answered, with what to ask instead."""
-
-
-@dataclass(frozen=True)
-class Line:
-    """Graph form: ∂A/∂n = rule = written (values put in) = value."""
-
-    lhs: sp.Symbol
-    rule: sp.Expr
-    written: sp.Expr
-    values: dict
-    value: sp.Expr
 
 
 @dataclass(frozen=True)
@@ -61,23 +47,11 @@ class Asked:
     key: str
     symbol: tuple  # (LaTeX, Unicode)
     value: object  # a SymPy value or nested lists of them
-    form: str  # graph or network
+    form: str  # graph, network or typed (derivatives_typed.py)
     samples: tuple  # (sample or None, lines or Chain, that sample's value shaped)
     scale: sp.Expr | None = None  # the loss's factor over the samples (1/m), if any
     batch: bool = False  # one row per sample
     summed: bool = False  # a parameter's gradient: the samples' rows added
-
-
-@dataclass(frozen=True)
-class Operand:
-    plain: str  # the canonical public name: a2, W2, a2_1, L, x
-    latex: str
-    unicode: str
-    symbols: tuple  # the scalar symbols, flat
-    shape: tuple  # () scalar, (n,) vector, (r, c) matrix
-    kind: str  # loss, node, param, input, target
-    position: int | None = None  # layered: place in x, z1, a1, ..., yhat, loss
-    tensor: object = None  # layered: the Tensor it is (or is an entry of)
 
 
 def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
@@ -87,7 +61,13 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
         raise Refused("with symbolic sizes there are no entries to differentiate; give every "
                       "layer a number of units")
     graph = scalar.graph
-    operands = _network_operands(solution) if kind == "network" else _graph_operands(scalar)
+    # conv, pooling, batchnorm, rnn: worked over the scalar graph (derivatives_typed.py)
+    from . import derivatives_typed as typed
+
+    shaped_net = kind == "network" and typed.typed(solution.network)
+    operands = typed.operands(solution) if shaped_net else \
+        _network_operands(solution) if kind == "network" else _graph_operands(scalar)
+    shape = typed.shaped if shaped_net else _shaped
     A, B = _operand(operands, top), _operand(operands, bottom)
     if B.kind == "loss":
         raise Refused(f"'{bottom}' is the loss; ask for the derivative of the loss with respect "
@@ -121,7 +101,7 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     if summed and (m == 1 or numeric or graph.penalty is not None or graph.batches is not None):
         # the gradient over the data, the engine's (penalty and all), in the names it writes
         grads = scalar.first.gradients
-        value = _shaped([[grads.get(s, sp.Integer(0)) for s in B.symbols]], A, B)
+        value = shape([[grads.get(s, sp.Integer(0)) for s in B.symbols]], A, B)
         return Asked(f"gradients.{B.plain}", _fraction(A, B), value, kind, ())
     if sample is None and m > 1 and A.kind != "loss":
         raise Refused(f"the problem has {m} samples; say which, like samples.1.d({top})/d({bottom})")
@@ -132,10 +112,15 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
     by_sample = []
     for k in chosen:
         env = _env(scalar, passes[k])
-        one = _graph_work(scalar, A, B, env, k, m) if kind == "graph" else \
-            _chain_work(solution, A, B, env, k, m)
-        by_sample.append((k if m > 1 else None, one, _value_of(one, A, B, kind)))
+        if shaped_net:
+            one = typed.work(solution, A, B, env, k, m)
+        else:
+            one = _graph_work(scalar, A, B, env, k, m) if kind == "graph" else \
+                _chain_work(solution, A, B, env, k, m)
+        by_sample.append((k if m > 1 else None, one,
+                          one.value if shaped_net else _value_of(one, A, B, kind)))
     values = [value for _, _, value in by_sample]
+    kind = "typed" if shaped_net else kind  # the form of the work
     if A.kind != "loss":
         top_plain = A.plain
     elif m == 1 or sample is None:
@@ -159,14 +144,6 @@ def work(solution, top: str, bottom: str, sample: int | None) -> Asked:
                  tuple(by_sample))
 
 
-def _sample_fraction(scalar, A: Operand, B: Operand, k: int) -> tuple:
-    """One sample's ∂A/∂B where several meet: ∂ℓ⁽²⁾/∂h⁽²⁾, ∂ŷ[²]/∂x[²]."""
-    names = scalar.graph.names
-    top = names._marked(names[scalar.sample_loss] if A.kind == "loss" else A, k)
-    bottom = (B.latex, B.unicode) if B.kind == "param" else names._marked(B, k)
-    return (f"\\frac{{\\partial {top[0]}}}{{\\partial {bottom[0]}}}", f"∂{top[1]}/∂{bottom[1]}")
-
-
 def _depends(graph, tops, bottoms) -> bool:
     """Whether any of `tops` is computed from any of `bottoms`."""
     found = set(bottoms)
@@ -174,12 +151,6 @@ def _depends(graph, tops, bottoms) -> bool:
         if node.expr.free_symbols & found:
             found.add(node.symbol)
     return any(t in found for t in tops)
-
-
-def _fraction(A: Operand, B: Operand, sample: int | None = None) -> tuple:
-    mark = (f"^{{[{sample}]}}", f"[{sample}]") if sample is not None else ("", "")
-    return (f"\\frac{{\\partial {A.latex}{mark[0]}}}{{\\partial {B.latex}{mark[0]}}}",
-            f"∂{A.unicode}{mark[1]}/∂{B.unicode}{mark[1]}")
 
 
 def _added(values):
@@ -244,10 +215,6 @@ def _network_operands(solution) -> dict:
                 if n.plain.startswith(tensor.plain + "_"):
                     out.setdefault(alias + n.plain[len(tensor.plain):], entry)
 
-    if any(not isinstance(layer, LayerView) for layer in net.layers):
-        raise Refused("a derivative on request is worked for dense layers only; this network "
-                      "has a layer with a type (conv, pooling, batchnorm, rnn): ask for the "
-                      "loss, a gradient or a sample's value by its name instead")
     add(net.x, "input", 0)
     for layer in net.layers:
         l = layer.index
@@ -274,36 +241,6 @@ def _env(scalar, sample) -> dict:
     env.update({s: v for s, v in sample.given.items() if v.is_number})
     env.update({s: v for s, v in sample.values.items() if v.is_number})
     return env
-
-
-class _Locals:
-    """∂node/∂s, written in the nodes' names and evaluated where the numbers are known."""
-
-    def __init__(self, graph, env: dict, sample: int | None = None):
-        self.by_symbol = {n.symbol: n for n in graph.nodes}
-        self.rewrite = {n.expr: n.symbol for n in graph.nodes if not n.expr.is_Atom}
-        self.env = env
-        # several samples, symbolic: each sample's own ŷ⁽²⁾, x₁⁽²⁾ in what stays a symbol
-        self.marks = {} if sample is None else {
-            s: graph.names.of_sample(s, sample) for s in
-            [n.symbol for n in graph.nodes] + list(graph.inputs) + list(graph.targets)}
-
-    def written(self, node_symbol, s) -> sp.Expr:
-        """∂node/∂s in the nodes' names, nothing put in (2(ŷ − y), [z > 0], w₂)."""
-        d = sp.diff(self.by_symbol[node_symbol].expr, s)
-        return d if d.is_Atom else sp.factor_terms(d.xreplace(self.rewrite))
-
-    def __call__(self, node_symbol, s) -> sp.Expr:
-        expr = self.by_symbol[node_symbol].expr
-        if s not in expr.free_symbols:
-            return sp.Integer(0)
-        d = sp.diff(expr, s)
-        if not (d.free_symbols - self.env.keys()):
-            return evaluate(d, self.env, f"∂{node_symbol}/∂{s}")
-        if not d.is_Atom:
-            d = sp.factor_terms(d.xreplace(self.rewrite))
-        d = d.xreplace({k: v for k, v in self.env.items() if k in d.free_symbols})
-        return d.xreplace({k: v for k, v in self.marks.items() if k in d.free_symbols})
 
 
 def _value_of(one, A: Operand, B: Operand, kind: str):

@@ -98,6 +98,16 @@ KEY_NUMBERS = {
     "conv_two_layers_full_convolution": {"loss": "0.54471", "numbers": [
         "−1.8266", "−3.7836", "0.78281", "−5.0883", "−3.4574", "−2.5441", "0.1957", "−0.39141",
         "0.0010933"]},
+    # ∂L/∂x and the maps after step 1, asked derivatives (∂ℓ/∂x, the kernel's gradient, ∂ℓ/∂a⁽¹⁾)
+    # in conv, batchnorm and rnn networks: torch.autograd in tests/test_ask_typed.py
+    "conv1d_two_steps": {"loss": "1.1552", "numbers": [
+        "−0.152", "0.38", "0.17408", "−0.62404", "−0.087811", "0.10707", "0.49815", "0.28026"]},
+    "conv_asked": {"loss": "0.58381", "numbers": [
+        "0.11489", "−0.057444", "−0.090474", "−0.2756", "0.12651", "0.13447", "−0.16136"]},
+    "batchnorm_asked": {"loss": "0.19734", "numbers": [
+        "−0.053639", "0.091774", "−0.51759", "0.27642", "−1.6627", "−0.58025", "−0.067639"]},
+    "rnn_asked": {"loss": "0.0078308", "numbers": [
+        "−0.063597", "0.12365", "0.0073435", "0.048106", "−0.010392", "0.1817", "−0.29735"]},
     # Optimizers, regularization and batches (issue 14): the losses and the parameters
     # after the last step, checked with torch.optim and a torch loss in float64.
     "optim_adam": {"loss": "0.57432", "numbers": ["0.49355", "0.43191", "0.69958", "−0.10173",

@@ -23,7 +23,7 @@ STAGES = [
                "layered.rnn", "calculus.naming", "calculus.rules",
                "calculus.softmax", "calculus.magnitude", "calculus.solution", "calculus.sums"]),
     ("solve", ["engine", "sums", "optimize", "layered.solve", "calculus.point", "calculus.stages",
-               "calculus.engine", "derivatives"]),  # derivatives: any ∂A/∂B asked for (ask:)
+               "calculus.engine", "derivatives", "derivatives_base", "derivatives_typed"]),  # derivatives: any ∂A/∂B asked for (ask:)
     ("lay out", ["quantities", "answers", "sheet", "layered.matrix"]),
     ("render", ["render"]),
     ("pipeline", ["pipeline"]),

@@ -180,11 +180,18 @@ def worked_lines(lines, sheet: m.Worksheet, settings, numbered: bool = True,
     return out
 
 
+#: A sample's given values past this many pairs may break between them (a line of them,
+#: unbroken, would leave the page).
+LONG_SUBTITLE = 8
+
+
 def section_dicts(sections, sheet: m.Worksheet, settings) -> list[dict]:
     """The graph form's passes (also the layered form's scalar view)."""
     names = sheet.names
     tex = printer("graph", "latex")
     return [{"title": s.title,
-             "subtitle": ",\\quad ".join(f"{tex(k, names=names)} = {tex(v, names=names, decimals=True)}"
-                                         for k, v in s.subtitle) or None,
+             # a map's many entries (a sample of a conv network) may break between pairs
+             "subtitle": (",\\allowbreak\\quad " if len(s.subtitle) > LONG_SUBTITLE else ",\\quad ").join(
+                 f"{tex(k, names=names)} = {tex(v, names=names, decimals=True)}"
+                 for k, v in s.subtitle) or None,
              "lines": worked_lines(s.blocks, sheet, settings)} for s in sections]

@@ -112,10 +112,10 @@ class _Text:
         out = ["", self.style.heading(section.title)]
         if section.level == 0:  # a part: its blocks have titles of their own
             return out + self.blocks(section.blocks)
-        if section.subtitle:  # wrapped at the width (a mini-batch gives many values)
-            out += ["  " + line for line in textwrap.wrap(
-                f"({self.pairs(section.subtitle)})", self.settings.width - 2,
-                break_long_words=False, break_on_hyphens=False)]
+        if section.subtitle:  # continued under the first at the width (a map's many entries)
+            rows = self.listing("  (", [f"{self.u(s)} = {self.u(v, decimals=True)}"
+                                        for s, v in section.subtitle])
+            out += rows[:-1] + [rows[-1] + ")"]
         out.append("")
         return out + self.blocks(section.blocks)
 

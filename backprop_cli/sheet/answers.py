@@ -15,7 +15,7 @@ def asked_blocks(solution) -> tuple[tuple, tuple]:
     if not any(a.asked for a in answers):
         return (), ()
     works = tuple(_work(a) for a in answers if a.work is not None)
-    rows = tuple(m.AnswerRow(a.label, a.symbol, a.value) for a in answers)
+    rows = tuple(m.AnswerRow(a.label, a.symbol, _table_value(a)) for a in answers)
     return works, rows
 
 
@@ -23,10 +23,14 @@ def _work(a) -> m.AskedWork:
     asked = a.work
     lines, note = [], None
     for sample, one, shaped in asked.samples:
-        if asked.form == "graph":
+        if asked.form in ("graph", "typed"):
+            worked = one.lines if asked.form == "typed" else one
             lines += [m.Worked(line.lhs, (line.rule, line.written), line.written, line.values,
                                line.value, show_value=True, sample=sample, phase="backward")
-                      for line in one]
+                      for line in worked]
+            if asked.form == "typed" and (len(one.shown) > 1 or len(one.shown[0]) > 1):
+                lines.append(m.MatrixLine((_named(one.name),), ((_mat(one.shown),),)))
+                note = note or one.note
         else:
             lines += _chain_lines(one, shaped)
     if asked.summed:
@@ -41,6 +45,36 @@ def _work(a) -> m.AskedWork:
                                         if asked.scale is not None else ""))
         lines.append(m.MatrixLine((_named(asked.symbol),), ((_mat(_rows(asked.value)),),)))
     return m.AskedWork(a.label, a.text, a.symbol, tuple(lines), note)
+
+
+def _depth(value) -> int:
+    return 1 + _depth(value[0]) if isinstance(value, (list, tuple)) and value else 0
+
+
+def _flat(value) -> list:
+    return [x for v in value for x in _flat(v)] if isinstance(value, (list, tuple)) else [value]
+
+
+def _table_value(a):
+    """A value as the table shows it, a vector or a matrix: a map's, kernel's or
+    Jacobian's (conv, batchnorm, rnn) the rows its worked line shows (a map's rows, its
+    channels one under the other; a Jacobian's A entries by B's), one sample's map a row
+    where there is a row per sample. The answer's value itself (JSON) keeps its shape."""
+    value, work = a.value, a.work
+    if work is not None and work.form == "typed" and len(work.samples) == 1 and not work.batch:
+        return [list(r) for r in work.samples[0][1].shown]
+    if _depth(value) <= 2:
+        return value
+    if work is not None and work.batch:  # one row per sample
+        return [_flat(v) for v in value]
+    entries, width = _flat(value), _last(value)
+    return [entries[i:i + width] for i in range(0, len(entries), width)]
+
+
+def _last(value) -> int:
+    while isinstance(value[0], (list, tuple)):
+        value = value[0]
+    return len(value)
 
 
 def _chain_lines(chain, value) -> list:

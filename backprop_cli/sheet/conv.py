@@ -13,10 +13,12 @@ from dataclasses import replace
 import sympy as sp
 
 from ..layered.conv import first_largest
+from ..graph import LEARNING_RATE
 from ..layered.matrix import MatrixWork, Notation
 from ..vocab import ACTIVATIONS, LOSSES
 from .conv_rules import CONV_TYPES, LONG, channel, full_note, general, layer_name
-from .model import Derivation, Mat, MatrixLine, Named, Op
+from .model import Derivation, Mat, MatrixLine, Named, Op, Scalar
+from .updates import step_title
 
 
 def shaped(problem) -> bool:
@@ -24,18 +26,29 @@ def shaped(problem) -> bool:
     return problem.shape is not None
 
 
-def conv_work(network, solution) -> MatrixWork:
+def conv_work(network, solution, input_adjoints: tuple = ()) -> MatrixWork:
+    """The maps of every pass (the dense form's "… after step k" passes), sample by sample;
+    `input_adjoints`: the solve stage's ∂ℓ/∂x of each pass and sample, where the first layer
+    is a convolution."""
     names = solution.graph.names
     naming = replace(names, names=dict(names.names), _derivatives=dict(names._derivatives),
                      _by_symbols=dict(names._by_symbols))  # the lookups below add names: a copy
     work = _Maps(network, solution, naming)
     blocks = []
-    first = solution.passes[0]
-    for k in range(1, len(first.samples) + 1):
-        of = f", sample {k}" if len(first.samples) > 1 else ""
-        blocks.append(Derivation("Feature maps" + of, tuple(work.forward(first, k))))
-        if first.samples[k - 1].backward:
-            blocks.append(Derivation("δ maps and gradients" + of, tuple(work.backward(first, k))))
+    for p, current in enumerate(solution.passes):
+        label = "" if current.iteration == 0 else f" after step {current.iteration}"
+        inputs = input_adjoints[p] if p < len(input_adjoints) else ()
+        for k in range(1, len(current.samples) + 1):
+            of = f", sample {k}" if len(current.samples) > 1 else ""
+            blocks.append(Derivation("Feature maps" + label + of, tuple(work.forward(current, k))))
+            if current.samples[k - 1].backward:
+                dx = inputs[k - 1] if k <= len(inputs) else None
+                blocks.append(Derivation("δ maps and gradients" + label + of,
+                                         tuple(work.backward(current, k, dx))))
+        update = [u for u in solution.updates if u.iteration == current.iteration + 1]
+        if update:  # between the passes, as the dense layout's "Gradient-descent step k"
+            blocks.append(Derivation(step_title(solution.graph, update[0].iteration),
+                                     tuple(work.update(current, update[0]))))
     return MatrixWork(general=general(network.problem), blocks=tuple(blocks), names=naming.names)
 
 
@@ -156,6 +169,57 @@ class _Maps:
                                        ((z,),) if view.activation == "identity" else applied(None))
         return lines
 
+    def update(self, current, update) -> tuple:
+        """Each parameter's step as a map: K⁽¹⁾ ← K⁽¹⁾ − η ∂L/∂K⁽¹⁾ (one line per filter
+        and channel); an optimizer with state or a penalty: the engine's lines, entry by
+        entry, as the dense layout writes them."""
+        graph = self.sol.graph
+        if graph.penalty is not None or len(update.steps) != len(update.params) or \
+                any(st.lhs not in update.params for st in update.steps):
+            return tuple(update.steps)
+        n = Notation(self.problem, batch=False)
+        lines, wide = [], []
+        for view in self.net.layers:
+            l, spec = view.index, getattr(view, "spec", None)
+            conv = spec is not None and spec.type in CONV_TYPES
+            for tensor, letter in ((view.W, "K" if conv else "W"), (view.b, "b")):
+                if tensor is None:
+                    continue
+                named = self.name(letter, l)
+                for lhs, rows in self._slices(tensor, named, spec if conv else None):
+                    if len(rows[0]) > LONG:  # a row too long to write three times over
+                        wide.append(lhs)
+                        continue
+                    maps = [_shown(Mat(tuple(tuple(table.get(s, s) for s in row) for row in rows)))
+                            for table in (current.params, current.gradients, update.params)]
+                    lines.append(MatrixLine((lhs,), (
+                        (lhs, Op("−"), Scalar(LEARNING_RATE), n.d(n.loss, lhs)),
+                        (maps[0], Op("−"), Scalar(graph.lr), maps[1]), (maps[2],)), relation="←"))
+        if not lines:
+            return tuple(update.steps)
+        if wide:
+            said = ", ".join(w.unicode for w in wide)
+            lines[-1] = replace(lines[-1], note=(
+                ", ".join(f"${w.latex}$" for w in wide) + "'s step: entry by entry in the scalar view",
+                f"{said}'s step: entry by entry in the scalar view"))
+        return tuple(lines)
+
+    def _slices(self, tensor, named: Named, spec) -> list:
+        """(name, rows) of a parameter as written: a kernel's filter-and-channel maps
+        (K⁽¹⁾₁,₂), a weight matrix, a bias a row (a dense one a column in the column
+        convention)."""
+        if spec is not None and tensor.matrix:  # a kernel: filters × channels × maps
+            filters, channels = spec.filters, spec.before[0]
+            return [(channel(named, f if filters > 1 or channels > 1 else None,
+                             c if channels > 1 else None),
+                     kernel if len(spec.shape) == 3 else (kernel,))
+                    for f, one in enumerate(tensor.entries) for c, kernel in enumerate(one)]
+        if tensor.matrix:
+            return [(named, tensor.entries)]
+        if self.column and spec is None and len(tensor.entries) > 1:
+            return [(named, tuple((e,) for e in tensor.entries))]
+        return [(named, (tuple(tensor.entries),))]
+
     def winners(self, view, env) -> tuple | None:
         """Which entry of each window is its largest: a⁽²⁾₁,₁ ← a⁽¹⁾₂,₂ (at a tie the first)."""
         spec = view.spec
@@ -179,7 +243,7 @@ class _Maps:
         return ("the largest entry of each window: " + ", ".join(tex) + tied,
                 "the largest entry of each window: " + ", ".join(uni) + tied)
 
-    def backward(self, current, k) -> list:
+    def backward(self, current, k, dx: dict | None = None) -> list:
         adjoint = self.adjoints(current, k)
         g = adjoint  # this sample's own gradient (the summary has their mean or sum)
         lines = []
@@ -245,6 +309,15 @@ class _Maps:
                                          (_shown(Mat(tuple(tuple(g(s) for s in row) for row in view.W.entries))),))))
                 if view.b is not None:
                     lines += self.maps(self.grad(self.name("b", l)), view.b, g, len(view.b.entries), ((d,),))
+        # ∂L/∂x through the first convolution, as ∂L/∂a is through a later one; not where
+        # an entry has grown long in symbols (the entry-by-entry lines have no ∂L/∂x to
+        # point to: `ask: [dL/dx]` works it)
+        if dx and all(v.is_number or sp.count_ops(v) <= MAX_OPS for v in dx.values()):
+            form, note = self.back_form(layers[0], Named("x", "x"))
+            out = self.maps(self.grad(Named("x", "x")), self.net.x, dx.__getitem__,
+                            self.problem.shape, form)
+            out[-1] = replace(out[-1], note=note)
+            lines += out
         return lines
 
     def back_form(self, after, a: Named):
@@ -280,9 +353,16 @@ class _Maps:
                         f"each window's ∂{self.own.unicode}/∂{nxt.unicode} / {n}, added to each of "
                         "its entries")
         K = self.name("K", l)
-        return ((Named(f"{d.latex} \\ast_{{\\text{{full}}}} \\operatorname{{rot180}}\\left({K.latex}\\right)",
-                       f"{d.unicode} ∗full rot180({K.unicode})"),),), \
-            full_note(after.spec)
+        filters, channels = after.spec.filters, after.spec.before[0]
+
+        def full(c):  # each input channel c: Σ_f δ_f ∗full rot180(K_f,c) over the filters
+            Kc = channel(K, "f" if filters > 1 else None, c)
+            df = channel(d, "f") if filters > 1 else d
+            total = ("\\textstyle\\sum_{f} ", "Σ_f ") if filters > 1 else ("", "")
+            return ((Named(f"{total[0]}{df.latex} \\ast_{{\\text{{full}}}} "
+                           f"\\operatorname{{rot180}}\\left({Kc.latex}\\right)",
+                           f"{total[1]}{df.unicode} ∗full rot180({Kc.unicode})"),),)
+        return (full(None) if filters == channels == 1 else full), full_note(after.spec)
 
 
 _C_ORDER = "channel by channel, each row by row (PyTorch's order)"

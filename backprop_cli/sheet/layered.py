@@ -42,7 +42,7 @@ def build_network_sheet(solution: NetworkSolution, view: str = "matrix",
         # data, so the passes are worked entry by entry
         matrix_lines, view = False, "scalar"
     if shaped(problem):  # conv, pooling, flatten: their maps, then every entry (sheet/conv.py)
-        work = conv_work(solution.network, scalar) if matrix_lines else \
+        work = conv_work(solution.network, scalar, solution.input_adjoints) if matrix_lines else \
             replace(general_work(problem), general=conv_general(problem),
                     names=scalar.graph.names.names)
         view = "both" if view == "matrix" else view

@@ -1,0 +1,82 @@
+"""What derivatives.py (a dense network's, the graph form's) and derivatives_typed.py (a
+network with conv, pooling, batchnorm or rnn layers) share: the refusal, an operand, a
+worked line, a fraction's name and the local derivatives of the scalar graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from .numeric import evaluate
+
+
+class Refused(Exception):
+    """A request that cannot be answered, with what to ask instead."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """Graph form: ∂A/∂n = rule = written (values put in) = value."""
+
+    lhs: sp.Symbol
+    rule: sp.Expr
+    written: sp.Expr
+    values: dict
+    value: sp.Expr
+
+
+@dataclass(frozen=True)
+class Operand:
+    plain: str  # the canonical public name: a2, W2, a2_1, L, x
+    latex: str
+    unicode: str
+    symbols: tuple  # the scalar symbols, flat
+    shape: tuple  # () scalar, (n,) vector, (r, c) matrix
+    kind: str  # loss, node, param, input, target
+    position: int | None = None  # layered: place in x, z1, a1, ..., yhat, loss
+    tensor: object = None  # layered: the Tensor it is (or is an entry of)
+
+
+def _sample_fraction(scalar, A: Operand, B: Operand, k: int) -> tuple:
+    """One sample's ∂A/∂B where several meet: ∂ℓ⁽²⁾/∂h⁽²⁾, ∂ŷ[²]/∂x[²]."""
+    names = scalar.graph.names
+    top = names._marked(names[scalar.sample_loss] if A.kind == "loss" else A, k)
+    bottom = (B.latex, B.unicode) if B.kind == "param" else names._marked(B, k)
+    return (f"\\frac{{\\partial {top[0]}}}{{\\partial {bottom[0]}}}", f"∂{top[1]}/∂{bottom[1]}")
+
+
+def _fraction(A: Operand, B: Operand, sample: int | None = None) -> tuple:
+    mark = (f"^{{[{sample}]}}", f"[{sample}]") if sample is not None else ("", "")
+    return (f"\\frac{{\\partial {A.latex}{mark[0]}}}{{\\partial {B.latex}{mark[0]}}}",
+            f"∂{A.unicode}{mark[1]}/∂{B.unicode}{mark[1]}")
+
+
+class _Locals:
+    """∂node/∂s, written in the nodes' names and evaluated where the numbers are known."""
+
+    def __init__(self, graph, env: dict, sample: int | None = None):
+        self.by_symbol = {n.symbol: n for n in graph.nodes}
+        self.rewrite = {n.expr: n.symbol for n in graph.nodes if not n.expr.is_Atom}
+        self.env = env
+        # several samples, symbolic: each sample's own ŷ⁽²⁾, x₁⁽²⁾ in what stays a symbol
+        self.marks = {} if sample is None else {
+            s: graph.names.of_sample(s, sample) for s in
+            [n.symbol for n in graph.nodes] + list(graph.inputs) + list(graph.targets)}
+
+    def written(self, node_symbol, s) -> sp.Expr:
+        """∂node/∂s in the nodes' names, nothing put in (2(ŷ − y), [z > 0], w₂)."""
+        d = sp.diff(self.by_symbol[node_symbol].expr, s)
+        return d if d.is_Atom else sp.factor_terms(d.xreplace(self.rewrite))
+
+    def __call__(self, node_symbol, s) -> sp.Expr:
+        expr = self.by_symbol[node_symbol].expr
+        if s not in expr.free_symbols:
+            return sp.Integer(0)
+        d = sp.diff(expr, s)
+        if not (d.free_symbols - self.env.keys()):
+            return evaluate(d, self.env, f"∂{node_symbol}/∂{s}")
+        if not d.is_Atom:
+            d = sp.factor_terms(d.xreplace(self.rewrite))
+        d = d.xreplace({k: v for k, v in self.env.items() if k in d.free_symbols})
+        return d.xreplace({k: v for k, v in self.marks.items() if k in d.free_symbols})
