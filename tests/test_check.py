@@ -320,7 +320,11 @@ NUMERIC = [p for p in sorted(PROBLEMS.glob("*.yaml"))
            if p.stem in ("seed000_sparse_sigmoid", "seed001_relu_two_samples", "optim_adam",
                          "layered_batch_of_four", "batch_minibatch_layered",
                          "regularization_l2_graph", "seed003_q13c_chain", "calculus_jacobian_3x3",
-                         "calculus_ridge_update", "seed004_numeric_batch_row")]
+                         "calculus_ridge_update", "seed004_numeric_batch_row",
+                         # the typed layers: kernels and maps nested deeper than a matrix, a
+                         # flatten's entries shared with the pool before it, μ, σ², x̂, hₜ
+                         "conv_relu_maxpool_dense", "conv_two_channel_stride2_pad1",
+                         "conv1d_two_steps", "batchnorm_mini_batches", "rnn_three_steps")]
 
 
 @pytest.mark.parametrize("path", NUMERIC, ids=lambda p: p.stem)
@@ -353,3 +357,21 @@ def test_an_optimizers_state_carries_too():
     assert [marked[n].verdict for n in ("gradients.b2", "updates.1.params.b2",
                                         "updates.1.state.velocity.b2")] == \
         ["incorrect", "carried", "carried"]
+
+
+def test_a_kernel_given_whole_is_read_as_deep_as_it_is_nested():
+    """gradients.K1 given whole (filters × channels × k × k): right as solve gives it,
+    incorrect with one entry off, and a kernel of the wrong shape is named by its shape."""
+    import backprop_cli as bp
+    from backprop_cli.errors import SpecError
+
+    path = str(PROBLEMS / "conv_relu_maxpool_dense.yaml")
+    kernel = bp.solve(path).to_json()["gradients"]["K1"]
+    assert len(kernel) == 1 and len(kernel[0]) == 1 and len(kernel[0][0]) == 2  # 1×1×2×2
+    right = check_answers(path, json.dumps({"gradients": {"K1": kernel}}))
+    assert [r.verdict for r in right.results] == ["correct"]
+    kernel[0][0][1][0] += 0.5
+    wrong = check_answers(path, json.dumps({"gradients": {"K1": kernel}}))
+    assert [r.verdict for r in wrong.results] == ["incorrect"]
+    with pytest.raises(SpecError, match="a 1×1×2×2 array; this is a 1×1×2×3 array"):
+        check_answers(path, json.dumps({"gradients": {"K1": [[[[0.1, 0.2, 0.3], [0.1, 0.2, 0.3]]]]}}))

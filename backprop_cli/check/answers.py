@@ -204,6 +204,15 @@ class _Reader:
         if len(shape) == 1:
             pairs = [self.number(v, path + (i,), name, allow_none=True) for i, v in enumerate(value)]
             return [p[0] for p in pairs], [p[1] for p in pairs], False
+        if len(shape) > 2:  # a kernel or a feature map: channels of rows
+            def numbers(v, at):
+                return [numbers(x, at + (i,)) for i, x in enumerate(v)] if isinstance(v, list) \
+                    else self.number(v, at, name, allow_none=True)
+
+            def part(v, k):
+                return [part(x, k) for x in v] if isinstance(v, list) else v[k]
+            pairs = numbers(value, path)
+            return part(pairs, 0), part(pairs, 1), False
         rows = [[self.number(v, path + (i, j), name, allow_none=True) for j, v in enumerate(row)]
                 for i, row in enumerate(value)]
         return ([[p[0] for p in row] for row in rows], [[p[1] for p in row] for row in rows],
@@ -257,11 +266,13 @@ def _first(keys):
 
 
 def _shape(value) -> tuple:
+    """(n,) a vector, (r, c) a matrix, (c, h, w) a feature map; -1 where rows differ."""
     if not isinstance(value, list):
         return ()
     if value and all(isinstance(row, list) for row in value):
-        widths = {len(row) for row in value}
-        return (len(value), widths.pop()) if len(widths) == 1 else (len(value), -1)
+        inner = {_shape(row) for row in value}
+        return (len(value),) + inner.pop() if len(inner) == 1 and -1 not in next(iter(inner)) \
+            else (len(value), -1)
     return (len(value),)
 
 
@@ -269,6 +280,8 @@ def _shape_words(value) -> str:
     shape = _shape(value)
     if len(shape) == 2:
         return f"a {shape[0]}×{shape[1]} matrix" if shape[1] >= 0 else "rows of different lengths"
+    if len(shape) > 2:
+        return f"a {'×'.join(map(str, shape))} array"
     return f"a vector of {shape[0]}" if shape else "a number"
 
 

@@ -278,15 +278,13 @@ def _tensors(result, model: Model) -> None:
     names = result.scalar.graph.names.names
     net = result.network
     tensor_of = {}
-    for tensor in [t for layer in net.layers for t in (layer.z, layer.a)] + net.tensors():
-        for s in tensor.symbols:
-            tensor_of[names[s].plain] = tensor
-    for slot in list(model.slots.values()):
+    for tensor in [t for layer in net.layers for t in layer.computed()] + net.tensors():
+        for s in tensor.symbols:  # a flatten's or an identity's output is its input's entries
+            tensor_of.setdefault(names[s].plain, []).append(tensor)
+    for slot, tensor in [(slot, tensor) for slot in list(model.slots.values())
+                         for tensor in tensor_of.get(slot.name.rpartition("/d")[2], ())]:
         head, _, last = slot.key.rpartition(".")
         top, slash, entry = slot.name.rpartition("/d")
-        tensor = tensor_of.get(entry)
-        if tensor is None:
-            continue
         stem = last[:len(last) - len(entry)]
         whole = f"{head}.{stem}{tensor.plain}" if head else f"{stem}{tensor.plain}"
         if whole in model.tensors:
@@ -299,6 +297,8 @@ def _tensors(result, model: Model) -> None:
                                         slot.sample, slot.step)
             return key
 
-        entries = [[key_of(s) for s in row] for row in tensor.entries] if tensor.matrix \
-            else [key_of(s) for s in tensor.entries]
+        def nested(e, key_of=key_of):  # a vector, a matrix's rows, a feature map's channels
+            return [nested(x) for x in e] if isinstance(e, tuple) else key_of(e)
+
+        entries = nested(tensor.entries)
         model.tensors[whole] = (f"{top}{slash}{tensor.plain}", entries)
