@@ -101,9 +101,11 @@ def _layer_parts(problem) -> tuple:
 
 def _given(solution) -> tuple:
     problem, network, graph = solution.problem, solution.network, solution.scalar.graph
-    out = [Architecture(problem.inputs, _layer_parts(problem), "column", True,
-                        (problem.pre, problem.post))]
     rnn = typed(problem) == "rnn"
+    # a batch-norm key's matrices have a row per sample (Z = X Wᵀ, as CS231n); an rnn's
+    # time steps are column vectors (zₜ = W_xh xₜ + W_hh hₜ₋₁ + b)
+    out = [Architecture(problem.inputs, _layer_parts(problem), "column" if rnn else "row", True,
+                        (problem.pre, problem.post))]
     if problem.loss:
         tex, uni = LOSSES[problem.loss].formula
         if rnn and problem.layers[0].output == "all":  # one loss per time step, summed
@@ -117,7 +119,8 @@ def _given(solution) -> tuple:
         if all(graph.param_values[s] is None for s in tensor.symbols):
             tensors.append((name, None))  # null: the whole tensor a symbol, as a dense one's
             continue
-        rows = tensor.entries if tensor.matrix else tuple((e,) for e in tensor.entries)
+        rows = tensor.entries if tensor.matrix else \
+            tuple((e,) for e in tensor.entries) if rnn else (tuple(tensor.entries),)  # row convention
         tensors.append((name, Mat(tuple(tuple(s if graph.param_values[s] is None else
                                               graph.param_values[s] for s in row) for row in rows))))
     out.append(Tensors(tuple(tensors)))
@@ -131,10 +134,10 @@ def _given(solution) -> tuple:
             y = None if sample.y is None else Mat(tuple(tuple(at(s) for s in step)
                                                         for step in network.y.entries))
         else:  # row k % rows of its (mini-)batch
-            x = Mat(tuple((at(s),) for s in network.x.entries[k % rows]))
-            y = None if sample.y is None else Mat(tuple(
-                (at(s) if problem.loss is not None or v is None else sp.Rational(v.numerator, v.denominator),)
-                for s, v in zip(network.y.entries[k % rows], sample.y)))  # no loss: y as given
+            x = Mat((tuple(at(s) for s in network.x.entries[k % rows]),))  # rows, as X's
+            y = None if sample.y is None else Mat((tuple(
+                at(s) if problem.loss is not None or v is None else sp.Rational(v.numerator, v.denominator)
+                for s, v in zip(network.y.entries[k % rows], sample.y)),))  # no loss: y as given
         samples.append((x, y, sample.label))
     # a sequence is a matrix, a row per time step; so are its targets with output: all
     every = rnn and problem.layers[0].output == "all"
