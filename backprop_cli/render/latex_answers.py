@@ -58,7 +58,7 @@ def asked_latex(sheet: m.Worksheet, settings: Settings) -> str:
             # a tabular never breaks across pages: a long table is several, each on a page
             out.append("\\begin{center}\n{\\begin{tabular}{@{}lcl@{}}\n\\toprule\n"
                        "Label & Quantity & Value \\\\\n\\midrule\n"
-                       + "\n".join(chunk) + "\n\\bottomrule\n\\end{tabular}}\n\\end{center}")
+                       + "\n\\addlinespace[3pt]\n".join(chunk) + "\n\\bottomrule\n\\end{tabular}}\n\\end{center}")
         out += [_entries(row, names, digits, settings) for row, cell in zip(sheet.answers, cells)
                 if not cell]
     return "\n".join(out) + "\n"
