@@ -281,3 +281,41 @@ def test_text_says_the_entry_by_entry_heading_only_with_both():
     text = render(solve_text((PROBLEMS / "rnn_three_steps.yaml").read_bytes(), "rnn"), "text",
                   Settings(view="both"))
     assert SCALAR in text and "Backpropagation through time" in text
+
+
+@pytest.mark.parametrize("name", ["batchnorm_batch_of_four", "rnn_three_steps"])
+def test_a_penalty_keeps_the_matrix_view_with_the_data_part_named_l(name):
+    """With regularization: the matrices differentiate the data loss ℓ (their numbers are
+    the unpenalised problem's, at the same parameters), the forward pass ends L = ℓ + R,
+    and each weight's ∂L/∂w = ∂ℓ/∂w + 2λ₂w is the engine's line before its step."""
+    text = (PROBLEMS / f"{name}.yaml").read_text(encoding="utf-8")
+    plain = build_sheet(solve_text(text.encode(), name), Settings(), matrix_lines=True)
+    penalised = build_sheet(solve_text((text.rstrip("\n") + "\nregularization: {l2: 0.01}\n").encode(),
+                                       name), Settings(), matrix_lines=True)
+
+    def backward(sheet, letter):
+        lines = [line for s in _matrix_sections(sheet) if "step" not in s.title
+                 for line in s.blocks if isinstance(line, MatrixLine)
+                 and "".join(p.unicode for p in line.lhs).startswith(f"∂{letter}/∂")]
+        return {"".join(p.unicode for p in line.lhs)[2:]: _numbers(line.forms[-1][0]) for line in lines}
+    ours, theirs = backward(penalised, "ℓ"), backward(plain, "L")
+    assert len(ours) >= 8 and ours.keys() == theirs.keys() and not backward(penalised, "L")
+    for key in ours:
+        assert all(abs(a - b) <= TOL for a, b in zip(ours[key], theirs[key])), key
+    worked = [line for s in _matrix_sections(penalised) for line in s.blocks if isinstance(line, Worked)]
+    names = [penalised.names[line.lhs].plain for line in worked]
+    assert "penalty" in names and "L" in names  # the forward pass's R, and L = ℓ + R
+    L = next(line.value for line in worked if penalised.names[line.lhs].plain == "L")
+    R = next(line.value for line in worked if penalised.names[line.lhs].plain == "penalty")
+    plain_L = plain.solution.scalar.first.loss
+    assert abs(float(L) - float(plain_L) - float(R)) <= TOL
+    params = plain.solution.scalar.first.params
+    weights = {s for t in plain.solution.network.tensors() for s in t.symbols
+               if t.plain.startswith("W")}
+    step = [line for s in _matrix_sections(penalised) if s.title.startswith("Gradient-descent step 1")
+            for line in s.blocks if isinstance(line, Worked)]
+    gradients = penalised.solution.scalar.first.gradients
+    plain_gradients = plain.solution.scalar.first.gradients
+    for w in weights:  # ∂L/∂w = ∂ℓ/∂w + 2 λ₂ w, worked before the step
+        assert abs(float(gradients[w]) - float(plain_gradients[w]) - 0.02 * float(params[w])) <= TOL
+    assert sum(1 for line in step if line.lhs not in params) >= len(weights)

@@ -22,7 +22,7 @@ class BatchWork(TypedWork):
         super().__init__(solution)
         self.n = Notation(self.problem, batch=True)
         self.L = len(self.net.layers)
-        self.loss = self.n.loss
+        self.loss = self.data_loss(self.n.loss)  # ℓ with a penalty: L = ℓ + R
         self.rows = len(self.problem.data)  # the batch: the graph's one sample holds all of it
         self.bn = {t for layer in self.net.layers if layer.type == "batchnorm" for t in layer.params}
 
@@ -97,6 +97,8 @@ class BatchWork(TypedWork):
             form = Z if layer.activation == "identity" else _applied(layer.activation, Z)
             lines.append(MatrixLine((A,), ((form,), (self.mat(layer.a, value),))))
         lines += self.loss_lines(current, 1)
+        if self.graph.penalty is not None:
+            lines += self.total_lines(current)
         return [Section("Forward pass" + after, tuple(lines), matrix=True)]
 
     # --- backward -----------------------------------------------------------------------
@@ -112,10 +114,10 @@ class BatchWork(TypedWork):
         wrapped = (Op("("), Named(tex, uni), Op(")")) if scale and " " in uni else (Named(tex, uni),)
         forms = ((scale + wrapped),) if tex and "Y" in uni else ()
         lines.append(MatrixLine((d(Yhat),), forms + ((self.mat(self.net.layers[-1].a, g),),),
-                                note=("the batch's own loss $L$: the $\\tfrac{1}{m}$ of its mean is in "
-                                      "every row" if mean else "a row per sample",
-                                      "the batch's own loss L: the 1/m of its mean is in every row"
-                                      if mean else "a row per sample")))
+                                note=(f"the batch's own loss ${self.loss.latex}$: the $\\tfrac{{1}}{{m}}$ "
+                                      f"of its mean is in every row" if mean else "a row per sample",
+                                      f"the batch's own loss {self.loss.unicode}: the 1/m of its mean is "
+                                      f"in every row" if mean else "a row per sample")))
         for layer in reversed(self.net.layers):
             l = layer.index
             prev, Z, A = n.a(l - 1), n.z(l), n.a(l)

@@ -68,10 +68,9 @@ def build_typed_sheet(solution: NetworkSolution, view: str = "matrix",
 
 def typed_matrix_sections(solution) -> list | None:
     """The matrix view's sections, or None where it cannot be written with numbers (a
-    symbolic entry, batch_size's passes) or where its ∂L/∂ would not be the whole
-    gradient (a penalty R adds to each weight's): the entry-by-entry lines say it all then."""
+    symbolic entry, batch_size's passes): the entry-by-entry lines say it all then."""
     scalar = solution.scalar
-    if scalar is None or scalar.graph.batches is not None or scalar.graph.penalty is not None:
+    if scalar is None or scalar.graph.batches is not None:
         return None
     for current in scalar.passes:
         for sample in current.samples:

@@ -68,6 +68,27 @@ class TypedWork:
         out = tuple(tuple(known.get((ai, zi)) for ai, zi in zip(ra, rz)) for ra, rz in zip(rows, zs))
         return None if any(v is None for row in out for v in row) else Mat(out)
 
+    def penalised(self, current) -> list:
+        """With regularization:, each gradient with ∂R/∂w added, entry by entry, before the
+        step that uses it (the backward pass's matrices are the loss ℓ's part), as the
+        dense form's matrix view writes them."""
+        if self.graph.penalty is None:
+            return []
+        return [s for s in current.reduce if s.phase == "reduce" and s.lhs != self.sol.loss_symbol]
+
+    def total_lines(self, current) -> list:
+        """The loss over the samples, and with a penalty R and L = ℓ + R: the engine's lines."""
+        return [scalar_sheet.worked_line(s) for s in current.reduce
+                if s.lhs == self.sol.loss_symbol or s.phase == "penalty"]
+
+    def data_loss(self, total: Named) -> Named:
+        """What the backward pass's matrices differentiate: L, or with a penalty the loss's
+        data part ℓ (L = ℓ + R adds ∂R/∂w to the weights' gradients after)."""
+        if self.graph.penalty is None:
+            return total
+        name = self.graph.sample_loss_name
+        return Named(name.latex, name.unicode)
+
     def loss_lines(self, current, k) -> list:
         """The engine's loss lines (ℓ of a sample or a time step, L), not the layers'."""
         return [scalar_sheet.worked_line(s) for s in current.samples[k - 1].forward
@@ -78,7 +99,7 @@ class TypedWork:
         the engine's lines entry by entry."""
         if self.graph.penalty is not None or len(update.steps) != len(update.params) or \
                 any(st.lhs not in update.params for st in update.steps):
-            return [scalar_sheet.worked_line(s) for s in update.steps]
+            return [scalar_sheet.worked_line(s) for s in self.penalised(current) + list(update.steps)]
         lines = []
         loss = Notation(self.problem, batch=False).loss
         for tensor in self.net.tensors():

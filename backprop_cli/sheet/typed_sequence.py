@@ -34,7 +34,7 @@ class SequenceWork(TypedWork):
         self.b = self.rnn.params[2] if len(self.rnn.params) > 2 else None
         n_x = len(self.net.x.symbols)
         self.h0 = tuple(self.graph.inputs[n_x:])  # h₀'s entries when given (not 0)
-        self.own = OWN if self.m > 1 else TOTAL
+        self.own = OWN if self.m > 1 or self.graph.penalty is not None else TOTAL
 
     # names -------------------------------------------------------------------------
     def name(self, l, letter, t):
@@ -72,8 +72,8 @@ class SequenceWork(TypedWork):
                     if self.every and len(losses) > 1:
                         lines.append(losses.pop(0))
             lines += losses
-            if k == self.m and self.m > 1:
-                lines += [self.worked(s) for s in current.reduce if s.lhs == self.sol.loss_symbol]
+            if k == self.m and (self.m > 1 or self.graph.penalty is not None):
+                lines += self.total_lines(current)
             of = f", sample {k}" if self.m > 1 else ""
             out.append(Section("Forward pass" + after + of, tuple(lines), matrix=True))
         return out
