@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derivatives_base import Line, Operand, Refused, _fraction, _Locals, _sample_fraction
+from .derivatives_base import Line, Operand, Refused, _fraction, _Locals, _sample_fraction, backwards
 
 __all__ = ["Line", "Operand", "Refused", "work"]
 
@@ -296,34 +296,7 @@ def _graph_work(scalar, A: Operand, B: Operand, env: dict, k: int, m: int) -> tu
     path = [s for s in reversed(order) if s in after and s in before and s != a]
     if b not in local.by_symbol:
         path.append(b)
-    adjoint = {a: sp.Integer(1)}
-    symbol = {a: top}
-    lines = []
-    for s in path:
-        rule, written, value, shown = [], [], [], {}
-        for c in consumers.get(s, ()):
-            if c not in adjoint:
-                continue
-            d, form = local(c, s), local.written(c, s)
-            shown.update({v: env[v] for v in form.free_symbols if v in env})
-            if c == a:
-                rule.append(form)
-                written.append(form)
-            else:
-                rule.append(sp.Mul(symbol[c], names.derivative(c, s), evaluate=False))
-                written.append(sp.Mul(symbol[c], form, evaluate=False))
-                if adjoint[c].is_number:
-                    shown[symbol[c]] = adjoint[c]
-            value.append(adjoint[c] * d)
-        lhs = names.derivative(top, s, sample)
-        total = sp.Add(*value)
-        adjoint[s], symbol[s] = total, lhs
-        lines.append(Line(lhs, _sum(rule), _sum(written), shown, total))
-    return tuple(lines)
-
-
-def _sum(terms):
-    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
+    return tuple(line for _, line in backwards(path, a, top, consumers, local, env, names, sample))
 
 
 # -- the layered form: a product of local Jacobians -----------------------------------------

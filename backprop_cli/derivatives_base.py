@@ -80,3 +80,41 @@ class _Locals:
             d = sp.factor_terms(d.xreplace(self.rewrite))
         d = d.xreplace({k: v for k, v in self.env.items() if k in d.free_symbols})
         return d.xreplace({k: v for k, v in self.marks.items() if k in d.free_symbols})
+
+
+def backwards(path, a, top, consumers: dict, local: "_Locals", env: dict, names, sample,
+              tidy: bool = False) -> list:
+    """∂top/∂s for each s of `path`, from a backwards: (s, its Line), each the sum over
+    the quantities c that use s of ∂top/∂c · ∂c/∂s, written in their names and numbers.
+    `tidy`: a formula's common factors taken out."""
+    adjoint, symbol, out = {a: sp.Integer(1)}, {a: top}, []
+    for s in path:
+        rule, written, value, shown = [], [], [], {}
+        for c in consumers.get(s, ()):
+            if c not in adjoint:
+                continue
+            d, form = local(c, s), local.written(c, s)
+            shown.update({v: env[v] for v in form.free_symbols if v in env})
+            if c == a:
+                rule.append(form)
+                written.append(form)
+            else:
+                rule.append(sp.Mul(symbol[c], names.derivative(c, s), evaluate=False))
+                written.append(sp.Mul(symbol[c], form, evaluate=False))
+                if adjoint[c].is_number:
+                    shown[symbol[c]] = adjoint[c]
+            value.append(adjoint[c] * d)
+        lhs = names.derivative(top, s, sample)
+        total = sp.Add(*value)
+        if tidy and not total.is_number:
+            total = sp.factor_terms(total)
+        adjoint[s], symbol[s] = total, lhs
+        out.append((s, Line(lhs, written_sum(rule), written_sum(written), shown, total)))
+    return out
+
+
+def written_sum(terms):
+    """The terms as written, unevaluated; 0 for none."""
+    if not terms:
+        return sp.Integer(0)
+    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derivatives_base import Line, Operand, _Locals, _sample_fraction, _fraction
+from .derivatives_base import Operand, _Locals, _sample_fraction, _fraction, backwards
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 #: The most lines a worked Jacobian writes; past it, only B's own lines (the rest are the
@@ -127,28 +127,9 @@ def work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> Accumul
                 before |= local.by_symbol[s].expr.free_symbols
         path = [s for s in reversed(order) if s in after and s in before and s != a]
         path += [b for b in wanted if b not in local.by_symbol and b in before]
-        adjoint, symbol, own = {a: sp.Integer(1)}, {a: top}, []
-        for s in path:
-            rule, written, value, shown = [], [], [], {}
-            for c in consumers.get(s, ()):
-                if c not in adjoint:
-                    continue
-                d, form = local(c, s), local.written(c, s)
-                shown.update({v: env[v] for v in form.free_symbols if v in env})
-                if c == a:
-                    rule.append(form)
-                    written.append(form)
-                else:
-                    rule.append(sp.Mul(symbol[c], names.derivative(c, s), evaluate=False))
-                    written.append(sp.Mul(symbol[c], form, evaluate=False))
-                    if adjoint[c].is_number:
-                        shown[symbol[c]] = adjoint[c]
-                value.append(adjoint[c] * d)
-            lhs = names.derivative(top, s, sample)
-            total = sp.Add(*value)
-            total = total if total.is_number else sp.factor_terms(total)
-            adjoint[s], symbol[s] = total, lhs
-            own.append((s in mine, Line(lhs, _sum(rule), _sum(written), shown, total), s))
+        worked = backwards(path, a, top, consumers, local, env, names, sample, tidy=True)
+        own = [(s in mine, line, s) for s, line in worked]
+        adjoint = {s: line.value for s, line in worked}
         lines.append(own)
         rows.append([adjoint.get(b, sp.Integer(0)) for b in wanted])
     # the loss's ∂L/∂c are the backward pass's: only B's lines are new; a long Jacobian's
@@ -172,12 +153,6 @@ def _reading(A: Operand, B: Operand) -> tuple | None:
     order = ", each in PyTorch's order (row by row)" if len(A.shape) > 1 or len(B.shape) > 1 else ""
     return (f"Rows: the entries of ${A.latex}$, columns: those of ${B.latex}${order}",
             f"Rows: the entries of {A.unicode}, columns: those of {B.unicode}{order}")
-
-
-def _sum(terms):
-    if not terms:
-        return sp.Integer(0)
-    return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
 
 
 def _nest(flat: list, shape: tuple):
