@@ -366,8 +366,10 @@ class _Text:
 
     def _Derivation(self, item: m.Derivation) -> list[str]:
         out = ["", self.style.heading(item.title), ""]
-        if item.intro:
-            out += [f"  ({item.intro[1]})", ""]
+        if item.intro:  # wrapped at the width, continued under its first word
+            out += textwrap.wrap(f"({item.intro[1]})", self.settings.width, initial_indent="  ",
+                                 subsequent_indent="   ", break_long_words=False,
+                                 break_on_hyphens=False) + [""]
         return out + self.blocks(item.lines)
 
     def _MatrixLine(self, line: m.MatrixLine) -> list[str]:

@@ -164,22 +164,13 @@ def _mini_batch(k: int, rows: int) -> str:
     return f"mini-batch {k} (samples {', '.join(str((k - 1) * rows + i) for i in range(1, rows + 1))})"
 
 
-def _rows_named(k: int, rows: int) -> str:
-    """A pass's mini-batch, and how its lines write its samples: every mini-batch is worked
-    in the same rows [1], [2], … (sample 4 is x[¹] in mini-batch 2)."""
-    if k == 1:
-        return _mini_batch(k, rows)
-    marks = ", ".join(f"[{i}]" for i in range(1, rows + 1))
-    return _mini_batch(k, rows)[:-1] + f", written {marks})"
-
-
 def _mini_batch_titles(sections: list, solution) -> list:
     """The worked passes' headings name a mini-batch where the scalar sheet says 'sample'."""
     rows = _mini_batch_rows(solution)
     if rows is None:
         return sections
     def title(text: str) -> str:
-        text = re.sub(r", sample (\d+)$", lambda m: ", " + _rows_named(int(m.group(1)), rows), text)
+        text = re.sub(r", sample (\d+)$", lambda m: ", " + _mini_batch(int(m.group(1)), rows), text)
         return text.replace("Gradients on the sample", "Gradients on the mini-batch")
     return [replace(section, title=title(section.title)) for section in sections]
 
@@ -270,9 +261,11 @@ def _batchnorm_general(problem) -> list:
              f"$\\epsilon = {eps}$",
              f"per unit, over the batch of m = {m} samples [i]; the biased variance; ε = {eps_u}")
     if m != len(problem.data):  # batch_size: each step's own mini-batch (short: 80 columns)
-        intro = (f"per unit over the mini-batch, $m = {m}$ samples $[i]$; biased variance; "
+        intro = (f"per unit over the mini-batch, its $m = {m}$ samples written $[1]$ to $[{m}]$ in each; "
+                 f"biased variance; "
                  f"$\\epsilon = {eps}$",
-                 f"per unit over the mini-batch, m = {m} samples [i]; biased variance; ε = {eps_u}")
+                 f"per unit over the mini-batch, its m = {m} samples written [1] to [{m}] in each; "
+                 f"biased variance; ε = {eps_u}")
     if problem.regularization is not None:  # why γ is not in R (README: Regularization)
         intro = (intro[0] + "; $R$ leaves $\\gamma$ out (a scale, not a weight)",
                  intro[1] + "; R leaves γ out (a scale, not a weight)")
