@@ -43,9 +43,11 @@ def _flat(value):
     return [value]
 
 
-def _compare(data: dict, torch, params: dict, loss_fn, lr: float, steps: int) -> None:
-    """Loss and gradients at the given parameters, then each SGD step, as torch has them."""
-    optimizer = torch.optim.SGD(list(params.values()), lr=lr)
+def _compare(data: dict, torch, params: dict, loss_fn, lr: float, steps: int,
+             optimizer=None) -> None:
+    """Loss and gradients at the given parameters, then each step (SGD, or `optimizer`
+    made from torch.optim), as torch has them."""
+    optimizer = optimizer or torch.optim.SGD(list(params.values()), lr=lr)
     loss = loss_fn()
     optimizer.zero_grad()
     loss.backward()
@@ -219,6 +221,28 @@ def test_rnn_agrees_with_torch(text):
     params, loss = _rnn_case(torch, spec)
     opt = spec["optimizer"]
     _compare(_solve(text), torch, params, loss, opt["lr"], opt["steps"])
+
+
+OPTIMIZERS = [("{type: adam, lr: 0.05, steps: 3}",
+               lambda torch, ps: torch.optim.Adam(ps, lr=0.05)),
+              ("{type: sgd, lr: 0.1, momentum: 0.9, nesterov: true, steps: 3}",
+               lambda torch, ps: torch.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True)),
+              ("{type: rmsprop, lr: 0.01, steps: 3}",
+               lambda torch, ps: torch.optim.RMSprop(ps, lr=0.01))]
+
+
+@pytest.mark.parametrize("optimizer, make", OPTIMIZERS, ids=["adam", "nesterov", "rmsprop"])
+@pytest.mark.parametrize("name, case", [("batchnorm_batch_of_four", "_batchnorm_case"),
+                                        ("rnn_three_steps", "_rnn_case")], ids=["batchnorm", "rnn"])
+def test_every_optimizer_agrees_with_torch_optim(name, case, optimizer, make):
+    """'everything else as for dense layers': the optimizers with state too, three steps."""
+    torch = pytest.importorskip("torch")
+    text = (PROBLEMS / f"{name}.yaml").read_text()
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("optimizer:"))
+    text += f"\noptimizer: {optimizer}\n"
+    spec = yaml.safe_load(text)
+    params, loss = globals()[case](torch, spec)
+    _compare(_solve(text), torch, params, loss, 0.0, 3, make(torch, list(params.values())))
 
 
 # --- wrong specs ---------------------------------------------------------------------------
