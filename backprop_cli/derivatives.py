@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derivatives_base import Line, Operand, Refused, _fraction, _Locals, _sample_fraction, backwards
+from .derivatives_base import Line, Operand, Refused, _fraction, _Locals, _sample_fraction, backwards, consumers_of
 
 __all__ = ["Line", "Operand", "Refused", "work"]
 
@@ -276,10 +276,7 @@ def _graph_work(scalar, A: Operand, B: Operand, env: dict, k: int, m: int) -> tu
     a, b = A.symbols[0], B.symbols[0]
     local = _Locals(graph, env, k if m > 1 else None)
     order = [n.symbol for n in graph.nodes]
-    consumers: dict = {}
-    for n in graph.nodes:
-        for s in n.expr.free_symbols:
-            consumers.setdefault(s, []).append(n.symbol)
+    consumers = consumers_of(graph)
     after = {b}  # what depends on b
     for s in order:
         if local.by_symbol[s].expr.free_symbols & after:

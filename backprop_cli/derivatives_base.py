@@ -118,3 +118,12 @@ def written_sum(terms):
     if not terms:
         return sp.Integer(0)
     return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
+
+
+def consumers_of(graph) -> dict:
+    """symbol -> the nodes whose formulas use it, in the graph's order."""
+    consumers: dict = {}
+    for n in graph.nodes:
+        for s in n.expr.free_symbols:
+            consumers.setdefault(s, []).append(n.symbol)
+    return consumers

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .derivatives_base import Operand, _Locals, _sample_fraction, _fraction, backwards
+from .derivatives_base import Operand, _Locals, _sample_fraction, _fraction, backwards, consumers_of
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 #: The most lines a worked Jacobian writes; past it, only B's own lines (the rest are the
@@ -106,10 +106,7 @@ def work(solution, A: Operand, B: Operand, env: dict, k: int, m: int) -> Accumul
     graph, names = scalar.graph, scalar.graph.names
     local = _Locals(graph, env, k if m > 1 else None)
     order = [n.symbol for n in graph.nodes]
-    consumers: dict = {}
-    for n in graph.nodes:
-        for s in n.expr.free_symbols:
-            consumers.setdefault(s, []).append(n.symbol)
+    consumers = consumers_of(graph)
     wanted = list(B.symbols)
     mine = set(wanted)
     after = set(wanted)  # what depends on B
