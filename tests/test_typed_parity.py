@@ -126,13 +126,19 @@ BATCHNORM_BATCHED = [("example", (PROBLEMS / "batchnorm_mini_batches.yaml").read
                          "  - {x: [-2, 1.5], y: 0.9}\n",
                          "  - {x: [-2, 1.5], y: 0.9}\n  - {x: [0.3, 0.3], y: 0.1}\n"
                          "  - {x: [1, -1], y: -0.2}\n  - {x: [-0.5, 2], y: 0.6}\n"),
-                      "{type: sgd, lr: 0.2, steps: 4, batch_size: 3}")]
+                      "{type: sgd, lr: 0.2, steps: 4, batch_size: 3}"),
+                     ("B = 3 of four, wrapping, 3 steps", (PROBLEMS / "batchnorm_batch_of_four.yaml").read_text(),
+                      "{type: sgd, lr: 0.1, steps: 3, batch_size: 3}"),
+                     ("B = 4 of six, wrapping, a penalty, 4 steps", _regularized(
+                         (PROBLEMS / "batchnorm_mini_batches.yaml").read_text(), "{l2: 0.02}"),
+                      "{type: sgd, lr: 0.1, steps: 4, batch_size: 4}")]
 
 
 @pytest.mark.parametrize("what,base,opt", BATCHNORM_BATCHED, ids=[b[0] for b in BATCHNORM_BATCHED])
 def test_batchnorm_mini_batches_agree_with_torch(what, base, opt):
-    """Each step normalizes over its own mini-batch (torch's training mode on that batch);
-    the loss after the last step is the mean of the mini-batches' losses."""
+    """Each step normalizes over its own mini-batch (torch's training mode on that batch),
+    the mini-batches taken in order, cycling, wrapping around where B does not divide the
+    data; the loss after the last step is the mean of the mini-batches' losses."""
     torch = pytest.importorskip("torch")
     text = base.replace(base[base.index("optimizer:"):].splitlines()[0], f"optimizer: {opt}")
     spec = yaml.safe_load(text)
@@ -156,8 +162,12 @@ def test_batchnorm_mini_batches_agree_with_torch(what, base, opt):
     penalty = (lambda: _penalty(covered, reg.get("l2", 0), reg.get("l1", 0))) if reg else (lambda: 0)
     B = spec["optimizer"]["batch_size"]
     n, steps = len(spec["data"]), spec["optimizer"]["steps"]
-    blocks = [list(range(k, k + B)) for k in range(0, n, B)]
-    batches = [blocks[t % len(blocks)] for t in range(steps)]
+    # step t: the next B samples, cycling through the data (wrapping where B does not
+    # divide it), as a dense network's batch_size; the loss after the last step is the mean
+    # over the mini-batches that cover the data and those the steps took, each once
+    cycled = [[(t * B + j) % n for j in range(B)] for t in range(max(steps, -(-n // B)))]
+    blocks = [b for i, b in enumerate(cycled) if b not in cycled[:i]]
+    batches = cycled[:steps]
     theirs = _torch_batched(torch, params, lambda rows: loss_on(rows) + penalty(),
                             spec["optimizer"]["lr"], batches,
                             lambda: sum(loss_on(b) for b in blocks) / len(blocks) + penalty())

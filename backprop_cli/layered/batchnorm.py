@@ -164,9 +164,10 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
     eps = problem.layers[_bn_index(problem)].eps
     samples = []
     several = len(problem.data) > m
-    for start in range(0, len(problem.data), m):  # each mini-batch (or the batch) one sample
+    batches, steps = mini_batches(problem)
+    for rows in batches:  # each mini-batch (or the batch) one sample
         sample = {EPS: sp.Rational(eps.numerator, eps.denominator)}
-        for i, given in enumerate(problem.data[start:start + m]):
+        for i, given in enumerate(problem.data[r] for r in rows):
             pairs = ((x, given.x), (y, given.y)) if problem.loss is not None else ((x, given.x),)
             for tensor, row in pairs:
                 for j, symbol in enumerate(tensor.entries[i]):
@@ -174,13 +175,13 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
                     # null: the row's own symbol (x₁[²]); with mini-batches, the data's sample
                     # it holds (row 1 of mini-batch 2 is x₁[³])
                     sample[symbol] = _rational(value) if value is not None else \
-                        _data_row(naming, symbol, start + i + 1) if several else None
+                        _data_row(naming, symbol, rows[i] + 1) if several else None
         samples.append(sample)
     inputs = (EPS,) + tuple(s for row in x.entries for s in row)
     targets = tuple(s for row in y.entries for s in row) if problem.loss is not None else ()
     fields = training(problem, naming, 1)
     if len(samples) > 1:  # step t works mini-batch t, cycling through the data in order
-        fields["batches"] = tuple((t % len(samples),) for t in range(problem.optimizer.steps))
+        fields["batches"] = steps
         # a mini-batch's loss L_ℬ (marked with the mini-batch: L_ℬ[²]), not ℓ, a row's
         fields["sample_loss_name"] = Name("L_{\\mathcal{B}}", "L_ℬ", "L_batch")
     # a mini-batch's loss is already its mean (or sum) over its rows: the mini-batches'
@@ -195,7 +196,24 @@ def build_batchnorm_graph(problem) -> tuple[Graph, Network]:
         layers[-1] = replace(layers[-1], losses=Tensor(sample_loss.plain, sample_loss.latex,
                                                        sample_loss.unicode,
                                                        tuple((s,) for s in own), matrix=True))
-    return graph, Network(problem, x, y, tuple(layers))
+    return graph, Network(problem, x, y, tuple(layers), batches if len(batches) > 1 else None)
+
+
+def mini_batches(problem) -> tuple:
+    """(the graph's samples: each a mini-batch's data samples, 0-based; which of them each
+    step works). Step t takes the next B samples in order, cycling through the data, as a
+    dense network's batch_size does: with B dividing the data, its mini-batches in turn;
+    else a mini-batch may wrap around to the first samples (B = 2 of 5: (1, 2), (3, 4),
+    (5, 1), (2, 3), …). The graph holds the mini-batches that cover the data and those the
+    steps take, each once."""
+    n, size = len(problem.data), rows_per_batch(problem)
+    if size == n:
+        return ((tuple(range(n)),), None)
+    steps = problem.optimizer.steps
+    cycled = [tuple((t * size + j) % n for j in range(size))
+              for t in range(max(steps, -(-n // size)))]
+    batches = list(dict.fromkeys(cycled))
+    return tuple(batches), tuple((batches.index(cycled[t]),) for t in range(steps))
 
 
 def _data_row(naming: Naming, symbol: sp.Symbol, r: int) -> sp.Symbol:

@@ -84,6 +84,9 @@ class Network:
     x: Tensor
     y: Tensor
     layers: tuple  # LayerViews
+    #: a batchnorm network's graph samples, each a mini-batch: the data's samples (0-based)
+    #: each holds, or None where a graph sample is one data sample (or the whole batch)
+    mini_batches: tuple | None = None
 
     @property
     def output(self) -> Tensor:

@@ -168,12 +168,12 @@ def network_data(sheet: Worksheet, settings: Settings) -> dict:
         samples.append({"values": {t.plain: _tensor_values(t, values, names) for t in tensors},
                         "loss": old["loss"]})
     data["samples"] = samples
-    # a batchnorm network's graph sample is a mini-batch of `rows` samples: "batch" names the data's
-    rows = len(solution.problem.data) // len(solution.scalar.graph.samples)
+    # a batchnorm network's graph sample is a mini-batch: "batch" names the data's samples
+    rows = net.mini_batches
     for update, entry in zip(solution.scalar.updates, data["updates"]):
         entry["params"] = {t.plain: _tensor_values(t, update.full_params, names) for t in net.tensors()}
-        if "batch" in entry and rows > 1:
-            entry["batch"] = [(k - 1) * rows + i for k in entry["batch"] for i in range(1, rows + 1)]
+        if "batch" in entry and rows is not None:
+            entry["batch"] = [r + 1 for k in entry["batch"] for r in rows[k - 1]]
         if update.state:
             entry["state"] = {name: {t.plain: _tensor_values(t, values, names) for t in net.tensors()}
                               for name, values in update.state.items()}

@@ -125,18 +125,23 @@ def _given(solution) -> tuple:
     out.append(Tensors(tuple(tensors)))
     samples = []
     rows = len(problem.data) // len(graph.samples)  # a graph sample: 1 sample, or a (mini-)batch
+    where = {}  # data sample -> (its mini-batch's graph sample, its row there), the first
+    for g, batch in enumerate(network.mini_batches or ()):
+        for r, k in enumerate(batch):
+            where.setdefault(k, (g, r))
     for k, sample in enumerate(problem.data):
-        values = graph.samples[k // rows]
+        g, row = where.get(k, (k // rows, k % rows))
+        values = graph.samples[g]
         at = lambda symbol: values[symbol] if values.get(symbol) is not None else symbol  # noqa: E731
         if rnn:  # x as rows, one per time step; y likewise with output: all
             x = Mat(tuple(tuple(at(s) for s in step) for step in network.x.entries))
             y = None if sample.y is None else Mat(tuple(tuple(at(s) for s in step)
                                                         for step in network.y.entries))
-        else:  # row k % rows of its (mini-)batch
-            x = Mat((tuple(at(s) for s in network.x.entries[k % rows]),))  # rows, as X's
+        else:  # its row of its (mini-)batch
+            x = Mat((tuple(at(s) for s in network.x.entries[row]),))  # rows, as X's
             y = None if sample.y is None else Mat((tuple(
                 at(s) if problem.loss is not None or v is None else sp.Rational(v.numerator, v.denominator)
-                for s, v in zip(network.y.entries[k % rows], sample.y)),))  # no loss: y as given
+                for s, v in zip(network.y.entries[row], sample.y)),))  # no loss: y as given
         samples.append((x, y, sample.label))
     # a sequence is a matrix, a row per time step; so are its targets with output: all
     every = rnn and problem.layers[0].output == "all"
@@ -146,22 +151,21 @@ def _given(solution) -> tuple:
     if graph.lr is not None:
         rows = _mini_batch_rows(solution)  # a graph sample is a mini-batch of `rows` samples
         out.append(training(graph, symbol=LEARNING_RATE) if rows is None else
-                   replace(training(graph, symbol=LEARNING_RATE), batch=rows))
+                   replace(training(graph, symbol=LEARNING_RATE), batch=len(rows[0])))
     return tuple(out)
 
 
-def _mini_batch_rows(solution) -> int | None:
-    """The samples per mini-batch where a batchnorm network steps on mini-batches
-    (batch_size): each is one sample of the graph, normalized by its own statistics."""
-    graph = solution.scalar.graph
-    if typed(solution.problem) != "batchnorm" or len(graph.samples) < 2:
+def _mini_batch_rows(solution) -> tuple | None:
+    """Where a batchnorm network steps on mini-batches (batch_size), each one sample of
+    the graph normalized by its own statistics: the data's samples (0-based) in each."""
+    if typed(solution.problem) != "batchnorm":
         return None
-    return len(solution.problem.data) // len(graph.samples)
+    return solution.network.mini_batches
 
 
-def _mini_batch(k: int, rows: int) -> str:
-    """'mini-batch 2 (samples 3, 4)': graph sample k (1-based) and the data's rows in it."""
-    return f"mini-batch {k} (samples {', '.join(str((k - 1) * rows + i) for i in range(1, rows + 1))})"
+def _mini_batch(k: int, rows: tuple) -> str:
+    """'mini-batch 2 (samples 3, 4)': graph sample k (1-based) and the data's samples in it."""
+    return f"mini-batch {k} (samples {', '.join(str(r + 1) for r in rows[k - 1])})"
 
 
 def _mini_batch_titles(sections: list, solution) -> list:
@@ -169,8 +173,17 @@ def _mini_batch_titles(sections: list, solution) -> list:
     rows = _mini_batch_rows(solution)
     if rows is None:
         return sections
+    covered = sorted(r for batch in rows for r in batch)
+    if covered != list(range(len(covered))):  # mini-batches that wrap: each sample not once
+        everything = f"mini-batches 1 to {len(rows)}"
+    else:
+        everything = None
+
     def title(text: str) -> str:
         text = re.sub(r", sample (\d+)$", lambda m: ", " + _mini_batch(int(m.group(1)), rows), text)
+        if everything is not None:
+            text = text.replace("(all the data)", f"({everything})") \
+                .replace("Loss over the data", f"Loss over {everything}")
         return text.replace("Gradients on the sample", "Gradients on the mini-batch")
     return [replace(section, title=title(section.title)) for section in sections]
 
@@ -179,8 +192,10 @@ def _mini_batch_places(graph, after: tuple, rows: int) -> tuple:
     """What the loss before the first step and after each step is on (loss_places's
     wording, with mini-batches): step k's mini-batch until the last step, then all the data."""
     def on(k: int) -> str:  # short: "Loss after step 1, on ...: L = ..." fits 80 columns
-        if k >= len(graph.batches):
-            return "all the data"
+        if k >= len(graph.batches):  # every sample once, or once and more (wrapping)
+            covered = sorted(r for batch in rows for r in batch)
+            return "all the data" if covered == list(range(len(covered))) else \
+                f"mini-batches 1 to {len(rows)}"
         return _mini_batch(graph.batches[k][0] + 1, rows)
     return (on(0),) + tuple(on(k) for k, _ in after)
 

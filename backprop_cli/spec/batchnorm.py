@@ -57,7 +57,7 @@ def read_batchnorm(net, at: tuple, entry: dict, i: int, previous, activation: st
 def check(net, top: dict, layers: tuple, data: tuple, optimizer, first_symbol) -> None:
     """What a network with a batchnorm layer needs: a batch of two or more samples (numbers,
     or null for symbols, as a dense network's), every step on the whole batch or on
-    mini-batches of two or more that divide it."""
+    mini-batches of two or more (taken in order, cycling, as a dense network's)."""
     where = next(i for i, layer in enumerate(layers) if getattr(layer, "type", "") == "batchnorm")
     if top.get("data") is None:
         net.fail(("network", "layers", where),
@@ -71,9 +71,3 @@ def check(net, top: dict, layers: tuple, data: tuple, optimizer, first_symbol) -
             net.fail(("optimizer", "batch_size"), "is 1, but batchnorm normalizes over the "
                                                   "mini-batch: its variance over one sample is "
                                                   "0 (torch raises); use batch_size: 2 or more")
-        if len(data) % size:
-            net.fail(("optimizer", "batch_size"),
-                     f"is {size}, which does not divide the {len(data)} samples: with batchnorm "
-                     f"every mini-batch is normalized by its own statistics, so each must have "
-                     f"{size} samples; use a batch_size that divides {len(data)}, or "
-                     f"{len(data) - len(data) % size} samples")
