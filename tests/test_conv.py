@@ -139,7 +139,7 @@ def _torch_run(spec: dict):
     shape = spec["network"]["inputs"]
     data = spec["data"]
     opt = spec["optimizer"]
-    sgd = torch.optim.SGD(model.parameters(), lr=opt["lr"])
+    sgd = _optimizer(opt, model.parameters())
 
     def loss_of():
         total = 0
@@ -162,6 +162,14 @@ def _torch_run(spec: dict):
         after.backward()
         sgd.step()
     return first, steps
+
+
+def _optimizer(opt: dict, parameters):
+    """torch.optim's own optimizer for the spec's `optimizer:` (SGD, momentum, Adam)."""
+    if opt.get("type") == "adam":
+        return torch.optim.Adam(parameters, lr=opt["lr"])
+    return torch.optim.SGD(parameters, lr=opt["lr"], momentum=opt.get("momentum", 0),
+                           nesterov=opt.get("nesterov", False))
 
 
 def _close(ours, theirs):
@@ -189,6 +197,16 @@ def _check(text: str):
 @pytest.mark.parametrize("name", EXAMPLES)
 def test_examples_agree_with_torch(name):
     _check((ROOT / "problems" / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("optimizer", ["{type: adam, lr: 0.05, steps: 3}",
+                                       "{type: sgd, lr: 0.1, momentum: 0.9, nesterov: true, steps: 3}"],
+                         ids=["adam", "nesterov"])
+def test_optimizers_with_state_agree_with_torch(optimizer):
+    """'everything else as for dense layers': a conv network under Adam and momentum."""
+    text = (ROOT / "problems" / "conv_two_channel_stride2_pad1.yaml").read_text(encoding="utf-8")
+    text = "\n".join(line for line in text.splitlines() if not line.startswith("optimizer:"))
+    _check(text + f"\noptimizer: {optimizer}\n")
 
 
 def test_conv1d_with_two_samples_and_two_steps_agrees_with_torch():
