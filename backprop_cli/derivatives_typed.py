@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import sympy as sp
 
 from .derivatives_base import Operand, _Locals, _sample_fraction, _fraction, backwards, consumers_of
+from .graph import subscript
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 #: The most lines a worked Jacobian writes; past it, only B's own lines (the rest are the
 #: same sums, one level up).
 MAX_LINES = 40
@@ -97,7 +97,7 @@ def _time_steps(out: dict, tensor) -> None:
         latex = f"{{{tensor.latex}}}" if "_" in tensor.latex else tensor.latex
         uni = f"({tensor.unicode})" if "_" in tensor.latex else tensor.unicode
         plain = f"{tensor.plain}_{t}"
-        out.setdefault(plain, Operand(plain, f"{latex}_{{{t}}}", uni + str(t).translate(_SUB),
+        out.setdefault(plain, Operand(plain, f"{latex}_{{{t}}}", uni + subscript(str(t)),
                                       tuple(row), (len(row),), "node", None, tensor))
 
 

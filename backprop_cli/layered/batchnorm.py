@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import sympy as sp
 
-from ..graph import Graph, Name, Naming, Node, derive_name, layer_indexed, notation_name
+from ..graph import Graph, Name, Naming, Node, derive_name, layer_indexed, notation_name, subscript
 from ..vocab import ACTIVATIONS, LOSSES
 from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, penalty_of, training
 
@@ -75,14 +75,13 @@ def _batch(naming: Naming, whole: Name, key: str, m: int, size: int, plain: str)
             else:
                 latex = f"{{{whole.latex}}}" if "_" in whole.latex else whole.latex
                 uni = f"({whole.unicode})" if "_" in whole.latex else whole.unicode
-                naming.add(base, Name(f"{latex}_{{{j}}}", uni + str(j).translate(_SUB),
+                naming.add(base, Name(f"{latex}_{{{j}}}", uni + subscript(str(j)),
                                       f"{plain}_{j}"))
             row.append(naming.of_sample(base, i))
         rows.append(tuple(row))
     return Tensor(plain, whole.latex, whole.unicode, tuple(rows), matrix=True)
 
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def build_batchnorm_graph(problem) -> tuple[Graph, Network]:

@@ -17,7 +17,7 @@ import sympy as sp
 from sympy.core.basic import _args_sortkey
 
 from ..graph import (LEARNING_RATE, Graph, Name, Naming, Node, batches_of, build_penalty, derive_name,
-                     layer_indexed, notation_name, optimizer_settings)
+                     layer_indexed, notation_name, optimizer_settings, subscript)
 from ..vocab import ACTIVATIONS, LOSSES
 from ..spec import NetworkProblem
 from . import conv
@@ -26,7 +26,6 @@ from . import conv
 _TYPED_BUILDERS = {"batchnorm": (".batchnorm", "build_batchnorm_graph"),
                    "rnn": (".rnn", "build_rnn_graph")}
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 #: A layer's `type:` -> how it compiles: (ctx, l, layer, the previous output, last) ->
 #: (its view, its nodes). A dense layer (no entry) is the loop in build_network_graph.
@@ -115,7 +114,7 @@ def _entry(naming: Naming, whole: Name, key: str, index: tuple, single: bool,
         return naming.add(symbol, whole)
     shown = index if shown is None else shown
     sub_latex = ",".join(map(str, shown))
-    sub_uni = ",".join(str(i).translate(_SUB) for i in shown)
+    sub_uni = ",".join(subscript(str(i)) for i in shown)
     plain = f"{whole.plain}_{'_'.join(map(str, index))}"
     latex, uni = whole.latex, whole.unicode
     if "_" in latex:  # a layer index written below (W_{1}): the entry's index outside it

@@ -18,11 +18,10 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from ..graph import Graph, Name, Naming, Node, notation_name
+from ..graph import Graph, Name, Naming, Node, notation_name, subscript
 from ..vocab import ACTIVATIONS, LOSSES
 from .compile import Network, Tensor, _dense_sum, _layer_name, _matrix, _vector, penalty_of, training
 
-_SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ def _timed(naming: Naming, whole: Name, key: str, steps: int, size: int, plain: 
         for j in range(1, size + 1):
             index = (t,) if size == 1 else (t, j)
             sub_latex = ",".join(map(str, index))
-            sub_uni = ",".join(str(i).translate(_SUB) for i in index)
+            sub_uni = ",".join(subscript(str(i)) for i in index)
             latex, uni = whole.latex, whole.unicode
             if "_" in latex:
                 latex, uni = f"{{{latex}}}", f"({uni})"
@@ -75,7 +74,7 @@ def _named_matrix(naming, latex: str, uni: str, plain: str, rows: int, cols: int
     """W_xh with its entries written (W_xh)_{i,j}, (Wₓₕ)ᵢ,ⱼ."""
     entries = tuple(tuple(naming.add(sp.Symbol(f"{plain}[{i},{j}]", real=True),
                                      Name(f"({latex})_{{{i},{j}}}",
-                                          f"({uni}){str(i).translate(_SUB)},{str(j).translate(_SUB)}",
+                                          f"({uni}){subscript(str(i))},{subscript(str(j))}",
                                           f"{plain}_{i}_{j}"))
                           for j in range(1, cols + 1)) for i in range(1, rows + 1))
     return Tensor(plain, latex, uni, entries, matrix=True)
@@ -84,7 +83,7 @@ def _named_matrix(naming, latex: str, uni: str, plain: str, rows: int, cols: int
 def _named_vector(naming, latex: str, uni: str, plain: str, size: int) -> Tensor:
     entries = tuple(naming.add(sp.Symbol(f"{plain}[{i}]", real=True),
                                Name(f"{latex}" if size == 1 else f"({latex})_{{{i}}}",
-                                    uni if size == 1 else f"({uni}){str(i).translate(_SUB)}",
+                                    uni if size == 1 else f"({uni}){subscript(str(i))}",
                                     plain if size == 1 else f"{plain}_{i}"))
                     for i in range(1, size + 1))
     return Tensor(plain, latex, uni, entries)
@@ -162,7 +161,7 @@ def build_rnn_graph(problem) -> tuple[Graph, Network]:
         if every and problem.loss is not None:
             own = notation_name(notation.sample_loss, "l")
             symbol = naming.add(sp.Symbol(f"l[t{t + 1}]:step", real=True),
-                                Name(f"{own.latex}_{{{t + 1}}}", own.unicode + str(t + 1).translate(_SUB),
+                                Name(f"{own.latex}_{{{t + 1}}}", own.unicode + subscript(str(t + 1)),
                                      f"l_{t + 1}"))
             expr, display = LOSSES[problem.loss].build(previous.entries[k], y.entries[t])
             nodes.append(Node(symbol, expr, display, given=True, written=display))

@@ -18,6 +18,7 @@ from ..graph import superscript
 from ..vocab import ACTIVATIONS
 from .diagram import LABELLED_EDGES, LABELLED_LAYERS, _shown, _symbolic_unit
 from .model import Diagram, DiagramEdge, DiagramUnit, Named
+from .typed_sequence import _at
 
 #: An rnn unrolled over more time steps than this is drawn with its first two, dots and
 #: its last (MAX_STEPS of the spec is 20: twenty columns would not fit a page).
@@ -80,12 +81,6 @@ def batchnorm_diagram(solution) -> Diagram:
 
 
 # --- the recurrent layer -------------------------------------------------------------------
-
-
-def _at(letter_tex: str, letter_uni: str, t) -> Named:
-    sub = str(t).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-    return Named(f"{{{letter_tex}}}_{{{t}}}" if "_" in letter_tex else f"{letter_tex}_{{{t}}}",
-                 letter_uni + sub)
 
 
 def rnn_diagram(solution) -> Diagram:
