@@ -526,17 +526,8 @@ class _NetworkReader:
         if symbolic:
             self.fail(("data",), "with symbolic sizes the data must be symbolic too; "
                                  "leave 'data:' out")
-        samples = self.r.sequence(("data",), top["data"], "data",
-                                  like="data: [{x: [1, 2], y: 0}], one {...} per sample")
-        if not samples:
-            self.fail(("data",), "needs at least one sample, like - {x: [1, 2], y: 0}")
-        if len(samples) > MAX_SAMPLES:
-            self.fail(("data",), f"has {len(samples)} samples; the limit is {MAX_SAMPLES}")
         result = []
-        for i, sample in enumerate(samples):
-            at = ("data", i)
-            sample = self.r.mapping(at, sample, f"data[{i}]", like="- {x: [1, 2], y: 0}")
-            self.r.unknown_keys(at, sample, ("x", "y"), f"data[{i}] (a sample has x and y)")
+        for i, at, sample in self.samples(top, "sample", "{x: [1, 2], y: 0}"):
             if "x" not in sample:
                 self.fail(at, f"sample {i + 1} (data[{i}]) has no 'x' (a list of {n_in} inputs); "
                               f"add it, like x: {_example(n_in)}")
@@ -556,6 +547,21 @@ class _NetworkReader:
                 y, label = self.target(at + ("y",), sample["y"], n_out, loss, last.activation == "softmax")
             result.append(Sample(x=x, y=y, label=label))
         return tuple(result)
+
+    def samples(self, top: dict, noun: str, like: str):
+        """(index, path, mapping) of each {x, y} of `data:` (a sample, or an rnn's sequence),
+        at least one and at most MAX_SAMPLES, each with no keys but x and y."""
+        samples = self.r.sequence(("data",), top["data"], "data",
+                                  like=f"data: [{like}], one {{...}} per {noun}")
+        if not samples:
+            self.fail(("data",), f"needs at least one {noun}, like - {like}")
+        if len(samples) > MAX_SAMPLES:
+            self.fail(("data",), f"has {len(samples)} {noun}s; the limit is {MAX_SAMPLES}")
+        for i, sample in enumerate(samples):
+            at = ("data", i)
+            sample = self.r.mapping(at, sample, f"data[{i}]", like=f"- {like}")
+            self.r.unknown_keys(at, sample, ("x", "y"), f"data[{i}] (a sample has x and y)")
+            yield i, at, sample
 
     def target(self, path, value, n_out, loss, softmax=False):
         """y of one sample, checked as the loss's entry in vocab/losses.py says: a class

@@ -89,16 +89,9 @@ def read_sequences(net, top: dict, n_in: int, n_out: int, loss, rnn: RNNLayer, s
     if top.get("data") is None:
         net.fail(("network", "layers", 0), "an rnn reads sequences: add 'data:', like "
                                            "data: [{x: [[1], [0.5], [-1]], y: 0.2}]")
-    samples = net.r.sequence(("data",), top["data"], "data",
-                             like="data: [{x: [[1], [0.5]], y: 0}], one {...} per sequence")
-    if not samples:
-        net.fail(("data",), "needs at least one sequence, like - {x: [[1], [0.5]], y: 0}")
     steps = None
     out = []
-    for k, sample in enumerate(samples):
-        at = ("data", k)
-        sample = net.r.mapping(at, sample, f"data[{k}]", like="- {x: [[1], [0.5]], y: 0}")
-        net.r.unknown_keys(at, sample, ("x", "y"), f"data[{k}] (a sample has x and y)")
+    for k, at, sample in net.samples(top, "sequence", "{x: [[1], [0.5]], y: 0}"):
         if "x" not in sample:
             net.fail(at, f"sample {k + 1} (data[{k}]) has no 'x', its sequence: a list of time "
                          f"steps, like x: [[1], [0.5], [-1]]")
