@@ -18,6 +18,7 @@ from ..vocab.losses import LOSSES, Loss, graph_refusal, lookup
 from . import budget
 from .groups import Group, group_call, read_group, read_targets
 from .ask import read_ask
+from .sums import sample_count
 from .notation import DEFAULT as DEFAULT_NOTATION, Notation, read_notation
 from .base import (MAX_NAMES, MAX_NODES, MAX_SAMPLES, NAME, FormulaText, Optimizer, Regularization,
                    Reader, _kind)
@@ -270,15 +271,8 @@ class _GraphReader(Reader):
         count = top.get("samples")
         if count is None:
             return None
-        if not isinstance(count, str) or isinstance(count, Flag) or not NAME.match(count):
-            self.fail(("samples",), "samples: takes the symbol of the number of samples, like "
-                                    "samples: m; for numbers write the samples in data:")
-        if count in declared or count == "i":
-            self.fail(("samples",), f"'{count}' is already a name of the problem"
-                                    + (" (i counts the samples)" if count == "i" else "")
-                                    + "; choose another symbol, like m")
-        if "i" in declared:
-            self.fail(("samples",), "i counts the samples in Σᵢ; rename the problem's 'i'")
+        sample_count(self, count, declared, "the problem", "the problem's 'i'",
+                     hint="; for numbers write the samples in data:")
         if top.get("data") is not None:
             self.fail(("data",), "samples: m makes the data general (x⁽ⁱ⁾, y⁽ⁱ⁾); remove data:, "
                                  "or samples:")

@@ -23,6 +23,23 @@ class Samples:
     one_hot: tuple[str, ...] = ()  # one-hot targets, adding up to 1 in every sample
 
 
+def sample_count(reader, count, taken, whose: str, their_i: str, hint: str | None = None) -> str:
+    """The symbol of samples: m, in every form: a name the problem (`whose` names, `taken`)
+    does not use, nor i, which counts the samples in Σᵢ. `hint`: what the refusal of a
+    value that is no name adds (else the value itself)."""
+    if not isinstance(count, str) or isinstance(count, Flag) or not NAME.match(count):
+        shown = f"'{clip(count)}'" if isinstance(count, str) else repr(count)
+        reader.fail(("samples",), "samples: takes the symbol of the number of samples, like "
+                                  "samples: m" + (hint if hint is not None else f", not {shown}"))
+    if count in taken or count == "i":
+        reader.fail(("samples",), f"'{count}' is already a name of {whose}"
+                                  + (" (i counts the samples)" if count == "i" else "")
+                                  + "; choose another symbol, like m")
+    if "i" in taken:
+        reader.fail(("samples",), f"i counts the samples in Σᵢ; rename {their_i}")
+    return count
+
+
 def read_samples(reader, top, variables, wrt, components) -> Samples | None:
     """samples: m and reduction: (mean or sum); None without samples:."""
     if top.get("samples") is None:
@@ -31,17 +48,7 @@ def read_samples(reader, top, variables, wrt, components) -> Samples | None:
                 reader.fail((key,), f"{key}: is about the samples of samples: m; add samples: m, "
                                     f"or leave {key} out")
         return None
-    count = top["samples"]
-    if not isinstance(count, str) or isinstance(count, Flag) or not NAME.match(count):
-        shown = f"'{clip(count)}'" if isinstance(count, str) else repr(count)
-        reader.fail(("samples",), f"samples: takes the symbol of the number of samples, like "
-                                  f"samples: m, not {shown}")
-    if count in variables or count == "i":
-        reader.fail(("samples",), f"'{count}' is already a name of the formulas"
-                                  + (" (i counts the samples)" if count == "i" else "")
-                                  + "; choose another symbol, like m")
-    if "i" in variables:
-        reader.fail(("samples",), "i counts the samples in Σᵢ; rename the variable 'i'")
+    count = sample_count(reader, top["samples"], variables, "the formulas", "the variable 'i'")
     if top.get("at") is not None:
         reader.fail(("at",), "with samples: m the data is general (x⁽ⁱ⁾, y⁽ⁱ⁾), so there is no "
                              "point to evaluate at; remove at:, or samples:")
