@@ -165,17 +165,11 @@ class softplus(Function):
         return self.args[0].is_real
 
 
-class softmax(Function):
-    """softmax(k, z1, ..., zK) = exp(z_k) / (exp(z1) + ... + exp(zK)), k counted from 1.
+class _IndexedCall:
+    """f(k, z1, ..., zK), whose first argument k (counted from 1) picks one of the others:
+    softmax's output k, the share of max or min that goes to argument k."""
 
-    Its derivative is the textbook one, written in softmax itself:
-    d softmax_k / d z_j = softmax_k ([k = j] - softmax_j).
-    """
-
-    @classmethod
-    def eval(cls, k, *z):
-        if not (k.is_Integer and 1 <= int(k) <= len(z)):
-            raise ValueError("softmax(k, z1, ..., zK) needs 1 <= k <= K")
+    __slots__ = ()
 
     @property
     def index(self) -> int:
@@ -186,6 +180,19 @@ class softmax(Function):
     def arguments(self) -> tuple:
         """z1, ..., zK."""
         return self.args[1:]
+
+
+class softmax(_IndexedCall, Function):
+    """softmax(k, z1, ..., zK) = exp(z_k) / (exp(z1) + ... + exp(zK)), k counted from 1.
+
+    Its derivative is the textbook one, written in softmax itself:
+    d softmax_k / d z_j = softmax_k ([k = j] - softmax_j).
+    """
+
+    @classmethod
+    def eval(cls, k, *z):
+        if not (k.is_Integer and 1 <= int(k) <= len(z)):
+            raise ValueError("softmax(k, z1, ..., zK) needs 1 <= k <= K")
 
     def fdiff(self, argindex=2):
         if argindex == 1:
@@ -233,7 +240,7 @@ class _Selection(Function):
         return all(a.is_real for a in self.args) or None
 
 
-class _Share(Function):
+class _Share(_IndexedCall, Function):
     """The derivative of max (min) in its argument k (from 1): PyTorch's subgradient. 1
     for the argument that wins, 0 for the others; on a tie of n arguments each has 1/n,
     as torch.amax and torch.amin over the stacked arguments give (torch.maximum and
@@ -248,14 +255,6 @@ class _Share(Function):
             best = cls.pick(values)
             winners = [i for i, v in enumerate(values, start=1) if v == best]
             return S.One / len(winners) if int(k) in winners else S.Zero
-
-    @property
-    def index(self) -> int:
-        return int(self.args[0])
-
-    @property
-    def arguments(self) -> tuple:
-        return self.args[1:]
 
     def fdiff(self, argindex=1):
         return S.Zero
